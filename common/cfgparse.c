@@ -1,0 +1,296 @@
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgparse.h"
+#include "log.h"
+
+struct reader_state {
+	FILE *file;
+	const char *text;
+	struct cfg_ctx *ctx;
+	cfg_key_cb cb;
+};
+
+static void add_error(struct cfg_ctx *ctx, char *msg)
+{
+	if (ctx->nerrors < CFG_MAX_ERRORS)
+		ctx->errors[ctx->nerrors] = msg;
+	else
+		free(msg);
+	ctx->nerrors++;
+}
+
+void cfg_error(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	       const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	char *msg = NULL;
+	int r;
+	if (value)
+		r = asprintf(&msg, "%s:%d: [%s] %s: %s: %s", ctx->path, ctx->line, section, key,
+			     value, reason);
+	else
+		r = asprintf(&msg, "%s:%d: [%s] %s: %s", ctx->path, ctx->line, section, key,
+			     reason);
+	if (r < 0)
+		abort();
+	add_error(ctx, msg);
+}
+
+void cfg_error_noline(struct cfg_ctx *ctx, const char *section, const char *key,
+		      const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	char *msg = NULL;
+	if (asprintf(&msg, "%s: [%s] %s: %s", ctx->path, section, key, reason) < 0)
+		abort();
+	add_error(ctx, msg);
+}
+
+void cfg_ctx_free(struct cfg_ctx *ctx)
+{
+	int n = ctx->nerrors < CFG_MAX_ERRORS ? ctx->nerrors : CFG_MAX_ERRORS;
+	for (int i = 0; i < n; i++)
+		free(ctx->errors[i]);
+	ctx->nerrors = 0;
+}
+
+/* inih asks for one line per call, so counting calls gives line numbers. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct reader_state *st = stream;
+	if (st->file) {
+		if (!fgets(buf, size, st->file))
+			return NULL;
+	} else {
+		if (!*st->text)
+			return NULL;
+		int i = 0;
+		while (i < size - 1 && st->text[i] && st->text[i] != '\n')
+			i++;
+		if (st->text[i] == '\n' && i < size - 1)
+			i++;
+		memcpy(buf, st->text, i);
+		buf[i] = '\0';
+		st->text += i;
+	}
+	st->ctx->line++;
+	return buf;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct reader_state *st = user;
+	st->cb(st->ctx, section, name, value);
+	return 1;
+}
+
+static int run(struct cfg_ctx *ctx, struct reader_state *st, void *user)
+{
+	ctx->line = 0;
+	ctx->user = user;
+	ini_allow_multiline = false;
+	int r = ini_parse_stream(read_line, st, handler, st);
+	if (r > 0) {
+		ctx->line = r;
+		char *msg = NULL;
+		if (asprintf(&msg, "%s:%d: syntax error (expected [section] or key = value)",
+			     ctx->path, r) < 0)
+			abort();
+		add_error(ctx, msg);
+	}
+	return ctx->nerrors ? -1 : 0;
+}
+
+int cfg_parse_file(struct cfg_ctx *ctx, const char *path, cfg_key_cb cb, void *user)
+{
+	ctx->path = path;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		char *msg = NULL;
+		if (asprintf(&msg, "%s: cannot open: %s", path, strerror(errno)) < 0)
+			abort();
+		add_error(ctx, msg);
+		return -1;
+	}
+	struct reader_state st = {.file = f, .ctx = ctx, .cb = cb};
+	int r = run(ctx, &st, user);
+	fclose(f);
+	return r;
+}
+
+int cfg_parse_string(struct cfg_ctx *ctx, const char *name, const char *text, cfg_key_cb cb,
+		     void *user)
+{
+	ctx->path = name;
+	struct reader_state st = {.text = text, .ctx = ctx, .cb = cb};
+	return run(ctx, &st, user);
+}
+
+bool cfg_int(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	     long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (!*value || *end || errno) {
+		cfg_error(ctx, section, key, value, "not a whole number");
+		return false;
+	}
+	if (v < min || v > max) {
+		cfg_error(ctx, section, key, value, "must be between %ld and %ld", min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool cfg_bool(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	      bool *out)
+{
+	if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") ||
+	    !strcmp(value, "on")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") ||
+	    !strcmp(value, "off")) {
+		*out = false;
+		return true;
+	}
+	cfg_error(ctx, section, key, value, "expected one of: true, false, yes, no, on, off, 1, 0");
+	return false;
+}
+
+bool cfg_enum(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	      const char *const *names, int *out)
+{
+	char list[256] = "";
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(value, names[i])) {
+			*out = i;
+			return true;
+		}
+		if (i)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, names[i], sizeof list - strlen(list) - 1);
+	}
+	cfg_error(ctx, section, key, value, "expected one of: %s", list);
+	return false;
+}
+
+bool cfg_str(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	     char *out, int cap)
+{
+	size_t n = strlen(value);
+	if (n >= (size_t)cap) {
+		cfg_error(ctx, section, key, value, "longer than %d bytes", cap - 1);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (c < 0x20 || c == 0x7f) {
+			cfg_error(ctx, section, key, NULL, "contains a control character");
+			return false;
+		}
+	}
+	memcpy(out, value, n + 1);
+	return true;
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+	if (n < 1 || n > 63)
+		return false;
+	if (!(islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '-')
+			return false;
+	}
+	return true;
+}
+
+bool cfg_name(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+	      char *out, int cap)
+{
+	size_t n = strlen(value);
+	if (!name_ok(value, n) || n >= (size_t)cap) {
+		cfg_error(ctx, section, key, value,
+			  "must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, digits, '-')");
+		return false;
+	}
+	memcpy(out, value, n + 1);
+	return true;
+}
+
+int cfg_name_list(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
+		  char *out, int cap, int max)
+{
+	int count = 0;
+	const char *p = value;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *start = p;
+		while (*p && *p != ',')
+			p++;
+		const char *end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		size_t n = (size_t)(end - start);
+		if (n == 0) {
+			cfg_error(ctx, section, key, value, "empty item in list");
+			return -1;
+		}
+		if (count >= max) {
+			cfg_error(ctx, section, key, value, "more than %d items", max);
+			return -1;
+		}
+		if (!name_ok(start, n) || n >= (size_t)cap) {
+			cfg_error(ctx, section, key, value,
+				  "item '%.*s' must match [a-z0-9][a-z0-9-]{0,62}", (int)n, start);
+			return -1;
+		}
+		memcpy(out + (size_t)count * cap, start, n);
+		out[(size_t)count * cap + n] = '\0';
+		count++;
+		if (*p == ',')
+			p++;
+	}
+	if (count == 0) {
+		cfg_error(ctx, section, key, value, "empty list");
+		return -1;
+	}
+	return count;
+}
+
+bool cfg_file_hash(const char *path, char out[17])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	uint64_t h = 1469598103934665603ULL;
+	int c;
+	while ((c = fgetc(f)) != EOF) {
+		h ^= (unsigned char)c;
+		h *= 1099511628211ULL;
+	}
+	fclose(f);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return true;
+}

@@ -1,0 +1,68 @@
+/* An MQTT client on our event loop (libmosquitto with its socket driven by
+ * loop.c, no library thread). Reconnects with exponential backoff and
+ * jitter (capped at 30 s), re-subscribes after each connect, tries MQTT 5
+ * first and falls back to 3.1.1. Publishing while disconnected drops the
+ * message (returns -1): callers keep their own durable state and publish
+ * again on connect, so a long outage cannot grow memory. */
+#ifndef CB_MQTTC_H
+#define CB_MQTTC_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loop;
+
+struct mqttc_config {
+	char host[256];
+	int port;      /* default 1883, or 8883 with TLS */
+	int keepalive; /* seconds, default 30 */
+	char username[128];
+	char password[256];
+	char cafile[PATH_MAX];   /* TLS on when set */
+	char certfile[PATH_MAX]; /* client certificate (optional) */
+	char keyfile[PATH_MAX];
+	int queue_max; /* publishes in flight at most; default 1000 */
+};
+
+/* Defaults: 127.0.0.1:1883, keepalive 30, queue 1000. */
+void mqttc_config_defaults(struct mqttc_config *cfg);
+
+struct mqttc_callbacks {
+	void (*on_connect)(void *data);
+	void (*on_disconnect)(void *data);
+	/* payload is not NUL-terminated and is valid only during the call. */
+	void (*on_message)(void *data, const char *topic, const void *payload, size_t len,
+			   bool retained);
+};
+
+struct mqttc;
+
+/* Create a client (does not connect yet). clean=false asks the broker for a
+ * persistent session. Copies cfg and client_id. */
+struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
+			   const char *client_id, bool clean, const struct mqttc_callbacks *cb,
+			   void *data);
+/* Set the Last Will (before mqttc_start). */
+int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
+		   bool retain);
+/* Start connecting; failures are retried with backoff. */
+int mqttc_start(struct mqttc *c);
+/* Subscribe now (when connected) and after every reconnect. */
+int mqttc_subscribe(struct mqttc *c, const char *filter, int qos);
+/* Publish; -1 when disconnected or the in-flight cap is reached. */
+int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
+		  bool retain);
+bool mqttc_connected(const struct mqttc *c);
+/* Number of successful connects after the first. */
+unsigned mqttc_reconnects(const struct mqttc *c);
+/* Messages waiting for the broker's acknowledgement. */
+int mqttc_inflight(const struct mqttc *c);
+/* Flush pending writes (call once per loop turn). */
+void mqttc_flush(struct mqttc *c);
+/* Disconnect cleanly (waits up to timeout_ms for in-flight publishes). */
+void mqttc_disconnect(struct mqttc *c, int timeout_ms);
+/* Free the client (disconnects without the will if still connected). */
+void mqttc_destroy(struct mqttc *c);
+
+#endif

@@ -1,0 +1,63 @@
+/* The display's configuration: one INI file, parsed into this struct.
+ * Reload parses into a new struct and swaps it in only when valid. */
+#ifndef CB_DISPLAY_CONFIG_H
+#define CB_DISPLAY_CONFIG_H
+
+#include <stdbool.h>
+
+#include "mqttc.h"
+#include "proto.h"
+#include "schedule.h"
+
+#define DISPLAY_LANG_MAX 4
+
+struct audio_config {
+	bool enabled;          /* [audio] enabled, default true */
+	int volume;            /* [audio] volume 0-100, default 80 */
+	int announce_window_s; /* [audio] announce_window, default 60 */
+	int queue_max;         /* [audio] queue, default 5 */
+	int nlanguages;        /* [audio] languages = da, en (default da) */
+	char languages[DISPLAY_LANG_MAX][8];
+	/* [audio] template_da / template_en: "{ticket}" and "{desk}" are
+	 * replaced; defaults "Nummer {ticket}, {desk}" and
+	 * "Number {ticket}, {desk}". {desk} is the desk label when set,
+	 * else "skranke N" / "desk N" (desk_word_LANG). */
+	char templates[DISPLAY_LANG_MAX][256];
+	char desk_words[DISPLAY_LANG_MAX][32];
+	char chime[4096];   /* [audio] chime: WAV path, default the installed chime */
+	char device[256];   /* [audio] device: SDL output name, "" = default */
+	int speed;          /* [audio] speed: words per minute, default 150 */
+	bool has_quiet;     /* [audio] quiet_hours = 22:00-07:00 */
+	int quiet_from_min; /* minutes after midnight */
+	int quiet_to_min;
+};
+
+struct display_config {
+	char path[4096]; /* the file this was read from */
+	char config_hash[17];
+
+	/* [device] */
+	char id[PROTO_NAME_MAX + 1];
+	char tenant[PROTO_NAME_MAX + 1];
+	char site[PROTO_NAME_MAX + 1];
+	int nareas;
+	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	char site_name[128]; /* header title, default the site id */
+
+	/* [mqtt] */
+	struct mqttc_config mqtt;
+
+	/* [health] interval (seconds, default 30) */
+	int health_interval_s;
+
+	/* [screen], [theme], [hours]: see display/config.c */
+	int rotate;  /* 0, 90, 180, 270 */
+	int history; /* previous calls listed, default 6 */
+	int highlight_s;
+	int offline_after_s;
+	struct schedule hours;
+
+	struct audio_config audio;
+};
+
+#endif

@@ -1,0 +1,125 @@
+#include <string.h>
+
+#include "json_in.h"
+#include "proto.h"
+#include "timeutil.h"
+
+static const char *const kind_names[] = {"call", "recall", NULL};
+
+static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
+			   struct proto_error *err)
+{
+	if (!json_is_object(o)) {
+		jin_fail(err, path ? path : "payload", "must be an object");
+		return false;
+	}
+	int kind = 0;
+	memset(c, 0, sizeof *c);
+	if (!jin_str(o, path, "id", true, JIN_ID, PROTO_ID_MAX, c->id, err) ||
+	    !jin_str(o, path, "ticket", true, JIN_TICKET, PROTO_TICKET_MAX, c->ticket, err) ||
+	    !jin_str(o, path, "desk", true, JIN_DESK, PROTO_DESK_MAX, c->desk, err) ||
+	    !jin_str(o, path, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, c->desk_label,
+		     err) ||
+	    !jin_str(o, path, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, c->service, err) ||
+	    !jin_enum(o, path, "kind", true, kind_names, &kind, err) ||
+	    !jin_ts(o, path, "ts", true, &c->ts_ms, err))
+		return false;
+	c->kind = (enum proto_call_kind)kind;
+	return true;
+}
+
+int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
+		       struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_BOARD_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
+	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err))
+		goto out;
+	json_t *calls = json_object_get(root, "calls");
+	if (!calls) {
+		jin_fail(err, "calls", "missing");
+		goto out;
+	}
+	if (!json_is_array(calls)) {
+		jin_fail(err, "calls", "must be an array");
+		goto out;
+	}
+	if (json_array_size(calls) > PROTO_BOARD_CALLS_MAX) {
+		jin_fail(err, "calls", "more than %d calls", PROTO_BOARD_CALLS_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(calls); i++) {
+		char path[32];
+		jin_path(path, sizeof path, "calls", NULL, (int)i);
+		if (!call_from_json(json_array_get(calls, i), path, &out->calls[i], err))
+			goto out;
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(out->calls[j].id, out->calls[i].id) &&
+			    out->calls[j].kind == out->calls[i].kind) {
+				char f[48];
+				snprintf(f, sizeof f, "%s.id", path);
+				jin_fail(err, f, "duplicate call id '%s' of the same kind",
+					 out->calls[i].id);
+				goto out;
+			}
+		}
+		out->ncalls++;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int proto_call_decode(const char *buf, size_t len, struct proto_call *out,
+		      struct proto_error *err)
+{
+	/* A lone call object (as in a board's "calls") has no "v" of its own. */
+	json_t *root = jin_load_ex(buf, len, 4096, false, err);
+	if (!root)
+		return -1;
+	bool ok = call_from_json(root, NULL, out, err);
+	json_decref(root);
+	return ok ? 0 : -1;
+}
+
+static json_t *call_to_json(const struct proto_call *c)
+{
+	char ts[32];
+	time_fmt_iso(c->ts_ms, ts, sizeof ts);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "ticket", json_string(c->ticket));
+	json_object_set_new(o, "desk", json_string(c->desk));
+	if (c->desk_label[0])
+		json_object_set_new(o, "desk_label", json_string(c->desk_label));
+	if (c->service[0])
+		json_object_set_new(o, "service", json_string(c->service));
+	json_object_set_new(o, "kind", json_string(proto_kind_name(c->kind)));
+	json_object_set_new(o, "ts", json_string(ts));
+	return o;
+}
+
+char *proto_call_encode(const struct proto_call *c)
+{
+	return jin_dump(call_to_json(c));
+}
+
+char *proto_board_encode(const struct proto_board *b)
+{
+	char ts[32];
+	time_fmt_iso(b->ts_ms, ts, sizeof ts);
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "seq", json_integer(b->seq));
+	json_object_set_new(o, "ts", json_string(ts));
+	json_t *calls = json_array();
+	for (int i = 0; i < b->ncalls; i++)
+		json_array_append_new(calls, call_to_json(&b->calls[i]));
+	json_object_set_new(o, "calls", calls);
+	return jin_dump(o);
+}

@@ -1,0 +1,89 @@
+/* Remote commands to a display and their results. */
+#include <string.h>
+
+#include "json_in.h"
+#include "proto.h"
+#include "timeutil.h"
+
+const char *const *proto_cmd_names(void);
+
+int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_CMD_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->level = -1;
+	int rc = -1;
+	int cmd = 0;
+	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
+	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err))
+		goto out;
+	out->cmd = (enum proto_cmd_kind)cmd;
+	if (out->cmd == PROTO_CMD_VOLUME) {
+		int64_t level = -1;
+		if (!jin_int(root, NULL, "level", true, 0, 100, &level, err))
+			goto out;
+		out->level = (int)level;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+char *proto_cmd_encode(const struct proto_cmd *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
+	if (c->cmd == PROTO_CMD_VOLUME)
+		json_object_set_new(o, "level", json_integer(c->level));
+	return jin_dump(o);
+}
+
+int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
+			    struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_RESULT_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	memset(out, 0, sizeof *out);
+	int rc = -1;
+	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
+	    !jin_str(root, NULL, "cmd", false, JIN_TEXT, PROTO_SHORT_MAX, out->cmd, err) ||
+	    !jin_bool(root, NULL, "ok", true, &out->ok, err) ||
+	    !jin_str(root, NULL, "error", false, JIN_TEXT, PROTO_INFO_MAX, out->error, err) ||
+	    !jin_str(root, NULL, "info", false, JIN_TEXT, PROTO_INFO_MAX, out->info, err) ||
+	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
+		goto out;
+	if (!out->ok && !out->error[0]) {
+		jin_fail(err, "error", "missing (required when ok is false)");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+char *proto_cmd_result_encode(const struct proto_cmd_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "id", json_string(r->id));
+	if (r->cmd[0])
+		json_object_set_new(o, "cmd", json_string(r->cmd));
+	json_object_set_new(o, "ok", json_boolean(r->ok));
+	if (!r->ok)
+		json_object_set_new(o, "error", json_string(r->error[0] ? r->error : "failed"));
+	if (r->info[0])
+		json_object_set_new(o, "info", json_string(r->info));
+	if (r->ts_ms > 0) {
+		char ts[32];
+		time_fmt_iso(r->ts_ms, ts, sizeof ts);
+		json_object_set_new(o, "ts", json_string(ts));
+	}
+	return jin_dump(o);
+}

@@ -1,0 +1,290 @@
+/* Payloads a display publishes about itself: status, health, ack. */
+#include <math.h>
+#include <string.h>
+
+#include "json_in.h"
+#include "proto.h"
+#include "timeutil.h"
+
+const char *const *proto_audio_names(void);
+const char *const *proto_screen_names(void);
+
+static const char *const state_names[] = {"online", "offline", NULL};
+
+static bool name_list(json_t *root, const char *key, int max, char (*out)[PROTO_NAME_MAX + 1],
+		      int *count, struct proto_error *err)
+{
+	json_t *a = json_object_get(root, key);
+	*count = 0;
+	if (!a)
+		return true;
+	if (!json_is_array(a)) {
+		jin_fail(err, key, "must be an array");
+		return false;
+	}
+	if ((int)json_array_size(a) > max) {
+		jin_fail(err, key, "more than %d items", max);
+		return false;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *v = json_array_get(a, i);
+		char path[48];
+		jin_path(path, sizeof path, key, NULL, (int)i);
+		if (!json_is_string(v) || !proto_name_valid(json_string_value(v))) {
+			jin_fail(err, path, "must be a name matching [a-z0-9][a-z0-9-]{0,62}");
+			return false;
+		}
+		strcpy(out[i], json_string_value(v));
+		(*count)++;
+	}
+	return true;
+}
+
+int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
+			struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_STATUS_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	memset(out, 0, sizeof *out);
+	int state = 0;
+	bool ok = jin_enum(root, NULL, "state", true, state_names, &state, err) &&
+		  jin_str(root, NULL, "device", false, JIN_NAME, PROTO_NAME_MAX, out->device,
+			  err) &&
+		  jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX,
+			  out->version, err) &&
+		  jin_ts(root, NULL, "started", false, &out->started_ms, err) &&
+		  jin_ts(root, NULL, "ts", false, &out->ts_ms, err) &&
+		  jin_str(root, NULL, "config_hash", false, JIN_HEX, PROTO_HASH_MAX,
+			  out->config_hash, err) &&
+		  name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err);
+	out->state = (enum proto_state)state;
+	json_decref(root);
+	return ok ? 0 : -1;
+}
+
+static void set_ts(json_t *o, const char *key, int64_t ms)
+{
+	if (ms <= 0)
+		return;
+	char ts[32];
+	time_fmt_iso(ms, ts, sizeof ts);
+	json_object_set_new(o, key, json_string(ts));
+}
+
+char *proto_status_encode(const struct proto_status *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "state", json_string(state_names[s->state]));
+	if (s->device[0])
+		json_object_set_new(o, "device", json_string(s->device));
+	if (s->version[0])
+		json_object_set_new(o, "version", json_string(s->version));
+	set_ts(o, "started", s->started_ms);
+	set_ts(o, "ts", s->ts_ms);
+	if (s->config_hash[0])
+		json_object_set_new(o, "config_hash", json_string(s->config_hash));
+	if (s->nareas) {
+		json_t *a = json_array();
+		for (int i = 0; i < s->nareas; i++)
+			json_array_append_new(a, json_string(s->areas[i]));
+		json_object_set_new(o, "areas", a);
+	}
+	return jin_dump(o);
+}
+
+int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
+			struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_HEALTH_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	proto_health_init(out);
+	int rc = -1;
+	int64_t w = 0, h = 0, rot = 0, vol = -1, uv = -1;
+	int audio = PROTO_AUDIO_OK, screen = PROTO_SCREEN_ON;
+	double temp = NAN;
+	if (!jin_str(root, NULL, "device", true, JIN_NAME, PROTO_NAME_MAX, out->device, err) ||
+	    !jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX, out->version,
+		     err) ||
+	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err) ||
+	    !jin_int(root, NULL, "uptime_s", false, 0, INT64_MAX, &out->uptime_s, err) ||
+	    !jin_int(root, NULL, "width", false, 0, 16384, &w, err) ||
+	    !jin_int(root, NULL, "height", false, 0, 16384, &h, err) ||
+	    !jin_int(root, NULL, "rotate", false, 0, 270, &rot, err) ||
+	    !jin_int(root, NULL, "frames", false, 0, INT64_MAX, &out->frames, err) ||
+	    !jin_num(root, NULL, "last_frame_ms", false, 0, 1e9, &out->last_frame_ms, err) ||
+	    !jin_int(root, NULL, "reconnects", false, 0, INT64_MAX, &out->reconnects, err) ||
+	    !jin_enum(root, NULL, "audio", false, proto_audio_names(), &audio, err) ||
+	    !jin_int(root, NULL, "volume", false, 0, 100, &vol, err) ||
+	    !jin_int(root, NULL, "announced", false, 0, INT64_MAX, &out->announced, err) ||
+	    !jin_int(root, NULL, "announce_failed", false, 0, INT64_MAX, &out->announce_failed,
+		     err) ||
+	    !jin_num(root, NULL, "cpu_temp_c", false, -100, 200, &temp, err) ||
+	    !jin_num(root, NULL, "load1", false, 0, 1e6, &out->load1, err) ||
+	    !jin_int(root, NULL, "rss_kb", false, 0, INT64_MAX, &out->rss_kb, err) ||
+	    !jin_int(root, NULL, "disk_free_mb", false, 0, INT64_MAX, &out->disk_free_mb, err) ||
+	    !jin_int(root, NULL, "undervoltage", false, 0, 1, &uv, err) ||
+	    !jin_enum(root, NULL, "screen", false, proto_screen_names(), &screen, err))
+		goto out;
+	if (rot % 90) {
+		jin_fail(err, "rotate", "must be 0, 90, 180 or 270");
+		goto out;
+	}
+	json_t *off = json_object_get(root, "clock_offset_ms");
+	if (off && !json_is_null(off)) {
+		if (!jin_int(root, NULL, "clock_offset_ms", false, -PROTO_SEQ_MAX, PROTO_SEQ_MAX,
+			     &out->clock_offset_ms, err))
+			goto out;
+		out->has_clock_offset = true;
+	}
+	json_t *boards = json_object_get(root, "boards");
+	if (boards) {
+		if (!json_is_array(boards)) {
+			jin_fail(err, "boards", "must be an array");
+			goto out;
+		}
+		if (json_array_size(boards) > PROTO_AREAS_MAX) {
+			jin_fail(err, "boards", "more than %d items", PROTO_AREAS_MAX);
+			goto out;
+		}
+		for (size_t i = 0; i < json_array_size(boards); i++) {
+			json_t *b = json_array_get(boards, i);
+			char path[32];
+			jin_path(path, sizeof path, "boards", NULL, (int)i);
+			struct proto_health_board *hb = &out->boards[i];
+			hb->age_s = -1;
+			if (!json_is_object(b)) {
+				jin_fail(err, path, "must be an object");
+				goto out;
+			}
+			if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area,
+				     err) ||
+			    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
+			    !jin_int(b, path, "age_s", false, -1, INT64_MAX, &hb->age_s, err))
+				goto out;
+			out->nboards++;
+		}
+	}
+	out->width = (int)w;
+	out->height = (int)h;
+	out->rotate = (int)rot;
+	out->volume = (int)vol;
+	out->undervoltage = (int)uv;
+	out->audio = (enum proto_audio_state)audio;
+	out->screen = (enum proto_screen_state)screen;
+	out->cpu_temp_c = temp;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+char *proto_health_encode(const struct proto_health *h)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "device", json_string(h->device));
+	if (h->version[0])
+		json_object_set_new(o, "version", json_string(h->version));
+	set_ts(o, "ts", h->ts_ms);
+	json_object_set_new(o, "uptime_s", json_integer(h->uptime_s));
+	json_object_set_new(o, "width", json_integer(h->width));
+	json_object_set_new(o, "height", json_integer(h->height));
+	json_object_set_new(o, "rotate", json_integer(h->rotate));
+	json_object_set_new(o, "frames", json_integer(h->frames));
+	if (h->last_frame_ms >= 0)
+		json_object_set_new(o, "last_frame_ms",
+				    json_real(round(h->last_frame_ms * 1000) / 1000));
+	json_t *boards = json_array();
+	for (int i = 0; i < h->nboards; i++) {
+		json_t *b = json_object();
+		json_object_set_new(b, "area", json_string(h->boards[i].area));
+		json_object_set_new(b, "seq", json_integer(h->boards[i].seq));
+		json_object_set_new(b, "age_s", json_integer(h->boards[i].age_s));
+		json_array_append_new(boards, b);
+	}
+	json_object_set_new(o, "boards", boards);
+	json_object_set_new(o, "reconnects", json_integer(h->reconnects));
+	json_object_set_new(o, "audio", json_string(proto_audio_name(h->audio)));
+	if (h->volume >= 0)
+		json_object_set_new(o, "volume", json_integer(h->volume));
+	json_object_set_new(o, "announced", json_integer(h->announced));
+	json_object_set_new(o, "announce_failed", json_integer(h->announce_failed));
+	if (h->has_clock_offset)
+		json_object_set_new(o, "clock_offset_ms", json_integer(h->clock_offset_ms));
+	if (!isnan(h->cpu_temp_c))
+		json_object_set_new(o, "cpu_temp_c", json_real(round(h->cpu_temp_c * 10) / 10));
+	if (h->load1 >= 0)
+		json_object_set_new(o, "load1", json_real(round(h->load1 * 100) / 100));
+	if (h->rss_kb >= 0)
+		json_object_set_new(o, "rss_kb", json_integer(h->rss_kb));
+	if (h->disk_free_mb >= 0)
+		json_object_set_new(o, "disk_free_mb", json_integer(h->disk_free_mb));
+	if (h->undervoltage >= 0)
+		json_object_set_new(o, "undervoltage", json_integer(h->undervoltage));
+	json_object_set_new(o, "screen", json_string(proto_screen_name(h->screen)));
+	return jin_dump(o);
+}
+
+int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err)
+{
+	json_t *root = jin_load(buf, len, PROTO_ACK_BYTES_MAX, err);
+	if (!root)
+		return -1;
+	memset(out, 0, sizeof *out);
+	int rc = -1;
+	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
+	    !jin_ts(root, NULL, "shown_ts", true, &out->shown_ms, err) ||
+	    !jin_str(root, NULL, "area", false, JIN_NAME, PROTO_NAME_MAX, out->area, err))
+		goto out;
+	json_t *ids = json_object_get(root, "ids");
+	if (!ids) {
+		jin_fail(err, "ids", "missing");
+		goto out;
+	}
+	if (!json_is_array(ids)) {
+		jin_fail(err, "ids", "must be an array");
+		goto out;
+	}
+	if (json_array_size(ids) > PROTO_ACK_IDS_MAX) {
+		jin_fail(err, "ids", "more than %d ids", PROTO_ACK_IDS_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(ids); i++) {
+		json_t *v = json_array_get(ids, i);
+		char path[32];
+		jin_path(path, sizeof path, "ids", NULL, (int)i);
+		if (!json_is_string(v)) {
+			jin_fail(err, path, "must be a string");
+			goto out;
+		}
+		if (!proto_id_valid(json_string_value(v))) {
+			jin_fail(err, path, "must be 1-%d of letters, digits, '.', '_', ':', '-'",
+				 PROTO_ID_MAX);
+			goto out;
+		}
+		strcpy(out->ids[i], json_string_value(v));
+		out->nids++;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+char *proto_ack_encode(const struct proto_ack *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	if (a->area[0])
+		json_object_set_new(o, "area", json_string(a->area));
+	json_object_set_new(o, "seq", json_integer(a->seq));
+	set_ts(o, "shown_ts", a->shown_ms);
+	json_t *ids = json_array();
+	for (int i = 0; i < a->nids; i++)
+		json_array_append_new(ids, json_string(a->ids[i]));
+	json_object_set_new(o, "ids", ids);
+	return jin_dump(o);
+}

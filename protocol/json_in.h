@@ -1,0 +1,54 @@
+/* Strict JSON input for the decoders: size, UTF-8, depth and duplicate-key
+ * checks, then typed field getters that name the field on error. Internal. */
+#ifndef CB_JSON_IN_H
+#define CB_JSON_IN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "proto.h"
+
+enum jin_charset {
+	JIN_TEXT,   /* any text without control characters */
+	JIN_ID,     /* [A-Za-z0-9._:-] */
+	JIN_TICKET, /* [A-Z0-9] */
+	JIN_DESK,   /* [A-Za-z0-9 ._-] */
+	JIN_NAME,   /* [a-z0-9][a-z0-9-]* */
+	JIN_HEX,    /* [0-9a-f] */
+};
+
+void jin_fail(struct proto_error *err, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Load an object payload of at most max bytes; NULL with err on failure.
+ * Also checks "v". The caller json_decref()s the result. */
+json_t *jin_load(const char *buf, size_t len, size_t max, struct proto_error *err);
+/* Same, checking "v" only when check_v. */
+json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
+		    struct proto_error *err);
+
+/* Getters: return false with err filled when the field is bad. An absent
+ * optional field leaves the default and returns true. `path` prefixes the
+ * key in error messages ("calls[3]"), or NULL at top level. */
+bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum jin_charset cs,
+	     size_t max, char *out, struct proto_error *err);
+bool jin_int(json_t *obj, const char *path, const char *key, bool required, int64_t min,
+	     int64_t max, int64_t *out, struct proto_error *err);
+bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min,
+	     double max, double *out, struct proto_error *err);
+bool jin_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
+	      struct proto_error *err);
+bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
+	    struct proto_error *err);
+/* names is NULL-terminated; *out is the index. */
+bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
+	      const char *const *names, int *out, struct proto_error *err);
+/* Compose "path.key" or "path[i]". */
+void jin_path(char *buf, size_t len, const char *path, const char *key, int index);
+
+bool jin_charset_ok(const char *s, enum jin_charset cs);
+
+/* Dump compact; aborts on allocation failure. Steals obj. */
+char *jin_dump(json_t *obj);
+
+#endif

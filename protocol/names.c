@@ -1,0 +1,92 @@
+#include <string.h>
+#include <math.h>
+
+#include "json_in.h"
+#include "proto.h"
+
+static const char *const cmd_names[] = {"identify", "screenshot", "announce-test", "volume",
+					"reload", NULL};
+static const char *const audio_names[] = {"ok", "none", "muted", "error", NULL};
+static const char *const screen_names[] = {"on", "closed", "no-output", NULL};
+
+bool proto_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= PROTO_NAME_MAX && jin_charset_ok(s, JIN_NAME);
+}
+
+bool proto_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= PROTO_ID_MAX && jin_charset_ok(s, JIN_ID);
+}
+
+bool proto_ticket_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= PROTO_TICKET_MAX && jin_charset_ok(s, JIN_TICKET);
+}
+
+bool proto_desk_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= PROTO_DESK_MAX && jin_charset_ok(s, JIN_DESK);
+}
+
+const char *proto_kind_name(enum proto_call_kind k)
+{
+	return k == PROTO_KIND_RECALL ? "recall" : "call";
+}
+
+const char *proto_cmd_name(enum proto_cmd_kind k)
+{
+	return cmd_names[k];
+}
+
+int proto_cmd_from_name(const char *name)
+{
+	for (int i = 0; cmd_names[i]; i++)
+		if (!strcmp(cmd_names[i], name))
+			return i;
+	return -1;
+}
+
+const char *proto_audio_name(enum proto_audio_state s)
+{
+	return audio_names[s];
+}
+
+const char *proto_screen_name(enum proto_screen_state s)
+{
+	return screen_names[s];
+}
+
+const char *const *proto_cmd_names(void);
+const char *const *proto_cmd_names(void)
+{
+	return cmd_names;
+}
+
+const char *const *proto_audio_names(void);
+const char *const *proto_audio_names(void)
+{
+	return audio_names;
+}
+
+const char *const *proto_screen_names(void);
+const char *const *proto_screen_names(void)
+{
+	return screen_names;
+}
+
+void proto_health_init(struct proto_health *h)
+{
+	memset(h, 0, sizeof *h);
+	h->last_frame_ms = -1;
+	h->volume = -1;
+	h->cpu_temp_c = NAN;
+	h->load1 = -1;
+	h->rss_kb = -1;
+	h->disk_free_mb = -1;
+	h->undervoltage = -1;
+}

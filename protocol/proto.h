@@ -1,0 +1,211 @@
+/* callboard wire protocol v1: limits, payload types, topics, codec.
+ * PROTOCOL.md is the specification; this header is its C form.
+ * Every decoded string is a fixed-size array inside the struct, so a decoded
+ * payload owns nothing on the heap. Encoders return malloc'ed strings that
+ * the caller frees. */
+#ifndef CB_PROTO_H
+#define CB_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+
+/* Limits (bytes of UTF-8 unless said otherwise). */
+#define PROTO_NAME_MAX        63 /* tenant, site, area, device */
+#define PROTO_ID_MAX          64 /* call id, command id */
+#define PROTO_TICKET_MAX      10
+#define PROTO_DESK_MAX        16
+#define PROTO_LABEL_MAX       64
+#define PROTO_SERVICE_MAX     64
+#define PROTO_NOTICE_MAX      500
+#define PROTO_VERSION_STR_MAX 32
+#define PROTO_HASH_MAX        64
+#define PROTO_SHORT_MAX       32  /* small enum-like strings */
+#define PROTO_INFO_MAX        512 /* command result info / error text */
+#define PROTO_BOARD_CALLS_MAX 50
+#define PROTO_ACK_IDS_MAX     50
+#define PROTO_AREAS_MAX       8
+#define PROTO_DEPTH_MAX       6
+#define PROTO_SEQ_MAX         9007199254740991LL /* 2^53 - 1 */
+
+#define PROTO_BOARD_BYTES_MAX      32768
+#define PROTO_NOTICE_BYTES_MAX     4096
+#define PROTO_STATUS_BYTES_MAX     4096
+#define PROTO_HEALTH_BYTES_MAX     8192
+#define PROTO_ACK_BYTES_MAX        8192
+#define PROTO_CMD_BYTES_MAX        4096
+#define PROTO_RESULT_BYTES_MAX     4096
+#define PROTO_SCREENSHOT_BYTES_MAX (4 * 1024 * 1024)
+
+/* Why a payload was refused: the field (a JSON path such as
+ * "calls[2].ticket", or "payload") and a reason. */
+struct proto_error {
+	char field[96];
+	char reason[160];
+};
+
+enum proto_call_kind { PROTO_KIND_CALL, PROTO_KIND_RECALL };
+
+struct proto_call {
+	char id[PROTO_ID_MAX + 1];
+	char ticket[PROTO_TICKET_MAX + 1];
+	char desk[PROTO_DESK_MAX + 1];
+	char desk_label[PROTO_LABEL_MAX + 1]; /* "" when absent */
+	char service[PROTO_SERVICE_MAX + 1];  /* "" when absent */
+	enum proto_call_kind kind;
+	int64_t ts_ms;
+};
+
+struct proto_board {
+	int64_t seq;
+	int64_t ts_ms;
+	int ncalls;
+	struct proto_call calls[PROTO_BOARD_CALLS_MAX]; /* newest first */
+};
+
+enum proto_notice_mode { PROTO_NOTICE_BANNER, PROTO_NOTICE_TICKER };
+
+struct proto_notice {
+	bool cleared; /* an empty payload: no notice */
+	char text[PROTO_NOTICE_MAX + 1];
+	enum proto_notice_mode mode;
+	int64_t ts_ms;
+};
+
+enum proto_state { PROTO_STATE_ONLINE, PROTO_STATE_OFFLINE };
+
+struct proto_status {
+	enum proto_state state;
+	char device[PROTO_NAME_MAX + 1];
+	char version[PROTO_VERSION_STR_MAX + 1]; /* "" when absent */
+	int64_t started_ms;                      /* 0 when absent */
+	int64_t ts_ms;                           /* 0 when absent */
+	char config_hash[PROTO_HASH_MAX + 1];    /* "" when absent */
+	int nareas;
+	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+};
+
+enum proto_audio_state {
+	PROTO_AUDIO_OK,
+	PROTO_AUDIO_NONE,  /* no audio device (or --headless without one) */
+	PROTO_AUDIO_MUTED, /* volume 0, quiet hours or closed */
+	PROTO_AUDIO_ERROR,
+};
+
+enum proto_screen_state {
+	PROTO_SCREEN_ON,
+	PROTO_SCREEN_CLOSED,    /* closed screen by the opening hours */
+	PROTO_SCREEN_NO_OUTPUT, /* no connected display: waiting for one */
+};
+
+struct proto_health_board {
+	char area[PROTO_NAME_MAX + 1];
+	int64_t seq;   /* 0: none yet */
+	int64_t age_s; /* seconds since that board's ts, -1 unknown */
+};
+
+/* Optional numbers use -1 (or NAN for doubles) for "not known". */
+struct proto_health {
+	char device[PROTO_NAME_MAX + 1];
+	char version[PROTO_VERSION_STR_MAX + 1];
+	int64_t ts_ms;
+	int64_t uptime_s;
+	int width, height, rotate;
+	int64_t frames;
+	double last_frame_ms;
+	int nboards;
+	struct proto_health_board boards[PROTO_AREAS_MAX];
+	int64_t reconnects;
+	enum proto_audio_state audio;
+	int volume;
+	int64_t announced;
+	int64_t announce_failed;
+	bool has_clock_offset;
+	int64_t clock_offset_ms; /* local clock minus bridge clock */
+	double cpu_temp_c;       /* NAN when no thermal zone */
+	double load1;
+	int64_t rss_kb;
+	int64_t disk_free_mb; /* -1 unknown */
+	int undervoltage;     /* -1 unknown, 0 no, 1 yes */
+	enum proto_screen_state screen;
+};
+
+struct proto_ack {
+	char area[PROTO_NAME_MAX + 1]; /* "" when absent */
+	int64_t seq;
+	int64_t shown_ms;
+	int nids;
+	char ids[PROTO_ACK_IDS_MAX][PROTO_ID_MAX + 1];
+};
+
+enum proto_cmd_kind {
+	PROTO_CMD_IDENTIFY,
+	PROTO_CMD_SCREENSHOT,
+	PROTO_CMD_ANNOUNCE_TEST,
+	PROTO_CMD_VOLUME,
+	PROTO_CMD_RELOAD,
+};
+
+struct proto_cmd {
+	char id[PROTO_ID_MAX + 1];
+	enum proto_cmd_kind cmd;
+	int level; /* volume: 0-100; -1 otherwise */
+};
+
+struct proto_cmd_result {
+	char id[PROTO_ID_MAX + 1];
+	char cmd[PROTO_SHORT_MAX + 1]; /* "" when absent */
+	bool ok;
+	char error[PROTO_INFO_MAX + 1]; /* "" when ok */
+	char info[PROTO_INFO_MAX + 1];  /* "" when absent */
+	int64_t ts_ms;
+};
+
+/* Decoders: 0 on success, -1 with *err filled. They never read past len,
+ * need no NUL terminator, and accept unknown fields. */
+int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
+		       struct proto_error *err);
+int proto_call_decode(const char *buf, size_t len, struct proto_call *out,
+		      struct proto_error *err);
+int proto_notice_decode(const char *buf, size_t len, struct proto_notice *out,
+			struct proto_error *err);
+int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
+			struct proto_error *err);
+int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
+			struct proto_error *err);
+int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err);
+int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err);
+int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
+			    struct proto_error *err);
+
+/* Encoders: a malloc'ed compact JSON string the caller frees. */
+char *proto_board_encode(const struct proto_board *b);
+char *proto_call_encode(const struct proto_call *c);
+char *proto_notice_encode(const struct proto_notice *n); /* "" for cleared */
+char *proto_status_encode(const struct proto_status *s);
+char *proto_health_encode(const struct proto_health *h);
+char *proto_ack_encode(const struct proto_ack *a);
+char *proto_cmd_encode(const struct proto_cmd *c);
+char *proto_cmd_result_encode(const struct proto_cmd_result *r);
+
+/* Field checks shared with the bridge's HTTP input. */
+bool proto_name_valid(const char *s);
+bool proto_id_valid(const char *s);
+bool proto_ticket_valid(const char *s);
+bool proto_desk_valid(const char *s);
+/* Valid UTF-8 with no control characters (C0, DEL, C1). */
+bool proto_text_valid(const char *s, size_t len);
+
+const char *proto_kind_name(enum proto_call_kind k);
+const char *proto_cmd_name(enum proto_cmd_kind k);
+const char *proto_audio_name(enum proto_audio_state s);
+const char *proto_screen_name(enum proto_screen_state s);
+/* Parse a command name; -1 when unknown. */
+int proto_cmd_from_name(const char *name);
+
+/* Health with every optional value set to "unknown". */
+void proto_health_init(struct proto_health *h);
+
+#endif

@@ -1,0 +1,259 @@
+"""Helpers for callboard's integration tests: a private mosquitto on a free
+loopback port, temp folders, child processes with bounded waits, an MQTT
+client, and a tiny test runner that prints "N passed, M failed".
+
+Everything stops by itself: every wait has a deadline and every process
+started here is killed at exit."""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import paho.mqtt.client as mqtt
+
+BUILD = os.environ.get("CALLBOARD_BUILD", "")
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_children = []
+
+
+def _cleanup():
+    for p in list(_children):
+        if p.poll() is None:
+            p.kill()
+            try:
+                p.wait(5)
+            except Exception:
+                pass
+
+
+atexit.register(_cleanup)
+
+
+def binary(name):
+    """Path of a built program: $CALLBOARD_BUILD/... or ./build/..."""
+    for rel in ("display/callboard-display", "bridge/callboard-bridge",
+                "tools/callboard/callboard"):
+        if rel.endswith("/" + name):
+            for base in (BUILD, os.path.join(SRC, "build")):
+                p = os.path.join(base, rel)
+                if base and os.path.exists(p):
+                    return p
+    raise FileNotFoundError(name)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class TempDir:
+    def __init__(self, prefix="cbtest-"):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def file(self, name, text=None):
+        p = os.path.join(self.path, name)
+        if text is not None:
+            with open(p, "w") as f:
+                f.write(text)
+        return p
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Proc:
+    """A child process whose output is collected in a thread."""
+
+    def __init__(self, argv, env=None, cwd=None):
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  env=e, cwd=cwd, start_new_session=True)
+        _children.append(self.p)
+        self.lines = []
+        self._lock = threading.Lock()
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self):
+        for raw in self.p.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._lock:
+                self.lines.append(line)
+            if os.environ.get("CBTEST_VERBOSE"):
+                sys.stderr.write(f"[{os.path.basename(self.argv[0])}] {line}\n")
+
+    def output(self):
+        with self._lock:
+            return "\n".join(self.lines)
+
+    def wait_line(self, needle, timeout=10.0):
+        return wait_until(lambda: needle in self.output(), timeout,
+                          what=f"'{needle}' from {os.path.basename(self.argv[0])}")
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.p.send_signal(sig)
+
+    def kill9(self):
+        if self.alive():
+            self.p.kill()
+        self.p.wait(10)
+
+    def stop(self, timeout=10.0):
+        if self.alive():
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(5)
+        return self.p.returncode
+
+
+class Mosquitto:
+    """A private broker on 127.0.0.1:<free port>, with its own config."""
+
+    def __init__(self, tmp, port=None, extra_conf=""):
+        self.tmp = tmp
+        self.port = port or free_port()
+        self.extra = extra_conf
+        self.proc = None
+        self.start()
+
+    def start(self):
+        conf = self.tmp.file(f"mosquitto-{self.port}.conf",
+                             f"listener {self.port} 127.0.0.1\n"
+                             "allow_anonymous true\n"
+                             "persistence false\n"
+                             f"{self.extra}\n")
+        self.proc = Proc(["/usr/sbin/mosquitto", "-c", conf])
+        wait_until(self._ready, 10, what=f"mosquitto on port {self.port}")
+
+    def _ready(self):
+        if not self.proc.alive():
+            raise RuntimeError("mosquitto exited:\n" + self.proc.output())
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), 0.2):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc:
+            self.proc.stop()
+            self.proc = None
+
+
+class Client:
+    """A paho client that records every message it receives."""
+
+    def __init__(self, port, client_id=None, host="127.0.0.1", **tls):
+        self.messages = []
+        self._lock = threading.Lock()
+        self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{time.monotonic_ns()}",
+                             clean_session=True)
+        self.c.on_message = self._on_message
+        self.connected = threading.Event()
+        self.c.on_connect = lambda c, u, f, rc: rc == 0 and self.connected.set()
+        self.c.connect(host, port, 30)
+        self.c.loop_start()
+        if not self.connected.wait(10):
+            raise TimeoutError("MQTT connect")
+
+    def _on_message(self, c, u, msg):
+        with self._lock:
+            self.messages.append((msg.topic, msg.payload, msg.retain))
+
+    def subscribe(self, topic, qos=1):
+        r, mid = self.c.subscribe(topic, qos)
+        time.sleep(0.1)
+
+    def publish(self, topic, payload, qos=1, retain=False):
+        if isinstance(payload, (dict, list)):
+            payload = json.dumps(payload)
+        info = self.c.publish(topic, payload, qos=qos, retain=retain)
+        info.wait_for_publish(10)
+
+    def received(self, topic=None):
+        with self._lock:
+            return [m for m in self.messages if topic is None or m[0] == topic]
+
+    def json(self, topic):
+        return [json.loads(p) for t, p, r in self.received(topic) if p]
+
+    def wait_json(self, topic, pred=lambda m: True, timeout=10.0):
+        def find():
+            for m in self.json(topic):
+                if pred(m):
+                    return m
+            return None
+        return wait_until(find, timeout, what=f"message on {topic}")
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def iso_now(offset_s=0.0):
+    t = time.time() + offset_s
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
+
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def run():
+    """Run the @test functions in order; print one line each and a summary."""
+    only = sys.argv[1:] 
+    passed = failed = 0
+    for fn in _tests:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {fn.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {fn.__name__}", flush=True)
+            traceback.print_exc(file=sys.stdout)
+        finally:
+            _cleanup()
+            _children.clear()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,40 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct subcommand subcommands[] = {
+	{"validate", cmd_validate, "check a payload file against the protocol"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: callboard COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		fprintf(out, "  %-12s %s\n", subcommands[i].name, subcommands[i].help);
+	fprintf(out, "\n'callboard COMMAND --help' describes one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("callboard %s\n", CALLBOARD_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "callboard: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
