@@ -1,0 +1,657 @@
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LOG_MODULE "api"
+#include "api.h"
+#include "calls.h"
+#include "json_in.h"
+#include "log.h"
+#include "mqttc.h"
+#include "registry.h"
+#include "statuspage.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define SEGS_MAX 8
+
+enum principal { P_NONE, P_BAD, P_ADMIN, P_TENANT };
+
+struct ctx {
+	struct bridge *b;
+	struct http_req *req;
+	struct http_resp *resp;
+	enum principal who;
+	const struct cfg_tenant *tenant; /* P_TENANT */
+	char segs[SEGS_MAX][PROTO_ID_MAX + 2];
+	int nsegs;
+};
+
+static void reply(struct http_resp *resp, int status, json_t *body)
+{
+	resp->status = status;
+	resp->ctype = "application/json";
+	resp->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!resp->body)
+		abort();
+	resp->len = strlen(resp->body);
+}
+
+static int fail(struct ctx *c, int status, const char *msg, const char *field)
+{
+	reply(c->resp, status, json_pack("{s:s,s:s}", "error", msg, "field", field));
+	if (status == 401)
+		c->resp->www_auth = "Bearer realm=\"callboard\"";
+	return 0;
+}
+
+/* Constant-time comparison: the time does not depend on where they differ. */
+static bool token_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = (unsigned char)(la != lb);
+	for (size_t i = 0; i < lb; i++)
+		d |= (unsigned char)(a[i % (la ? la : 1)] ^ b[i]);
+	return d == 0 && la > 0;
+}
+
+static int b64val(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/* Basic auth (for the status page in a browser): the password is the token. */
+static bool basic_password(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	char dec[512];
+	for (const char *p = in; *p && *p != '='; p++) {
+		int v = b64val((unsigned char)*p);
+		if (v < 0 || o + 1 >= sizeof dec)
+			return false;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dec[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	dec[o] = '\0';
+	char *colon = strchr(dec, ':');
+	if (!colon || strlen(colon + 1) >= cap)
+		return false;
+	snprintf(out, cap, "%s", colon + 1);
+	return true;
+}
+
+static void identify(struct ctx *c)
+{
+	const char *h = http_header(c->req, "Authorization");
+	char tok[CFG_TOKEN_MAX + 2] = "";
+	c->who = P_NONE;
+	if (!h)
+		return;
+	c->who = P_BAD;
+	if (strncasecmp(h, "Bearer ", 7) == 0) {
+		if (strlen(h + 7) >= sizeof tok)
+			return;
+		snprintf(tok, sizeof tok, "%s", h + 7);
+	} else if (strncasecmp(h, "Basic ", 6) == 0) {
+		if (!basic_password(h + 6, tok, sizeof tok))
+			return;
+	} else
+		return;
+	const struct bridge_config *cfg = &c->b->cfg;
+	bool admin = cfg->admin_token[0] && token_eq(tok, cfg->admin_token);
+	const struct cfg_tenant *t = NULL;
+	for (int i = 0; i < cfg->ntenants; i++) /* no early exit: same time for all */
+		if (token_eq(tok, cfg->tenants[i].token))
+			t = &cfg->tenants[i];
+	if (admin)
+		c->who = P_ADMIN;
+	else if (t) {
+		c->who = P_TENANT;
+		c->tenant = t;
+	}
+}
+
+/* 0 when allowed; otherwise the answer is filled and 1 is returned. */
+static int need_site(struct ctx *c, const char *tenant, const char *site)
+{
+	if (c->who == P_NONE) {
+		fail(c, 401, "missing bearer token", "Authorization");
+		return 1;
+	}
+	if (c->who == P_BAD) {
+		fail(c, 401, "invalid token", "Authorization");
+		return 1;
+	}
+	if (c->who == P_TENANT && strcmp(c->tenant->name, tenant) != 0) {
+		fail(c, 403, "this token is not valid for that tenant", "tenant");
+		return 1;
+	}
+	if (!bridge_config_tenant(&c->b->cfg, tenant)) {
+		fail(c, 404, "no such tenant", "tenant");
+		return 1;
+	}
+	if (!bridge_config_site(&c->b->cfg, tenant, site)) {
+		fail(c, 404, "no such site", "site");
+		return 1;
+	}
+	return 0;
+}
+
+static int need_admin(struct ctx *c)
+{
+	if (c->who == P_ADMIN)
+		return 0;
+	if (c->who == P_NONE || c->who == P_BAD) {
+		fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token",
+		     "Authorization");
+		if (strcmp(http_path(c->req), "/") == 0 ||
+		    strncmp(http_path(c->req), "/status/", 8) == 0)
+			c->resp->www_auth = "Basic realm=\"callboard\"";
+		return 1;
+	}
+	fail(c, 403, c->b->cfg.admin_token[0] ? "needs the admin token"
+					      : "needs [http] admin_token to be configured",
+	     "Authorization");
+	return 1;
+}
+
+static const char *const personal[] = {"name",   "cpr",     "phone",  "mail",
+				       "address", "birth",  "mobile", "ssn",
+				       "personnummer", "citizen", "postcode", "zip", NULL};
+
+bool api_personal_key(const char *key)
+{
+	char low[128];
+	size_t n = strlen(key);
+	if (n >= sizeof low)
+		n = sizeof low - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	low[n] = '\0';
+	for (int i = 0; personal[i]; i++)
+		if (strstr(low, personal[i]))
+			return true;
+	return false;
+}
+
+/* Load the body as a JSON object: NULL with the answer filled. */
+static json_t *body_object(struct ctx *c)
+{
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	if (len == 0) {
+		fail(c, 400, "a JSON object body is required", "body");
+		return NULL;
+	}
+	struct proto_error err;
+	json_t *o = jin_load_ex(body, len, c->b->cfg.body_limit, false, &err);
+	if (!o) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s", err.reason);
+		fail(c, 400, msg, err.field[0] ? err.field : "body");
+		return NULL;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) {
+		if (api_personal_key(key)) {
+			fail(c, 422, "personal data is not accepted: screens show numbers, never "
+				     "people",
+			     key);
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static bool opt_str(struct ctx *c, json_t *o, const char *key, bool required,
+		    enum jin_charset cs, size_t max, char *out)
+{
+	struct proto_error err;
+	if (jin_str(o, NULL, key, required, cs, max, out, &err))
+		return true;
+	fail(c, 422, err.reason, err.field);
+	return false;
+}
+
+static int post_call(struct ctx *c, const char *tenant, const char *site)
+{
+	json_t *o = body_object(c);
+	if (!o) {
+		metrics_reject(&c->b->metrics, c->resp->status == 422 ? "personal-data" : "bad-json");
+		return 0;
+	}
+	struct call_req r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.area, sizeof r.area, "main");
+	json_t *t = json_object_get(o, "ticket");
+	const char *ts = json_string_value(t);
+	int rc = 0;
+	if (!t) {
+		fail(c, 422, "missing", "ticket");
+		goto invalid;
+	}
+	if (!ts || strlen(ts) > PROTO_TICKET_MAX) {
+		fail(c, 422, !ts ? "must be a string" : "too long (at most 10)", "ticket");
+		goto invalid;
+	}
+	snprintf(r.ticket, sizeof r.ticket, "%s", ts);
+	for (char *p = r.ticket; *p; p++) /* "a42" is "A42" */
+		*p = (char)toupper((unsigned char)*p);
+	if (!proto_ticket_valid(r.ticket)) {
+		fail(c, 422, "upper-case letters A-Z and digits only", "ticket");
+		goto invalid;
+	}
+	if (!opt_str(c, o, "desk", true, JIN_DESK, PROTO_DESK_MAX, r.desk) ||
+	    !opt_str(c, o, "area", false, JIN_NAME, PROTO_NAME_MAX, r.area) ||
+	    !opt_str(c, o, "id", false, JIN_ID, PROTO_ID_MAX, r.id) ||
+	    !opt_str(c, o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r.desk_label) ||
+	    !opt_str(c, o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r.service))
+		goto invalid;
+	if (!proto_desk_valid(r.desk) || !proto_name_valid(r.area)) {
+		fail(c, 422, "invalid", !proto_desk_valid(r.desk) ? "desk" : "area");
+		goto invalid;
+	}
+	char id[PROTO_ID_MAX + 1];
+	int64_t seq = 0;
+	switch (calls_add(c->b, tenant, site, &r, id, &seq)) {
+	case CALLS_OK:
+		c->b->metrics.calls_accepted++;
+		/* fallthrough */
+	case CALLS_REPEAT:
+		reply(c->resp, 202, json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq));
+		break;
+	case CALLS_CONFLICT:
+		metrics_reject(&c->b->metrics, "id-conflict");
+		fail(c, 409, "this id was already used for a different call", "id");
+		break;
+	default:
+		metrics_reject(&c->b->metrics, "store");
+		fail(c, 503, "could not store the call", "store");
+		break;
+	}
+	json_decref(o);
+	return rc;
+invalid:
+	metrics_reject(&c->b->metrics, "invalid-field");
+	json_decref(o);
+	return 0;
+}
+
+static int call_op(struct ctx *c, const char *tenant, const char *site, const char *id,
+		   bool recall)
+{
+	if (!proto_id_valid(id))
+		return fail(c, 422, "letters, digits, '.', '_', ':', '-' (1-64)", "id");
+	int64_t seq = 0;
+	enum calls_rc rc = recall ? calls_recall(c->b, tenant, site, id, &seq)
+				  : calls_cancel(c->b, tenant, site, id, &seq);
+	if (rc == CALLS_NOT_FOUND)
+		return fail(c, 404, recall ? "no such call on the board" : "no such call", "id");
+	if (rc != CALLS_OK)
+		return fail(c, 503, "could not store the change", "store");
+	if (recall)
+		c->b->metrics.recalls_accepted++;
+	else
+		c->b->metrics.cancels_accepted++;
+	reply(c->resp, recall ? 202 : 200,
+	      json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq));
+	return 0;
+}
+
+static int put_notice(struct ctx *c, const char *tenant, const char *site)
+{
+	json_t *o = body_object(c);
+	if (!o)
+		return 0;
+	static const char *const modes[] = {"banner", "ticker", NULL};
+	struct proto_notice n;
+	memset(&n, 0, sizeof n);
+	struct proto_error err;
+	int mode = 0;
+	if (!opt_str(c, o, "text", true, JIN_TEXT, PROTO_NOTICE_MAX, n.text))
+		goto out;
+	if (!n.text[0]) {
+		fail(c, 422, "empty: use DELETE to clear the notice", "text");
+		goto out;
+	}
+	if (!jin_enum(o, NULL, "mode", false, modes, &mode, &err)) {
+		fail(c, 422, err.reason, err.field);
+		goto out;
+	}
+	n.mode = (enum proto_notice_mode)mode;
+	n.ts_ms = time_now_ms();
+	char *payload = proto_notice_encode(&n);
+	if (calls_notice(c->b, tenant, site, payload) != CALLS_OK)
+		fail(c, 503, "could not store the notice", "store");
+	else
+		reply(c->resp, 200, json_pack("{s:s,s:s}", "text", n.text, "mode", modes[mode]));
+	free(payload);
+out:
+	json_decref(o);
+	return 0;
+}
+
+static int get_board(struct ctx *c, const char *tenant, const char *site, const char *area)
+{
+	if (!proto_name_valid(area))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "area");
+	struct area *a = bridge_area(c->b, tenant, site, area, false);
+	if (!a || a->board.seq == 0)
+		return fail(c, 404, "no board for this area yet", "area");
+	struct proto_board *pb = xmalloc(sizeof *pb);
+	board_to_proto(&a->board, a->board_ts_ms, pb);
+	char *s = proto_board_encode(pb);
+	free(pb);
+	c->resp->status = 200;
+	c->resp->ctype = "application/json";
+	c->resp->body = s;
+	c->resp->len = strlen(s);
+	return 0;
+}
+
+static bool parse_date(const char *s, int64_t *ms)
+{
+	char buf[40];
+	if (!s || strlen(s) != 10)
+		return false;
+	snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+	return time_parse_iso(buf, ms);
+}
+
+struct stats_acc {
+	json_t *rows;
+	int64_t calls, recalls;
+};
+
+static void stat_row(void *data, const struct store_stat_row *r)
+{
+	struct stats_acc *acc = data;
+	char hour[32];
+	time_fmt_iso(r->hour_ms, hour, sizeof hour);
+	json_array_append_new(acc->rows, json_pack("{s:s,s:s,s:s,s:I,s:I}", "hour", hour, "area",
+						   r->area, "desk", r->desk, "calls",
+						   (json_int_t)r->calls, "recalls",
+						   (json_int_t)r->recalls));
+	acc->calls += r->calls;
+	acc->recalls += r->recalls;
+}
+
+static int get_stats(struct ctx *c, const char *tenant, const char *site)
+{
+	int64_t today = time_now_ms() / 86400000 * 86400000;
+	int64_t from = today - 6 * 86400000LL, to = today;
+	const char *f = http_query(c->req, "from"), *t = http_query(c->req, "to");
+	if (f && !parse_date(f, &from))
+		return fail(c, 422, "expected a date YYYY-MM-DD", "from");
+	if (t && !parse_date(t, &to))
+		return fail(c, 422, "expected a date YYYY-MM-DD", "to");
+	if (to < from)
+		return fail(c, 422, "before from", "to");
+	struct stats_acc acc = {json_array(), 0, 0};
+	/* to is inclusive: the whole day */
+	if (store_stats_query(c->b->store, tenant, site, from, to + 86400000, stat_row, &acc) < 0) {
+		json_decref(acc.rows);
+		return fail(c, 503, "could not read the statistics", "store");
+	}
+	char fs[32], ts[32];
+	time_fmt_iso(from, fs, sizeof fs);
+	time_fmt_iso(to, ts, sizeof ts);
+	fs[10] = ts[10] = '\0';
+	reply(c->resp, 200,
+	      json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:I,s:I}}", "tenant", tenant, "site", site, "from",
+			fs, "to", ts, "rows", acc.rows, "totals", "calls", (json_int_t)acc.calls,
+			"recalls", (json_int_t)acc.recalls));
+	return 0;
+}
+
+static int get_devices(struct ctx *c)
+{
+	if (c->who == P_NONE || c->who == P_BAD)
+		return fail(c, 401, c->who == P_NONE ? "missing bearer token" : "invalid token",
+			    "Authorization");
+	json_t *list = registry_list(c->b->registry, c->who == P_TENANT ? c->tenant->name : NULL);
+	reply(c->resp, 200, json_pack("{s:o}", "devices", list));
+	return 0;
+}
+
+static void cmd_done(void *ctx, int status, const char *ctype, char *body, size_t len)
+{
+	http_complete(ctx, status, ctype, body, len);
+}
+
+static int post_command(struct ctx *c, const char *tenant, const char *site, const char *dev)
+{
+	if (!proto_name_valid(dev))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
+	json_t *o = body_object(c);
+	if (!o)
+		return 0;
+	const char *name = json_string_value(json_object_get(o, "cmd"));
+	int cmd = name ? proto_cmd_from_name(name) : -1;
+	json_int_t level = -1;
+	int rc = 0;
+	if (cmd < 0) {
+		fail(c, 422, "one of identify, screenshot, announce-test, volume, reload", "cmd");
+		goto out;
+	}
+	json_t *lv = json_object_get(o, "level");
+	if (cmd == PROTO_CMD_VOLUME) {
+		if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
+		    json_integer_value(lv) > 100) {
+			fail(c, 422, "a whole number 0-100 is required for volume", "level");
+			goto out;
+		}
+		level = json_integer_value(lv);
+	}
+	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt)) {
+		fail(c, 503, "not connected to the broker", "mqtt");
+		goto out;
+	}
+	if (registry_command(c->b->registry, tenant, site, dev, cmd, (int)level, false, cmd_done,
+			     c->req) < 0) {
+		fail(c, 503, "could not send the command", "mqtt");
+		goto out;
+	}
+	rc = 1;
+out:
+	json_decref(o);
+	return rc;
+}
+
+static int get_screenshot(struct ctx *c, const char *tenant, const char *site, const char *dev)
+{
+	size_t len;
+	const unsigned char *png =
+		proto_name_valid(dev) ? registry_screenshot(c->b->registry, tenant, site, dev, &len)
+				      : NULL;
+	if (!png)
+		return fail(c, 404, "no screenshot of this device yet", "device");
+	c->resp->status = 200;
+	c->resp->ctype = "image/png";
+	c->resp->body = xmalloc(len);
+	memcpy(c->resp->body, png, len);
+	c->resp->len = len;
+	return 0;
+}
+
+/* The status page's screenshot link: ask for a fresh one, answer the PNG. */
+static int status_screenshot(struct ctx *c, const char *tenant, const char *site, const char *dev)
+{
+	if (!bridge_config_site(&c->b->cfg, tenant, site) || !proto_name_valid(dev))
+		return fail(c, 404, "no such device", "device");
+	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt) ||
+	    registry_command(c->b->registry, tenant, site, dev, PROTO_CMD_SCREENSHOT, -1, true,
+			     cmd_done, c->req) < 0)
+		return get_screenshot(c, tenant, site, dev);
+	return 1;
+}
+
+static void split(struct ctx *c, const char *path)
+{
+	c->nsegs = 0;
+	const char *p = path;
+	while (*p == '/')
+		p++;
+	while (*p && c->nsegs < SEGS_MAX) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n >= sizeof c->segs[0]) {
+			c->nsegs = SEGS_MAX + 1; /* too long: no route matches */
+			return;
+		}
+		memcpy(c->segs[c->nsegs], p, n);
+		c->segs[c->nsegs][n] = '\0';
+		c->nsegs++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (*p && c->nsegs >= SEGS_MAX)
+		c->nsegs = SEGS_MAX + 1;
+}
+
+static bool is(const struct ctx *c, int i, const char *s)
+{
+	return i < c->nsegs && strcmp(c->segs[i], s) == 0;
+}
+
+static int method_not_allowed(struct ctx *c)
+{
+	return fail(c, 405, "method not allowed here", "method");
+}
+
+int api_handle(void *data, struct http_req *req, struct http_resp *resp)
+{
+	struct ctx c = {.b = data, .req = req, .resp = resp};
+	const char *m = http_method(req);
+	const char *path = http_path(req);
+	bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0,
+	     put = strcmp(m, "PUT") == 0, del = strcmp(m, "DELETE") == 0;
+	identify(&c);
+	split(&c, path);
+	if (strcmp(path, "/healthz") == 0) {
+		if (!get)
+			return method_not_allowed(&c);
+		bool up = c.b->mqtt && mqttc_connected(c.b->mqtt);
+		reply(resp, 200, json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
+					   bridge_outbox_depth(c.b)));
+		return 0;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		if (!get)
+			return method_not_allowed(&c);
+		if (c.b->cfg.admin_token[0] && need_admin(&c))
+			return 0;
+		resp->status = 200;
+		resp->ctype = "text/plain; version=0.0.4";
+		resp->body = metrics_render(c.b, &resp->len);
+		return 0;
+	}
+	if (strcmp(path, "/") == 0) {
+		if (!get)
+			return method_not_allowed(&c);
+		if (need_admin(&c))
+			return 0;
+		resp->status = 200;
+		resp->ctype = "text/html; charset=utf-8";
+		resp->body = statuspage_render(c.b, &resp->len);
+		return 0;
+	}
+	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "screenshot")) {
+		if (!get)
+			return method_not_allowed(&c);
+		if (need_admin(&c))
+			return 0;
+		return status_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
+	}
+	if (is(&c, 0, "v1") && is(&c, 1, "sites") && c.nsegs >= 5) {
+		const char *t = c.segs[2], *s = c.segs[3];
+		if (!proto_name_valid(t) || !proto_name_valid(s))
+			return fail(&c, 404, "no such site", proto_name_valid(t) ? "site" : "tenant");
+		if (c.nsegs == 5 && is(&c, 4, "calls")) {
+			if (!post)
+				return method_not_allowed(&c);
+			if (need_site(&c, t, s)) {
+				metrics_reject(&c.b->metrics, "auth");
+				return 0;
+			}
+			return post_call(&c, t, s);
+		}
+		if (c.nsegs == 6 && is(&c, 4, "calls")) {
+			if (!del)
+				return method_not_allowed(&c);
+			return need_site(&c, t, s) ? 0 : call_op(&c, t, s, c.segs[5], false);
+		}
+		if (c.nsegs == 7 && is(&c, 4, "calls") && is(&c, 6, "recall")) {
+			if (!post)
+				return method_not_allowed(&c);
+			return need_site(&c, t, s) ? 0 : call_op(&c, t, s, c.segs[5], true);
+		}
+		if (c.nsegs == 5 && is(&c, 4, "notice")) {
+			if (!put && !del)
+				return method_not_allowed(&c);
+			if (need_site(&c, t, s))
+				return 0;
+			if (put)
+				return put_notice(&c, t, s);
+			if (calls_notice(c.b, t, s, "") != CALLS_OK)
+				return fail(&c, 503, "could not store the notice", "store");
+			reply(resp, 200, json_pack("{s:b}", "cleared", 1));
+			return 0;
+		}
+		if (c.nsegs == 6 && is(&c, 4, "boards")) {
+			if (!get)
+				return method_not_allowed(&c);
+			return need_site(&c, t, s) ? 0 : get_board(&c, t, s, c.segs[5]);
+		}
+		if (c.nsegs == 5 && is(&c, 4, "stats")) {
+			if (!get)
+				return method_not_allowed(&c);
+			return need_site(&c, t, s) ? 0 : get_stats(&c, t, s);
+		}
+	}
+	if (is(&c, 0, "v1") && is(&c, 1, "devices")) {
+		if (c.nsegs == 2) {
+			if (!get)
+				return method_not_allowed(&c);
+			return get_devices(&c);
+		}
+		if (c.nsegs == 6 && (is(&c, 5, "commands") || is(&c, 5, "screenshot"))) {
+			const char *t = c.segs[2], *s = c.segs[3], *d = c.segs[4];
+			if (!proto_name_valid(t) || !proto_name_valid(s))
+				return fail(&c, 404, "no such site", "site");
+			bool cmds = is(&c, 5, "commands");
+			if ((cmds && !post) || (!cmds && !get))
+				return method_not_allowed(&c);
+			if (need_site(&c, t, s))
+				return 0;
+			return cmds ? post_command(&c, t, s, d) : get_screenshot(&c, t, s, d);
+		}
+	}
+	return fail(&c, 404, "no such endpoint", "path");
+}
+
+void api_count_status(void *data, int status)
+{
+	struct bridge *b = data;
+	if (status >= 100 && status < 600)
+		b->metrics.http_status[status]++;
+}

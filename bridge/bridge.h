@@ -1,0 +1,77 @@
+/* The bridge's shared state: configuration, store, MQTT client, the boards
+ * of every area and the notices of every site. Owned by main.c; modules get
+ * a pointer. */
+#ifndef CB_BRIDGE_BRIDGE_H
+#define CB_BRIDGE_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "config.h"
+#include "metrics.h"
+#include "proto.h"
+
+struct loop;
+struct loop_source;
+struct store;
+struct mqttc;
+struct registry;
+struct http;
+struct webhook;
+
+/* One area's board and its outbox state: published_seq < board.seq means
+ * the latest board still has to reach the broker. */
+struct area {
+	char tenant[PROTO_NAME_MAX + 1];
+	char site[PROTO_NAME_MAX + 1];
+	char name[PROTO_NAME_MAX + 1];
+	struct board board;
+	int64_t board_ts_ms;   /* bridge clock of the last change */
+	int64_t published_seq; /* durable: confirmed by the broker */
+	int64_t sent_seq;      /* handed to the client, not yet confirmed */
+	int64_t pending_since_mono; /* first unpublished change, 0 when none */
+	bool force;                 /* republish even if published (broker restart) */
+};
+
+struct notice {
+	char tenant[PROTO_NAME_MAX + 1];
+	char site[PROTO_NAME_MAX + 1];
+	char *payload; /* owned; "" when cleared */
+	int64_t seq, published_seq, sent_seq;
+	bool force;
+};
+
+struct bridge {
+	struct bridge_config cfg;
+	struct loop *loop;
+	struct store *store;
+	struct mqttc *mqtt;
+	struct registry *registry;
+	struct http *http;
+	struct webhook *webhook;
+	struct metrics metrics;
+	struct area **areas; /* owned */
+	int nareas, areas_cap;
+	struct notice **notices; /* owned */
+	int nnotices, notices_cap;
+	struct loop_source *expiry_timer;
+	struct loop_source *housekeeping_timer;
+	int64_t started_ms;
+	bool outbox_dirty;
+};
+
+/* The area, or NULL; create=true makes an empty one in memory. */
+struct area *bridge_area(struct bridge *b, const char *tenant, const char *site, const char *name,
+			 bool create);
+/* Same for a site's notice. */
+struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *site,
+			     bool create);
+/* Load boards and notices from the store; 0 or -1. */
+int bridge_load(struct bridge *b);
+/* Number of areas and notices not yet confirmed by the broker. */
+int bridge_outbox_depth(const struct bridge *b);
+/* Free areas and notices. */
+void bridge_free_state(struct bridge *b);
+
+#endif

@@ -1,0 +1,267 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define LOG_MODULE "calls"
+#include "calls.h"
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+#include "timeutil.h"
+
+void calls_make_id(char buf[33])
+{
+	unsigned char r[16];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+}
+
+static void fingerprint(const struct call_req *r, char out[17])
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[] = {r->area, r->ticket, r->desk, r->desk_label, r->service};
+	for (size_t p = 0; p < 5; p++) {
+		for (const char *s = parts[p];; s++) {
+			h ^= (unsigned char)*s;
+			h *= 1099511628211ULL;
+			if (!*s)
+				break;
+		}
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void mark_pending(struct bridge *b, struct area *a)
+{
+	if (!a->pending_since_mono)
+		a->pending_since_mono = time_mono_ms();
+	b->outbox_dirty = true;
+}
+
+static int64_t hour_of(int64_t ms)
+{
+	return ms / 3600000 * 3600000;
+}
+
+/* Save a changed board with seq+1; on failure the board in memory is put
+ * back by the caller from *saved. */
+static int save_area(struct bridge *b, struct area *a)
+{
+	char *json = board_entries_encode(&a->board);
+	int rc = store_area_save(b->store, a->tenant, a->site, a->name, a->board.seq, json);
+	free(json);
+	return rc;
+}
+
+enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
+			const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq)
+{
+	char fp[17], old_fp[17], old_area[64];
+	int64_t old_seq;
+	fingerprint(r, fp);
+	if (r->id[0]) {
+		int f = store_call_get(b->store, tenant, site, r->id, old_fp, old_area, &old_seq);
+		if (f < 0)
+			return CALLS_ERROR;
+		if (f == 1) {
+			snprintf(id_out, PROTO_ID_MAX + 1, "%s", r->id);
+			*seq = old_seq;
+			return strcmp(fp, old_fp) == 0 ? CALLS_REPEAT : CALLS_CONFLICT;
+		}
+		snprintf(id_out, PROTO_ID_MAX + 1, "%s", r->id);
+	} else {
+		char id[33];
+		calls_make_id(id);
+		snprintf(id_out, PROTO_ID_MAX + 1, "%s", id);
+	}
+	struct area *a = bridge_area(b, tenant, site, r->area, true);
+	struct board saved = a->board;
+	int64_t now = time_now_ms();
+	struct proto_call c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.id, sizeof c.id, "%s", id_out);
+	snprintf(c.ticket, sizeof c.ticket, "%s", r->ticket);
+	snprintf(c.desk, sizeof c.desk, "%s", r->desk);
+	snprintf(c.desk_label, sizeof c.desk_label, "%s", r->desk_label);
+	snprintf(c.service, sizeof c.service, "%s", r->service);
+	c.kind = PROTO_KIND_CALL;
+	c.ts_ms = now;
+	board_call(&a->board, &c, b->cfg.board_length);
+	a->board.seq++;
+	if (store_begin(b->store) < 0)
+		goto fail;
+	if (save_area(b, a) < 0 ||
+	    store_call_put(b->store, tenant, site, id_out, fp, r->area, a->board.seq, now) < 0 ||
+	    store_stats_add(b->store, tenant, site, r->area, r->desk, hour_of(now), 1, 0) < 0 ||
+	    store_commit(b->store) < 0) {
+		store_rollback(b->store);
+		goto fail;
+	}
+	a->board_ts_ms = now;
+	*seq = a->board.seq;
+	mark_pending(b, a);
+	calls_arm_expiry(b);
+	return CALLS_OK;
+fail:
+	a->board = saved;
+	return CALLS_ERROR;
+}
+
+/* The area of a call: from the idempotency record, else by scanning. */
+static struct area *find_call_area(struct bridge *b, const char *tenant, const char *site,
+				   const char *id)
+{
+	char fp[17], area[64];
+	int64_t seq;
+	if (store_call_get(b->store, tenant, site, id, fp, area, &seq) == 1) {
+		struct area *a = bridge_area(b, tenant, site, area, false);
+		if (a && board_find(&a->board, id) >= 0)
+			return a;
+	}
+	for (int i = 0; i < b->nareas; i++) {
+		struct area *a = b->areas[i];
+		if (strcmp(a->tenant, tenant) == 0 && strcmp(a->site, site) == 0 &&
+		    board_find(&a->board, id) >= 0)
+			return a;
+	}
+	return NULL;
+}
+
+enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *site, const char *id,
+			   int64_t *seq)
+{
+	struct area *a = find_call_area(b, tenant, site, id);
+	if (!a)
+		return CALLS_NOT_FOUND;
+	struct board saved = a->board;
+	int64_t now = time_now_ms();
+	char entry_id[PROTO_ID_MAX + 1];
+	/* The recall needs an id of its own so displays announce it again. */
+	if (strlen(id) + 22 <= PROTO_ID_MAX)
+		snprintf(entry_id, sizeof entry_id, "%s:r%lld", id,
+			 (long long)(a->board.seq + 1));
+	else {
+		char rnd[33];
+		calls_make_id(rnd);
+		snprintf(entry_id, sizeof entry_id, "r%s", rnd);
+	}
+	int i = board_find(&a->board, id);
+	char desk[PROTO_DESK_MAX + 1];
+	snprintf(desk, sizeof desk, "%s", a->board.e[i].c.desk);
+	board_recall(&a->board, id, entry_id, now, b->cfg.board_length);
+	a->board.seq++;
+	if (store_begin(b->store) < 0)
+		goto fail;
+	if (save_area(b, a) < 0 ||
+	    store_stats_add(b->store, tenant, site, a->name, desk, hour_of(now), 0, 1) < 0 ||
+	    store_commit(b->store) < 0) {
+		store_rollback(b->store);
+		goto fail;
+	}
+	a->board_ts_ms = now;
+	*seq = a->board.seq;
+	mark_pending(b, a);
+	calls_arm_expiry(b);
+	return CALLS_OK;
+fail:
+	a->board = saved;
+	return CALLS_ERROR;
+}
+
+enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site,
+			   const char *id, int64_t *seq)
+{
+	struct area *a = find_call_area(b, tenant, site, id);
+	if (!a) {
+		char fp[17], area[64];
+		int64_t s;
+		if (store_call_get(b->store, tenant, site, id, fp, area, &s) != 1)
+			return CALLS_NOT_FOUND;
+		struct area *gone = bridge_area(b, tenant, site, area, false);
+		*seq = gone ? gone->board.seq : s;
+		return CALLS_OK; /* already off the board: cancelling again is fine */
+	}
+	struct board saved = a->board;
+	board_cancel(&a->board, id);
+	a->board.seq++;
+	if (store_begin(b->store) < 0)
+		goto fail;
+	if (save_area(b, a) < 0 || store_commit(b->store) < 0) {
+		store_rollback(b->store);
+		goto fail;
+	}
+	a->board_ts_ms = time_now_ms();
+	*seq = a->board.seq;
+	mark_pending(b, a);
+	return CALLS_OK;
+fail:
+	a->board = saved;
+	return CALLS_ERROR;
+}
+
+enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
+			   const char *payload)
+{
+	struct notice *n = bridge_notice(b, tenant, site, true);
+	if (store_notice_save(b->store, tenant, site, payload, n->seq + 1) < 0)
+		return CALLS_ERROR;
+	free(n->payload);
+	n->payload = xstrdup(payload);
+	n->seq++;
+	b->outbox_dirty = true;
+	return CALLS_OK;
+}
+
+void calls_arm_expiry(struct bridge *b)
+{
+	if (!b->expiry_timer)
+		return;
+	int64_t max_age = (int64_t)b->cfg.board_max_age_s * 1000;
+	int64_t next = INT64_MAX;
+	for (int i = 0; i < b->nareas; i++) {
+		int64_t t = board_next_expiry(&b->areas[i]->board, max_age);
+		if (t < next)
+			next = t;
+	}
+	if (next == INT64_MAX) {
+		loop_timer_arm(b->expiry_timer, 0, 0);
+		return;
+	}
+	int64_t delay = next - time_now_ms();
+	if (delay < 250) /* also keeps a failing store from spinning the loop */
+		delay = 250;
+	if (delay > 3600000)
+		delay = 3600000;
+	loop_timer_arm(b->expiry_timer, (int)delay, 0);
+}
+
+void calls_expire(struct bridge *b)
+{
+	int64_t now = time_now_ms();
+	int64_t max_age = (int64_t)b->cfg.board_max_age_s * 1000;
+	for (int i = 0; i < b->nareas; i++) {
+		struct area *a = b->areas[i];
+		struct board saved = a->board;
+		if (board_expire(&a->board, now, max_age) == 0)
+			continue;
+		a->board.seq++;
+		if (store_begin(b->store) < 0 || save_area(b, a) < 0 ||
+		    store_commit(b->store) < 0) {
+			store_rollback(b->store);
+			a->board = saved;
+			log_warn_rl("could not save the aged board of %s/%s/%s", a->tenant,
+				    a->site, a->name);
+			continue;
+		}
+		a->board_ts_ms = now;
+		mark_pending(b, a);
+	}
+	calls_arm_expiry(b);
+}

@@ -1,0 +1,76 @@
+/* callboard-bridge configuration: the INI file's contents, validated. */
+#ifndef CB_BRIDGE_CONFIG_H
+#define CB_BRIDGE_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mqttc.h"
+#include "proto.h"
+
+#define CFG_TENANTS_MAX 64
+#define CFG_SITES_MAX   64
+#define CFG_TOKEN_MAX   128
+
+/* Opening hours of a site: per weekday (0 = Monday) minutes from midnight,
+ * open <= t < close; open == close == 0 means closed all day. */
+struct cfg_hours {
+	bool set; /* false: always open */
+	int open_min[7];
+	int close_min[7];
+};
+
+struct cfg_site {
+	char name[PROTO_NAME_MAX + 1];
+	struct cfg_hours hours;
+};
+
+struct cfg_tenant {
+	char name[PROTO_NAME_MAX + 1];
+	char token[CFG_TOKEN_MAX + 1];
+	int nsites;
+	struct cfg_site sites[CFG_SITES_MAX];
+};
+
+struct bridge_config {
+	/* [http] */
+	char listen_host[128];
+	int listen_port;
+	long body_limit;
+	char admin_token[CFG_TOKEN_MAX + 1]; /* "" when unset */
+	/* [mqtt] */
+	struct mqttc_config mqtt;
+	char client_id[PROTO_NAME_MAX + 1];
+	/* [storage] */
+	char db_path[PATH_MAX];
+	int stats_days;
+	/* [board] */
+	int board_length;
+	int board_max_age_s; /* 0: entries never age off */
+	/* [registry] */
+	int health_interval_s;
+	int behind_grace_s;
+	int command_timeout_s;
+	char webhook[512]; /* "" when unset */
+	/* [tenant:NAME] */
+	int ntenants;
+	struct cfg_tenant tenants[CFG_TENANTS_MAX];
+};
+
+/* Fill defaults (no tenants). */
+void bridge_config_defaults(struct bridge_config *cfg);
+/* Parse path into cfg (after defaults). 0, or -1 with every problem in ctx. */
+int bridge_config_load(struct bridge_config *cfg, const char *path, struct cfg_ctx *ctx);
+/* Same from a string (tests). */
+int bridge_config_load_string(struct bridge_config *cfg, const char *name, const char *text,
+			      struct cfg_ctx *ctx);
+/* The tenant named name, or NULL. */
+const struct cfg_tenant *bridge_config_tenant(const struct bridge_config *cfg, const char *name);
+/* The site of a tenant, or NULL when not configured. */
+const struct cfg_site *bridge_config_site(const struct bridge_config *cfg, const char *tenant,
+					  const char *site);
+/* True when the site is open at wall-clock time now_ms (local time). */
+bool bridge_config_site_open(const struct cfg_site *site, int64_t now_ms);
+
+#endif

@@ -1,0 +1,48 @@
+/* libmicrohttpd driven from our loop: MHD runs without threads of its own
+ * (MHD_USE_EPOLL); its epoll fd is one loop source and its timeout a
+ * timerfd. Bodies are collected up to the limit; the API answers at once or
+ * later (the connection is suspended meanwhile). */
+#ifndef CB_BRIDGE_HTTP_H
+#define CB_BRIDGE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loop;
+struct http;
+struct http_req;
+
+struct http_resp {
+	int status;
+	const char *ctype; /* static string */
+	char *body;        /* malloc'ed, owned by the response */
+	size_t len;
+	const char *www_auth; /* WWW-Authenticate value or NULL */
+};
+
+/* Handles a complete request: returns 0 with resp filled, or 1 when it will
+ * answer later through http_complete(req, ...). */
+typedef int (*http_handler)(void *data, struct http_req *req, struct http_resp *resp);
+/* Called for every response sent (status code), for metrics. */
+typedef void (*http_status_cb)(void *data, int status);
+
+/* Listen on host:port; NULL with a logged reason. */
+struct http *http_start(struct loop *loop, const char *host, int port, size_t body_limit,
+			http_handler handler, http_status_cb on_status, void *data);
+void http_stop(struct http *h);
+/* Let MHD do its work and re-arm its timer (call once per loop turn). */
+void http_run(struct http *h);
+/* The port actually bound (useful with port 0). */
+int http_port(const struct http *h);
+
+/* Accessors for the handler. */
+const char *http_method(const struct http_req *r);
+const char *http_path(const struct http_req *r);
+/* A request header or query argument, NULL when absent. */
+const char *http_header(const struct http_req *r, const char *name);
+const char *http_query(const struct http_req *r, const char *name);
+const char *http_body(const struct http_req *r, size_t *len);
+/* Answer a request the handler deferred (takes ownership of body). */
+void http_complete(struct http_req *r, int status, const char *ctype, char *body, size_t len);
+
+#endif

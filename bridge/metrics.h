@@ -1,0 +1,38 @@
+/* Counters for /metrics (Prometheus text format). Plain numbers updated
+ * from the loop thread. */
+#ifndef CB_BRIDGE_METRICS_H
+#define CB_BRIDGE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_LAT_BUCKETS 12
+#define METRICS_REASONS_MAX 16
+
+struct metrics {
+	uint64_t calls_accepted;
+	uint64_t recalls_accepted;
+	uint64_t cancels_accepted;
+	struct {
+		char reason[32];
+		uint64_t n;
+	} rejected[METRICS_REASONS_MAX];
+	/* accept-to-publish latency in seconds */
+	uint64_t lat_bucket[METRICS_LAT_BUCKETS];
+	uint64_t lat_count;
+	double lat_sum;
+	uint64_t http_status[600];
+	uint64_t boards_published;
+	uint64_t publish_failures;
+	uint64_t device_transitions;
+	uint64_t webhooks_sent, webhooks_failed;
+};
+
+/* Count a rejected call request by reason ("auth", "validation", ...). */
+void metrics_reject(struct metrics *m, const char *reason);
+/* Observe one accept-to-publish latency. */
+void metrics_latency(struct metrics *m, double seconds);
+/* Upper bounds of the latency buckets in seconds. */
+extern const double metrics_lat_bounds[METRICS_LAT_BUCKETS];
+
+#endif

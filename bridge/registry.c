@@ -1,0 +1,622 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MODULE "registry"
+#include "calls.h"
+#include "log.h"
+#include "loop.h"
+#include "mqttc.h"
+#include "registry.h"
+#include "store.h"
+#include "timeutil.h"
+#include "topic.h"
+#include "webhook.h"
+
+#define DEVICES_MAX  50000
+#define BUCKETS      8192
+#define ACK_AREAS    PROTO_AREAS_MAX
+
+struct dev_ack {
+	char area[PROTO_NAME_MAX + 1];
+	int64_t seq;
+	int64_t ack_ms;
+};
+
+struct device {
+	char tenant[PROTO_NAME_MAX + 1];
+	char site[PROTO_NAME_MAX + 1];
+	char name[PROTO_NAME_MAX + 1];
+	enum dev_state state;
+	char version[PROTO_VERSION_STR_MAX + 1];
+	int64_t last_seen_ms;     /* wall clock of the last message */
+	int64_t last_health_mono; /* or of going online, for stale detection */
+	int64_t online_mono;
+	char *health; /* owned: last health payload as received (validated) */
+	double temp_c;
+	char audio[PROTO_SHORT_MAX + 1];
+	int nacks;
+	struct dev_ack acks[ACK_AREAS];
+	unsigned char *png; /* owned */
+	size_t png_len;
+	int64_t png_mono;
+	bool dirty;
+	struct device *next; /* hash chain */
+};
+
+struct cmd_wait {
+	char id[PROTO_ID_MAX + 1];
+	struct device *dev;
+	int64_t started_mono, deadline_mono;
+	bool want_png;
+	bool got_result;
+	char *result; /* owned: result JSON when got_result */
+	registry_cmd_cb cb;
+	void *ctx;
+	struct cmd_wait *next; /* owned list */
+};
+
+struct registry {
+	struct bridge *b;
+	struct device *buckets[BUCKETS];
+	struct device **all; /* not owned separately: same objects as buckets */
+	int n, cap;
+	struct cmd_wait *waits;
+	struct loop_source *tick;
+	int64_t last_save_mono;
+};
+
+const char *registry_state_name(enum dev_state s)
+{
+	switch (s) {
+	case DEV_ONLINE:
+		return "online";
+	case DEV_OFFLINE:
+		return "offline";
+	case DEV_STALE:
+		return "stale";
+	default:
+		return "unknown";
+	}
+}
+
+static unsigned hash3(const char *a, const char *b, const char *c)
+{
+	uint32_t h = 2166136261u;
+	const char *parts[3] = {a, b, c};
+	for (int i = 0; i < 3; i++)
+		for (const char *s = parts[i];; s++) {
+			h ^= (unsigned char)*s;
+			h *= 16777619u;
+			if (!*s)
+				break;
+		}
+	return h % BUCKETS;
+}
+
+static struct device *dev_get(struct registry *r, const char *t, const char *s, const char *d,
+			      bool create)
+{
+	unsigned h = hash3(t, s, d);
+	for (struct device *x = r->buckets[h]; x; x = x->next)
+		if (strcmp(x->name, d) == 0 && strcmp(x->site, s) == 0 && strcmp(x->tenant, t) == 0)
+			return x;
+	if (!create)
+		return NULL;
+	if (r->n >= DEVICES_MAX) {
+		log_warn_rl("more than %d devices: ignoring %s/%s/%s", DEVICES_MAX, t, s, d);
+		return NULL;
+	}
+	struct device *x = xcalloc(1, sizeof *x);
+	snprintf(x->tenant, sizeof x->tenant, "%s", t);
+	snprintf(x->site, sizeof x->site, "%s", s);
+	snprintf(x->name, sizeof x->name, "%s", d);
+	x->temp_c = NAN;
+	x->next = r->buckets[h];
+	r->buckets[h] = x;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->all = xrealloc(r->all, (size_t)r->cap * sizeof *r->all);
+	}
+	r->all[r->n++] = x;
+	return x;
+}
+
+static void transition(struct registry *r, struct device *d, enum dev_state to, const char *why)
+{
+	if (d->state == to)
+		return;
+	enum dev_state from = d->state;
+	d->state = to;
+	d->dirty = true;
+	r->b->metrics.device_transitions++;
+	log_info("display %s/%s/%s: %s -> %s (%s)", d->tenant, d->site, d->name,
+		 registry_state_name(from), registry_state_name(to), why);
+	if ((to == DEV_OFFLINE || to == DEV_STALE) && r->b->webhook) {
+		const struct cfg_site *site = bridge_config_site(&r->b->cfg, d->tenant, d->site);
+		if (bridge_config_site_open(site, time_now_ms())) {
+			char ts[32];
+			time_fmt_iso(time_now_ms(), ts, sizeof ts);
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "event",
+					      "display-state", "tenant", d->tenant, "site", d->site,
+					      "device", d->name, "from", registry_state_name(from),
+					      "to", registry_state_name(to), "ts", ts);
+			char *body = json_dumps(o, JSON_COMPACT);
+			webhook_post(r->b->webhook, body);
+			free(body);
+			json_decref(o);
+		}
+	}
+}
+
+static bool behind(struct registry *r, const struct device *d, int64_t now_ms)
+{
+	int64_t grace = (int64_t)r->b->cfg.behind_grace_s * 1000;
+	if (d->state != DEV_ONLINE)
+		return false;
+	for (int i = 0; i < d->nacks; i++) {
+		const struct area *a = bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
+		if (a && d->acks[i].seq < a->published_seq && now_ms - d->acks[i].ack_ms > grace)
+			return true;
+	}
+	return false;
+}
+
+static struct dev_ack *ack_slot(struct device *d, const char *area)
+{
+	for (int i = 0; i < d->nacks; i++)
+		if (strcmp(d->acks[i].area, area) == 0)
+			return &d->acks[i];
+	if (d->nacks >= ACK_AREAS)
+		return NULL;
+	struct dev_ack *a = &d->acks[d->nacks++];
+	memset(a, 0, sizeof *a);
+	snprintf(a->area, sizeof a->area, "%s", area);
+	return a;
+}
+
+static void finish_wait(struct registry *r, struct cmd_wait *w, int status, const char *ctype,
+			char *body, size_t len)
+{
+	struct cmd_wait **pp = &r->waits;
+	while (*pp && *pp != w)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = w->next;
+	w->cb(w->ctx, status, ctype, body, len);
+	free(w->result);
+	free(w);
+}
+
+static void png_ready(struct registry *r, struct device *d)
+{
+	for (struct cmd_wait *w = r->waits, *next; w; w = next) {
+		next = w->next;
+		if (w->dev != d || !w->want_png || d->png_mono < w->started_mono)
+			continue;
+		char *copy = xmalloc(d->png_len);
+		memcpy(copy, d->png, d->png_len);
+		finish_wait(r, w, 200, "image/png", copy, d->png_len);
+	}
+}
+
+static void on_result(struct registry *r, struct device *d, const struct proto_cmd_result *res)
+{
+	for (struct cmd_wait *w = r->waits; w; w = w->next) {
+		if (w->dev != d || strcmp(w->id, res->id) != 0)
+			continue;
+		json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", res->id, "cmd", res->cmd,
+				      "ok", res->ok, "error", res->error, "info", res->info);
+		char *body = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (w->want_png && res->ok) {
+			w->got_result = true; /* the PNG comes on its own topic */
+			free(w->result);
+			w->result = body;
+			if (d->png && d->png_mono >= w->started_mono)
+				png_ready(r, d);
+			return;
+		}
+		finish_wait(r, w, 200, "application/json", body, strlen(body));
+		return;
+	}
+}
+
+void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len)
+{
+	struct proto_topic t;
+	struct proto_error err;
+	if (proto_topic_parse(topic, &t, &err) < 0)
+		return;
+	if (!bridge_config_site(&r->b->cfg, t.tenant, t.site))
+		return; /* not ours */
+	if (len > proto_topic_payload_max(t.kind)) {
+		log_warn_rl("%s: payload: %zu bytes is over the limit", topic, len);
+		return;
+	}
+	struct device *d = NULL;
+	int64_t now = time_now_ms(), mono = time_mono_ms();
+	switch (t.kind) {
+	case PROTO_TOPIC_STATUS: {
+		if (len == 0)
+			return; /* a cleared retained status */
+		struct proto_status s;
+		if (proto_status_decode(payload, len, &s, &err) < 0)
+			goto bad;
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
+			return;
+		if (s.version[0])
+			snprintf(d->version, sizeof d->version, "%s", s.version);
+		for (int i = 0; i < s.nareas; i++)
+			ack_slot(d, s.areas[i]);
+		if (s.state == PROTO_STATE_ONLINE) {
+			d->last_health_mono = mono;
+			d->online_mono = mono;
+			transition(r, d, DEV_ONLINE, "status online");
+		} else {
+			transition(r, d, DEV_OFFLINE, "status offline");
+		}
+		break;
+	}
+	case PROTO_TOPIC_HEALTH: {
+		struct proto_health *h = xmalloc(sizeof *h);
+		if (proto_health_decode(payload, len, h, &err) < 0) {
+			free(h);
+			goto bad;
+		}
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, true))) {
+			free(h);
+			return;
+		}
+		free(d->health);
+		d->health = xmalloc(len + 1);
+		memcpy(d->health, payload, len);
+		d->health[len] = '\0';
+		if (h->version[0])
+			snprintf(d->version, sizeof d->version, "%s", h->version);
+		d->temp_c = h->cpu_temp_c;
+		snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(h->audio));
+		for (int i = 0; i < h->nboards; i++)
+			ack_slot(d, h->boards[i].area);
+		d->last_health_mono = mono;
+		free(h);
+		transition(r, d, DEV_ONLINE, "health");
+		break;
+	}
+	case PROTO_TOPIC_ACK: {
+		struct proto_ack a;
+		if (proto_ack_decode(payload, len, &a, &err) < 0)
+			goto bad;
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
+			return;
+		const char *area = a.area[0] ? a.area : (d->nacks == 1 ? d->acks[0].area : NULL);
+		struct dev_ack *slot = area ? ack_slot(d, area) : NULL;
+		if (slot && a.seq >= slot->seq) {
+			slot->seq = a.seq;
+			slot->ack_ms = now;
+		}
+		break;
+	}
+	case PROTO_TOPIC_CMD_RESULT: {
+		struct proto_cmd_result res;
+		if (proto_cmd_result_decode(payload, len, &res, &err) < 0)
+			goto bad;
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, false)))
+			return;
+		on_result(r, d, &res);
+		break;
+	}
+	case PROTO_TOPIC_SCREENSHOT: {
+		if (len < 8 || memcmp(payload, "\x89PNG\r\n\x1a\n", 8) != 0) {
+			snprintf(err.field, sizeof err.field, "payload");
+			snprintf(err.reason, sizeof err.reason, "not a PNG");
+			goto bad;
+		}
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
+			return;
+		free(d->png);
+		d->png = xmalloc(len);
+		memcpy(d->png, payload, len);
+		d->png_len = len;
+		d->png_mono = mono;
+		png_ready(r, d);
+		break;
+	}
+	default:
+		return;
+	}
+	if (d) {
+		d->last_seen_ms = now;
+		d->dirty = true;
+	}
+	return;
+bad:
+	log_warn_rl("%s: %s: %s", topic, err.field, err.reason);
+}
+
+static json_t *dev_record(struct registry *r, const struct device *d, bool full)
+{
+	int64_t now = time_now_ms();
+	char seen[32] = "";
+	if (d->last_seen_ms)
+		time_fmt_iso(d->last_seen_ms, seen, sizeof seen);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "tenant", d->tenant, "site", d->site,
+			      "device", d->name, "state", registry_state_name(d->state), "version",
+			      d->version, "last_seen", seen);
+	json_t *acks = json_array();
+	for (int i = 0; i < d->nacks; i++) {
+		const struct area *a = bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
+		json_array_append_new(acks, json_pack("{s:s,s:I,s:I}", "area", d->acks[i].area,
+						      "seq", (json_int_t)d->acks[i].seq,
+						      "board_seq",
+						      (json_int_t)(a ? a->published_seq : 0)));
+	}
+	json_object_set_new(o, "acks", acks);
+	if (full) {
+		json_object_set_new(o, "behind", json_boolean(behind(r, d, now)));
+		json_error_t jerr;
+		json_t *h = d->health ? json_loads(d->health, 0, &jerr) : NULL;
+		json_object_set_new(o, "health", h ? h : json_null());
+		json_object_set_new(o, "screenshot", json_boolean(d->png != NULL));
+	} else {
+		json_object_set_new(o, "last_seen_ms", json_integer(d->last_seen_ms));
+		if (d->health)
+			json_object_set_new(o, "health", json_string(d->health));
+	}
+	return o;
+}
+
+static void save_dirty(struct registry *r)
+{
+	bool any = false;
+	for (int i = 0; i < r->n && !any; i++)
+		any = r->all[i]->dirty;
+	if (!any || store_begin(r->b->store) < 0)
+		return;
+	for (int i = 0; i < r->n; i++) {
+		struct device *d = r->all[i];
+		if (!d->dirty)
+			continue;
+		json_t *o = dev_record(r, d, false);
+		char *s = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		int rc = store_device_save(r->b->store, d->tenant, d->site, d->name, s);
+		free(s);
+		if (rc < 0) {
+			store_rollback(r->b->store);
+			return;
+		}
+	}
+	if (store_commit(r->b->store) < 0) {
+		store_rollback(r->b->store);
+		return;
+	}
+	for (int i = 0; i < r->n; i++)
+		r->all[i]->dirty = false;
+}
+
+static void on_tick(void *data)
+{
+	struct registry *r = data;
+	int64_t mono = time_mono_ms();
+	int64_t limit = 3 * (int64_t)r->b->cfg.health_interval_s * 1000;
+	for (int i = 0; i < r->n; i++) {
+		struct device *d = r->all[i];
+		if (d->state == DEV_ONLINE && mono - d->last_health_mono > limit)
+			transition(r, d, DEV_STALE, "no health for 3 intervals");
+	}
+	for (struct cmd_wait *w = r->waits, *next; w; w = next) {
+		next = w->next;
+		if (mono < w->deadline_mono)
+			continue;
+		if (w->got_result) { /* result came, PNG did not: answer with the result */
+			char *body = w->result;
+			w->result = NULL;
+			finish_wait(r, w, 200, "application/json", body, strlen(body));
+		} else {
+			char *body = xstrdup("{\"error\":\"the display did not answer in time\","
+					     "\"field\":\"device\"}");
+			finish_wait(r, w, 504, "application/json", body, strlen(body));
+		}
+	}
+	if (mono - r->last_save_mono >= 5000) {
+		r->last_save_mono = mono;
+		save_dirty(r);
+	}
+}
+
+static void load_device(void *data, const struct store_device_row *row)
+{
+	struct registry *r = data;
+	if (!proto_name_valid(row->tenant) || !proto_name_valid(row->site) ||
+	    !proto_name_valid(row->device))
+		return;
+	json_error_t jerr;
+	json_t *o = json_loads(row->json, 0, &jerr);
+	if (!o)
+		return;
+	struct device *d = dev_get(r, row->tenant, row->site, row->device, true);
+	if (!d) {
+		json_decref(o);
+		return;
+	}
+	const char *st = json_string_value(json_object_get(o, "state"));
+	d->state = !st                          ? DEV_UNKNOWN
+		   : strcmp(st, "online") == 0  ? DEV_ONLINE
+		   : strcmp(st, "offline") == 0 ? DEV_OFFLINE
+		   : strcmp(st, "stale") == 0   ? DEV_STALE
+						: DEV_UNKNOWN;
+	const char *v = json_string_value(json_object_get(o, "version"));
+	snprintf(d->version, sizeof d->version, "%s", v ? v : "");
+	d->last_seen_ms = json_integer_value(json_object_get(o, "last_seen_ms"));
+	const char *h = json_string_value(json_object_get(o, "health"));
+	if (h) {
+		struct proto_health *ph = xmalloc(sizeof *ph);
+		struct proto_error err;
+		if (proto_health_decode(h, strlen(h), ph, &err) == 0) {
+			d->health = xstrdup(h);
+			d->temp_c = ph->cpu_temp_c;
+			snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(ph->audio));
+		}
+		free(ph);
+	}
+	json_t *acks = json_object_get(o, "acks");
+	for (size_t i = 0; i < json_array_size(acks); i++) {
+		json_t *a = json_array_get(acks, i);
+		const char *area = json_string_value(json_object_get(a, "area"));
+		struct dev_ack *slot = area && proto_name_valid(area) ? ack_slot(d, area) : NULL;
+		if (slot)
+			slot->seq = json_integer_value(json_object_get(a, "seq"));
+	}
+	/* Give a device that was online a fresh grace period after our restart. */
+	d->last_health_mono = time_mono_ms();
+	json_decref(o);
+}
+
+struct registry *registry_create(struct bridge *b)
+{
+	struct registry *r = xcalloc(1, sizeof *r);
+	r->b = b;
+	if (store_devices_load(b->store, load_device, r) < 0)
+		log_warn("could not load the device registry; starting empty");
+	int tick_ms = b->cfg.health_interval_s * 1000 / 10;
+	if (tick_ms < 100)
+		tick_ms = 100;
+	if (tick_ms > 1000)
+		tick_ms = 1000;
+	r->tick = loop_add_timer(b->loop, tick_ms, tick_ms, on_tick, r);
+	r->last_save_mono = time_mono_ms();
+	return r;
+}
+
+void registry_destroy(struct registry *r)
+{
+	if (!r)
+		return;
+	save_dirty(r);
+	while (r->waits) {
+		char *body = xstrdup("{\"error\":\"the bridge is stopping\",\"field\":\"device\"}");
+		finish_wait(r, r->waits, 503, "application/json", body, strlen(body));
+	}
+	for (int i = 0; i < r->n; i++) {
+		free(r->all[i]->health);
+		free(r->all[i]->png);
+		free(r->all[i]);
+	}
+	free(r->all);
+	if (r->tick)
+		loop_remove(r->b->loop, r->tick);
+	free(r);
+}
+
+void registry_subscribe(struct registry *r)
+{
+	static const char *const kinds[] = {"status", "health", "ack", "cmd/result",
+					    "screenshot"};
+	for (int i = 0; i < r->b->cfg.ntenants; i++) {
+		const struct cfg_tenant *t = &r->b->cfg.tenants[i];
+		for (int j = 0; j < t->nsites; j++)
+			for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+				char f[PROTO_TOPIC_MAX];
+				snprintf(f, sizeof f, PROTO_TOPIC_ROOT "/%s/%s/display/+/%s",
+					 t->name, t->sites[j].name, kinds[k]);
+				mqttc_subscribe(r->b->mqtt, f, 1);
+			}
+	}
+}
+
+int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
+		     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx)
+{
+	struct device *d = dev_get(r, tenant, site, device, true);
+	if (!d)
+		return -1;
+	struct proto_cmd c = {.cmd = (enum proto_cmd_kind)cmd, .level = level};
+	calls_make_id(c.id);
+	char *json = proto_cmd_encode(&c);
+	struct proto_topic t = {.kind = PROTO_TOPIC_CMD};
+	snprintf(t.tenant, sizeof t.tenant, "%s", tenant);
+	snprintf(t.site, sizeof t.site, "%s", site);
+	snprintf(t.device, sizeof t.device, "%s", device);
+	char topic[PROTO_TOPIC_MAX];
+	int rc = -1;
+	if (proto_topic_build(&t, topic, sizeof topic) >= 0 &&
+	    mqttc_publish(r->b->mqtt, topic, json, strlen(json), 1, false) == 0)
+		rc = 0;
+	free(json);
+	if (rc < 0)
+		return -1;
+	struct cmd_wait *w = xcalloc(1, sizeof *w);
+	snprintf(w->id, sizeof w->id, "%s", c.id);
+	w->dev = d;
+	w->started_mono = time_mono_ms();
+	w->deadline_mono = w->started_mono + (int64_t)r->b->cfg.command_timeout_s * 1000;
+	w->want_png = want_png;
+	w->cb = cb;
+	w->ctx = ctx;
+	w->next = r->waits;
+	r->waits = w;
+	return 0;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct device *x = *(struct device *const *)a, *y = *(struct device *const *)b;
+	int c = strcmp(x->tenant, y->tenant);
+	if (!c)
+		c = strcmp(x->site, y->site);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c;
+}
+
+json_t *registry_list(struct registry *r, const char *tenant)
+{
+	qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	json_t *arr = json_array();
+	for (int i = 0; i < r->n; i++)
+		if (!tenant || strcmp(r->all[i]->tenant, tenant) == 0)
+			json_array_append_new(arr, dev_record(r, r->all[i], true));
+	return arr;
+}
+
+const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
+					 const char *device, size_t *len)
+{
+	struct device *d = dev_get(r, tenant, site, device, false);
+	if (!d || !d->png)
+		return NULL;
+	*len = d->png_len;
+	return d->png;
+}
+
+void registry_count(struct registry *r, const char *tenant, const char *site, int counts[4],
+		    int *nbehind)
+{
+	int64_t now = time_now_ms();
+	memset(counts, 0, 4 * sizeof counts[0]);
+	*nbehind = 0;
+	for (int i = 0; i < r->n; i++) {
+		struct device *d = r->all[i];
+		if (strcmp(d->tenant, tenant) != 0 || strcmp(d->site, site) != 0)
+			continue;
+		counts[d->state]++;
+		if (behind(r, d, now))
+			(*nbehind)++;
+	}
+}
+
+void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
+		   void *data)
+{
+	int64_t now = time_now_ms();
+	qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	for (int i = 0; i < r->n; i++) {
+		struct device *d = r->all[i];
+		struct registry_view v = {d->tenant, d->site,        d->name,  d->state,
+					  behind(r, d, now), d->last_seen_ms, d->version,
+					  d->temp_c, d->audio,     d->png != NULL};
+		cb(data, &v);
+	}
+}

@@ -1,0 +1,61 @@
+/* The device registry: every display seen on the configured sites, fed by
+ * their status, health, ack, cmd/result and screenshot messages. States:
+ * online, offline (status or Last Will), stale (no health for 3 intervals).
+ * Also tracks display commands waiting for their result. */
+#ifndef CB_BRIDGE_REGISTRY_H
+#define CB_BRIDGE_REGISTRY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bridge.h"
+
+enum dev_state { DEV_UNKNOWN, DEV_ONLINE, DEV_OFFLINE, DEV_STALE };
+
+/* Called once with the HTTP status and a malloc'ed body the callee owns
+ * (JSON, or PNG bytes when content_type says so). */
+typedef void (*registry_cmd_cb)(void *ctx, int status, const char *content_type, char *body,
+				size_t len);
+
+struct registry;
+
+/* Create the registry, load it from the store and start its timers. */
+struct registry *registry_create(struct bridge *b);
+void registry_destroy(struct registry *r);
+/* Subscribe to the device topics of every configured site. */
+void registry_subscribe(struct registry *r);
+/* An MQTT message for the registry (any topic; others are ignored). */
+void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len);
+/* Send a command and call cb with its result, or 504 after the timeout.
+ * -1 (cb not called) when it could not be sent. want_png: answer with the
+ * screenshot bytes instead of the result. */
+int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
+		     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx);
+/* Devices as a JSON array (new reference); tenant NULL: all tenants. */
+json_t *registry_list(struct registry *r, const char *tenant);
+/* The latest screenshot of a device, or NULL. Owned by the registry. */
+const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
+					 const char *device, size_t *len);
+/* Count devices of a site by state and behind (for metrics and page). */
+void registry_count(struct registry *r, const char *tenant, const char *site, int counts[4],
+		    int *behind);
+const char *registry_state_name(enum dev_state s);
+
+/* One device as seen by the status page. */
+struct registry_view {
+	const char *tenant, *site, *device;
+	enum dev_state state;
+	bool behind;
+	int64_t last_seen_ms;
+	const char *version;
+	double temp_c; /* NAN unknown */
+	const char *audio;
+	bool has_png;
+};
+/* Call cb for every device, sorted by tenant, site, device. */
+void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
+		   void *data);
+
+#endif
