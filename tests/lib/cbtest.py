@@ -150,7 +150,10 @@ class Mosquitto:
                              f"listener {self.port} 127.0.0.1\n"
                              "allow_anonymous true\n"
                              "persistence false\n"
-                             f"{self.extra}\n")
+                             # As root, mosquitto would drop to a 'mosquitto'
+                             # user that cannot read the test's private files.
+                             + ("user root\n" if os.geteuid() == 0 else "")
+                             + f"{self.extra}\n")
         self.proc = Proc(["/usr/sbin/mosquitto", "-c", conf])
         wait_until(self._ready, 10, what=f"mosquitto on port {self.port}")
 
