@@ -158,22 +158,22 @@ static int need_admin(struct ctx *c)
 	if (c->who == P_ADMIN)
 		return 0;
 	if (c->who == P_NONE || c->who == P_BAD) {
-		fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token",
-		     "Authorization");
+		fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token", "Authorization");
 		if (strcmp(http_path(c->req), "/") == 0 ||
 		    strncmp(http_path(c->req), "/status/", 8) == 0)
 			c->resp->www_auth = "Basic realm=\"callboard\"";
 		return 1;
 	}
-	fail(c, 403, c->b->cfg.admin_token[0] ? "needs the admin token"
-					      : "needs [http] admin_token to be configured",
+	fail(c, 403,
+	     c->b->cfg.admin_token[0] ? "needs the admin token"
+	                              : "needs [http] admin_token to be configured",
 	     "Authorization");
 	return 1;
 }
 
-static const char *const personal[] = {"name",   "cpr",     "phone",  "mail",
-				       "address", "birth",  "mobile", "ssn",
-				       "personnummer", "citizen", "postcode", "zip", NULL};
+static const char *const personal[] = {"name",     "cpr",    "phone", "mail",         "address",
+                                       "birth",    "mobile", "ssn",   "personnummer", "citizen",
+                                       "postcode", "zip",    NULL};
 
 bool api_personal_key(const char *key)
 {
@@ -209,10 +209,12 @@ static json_t *body_object(struct ctx *c)
 	}
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (api_personal_key(key)) {
-			fail(c, 422, "personal data is not accepted: screens show numbers, never "
-				     "people",
+			fail(c, 422,
+			     "personal data is not accepted: screens show numbers, never "
+			     "people",
 			     key);
 			json_decref(o);
 			return NULL;
@@ -221,8 +223,8 @@ static json_t *body_object(struct ctx *c)
 	return o;
 }
 
-static bool opt_str(struct ctx *c, json_t *o, const char *key, bool required,
-		    enum jin_charset cs, size_t max, char *out)
+static bool opt_str(struct ctx *c, json_t *o, const char *key, bool required, enum jin_charset cs,
+                    size_t max, char *out)
 {
 	struct proto_error err;
 	if (jin_str(o, NULL, key, required, cs, max, out, &err))
@@ -235,7 +237,8 @@ static int post_call(struct ctx *c, const char *tenant, const char *site)
 {
 	json_t *o = body_object(c);
 	if (!o) {
-		metrics_reject(&c->b->metrics, c->resp->status == 422 ? "personal-data" : "bad-json");
+		metrics_reject(&c->b->metrics,
+		               c->resp->status == 422 ? "personal-data" : "bad-json");
 		return 0;
 	}
 	struct call_req r;
@@ -265,6 +268,12 @@ static int post_call(struct ctx *c, const char *tenant, const char *site)
 	    !opt_str(c, o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r.desk_label) ||
 	    !opt_str(c, o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r.service))
 		goto invalid;
+	if (json_object_get(o, "id") && !r.id[0]) {
+		fail(c, 422, "must not be empty", "id");
+		goto invalid;
+	}
+	if (!json_object_get(o, "area"))
+		snprintf(r.area, sizeof r.area, "main");
 	if (!proto_desk_valid(r.desk) || !proto_name_valid(r.area)) {
 		fail(c, 422, "invalid", !proto_desk_valid(r.desk) ? "desk" : "area");
 		goto invalid;
@@ -295,14 +304,13 @@ invalid:
 	return 0;
 }
 
-static int call_op(struct ctx *c, const char *tenant, const char *site, const char *id,
-		   bool recall)
+static int call_op(struct ctx *c, const char *tenant, const char *site, const char *id, bool recall)
 {
 	if (!proto_id_valid(id))
 		return fail(c, 422, "letters, digits, '.', '_', ':', '-' (1-64)", "id");
 	int64_t seq = 0;
 	enum calls_rc rc = recall ? calls_recall(c->b, tenant, site, id, &seq)
-				  : calls_cancel(c->b, tenant, site, id, &seq);
+	                          : calls_cancel(c->b, tenant, site, id, &seq);
 	if (rc == CALLS_NOT_FOUND)
 		return fail(c, 404, recall ? "no such call on the board" : "no such call", "id");
 	if (rc != CALLS_OK)
@@ -386,10 +394,10 @@ static void stat_row(void *data, const struct store_stat_row *r)
 	struct stats_acc *acc = data;
 	char hour[32];
 	time_fmt_iso(r->hour_ms, hour, sizeof hour);
-	json_array_append_new(acc->rows, json_pack("{s:s,s:s,s:s,s:I,s:I}", "hour", hour, "area",
-						   r->area, "desk", r->desk, "calls",
-						   (json_int_t)r->calls, "recalls",
-						   (json_int_t)r->recalls));
+	json_array_append_new(acc->rows,
+	                      json_pack("{s:s,s:s,s:s,s:I,s:I}", "hour", hour, "area", r->area,
+	                                "desk", r->desk, "calls", (json_int_t)r->calls, "recalls",
+	                                (json_int_t)r->recalls));
 	acc->calls += r->calls;
 	acc->recalls += r->recalls;
 }
@@ -417,8 +425,8 @@ static int get_stats(struct ctx *c, const char *tenant, const char *site)
 	fs[10] = ts[10] = '\0';
 	reply(c->resp, 200,
 	      json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:I,s:I}}", "tenant", tenant, "site", site, "from",
-			fs, "to", ts, "rows", acc.rows, "totals", "calls", (json_int_t)acc.calls,
-			"recalls", (json_int_t)acc.recalls));
+	                fs, "to", ts, "rows", acc.rows, "totals", "calls", (json_int_t)acc.calls,
+	                "recalls", (json_int_t)acc.recalls));
 	return 0;
 }
 
@@ -426,7 +434,7 @@ static int get_devices(struct ctx *c)
 {
 	if (c->who == P_NONE || c->who == P_BAD)
 		return fail(c, 401, c->who == P_NONE ? "missing bearer token" : "invalid token",
-			    "Authorization");
+		            "Authorization");
 	json_t *list = registry_list(c->b->registry, c->who == P_TENANT ? c->tenant->name : NULL);
 	reply(c->resp, 200, json_pack("{s:o}", "devices", list));
 	return 0;
@@ -466,7 +474,7 @@ static int post_command(struct ctx *c, const char *tenant, const char *site, con
 		goto out;
 	}
 	if (registry_command(c->b->registry, tenant, site, dev, cmd, (int)level, false, cmd_done,
-			     c->req) < 0) {
+	                     c->req) < 0) {
 		fail(c, 503, "could not send the command", "mqtt");
 		goto out;
 	}
@@ -480,8 +488,8 @@ static int get_screenshot(struct ctx *c, const char *tenant, const char *site, c
 {
 	size_t len;
 	const unsigned char *png =
-		proto_name_valid(dev) ? registry_screenshot(c->b->registry, tenant, site, dev, &len)
-				      : NULL;
+	    proto_name_valid(dev) ? registry_screenshot(c->b->registry, tenant, site, dev, &len)
+	                          : NULL;
 	if (!png)
 		return fail(c, 404, "no screenshot of this device yet", "device");
 	c->resp->status = 200;
@@ -499,7 +507,7 @@ static int status_screenshot(struct ctx *c, const char *tenant, const char *site
 		return fail(c, 404, "no such device", "device");
 	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt) ||
 	    registry_command(c->b->registry, tenant, site, dev, PROTO_CMD_SCREENSHOT, -1, true,
-			     cmd_done, c->req) < 0)
+	                     cmd_done, c->req) < 0)
 		return get_screenshot(c, tenant, site, dev);
 	return 1;
 }
@@ -551,8 +559,9 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 		if (!get)
 			return method_not_allowed(&c);
 		bool up = c.b->mqtt && mqttc_connected(c.b->mqtt);
-		reply(resp, 200, json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
-					   bridge_outbox_depth(c.b)));
+		reply(resp, 200,
+		      json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
+		                bridge_outbox_depth(c.b)));
 		return 0;
 	}
 	if (strcmp(path, "/metrics") == 0) {
@@ -585,7 +594,8 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 	if (is(&c, 0, "v1") && is(&c, 1, "sites") && c.nsegs >= 5) {
 		const char *t = c.segs[2], *s = c.segs[3];
 		if (!proto_name_valid(t) || !proto_name_valid(s))
-			return fail(&c, 404, "no such site", proto_name_valid(t) ? "site" : "tenant");
+			return fail(&c, 404, "no such site",
+			            proto_name_valid(t) ? "site" : "tenant");
 		if (c.nsegs == 5 && is(&c, 4, "calls")) {
 			if (!post)
 				return method_not_allowed(&c);

@@ -52,7 +52,7 @@ int board_find(const struct board *b, const char *call_id)
 }
 
 int board_recall(struct board *b, const char *call_id, const char *entry_id, int64_t now_ms,
-		 int length)
+                 int length)
 {
 	int i = board_find(b, call_id);
 	if (i < 0)
@@ -116,11 +116,11 @@ char *board_entries_encode(const struct board *b)
 	json_t *arr = json_array();
 	for (int i = 0; i < b->n; i++) {
 		const struct board_entry *e = &b->e[i];
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "id", e->c.id, "call_id",
-				      e->call_id, "ticket", e->c.ticket, "desk", e->c.desk,
-				      "desk_label", e->c.desk_label, "service", e->c.service,
-				      "kind", proto_kind_name(e->c.kind), "ts",
-				      (json_int_t)e->c.ts_ms);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "id", e->c.id, "call_id",
+		              e->call_id, "ticket", e->c.ticket, "desk", e->c.desk, "desk_label",
+		              e->c.desk_label, "service", e->c.service, "kind",
+		              proto_kind_name(e->c.kind), "ts", (json_int_t)e->c.ts_ms);
 		if (!o)
 			abort();
 		json_array_append_new(arr, o);

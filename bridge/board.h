@@ -9,8 +9,8 @@
 #include "proto.h"
 
 struct board_entry {
-	struct proto_call c;              /* c.id is this entry's id on the wire */
-	char call_id[PROTO_ID_MAX + 1];   /* the API call it belongs to */
+	struct proto_call c;            /* c.id is this entry's id on the wire */
+	char call_id[PROTO_ID_MAX + 1]; /* the API call it belongs to */
 };
 
 struct board {
@@ -25,7 +25,7 @@ void board_call(struct board *b, const struct proto_call *c, int length);
 /* Add a recall entry for call_id with entry id entry_id at now_ms.
  * Returns -1 when that call is not on the board. */
 int board_recall(struct board *b, const char *call_id, const char *entry_id, int64_t now_ms,
-		 int length);
+                 int length);
 /* Remove every entry of call_id; returns how many. */
 int board_cancel(struct board *b, const char *call_id);
 /* Drop entries older than max_age_ms at now_ms (0: never); returns how many. */

@@ -8,7 +8,7 @@
 #include "store.h"
 
 struct area *bridge_area(struct bridge *b, const char *tenant, const char *site, const char *name,
-			 bool create)
+                         bool create)
 {
 	for (int i = 0; i < b->nareas; i++) {
 		struct area *a = b->areas[i];
@@ -64,7 +64,7 @@ static void load_area(void *data, const struct store_area_row *r)
 	a->published_seq = r->published_seq;
 	if (board_entries_decode(&a->board, r->board) < 0) {
 		log_warn("store: board of %s/%s/%s unreadable; starting it empty", r->tenant,
-			 r->site, r->area);
+		         r->site, r->area);
 		a->board.n = 0;
 	}
 	a->board_ts_ms = a->board.n ? a->board.e[0].c.ts_ms : 0;
@@ -92,7 +92,7 @@ int bridge_load(struct bridge *b)
 		if (b->areas[i]->published_seq < b->areas[i]->board.seq)
 			pending++;
 	log_info("loaded %d areas and %d notices from the store (%d boards not yet published)",
-		 b->nareas, b->nnotices, pending);
+	         b->nareas, b->nnotices, pending);
 	return 0;
 }
 

@@ -27,9 +27,9 @@ struct area {
 	char site[PROTO_NAME_MAX + 1];
 	char name[PROTO_NAME_MAX + 1];
 	struct board board;
-	int64_t board_ts_ms;   /* bridge clock of the last change */
-	int64_t published_seq; /* durable: confirmed by the broker */
-	int64_t sent_seq;      /* handed to the client, not yet confirmed */
+	int64_t board_ts_ms;        /* bridge clock of the last change */
+	int64_t published_seq;      /* durable: confirmed by the broker */
+	int64_t sent_seq;           /* handed to the client, not yet confirmed */
 	int64_t pending_since_mono; /* first unpublished change, 0 when none */
 	bool force;                 /* republish even if published (broker restart) */
 };
@@ -63,10 +63,9 @@ struct bridge {
 
 /* The area, or NULL; create=true makes an empty one in memory. */
 struct area *bridge_area(struct bridge *b, const char *tenant, const char *site, const char *name,
-			 bool create);
+                         bool create);
 /* Same for a site's notice. */
-struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *site,
-			     bool create);
+struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *site, bool create);
 /* Load boards and notices from the store; 0 or -1. */
 int bridge_load(struct bridge *b);
 /* Number of areas and notices not yet confirmed by the broker. */

@@ -61,7 +61,7 @@ static int save_area(struct bridge *b, struct area *a)
 }
 
 enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
-			const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq)
+                        const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq)
 {
 	char fp[17], old_fp[17], old_area[64];
 	int64_t old_seq;
@@ -116,7 +116,7 @@ fail:
 
 /* The area of a call: from the idempotency record, else by scanning. */
 static struct area *find_call_area(struct bridge *b, const char *tenant, const char *site,
-				   const char *id)
+                                   const char *id)
 {
 	char fp[17], area[64];
 	int64_t seq;
@@ -135,7 +135,7 @@ static struct area *find_call_area(struct bridge *b, const char *tenant, const c
 }
 
 enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *site, const char *id,
-			   int64_t *seq)
+                           int64_t *seq)
 {
 	struct area *a = find_call_area(b, tenant, site, id);
 	if (!a)
@@ -145,8 +145,7 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	char entry_id[PROTO_ID_MAX + 1];
 	/* The recall needs an id of its own so displays announce it again. */
 	if (strlen(id) + 22 <= PROTO_ID_MAX)
-		snprintf(entry_id, sizeof entry_id, "%s:r%lld", id,
-			 (long long)(a->board.seq + 1));
+		snprintf(entry_id, sizeof entry_id, "%s:r%lld", id, (long long)(a->board.seq + 1));
 	else {
 		char rnd[33];
 		calls_make_id(rnd);
@@ -175,8 +174,8 @@ fail:
 	return CALLS_ERROR;
 }
 
-enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site,
-			   const char *id, int64_t *seq)
+enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site, const char *id,
+                           int64_t *seq)
 {
 	struct area *a = find_call_area(b, tenant, site, id);
 	if (!a) {
@@ -207,7 +206,7 @@ fail:
 }
 
 enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
-			   const char *payload)
+                           const char *payload)
 {
 	struct notice *n = bridge_notice(b, tenant, site, true);
 	if (store_notice_save(b->store, tenant, site, payload, n->seq + 1) < 0)
@@ -256,8 +255,8 @@ void calls_expire(struct bridge *b)
 		    store_commit(b->store) < 0) {
 			store_rollback(b->store);
 			a->board = saved;
-			log_warn_rl("could not save the aged board of %s/%s/%s", a->tenant,
-				    a->site, a->name);
+			log_warn_rl("could not save the aged board of %s/%s/%s", a->tenant, a->site,
+			            a->name);
 			continue;
 		}
 		a->board_ts_ms = now;

@@ -28,16 +28,16 @@ struct call_req {
 
 /* A new call; id_out gets the call id, *seq the board seq it is on. */
 enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
-			const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq);
+                        const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq);
 /* A recall of a call still on the board. */
 enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *site, const char *id,
-			   int64_t *seq);
+                           int64_t *seq);
 /* Take a call off the board (CALLS_OK also when it already left it). */
-enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site,
-			   const char *id, int64_t *seq);
+enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site, const char *id,
+                           int64_t *seq);
 /* Set (payload non-empty) or clear (payload "") a site's notice. */
 enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
-			   const char *payload);
+                           const char *payload);
 /* Drop aged entries from every board and re-arm the expiry timer. */
 void calls_expire(struct bridge *b);
 /* Re-arm the expiry timer for the earliest entry to age off. */

@@ -42,7 +42,7 @@ void bridge_config_defaults(struct bridge_config *cfg)
 }
 
 static bool parse_listen(struct cfg_ctx *ctx, const char *s, const char *k, const char *v,
-			 struct bridge_config *cfg)
+                         struct bridge_config *cfg)
 {
 	const char *colon = strrchr(v, ':');
 	if (!colon || colon == v) {
@@ -109,7 +109,7 @@ static bool parse_hours(const char *v, struct cfg_hours *out, char *why, size_t 
 		char extra[2];
 		if (sscanf(part, "%15s %31s %1s", days, range, extra) != 2) {
 			snprintf(why, whylen, "'%s': expected DAY[-DAY] HH:MM-HH:MM or closed",
-				 part);
+			         part);
 			return false;
 		}
 		int d0, d1;
@@ -122,7 +122,7 @@ static bool parse_hours(const char *v, struct cfg_hours *out, char *why, size_t 
 		}
 		if (d0 < 0 || d1 < 0 || d1 < d0) {
 			snprintf(why, whylen, "'%s': days are mon, tue, wed, thu, fri, sat, sun",
-				 days);
+			         days);
 			return false;
 		}
 		int open = 0, close = 0;
@@ -256,13 +256,13 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		} else if (strcmp(k, "sites") == 0) {
 			char names[CFG_SITES_MAX][PROTO_NAME_MAX + 1];
 			int c = cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1,
-					      CFG_SITES_MAX);
+			                      CFG_SITES_MAX);
 			if (c > 0) {
 				t->nsites = c;
 				for (int i = 0; i < c; i++) {
 					memset(&t->sites[i], 0, sizeof t->sites[i]);
-					snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s",
-						 names[i]);
+					memcpy(t->sites[i].name, names[i], sizeof t->sites[i].name);
+					t->sites[i].name[PROTO_NAME_MAX] = '\0';
 				}
 			} else if (c == 0)
 				cfg_error(ctx, s, k, v, "at least one site");
@@ -300,8 +300,8 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		p->line = ctx->line;
 	} else {
 		cfg_error(ctx, s, k, v,
-			  "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
-			  "site:TENANT/SITE)");
+		          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
+		          "site:TENANT/SITE)");
 	}
 }
 
@@ -319,12 +319,12 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 		for (int j = 0; j < i; j++)
 			if (st->seen_token[i] && strcmp(cfg->tenants[j].token, t->token) == 0)
 				cfg_error_noline(ctx, sec, "token", "same token as tenant %s",
-						 cfg->tenants[j].name);
+				                 cfg->tenants[j].name);
 	}
 	for (int i = 0; i < st->nhours; i++) {
 		struct pending_hours *p = &st->hours[i];
 		struct cfg_site *site =
-			(struct cfg_site *)bridge_config_site(cfg, p->tenant, p->site);
+		    (struct cfg_site *)bridge_config_site(cfg, p->tenant, p->site);
 		if (!site) {
 			ctx->line = p->line;
 			char sec[160];
@@ -355,7 +355,7 @@ int bridge_config_load(struct bridge_config *cfg, const char *path, struct cfg_c
 }
 
 int bridge_config_load_string(struct bridge_config *cfg, const char *name, const char *text,
-			      struct cfg_ctx *ctx)
+                              struct cfg_ctx *ctx)
 {
 	struct load_state *st = xcalloc(1, sizeof *st);
 	st->cfg = cfg;
@@ -374,7 +374,7 @@ const struct cfg_tenant *bridge_config_tenant(const struct bridge_config *cfg, c
 }
 
 const struct cfg_site *bridge_config_site(const struct bridge_config *cfg, const char *tenant,
-					  const char *site)
+                                          const char *site)
 {
 	const struct cfg_tenant *t = bridge_config_tenant(cfg, tenant);
 	if (!t)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cfgparse.h"
 #include "mqttc.h"
 #include "proto.h"
 
@@ -64,12 +65,12 @@ void bridge_config_defaults(struct bridge_config *cfg);
 int bridge_config_load(struct bridge_config *cfg, const char *path, struct cfg_ctx *ctx);
 /* Same from a string (tests). */
 int bridge_config_load_string(struct bridge_config *cfg, const char *name, const char *text,
-			      struct cfg_ctx *ctx);
+                              struct cfg_ctx *ctx);
 /* The tenant named name, or NULL. */
 const struct cfg_tenant *bridge_config_tenant(const struct bridge_config *cfg, const char *name);
 /* The site of a tenant, or NULL when not configured. */
 const struct cfg_site *bridge_config_site(const struct bridge_config *cfg, const char *tenant,
-					  const char *site);
+                                          const char *site);
 /* True when the site is open at wall-clock time now_ms (local time). */
 bool bridge_config_site_open(const struct cfg_site *site, int64_t now_ms);
 

@@ -36,8 +36,8 @@ struct http_req {
 
 static enum MHD_Result send_resp(struct http_req *r, struct http_resp *resp)
 {
-	struct MHD_Response *m = MHD_create_response_from_buffer(resp->len, resp->body,
-								 MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *m =
+	    MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
 	if (!m) {
 		free(resp->body);
 		return MHD_NO;
@@ -56,12 +56,12 @@ static enum MHD_Result send_resp(struct http_req *r, struct http_resp *resp)
 }
 
 static enum MHD_Result send_error(struct http_req *r, int status, const char *msg,
-				  const char *field)
+                                  const char *field)
 {
 	char buf[256];
 	int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"field\":\"%s\"}", msg, field);
-	struct http_resp resp = {.status = status, .ctype = "application/json",
-				 .body = xstrdup(buf), .len = (size_t)n};
+	struct http_resp resp = {
+	    .status = status, .ctype = "application/json", .body = xstrdup(buf), .len = (size_t)n};
 	return send_resp(r, &resp);
 }
 
@@ -74,8 +74,8 @@ static bool json_type(const char *ct)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	struct http *h = cls;
 	struct http_req *r = *con_cls;
@@ -87,20 +87,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->url = url;
 		*con_cls = r;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Refuse an announced oversize body before reading any of it. */
 		if (cl && strtoull(cl, NULL, 10) > h->body_limit) {
 			r->done = true;
 			return send_error(r, 413, "body over the size limit", "body");
 		}
 		const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		                                             MHD_HTTP_HEADER_TRANSFER_ENCODING);
 		bool has_body = (cl && strtoull(cl, NULL, 10) > 0) || te;
 		if (has_body && !json_type(MHD_lookup_connection_value(
-					conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		                    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 			r->done = true;
 			return send_error(r, 415, "Content-Type must be application/json",
-					  "Content-Type");
+			                  "Content-Type");
 		}
 		return MHD_YES;
 	}
@@ -146,7 +146,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct http_req *r = *con_cls;
 	if (!r)
@@ -196,7 +196,7 @@ static void on_timer(void *data)
 }
 
 struct http *http_start(struct loop *loop, const char *host, int port, size_t body_limit,
-			http_handler handler, http_status_cb on_status, void *data)
+                        http_handler handler, http_status_cb on_status, void *data)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
@@ -221,12 +221,11 @@ struct http *http_start(struct loop *loop, const char *host, int port, size_t bo
 	h->handler = handler;
 	h->on_status = on_status;
 	h->data = data;
-	h->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+	h->d = MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("cannot listen on %s:%d", host, port);
 		free(h);

@@ -28,7 +28,7 @@ typedef void (*http_status_cb)(void *data, int status);
 
 /* Listen on host:port; NULL with a logged reason. */
 struct http *http_start(struct loop *loop, const char *host, int port, size_t body_limit,
-			http_handler handler, http_status_cb on_status, void *data);
+                        http_handler handler, http_status_cb on_status, void *data);
 void http_stop(struct http *h);
 /* Let MHD do its work and re-arm its timer (call once per loop turn). */
 void http_run(struct http *h);

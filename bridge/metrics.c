@@ -3,15 +3,14 @@
 
 #include "metrics.h"
 
-const double metrics_lat_bounds[METRICS_LAT_BUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30};
+const double metrics_lat_bounds[METRICS_LAT_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                        0.1,   0.25,   0.5,   1,    5,     30};
 
 void metrics_reject(struct metrics *m, const char *reason)
 {
 	for (int i = 0; i < METRICS_REASONS_MAX; i++) {
 		if (!m->rejected[i].reason[0])
-			snprintf(m->rejected[i].reason, sizeof m->rejected[i].reason, "%s",
-				 reason);
+			snprintf(m->rejected[i].reason, sizeof m->rejected[i].reason, "%s", reason);
 		if (strcmp(m->rejected[i].reason, reason) == 0) {
 			m->rejected[i].n++;
 			return;

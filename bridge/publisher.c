@@ -109,7 +109,8 @@ static void confirm(struct bridge *b)
 			continue;
 		a->published_seq = a->sent_seq;
 		if (a->published_seq >= a->board.seq && a->pending_since_mono) {
-			metrics_latency(&b->metrics, (double)(now - a->pending_since_mono) / 1000.0);
+			metrics_latency(&b->metrics,
+			                (double)(now - a->pending_since_mono) / 1000.0);
 			a->pending_since_mono = 0;
 		}
 	}
@@ -130,8 +131,8 @@ void publisher_flush(struct bridge *b)
 		b->outbox_dirty = false;
 		for (int i = 0; i < b->nareas; i++) {
 			struct area *a = b->areas[i];
-			bool due = a->force || (a->board.seq > a->published_seq &&
-						a->board.seq > a->sent_seq);
+			bool due = a->force ||
+			           (a->board.seq > a->published_seq && a->board.seq > a->sent_seq);
 			if (due && a->board.seq > 0 && send_area(b, a) < 0) {
 				b->outbox_dirty = true;
 				arm_retry();
@@ -159,7 +160,7 @@ void publisher_on_connect(struct bridge *b)
 		b->notices[i]->force = true;
 	b->outbox_dirty = true;
 	log_info("connected: publishing %d boards and %d notices (%d unconfirmed)", b->nareas,
-		 b->nnotices, bridge_outbox_depth(b));
+	         b->nnotices, bridge_outbox_depth(b));
 }
 
 void publisher_on_disconnect(struct bridge *b)

@@ -14,9 +14,9 @@
 #include "topic.h"
 #include "webhook.h"
 
-#define DEVICES_MAX  50000
-#define BUCKETS      8192
-#define ACK_AREAS    PROTO_AREAS_MAX
+#define DEVICES_MAX 50000
+#define BUCKETS     8192
+#define ACK_AREAS   PROTO_AREAS_MAX
 
 struct dev_ack {
 	char area[PROTO_NAME_MAX + 1];
@@ -96,7 +96,7 @@ static unsigned hash3(const char *a, const char *b, const char *c)
 }
 
 static struct device *dev_get(struct registry *r, const char *t, const char *s, const char *d,
-			      bool create)
+                              bool create)
 {
 	unsigned h = hash3(t, s, d);
 	for (struct device *x = r->buckets[h]; x; x = x->next)
@@ -132,16 +132,16 @@ static void transition(struct registry *r, struct device *d, enum dev_state to, 
 	d->dirty = true;
 	r->b->metrics.device_transitions++;
 	log_info("display %s/%s/%s: %s -> %s (%s)", d->tenant, d->site, d->name,
-		 registry_state_name(from), registry_state_name(to), why);
+	         registry_state_name(from), registry_state_name(to), why);
 	if ((to == DEV_OFFLINE || to == DEV_STALE) && r->b->webhook) {
 		const struct cfg_site *site = bridge_config_site(&r->b->cfg, d->tenant, d->site);
 		if (bridge_config_site_open(site, time_now_ms())) {
 			char ts[32];
 			time_fmt_iso(time_now_ms(), ts, sizeof ts);
 			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "event",
-					      "display-state", "tenant", d->tenant, "site", d->site,
-					      "device", d->name, "from", registry_state_name(from),
-					      "to", registry_state_name(to), "ts", ts);
+			                      "display-state", "tenant", d->tenant, "site", d->site,
+			                      "device", d->name, "from", registry_state_name(from),
+			                      "to", registry_state_name(to), "ts", ts);
 			char *body = json_dumps(o, JSON_COMPACT);
 			webhook_post(r->b->webhook, body);
 			free(body);
@@ -156,7 +156,8 @@ static bool behind(struct registry *r, const struct device *d, int64_t now_ms)
 	if (d->state != DEV_ONLINE)
 		return false;
 	for (int i = 0; i < d->nacks; i++) {
-		const struct area *a = bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
+		const struct area *a =
+		    bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
 		if (a && d->acks[i].seq < a->published_seq && now_ms - d->acks[i].ack_ms > grace)
 			return true;
 	}
@@ -177,7 +178,7 @@ static struct dev_ack *ack_slot(struct device *d, const char *area)
 }
 
 static void finish_wait(struct registry *r, struct cmd_wait *w, int status, const char *ctype,
-			char *body, size_t len)
+                        char *body, size_t len)
 {
 	struct cmd_wait **pp = &r->waits;
 	while (*pp && *pp != w)
@@ -206,8 +207,8 @@ static void on_result(struct registry *r, struct device *d, const struct proto_c
 	for (struct cmd_wait *w = r->waits; w; w = w->next) {
 		if (w->dev != d || strcmp(w->id, res->id) != 0)
 			continue;
-		json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", res->id, "cmd", res->cmd,
-				      "ok", res->ok, "error", res->error, "info", res->info);
+		json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", res->id, "cmd", res->cmd, "ok",
+		                      res->ok, "error", res->error, "info", res->info);
 		char *body = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (w->want_png && res->ok) {
@@ -342,15 +343,16 @@ static json_t *dev_record(struct registry *r, const struct device *d, bool full)
 	if (d->last_seen_ms)
 		time_fmt_iso(d->last_seen_ms, seen, sizeof seen);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "tenant", d->tenant, "site", d->site,
-			      "device", d->name, "state", registry_state_name(d->state), "version",
-			      d->version, "last_seen", seen);
+	                      "device", d->name, "state", registry_state_name(d->state), "version",
+	                      d->version, "last_seen", seen);
 	json_t *acks = json_array();
 	for (int i = 0; i < d->nacks; i++) {
-		const struct area *a = bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
-		json_array_append_new(acks, json_pack("{s:s,s:I,s:I}", "area", d->acks[i].area,
-						      "seq", (json_int_t)d->acks[i].seq,
-						      "board_seq",
-						      (json_int_t)(a ? a->published_seq : 0)));
+		const struct area *a =
+		    bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
+		json_array_append_new(acks,
+		                      json_pack("{s:s,s:I,s:I}", "area", d->acks[i].area, "seq",
+		                                (json_int_t)d->acks[i].seq, "board_seq",
+		                                (json_int_t)(a ? a->published_seq : 0)));
 	}
 	json_object_set_new(o, "acks", acks);
 	if (full) {
@@ -416,7 +418,7 @@ static void on_tick(void *data)
 			finish_wait(r, w, 200, "application/json", body, strlen(body));
 		} else {
 			char *body = xstrdup("{\"error\":\"the display did not answer in time\","
-					     "\"field\":\"device\"}");
+			                     "\"field\":\"device\"}");
 			finish_wait(r, w, 504, "application/json", body, strlen(body));
 		}
 	}
@@ -443,10 +445,10 @@ static void load_device(void *data, const struct store_device_row *row)
 	}
 	const char *st = json_string_value(json_object_get(o, "state"));
 	d->state = !st                          ? DEV_UNKNOWN
-		   : strcmp(st, "online") == 0  ? DEV_ONLINE
-		   : strcmp(st, "offline") == 0 ? DEV_OFFLINE
-		   : strcmp(st, "stale") == 0   ? DEV_STALE
-						: DEV_UNKNOWN;
+	           : strcmp(st, "online") == 0  ? DEV_ONLINE
+	           : strcmp(st, "offline") == 0 ? DEV_OFFLINE
+	           : strcmp(st, "stale") == 0   ? DEV_STALE
+	                                        : DEV_UNKNOWN;
 	const char *v = json_string_value(json_object_get(o, "version"));
 	snprintf(d->version, sizeof d->version, "%s", v ? v : "");
 	d->last_seen_ms = json_integer_value(json_object_get(o, "last_seen_ms"));
@@ -512,22 +514,21 @@ void registry_destroy(struct registry *r)
 
 void registry_subscribe(struct registry *r)
 {
-	static const char *const kinds[] = {"status", "health", "ack", "cmd/result",
-					    "screenshot"};
+	static const char *const kinds[] = {"status", "health", "ack", "cmd/result", "screenshot"};
 	for (int i = 0; i < r->b->cfg.ntenants; i++) {
 		const struct cfg_tenant *t = &r->b->cfg.tenants[i];
 		for (int j = 0; j < t->nsites; j++)
 			for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 				char f[PROTO_TOPIC_MAX];
 				snprintf(f, sizeof f, PROTO_TOPIC_ROOT "/%s/%s/display/+/%s",
-					 t->name, t->sites[j].name, kinds[k]);
+				         t->name, t->sites[j].name, kinds[k]);
 				mqttc_subscribe(r->b->mqtt, f, 1);
 			}
 	}
 }
 
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
-		     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx)
+                     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx)
 {
 	struct device *d = dev_get(r, tenant, site, device, true);
 	if (!d)
@@ -582,7 +583,7 @@ json_t *registry_list(struct registry *r, const char *tenant)
 }
 
 const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
-					 const char *device, size_t *len)
+                                         const char *device, size_t *len)
 {
 	struct device *d = dev_get(r, tenant, site, device, false);
 	if (!d || !d->png)
@@ -592,7 +593,7 @@ const unsigned char *registry_screenshot(struct registry *r, const char *tenant,
 }
 
 void registry_count(struct registry *r, const char *tenant, const char *site, int counts[4],
-		    int *nbehind)
+                    int *nbehind)
 {
 	int64_t now = time_now_ms();
 	memset(counts, 0, 4 * sizeof counts[0]);
@@ -608,15 +609,15 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
 }
 
 void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
-		   void *data)
+                   void *data)
 {
 	int64_t now = time_now_ms();
 	qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
 	for (int i = 0; i < r->n; i++) {
 		struct device *d = r->all[i];
-		struct registry_view v = {d->tenant, d->site,        d->name,  d->state,
-					  behind(r, d, now), d->last_seen_ms, d->version,
-					  d->temp_c, d->audio,     d->png != NULL};
+		struct registry_view v = {d->tenant,         d->site,         d->name,    d->state,
+		                          behind(r, d, now), d->last_seen_ms, d->version, d->temp_c,
+		                          d->audio,          d->png != NULL};
 		cb(data, &v);
 	}
 }

@@ -17,7 +17,7 @@ enum dev_state { DEV_UNKNOWN, DEV_ONLINE, DEV_OFFLINE, DEV_STALE };
 /* Called once with the HTTP status and a malloc'ed body the callee owns
  * (JSON, or PNG bytes when content_type says so). */
 typedef void (*registry_cmd_cb)(void *ctx, int status, const char *content_type, char *body,
-				size_t len);
+                                size_t len);
 
 struct registry;
 
@@ -32,15 +32,15 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
  * -1 (cb not called) when it could not be sent. want_png: answer with the
  * screenshot bytes instead of the result. */
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
-		     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx);
+                     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx);
 /* Devices as a JSON array (new reference); tenant NULL: all tenants. */
 json_t *registry_list(struct registry *r, const char *tenant);
 /* The latest screenshot of a device, or NULL. Owned by the registry. */
 const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
-					 const char *device, size_t *len);
+                                         const char *device, size_t *len);
 /* Count devices of a site by state and behind (for metrics and page). */
 void registry_count(struct registry *r, const char *tenant, const char *site, int counts[4],
-		    int *behind);
+                    int *behind);
 const char *registry_state_name(enum dev_state s);
 
 /* One device as seen by the status page. */
@@ -56,6 +56,6 @@ struct registry_view {
 };
 /* Call cb for every device, sorted by tenant, site, device. */
 void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
-		   void *data);
+                   void *data);
 
 #endif

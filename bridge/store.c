@@ -29,58 +29,58 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
-	[S_CALL_GET] = "SELECT fp, area, seq FROM calls WHERE tenant=?1 AND site=?2 AND id=?3",
-	[S_CALL_PUT] = "INSERT OR REPLACE INTO calls(tenant,site,id,fp,area,seq,created_ms) "
-		       "VALUES(?1,?2,?3,?4,?5,?6,?7)",
-	[S_AREA_SAVE] = "INSERT INTO areas(tenant,site,area,seq,published_seq,board) "
-			"VALUES(?1,?2,?3,?4,0,?5) ON CONFLICT(tenant,site,area) DO UPDATE SET "
-			"seq=excluded.seq, board=excluded.board",
-	[S_AREA_PUB] = "UPDATE areas SET published_seq=max(published_seq,?4) "
-		       "WHERE tenant=?1 AND site=?2 AND area=?3",
-	[S_AREAS] = "SELECT tenant, site, area, seq, published_seq, board FROM areas",
-	[S_NOTICE_SAVE] = "INSERT INTO notices(tenant,site,payload,seq,published_seq) "
-			  "VALUES(?1,?2,?3,?4,0) ON CONFLICT(tenant,site) DO UPDATE SET "
-			  "payload=excluded.payload, seq=excluded.seq",
-	[S_NOTICE_PUB] = "UPDATE notices SET published_seq=max(published_seq,?3) "
-			 "WHERE tenant=?1 AND site=?2",
-	[S_NOTICES] = "SELECT tenant, site, payload, seq, published_seq FROM notices",
-	[S_STATS_ADD] = "INSERT INTO stats(tenant,site,area,desk,hour_ms,calls,recalls) "
-			"VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(tenant,site,area,desk,hour_ms) "
-			"DO UPDATE SET calls=calls+excluded.calls, "
-			"recalls=recalls+excluded.recalls",
-	[S_STATS_QUERY] = "SELECT area, desk, hour_ms, calls, recalls FROM stats "
-			  "WHERE tenant=?1 AND site=?2 AND hour_ms>=?3 AND hour_ms<?4 "
-			  "ORDER BY hour_ms, area, desk",
-	[S_PURGE_STATS] = "DELETE FROM stats WHERE hour_ms < ?1",
-	[S_PURGE_CALLS] = "DELETE FROM calls WHERE created_ms < ?1",
-	[S_DEVICE_SAVE] = "INSERT OR REPLACE INTO devices(tenant,site,device,record) "
-			  "VALUES(?1,?2,?3,?4)",
-	[S_DEVICES] = "SELECT tenant, site, device, record FROM devices",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_CALL_GET] = "SELECT fp, area, seq FROM calls WHERE tenant=?1 AND site=?2 AND id=?3",
+    [S_CALL_PUT] = "INSERT OR REPLACE INTO calls(tenant,site,id,fp,area,seq,created_ms) "
+                   "VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [S_AREA_SAVE] = "INSERT INTO areas(tenant,site,area,seq,published_seq,board) "
+                    "VALUES(?1,?2,?3,?4,0,?5) ON CONFLICT(tenant,site,area) DO UPDATE SET "
+                    "seq=excluded.seq, board=excluded.board",
+    [S_AREA_PUB] = "UPDATE areas SET published_seq=max(published_seq,?4) "
+                   "WHERE tenant=?1 AND site=?2 AND area=?3",
+    [S_AREAS] = "SELECT tenant, site, area, seq, published_seq, board FROM areas",
+    [S_NOTICE_SAVE] = "INSERT INTO notices(tenant,site,payload,seq,published_seq) "
+                      "VALUES(?1,?2,?3,?4,0) ON CONFLICT(tenant,site) DO UPDATE SET "
+                      "payload=excluded.payload, seq=excluded.seq",
+    [S_NOTICE_PUB] = "UPDATE notices SET published_seq=max(published_seq,?3) "
+                     "WHERE tenant=?1 AND site=?2",
+    [S_NOTICES] = "SELECT tenant, site, payload, seq, published_seq FROM notices",
+    [S_STATS_ADD] = "INSERT INTO stats(tenant,site,area,desk,hour_ms,calls,recalls) "
+                    "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(tenant,site,area,desk,hour_ms) "
+                    "DO UPDATE SET calls=calls+excluded.calls, "
+                    "recalls=recalls+excluded.recalls",
+    [S_STATS_QUERY] = "SELECT area, desk, hour_ms, calls, recalls FROM stats "
+                      "WHERE tenant=?1 AND site=?2 AND hour_ms>=?3 AND hour_ms<?4 "
+                      "ORDER BY hour_ms, area, desk",
+    [S_PURGE_STATS] = "DELETE FROM stats WHERE hour_ms < ?1",
+    [S_PURGE_CALLS] = "DELETE FROM calls WHERE created_ms < ?1",
+    [S_DEVICE_SAVE] = "INSERT OR REPLACE INTO devices(tenant,site,device,record) "
+                      "VALUES(?1,?2,?3,?4)",
+    [S_DEVICES] = "SELECT tenant, site, device, record FROM devices",
 };
 
 /* Schema: board entries live as one JSON text per area, so a ticket leaves
  * the store with the board write that drops it (secure_delete overwrites the
  * old page contents). calls keeps only a fingerprint of the request. */
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS areas(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-	" area TEXT NOT NULL, seq INTEGER NOT NULL, published_seq INTEGER NOT NULL, "
-	" board TEXT NOT NULL, PRIMARY KEY(tenant,site,area));"
-	"CREATE TABLE IF NOT EXISTS calls(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-	" id TEXT NOT NULL, fp TEXT NOT NULL, area TEXT NOT NULL, seq INTEGER NOT NULL, "
-	" created_ms INTEGER NOT NULL, PRIMARY KEY(tenant,site,id));"
-	"CREATE INDEX IF NOT EXISTS calls_created ON calls(created_ms);"
-	"CREATE TABLE IF NOT EXISTS notices(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-	" payload TEXT NOT NULL, seq INTEGER NOT NULL, published_seq INTEGER NOT NULL, "
-	" PRIMARY KEY(tenant,site));"
-	"CREATE TABLE IF NOT EXISTS stats(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-	" area TEXT NOT NULL, desk TEXT NOT NULL, hour_ms INTEGER NOT NULL, "
-	" calls INTEGER NOT NULL, recalls INTEGER NOT NULL, "
-	" PRIMARY KEY(tenant,site,area,desk,hour_ms));"
-	"CREATE TABLE IF NOT EXISTS devices(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-	" device TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY(tenant,site,device));";
+    "CREATE TABLE IF NOT EXISTS areas(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " area TEXT NOT NULL, seq INTEGER NOT NULL, published_seq INTEGER NOT NULL, "
+    " board TEXT NOT NULL, PRIMARY KEY(tenant,site,area));"
+    "CREATE TABLE IF NOT EXISTS calls(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " id TEXT NOT NULL, fp TEXT NOT NULL, area TEXT NOT NULL, seq INTEGER NOT NULL, "
+    " created_ms INTEGER NOT NULL, PRIMARY KEY(tenant,site,id));"
+    "CREATE INDEX IF NOT EXISTS calls_created ON calls(created_ms);"
+    "CREATE TABLE IF NOT EXISTS notices(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " payload TEXT NOT NULL, seq INTEGER NOT NULL, published_seq INTEGER NOT NULL, "
+    " PRIMARY KEY(tenant,site));"
+    "CREATE TABLE IF NOT EXISTS stats(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " area TEXT NOT NULL, desk TEXT NOT NULL, hour_ms INTEGER NOT NULL, "
+    " calls INTEGER NOT NULL, recalls INTEGER NOT NULL, "
+    " PRIMARY KEY(tenant,site,area,desk,hour_ms));"
+    "CREATE TABLE IF NOT EXISTS devices(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " device TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY(tenant,site,device));";
 
 struct store {
 	sqlite3 *db;
@@ -125,16 +125,16 @@ struct store *store_open(const char *path)
 	 * accepted call survives a power cut of the bridge's host, not only a
 	 * crash of the process (NORMAL would only give the latter). */
 	if (sqlite3_exec(st->db,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-			 "PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;",
-			 NULL, NULL, &msg) != SQLITE_OK ||
+	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+	                 "PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;",
+	                 NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(st->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		log_error("%s: %s", path, msg ? msg : sqlite3_errmsg(st->db));
 		goto fail;
 	}
 	for (int i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &st->stmt[i], NULL) != SQLITE_OK) {
+		                       &st->stmt[i], NULL) != SQLITE_OK) {
 			log_error("%s: prepare: %s", path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
@@ -173,7 +173,7 @@ void store_rollback(struct store *st)
 }
 
 int store_call_get(struct store *st, const char *tenant, const char *site, const char *id,
-		   char fp[17], char area[64], int64_t *seq)
+                   char fp[17], char area[64], int64_t *seq)
 {
 	sqlite3_stmt *s = prep(st, S_CALL_GET);
 	bind_text(s, 1, tenant);
@@ -195,7 +195,7 @@ int store_call_get(struct store *st, const char *tenant, const char *site, const
 }
 
 int store_call_put(struct store *st, const char *tenant, const char *site, const char *id,
-		   const char *fp, const char *area, int64_t seq, int64_t now_ms)
+                   const char *fp, const char *area, int64_t seq, int64_t now_ms)
 {
 	sqlite3_stmt *s = prep(st, S_CALL_PUT);
 	bind_text(s, 1, tenant);
@@ -209,7 +209,7 @@ int store_call_put(struct store *st, const char *tenant, const char *site, const
 }
 
 int store_area_save(struct store *st, const char *tenant, const char *site, const char *area,
-		    int64_t seq, const char *board)
+                    int64_t seq, const char *board)
 {
 	sqlite3_stmt *s = prep(st, S_AREA_SAVE);
 	bind_text(s, 1, tenant);
@@ -220,8 +220,8 @@ int store_area_save(struct store *st, const char *tenant, const char *site, cons
 	return step_done(st, s);
 }
 
-int store_area_published(struct store *st, const char *tenant, const char *site,
-			 const char *area, int64_t seq)
+int store_area_published(struct store *st, const char *tenant, const char *site, const char *area,
+                         int64_t seq)
 {
 	sqlite3_stmt *s = prep(st, S_AREA_PUB);
 	bind_text(s, 1, tenant);
@@ -238,17 +238,17 @@ static const char *col(sqlite3_stmt *s, int i)
 }
 
 int store_areas_load(struct store *st, void (*cb)(void *data, const struct store_area_row *r),
-		     void *data)
+                     void *data)
 {
 	sqlite3_stmt *s = prep(st, S_AREAS);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_area_row r = {col(s, 0),
-					   col(s, 1),
-					   col(s, 2),
-					   sqlite3_column_int64(s, 3),
-					   sqlite3_column_int64(s, 4),
-					   col(s, 5)};
+		                           col(s, 1),
+		                           col(s, 2),
+		                           sqlite3_column_int64(s, 3),
+		                           sqlite3_column_int64(s, 4),
+		                           col(s, 5)};
 		cb(data, &r);
 	}
 	sqlite3_reset(s);
@@ -256,7 +256,7 @@ int store_areas_load(struct store *st, void (*cb)(void *data, const struct store
 }
 
 int store_notice_save(struct store *st, const char *tenant, const char *site, const char *payload,
-		      int64_t seq)
+                      int64_t seq)
 {
 	sqlite3_stmt *s = prep(st, S_NOTICE_SAVE);
 	bind_text(s, 1, tenant);
@@ -275,15 +275,15 @@ int store_notice_published(struct store *st, const char *tenant, const char *sit
 	return step_done(st, s);
 }
 
-int store_notices_load(struct store *st,
-		       void (*cb)(void *data, const struct store_notice_row *r), void *data)
+int store_notices_load(struct store *st, void (*cb)(void *data, const struct store_notice_row *r),
+                       void *data)
 {
 	sqlite3_stmt *s = prep(st, S_NOTICES);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_notice_row r = {col(s, 0), col(s, 1), col(s, 2),
-					     sqlite3_column_int64(s, 3),
-					     sqlite3_column_int64(s, 4)};
+		                             sqlite3_column_int64(s, 3),
+		                             sqlite3_column_int64(s, 4)};
 		cb(data, &r);
 	}
 	sqlite3_reset(s);
@@ -291,7 +291,7 @@ int store_notices_load(struct store *st,
 }
 
 int store_stats_add(struct store *st, const char *tenant, const char *site, const char *area,
-		    const char *desk, int64_t hour_ms, int calls, int recalls)
+                    const char *desk, int64_t hour_ms, int calls, int recalls)
 {
 	sqlite3_stmt *s = prep(st, S_STATS_ADD);
 	bind_text(s, 1, tenant);
@@ -305,8 +305,8 @@ int store_stats_add(struct store *st, const char *tenant, const char *site, cons
 }
 
 int store_stats_query(struct store *st, const char *tenant, const char *site, int64_t from_ms,
-		      int64_t to_ms, void (*cb)(void *data, const struct store_stat_row *r),
-		      void *data)
+                      int64_t to_ms, void (*cb)(void *data, const struct store_stat_row *r),
+                      void *data)
 {
 	sqlite3_stmt *s = prep(st, S_STATS_QUERY);
 	bind_text(s, 1, tenant);
@@ -316,8 +316,7 @@ int store_stats_query(struct store *st, const char *tenant, const char *site, in
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_stat_row r = {col(s, 0), col(s, 1), sqlite3_column_int64(s, 2),
-					   sqlite3_column_int64(s, 3),
-					   sqlite3_column_int64(s, 4)};
+		                           sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)};
 		cb(data, &r);
 	}
 	sqlite3_reset(s);
@@ -336,7 +335,7 @@ int store_purge(struct store *st, int64_t stats_before_ms, int64_t calls_before_
 }
 
 int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
-		      const char *json)
+                      const char *json)
 {
 	sqlite3_stmt *s = prep(st, S_DEVICE_SAVE);
 	bind_text(s, 1, tenant);
@@ -346,8 +345,8 @@ int store_device_save(struct store *st, const char *tenant, const char *site, co
 	return step_done(st, s);
 }
 
-int store_devices_load(struct store *st,
-		       void (*cb)(void *data, const struct store_device_row *r), void *data)
+int store_devices_load(struct store *st, void (*cb)(void *data, const struct store_device_row *r),
+                       void *data)
 {
 	sqlite3_stmt *s = prep(st, S_DEVICES);
 	int rc;

@@ -43,39 +43,39 @@ void store_rollback(struct store *st);
 
 /* Idempotency: 1 found (fp, area, seq filled), 0 not found, -1 error. */
 int store_call_get(struct store *st, const char *tenant, const char *site, const char *id,
-		   char fp[17], char area[64], int64_t *seq);
+                   char fp[17], char area[64], int64_t *seq);
 int store_call_put(struct store *st, const char *tenant, const char *site, const char *id,
-		   const char *fp, const char *area, int64_t seq, int64_t now_ms);
+                   const char *fp, const char *area, int64_t seq, int64_t now_ms);
 
 /* Save an area's board and seq (inside a transaction). */
 int store_area_save(struct store *st, const char *tenant, const char *site, const char *area,
-		    int64_t seq, const char *board);
+                    int64_t seq, const char *board);
 /* Record that seq of this area reached the broker. */
-int store_area_published(struct store *st, const char *tenant, const char *site,
-			 const char *area, int64_t seq);
+int store_area_published(struct store *st, const char *tenant, const char *site, const char *area,
+                         int64_t seq);
 /* Call cb for every area row; rows valid only during the call. */
 int store_areas_load(struct store *st, void (*cb)(void *data, const struct store_area_row *r),
-		     void *data);
+                     void *data);
 
 int store_notice_save(struct store *st, const char *tenant, const char *site, const char *payload,
-		      int64_t seq);
+                      int64_t seq);
 int store_notice_published(struct store *st, const char *tenant, const char *site, int64_t seq);
-int store_notices_load(struct store *st,
-		       void (*cb)(void *data, const struct store_notice_row *r), void *data);
+int store_notices_load(struct store *st, void (*cb)(void *data, const struct store_notice_row *r),
+                       void *data);
 
 /* Add to the hour's counters of (tenant, site, area, desk). */
 int store_stats_add(struct store *st, const char *tenant, const char *site, const char *area,
-		    const char *desk, int64_t hour_ms, int calls, int recalls);
+                    const char *desk, int64_t hour_ms, int calls, int recalls);
 /* Rows with from_ms <= hour < to_ms, by hour. */
 int store_stats_query(struct store *st, const char *tenant, const char *site, int64_t from_ms,
-		      int64_t to_ms, void (*cb)(void *data, const struct store_stat_row *r),
-		      void *data);
+                      int64_t to_ms, void (*cb)(void *data, const struct store_stat_row *r),
+                      void *data);
 /* Delete statistics and idempotency keys older than the given times. */
 int store_purge(struct store *st, int64_t stats_before_ms, int64_t calls_before_ms);
 
 int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
-		      const char *json);
-int store_devices_load(struct store *st,
-		       void (*cb)(void *data, const struct store_device_row *r), void *data);
+                      const char *json);
+int store_devices_load(struct store *st, void (*cb)(void *data, const struct store_device_row *r),
+                       void *data);
 
 #endif

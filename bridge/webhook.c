@@ -172,10 +172,10 @@ void webhook_post(struct webhook *w, const char *json)
 	}
 	char *req = NULL;
 	if (asprintf(&req,
-		     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-		     "Content-Length: %zu\r\nConnection: close\r\nUser-Agent: callboard-bridge\r\n"
-		     "\r\n%s",
-		     w->path, w->host, strlen(json), json) < 0)
+	             "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+	             "Content-Length: %zu\r\nConnection: close\r\nUser-Agent: callboard-bridge\r\n"
+	             "\r\n%s",
+	             w->path, w->host, strlen(json), json) < 0)
 		abort();
 	w->queue[w->nqueue++] = req;
 	start_next(w);
