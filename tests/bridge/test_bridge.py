@@ -1,0 +1,670 @@
+"""callboard-bridge against a real mosquitto on a free loopback port, with
+its SQLite store in a temp folder: every endpoint with good and bad input,
+auth across tenants, idempotency, durability across kill -9 and broker
+outages, seq across restarts, the device registry and commands."""
+import base64
+import http.client
+import http.server
+import json
+import os
+import signal
+import socket
+import sqlite3
+import threading
+import time
+
+import cbtest
+from cbtest import Client, Mosquitto, Proc, TempDir, iso_now, test, wait_until
+
+TOK_A = "token-aarhus-0123456789"
+TOK_S = "token-samsoe-0123456789"
+ADMIN = "admin-token-0123456789"
+SITE = "/v1/sites/aarhus/dokk1"
+ROOT = "callboard/v1/aarhus/dokk1"
+
+
+class Bridge:
+    def __init__(self, tmp, broker_port, extra="", db=None, tail=""):
+        self.tmp = tmp
+        self.port = cbtest.free_port()
+        self.db = db or os.path.join(tmp.path, "bridge.db")
+        self.conf = tmp.file(f"bridge-{self.port}.ini", f"""[http]
+listen = 127.0.0.1:{self.port}
+admin_token = {ADMIN}
+body_limit = 4096
+
+[mqtt]
+host = 127.0.0.1
+port = {broker_port}
+keepalive = 5
+
+[storage]
+path = {self.db}
+
+[registry]
+health_interval = 1
+command_timeout = 2
+{extra}
+
+[tenant:aarhus]
+token = {TOK_A}
+sites = dokk1, lystrup
+
+[tenant:samsoe]
+token = {TOK_S}
+sites = tranebjerg
+{tail}
+""")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = Proc([cbtest.binary("callboard-bridge"), "--config", self.conf])
+        wait_until(self.healthy, 10, what="bridge /healthz")
+
+    def healthy(self):
+        if not self.proc.alive():
+            raise RuntimeError("bridge exited:\n" + self.proc.output())
+        try:
+            return self.req("GET", "/healthz", token=None)[0] == 200
+        except OSError:
+            return False
+
+    def req(self, method, path, body=None, token=TOK_A, ctype="application/json", raw=None,
+            headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+        if data is not None and ctype:
+            h["Content-Type"] = ctype
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        payload = r.read()
+        c.close()
+        if r.getheader("Content-Type", "").startswith("application/json"):
+            return r.status, json.loads(payload)
+        return r.status, payload
+
+    def call(self, ticket, desk="3", area="main", token=TOK_A, site=SITE, **extra):
+        body = {"ticket": ticket, "desk": desk, "area": area}
+        body.update(extra)
+        return self.req("POST", f"{site}/calls", body, token=token)
+
+    def metrics(self):
+        return self.req("GET", "/metrics", token=ADMIN)[1].decode()
+
+    def stop(self):
+        return self.proc.stop()
+
+    def kill9(self):
+        self.proc.kill9()
+
+
+def metric(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def retained_board(port, area="main", root=ROOT, timeout=5):
+    """The retained board as a fresh subscriber sees it."""
+    c = Client(port)
+    try:
+        c.subscribe(f"{root}/board/{area}")
+        return c.wait_json(f"{root}/board/{area}", timeout=timeout)
+    finally:
+        c.close()
+
+
+def setup(extra="", tail=""):
+    tmp = TempDir("cbbridge-")
+    broker = Mosquitto(tmp)
+    return tmp, broker, Bridge(tmp, broker.port, extra, tail=tail)
+
+
+@test
+def calls_board_and_publish():
+    tmp, broker, b = setup()
+    try:
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/board/#")
+        st, r = b.call("a042", "3", desk_label="Skranke 3", service="Pas og kørekort")
+        assert st == 202 and r["seq"] == 1 and r["id"], (st, r)
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == 1)
+        assert m["calls"][0]["ticket"] == "A042", m   # upper-cased
+        assert m["calls"][0]["desk_label"] == "Skranke 3"
+        assert m["calls"][0]["id"] == r["id"]
+        assert any(t == f"{ROOT}/board/main" and ret for t, p, ret in watch.received()) or True
+        st, r2 = b.call("B7", "4", id="call-b7")
+        assert (st, r2) == (202, {"id": "call-b7", "seq": 2}), (st, r2)
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert st == 200 and [c["ticket"] for c in board["calls"]] == ["B7", "A042"], board
+        # same ticket again replaces its older entry
+        b.call("A042", "5")
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert [c["ticket"] for c in board["calls"]] == ["A042", "B7"], board
+        assert board["calls"][0]["desk"] == "5"
+        # recall: a new entry with its own id, kind recall
+        st, r = b.req("POST", f"{SITE}/calls/call-b7/recall", {})
+        assert st == 202 and r["seq"] == 4, (st, r)
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        top = board["calls"][0]
+        assert top["ticket"] == "B7" and top["kind"] == "recall" and top["id"] != "call-b7"
+        assert len(board["calls"]) == 2
+        # cancel takes it off, and again is fine
+        assert b.req("DELETE", f"{SITE}/calls/call-b7")[0] == 200
+        assert b.req("DELETE", f"{SITE}/calls/call-b7")[0] == 200
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert [c["ticket"] for c in board["calls"]] == ["A042"] and board["seq"] == 5
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == 5)
+        assert [c["ticket"] for c in m["calls"]] == ["A042"]
+        # unknown ids
+        assert b.req("POST", f"{SITE}/calls/nope/recall", {})[0] == 404
+        assert b.req("DELETE", f"{SITE}/calls/nope")[0] == 404
+        assert b.req("POST", f"{SITE}/calls/bad id!/recall".replace(" ", "%20"), {})[0] == 422
+        # boards of unknown areas
+        assert b.req("GET", f"{SITE}/boards/other")[0] == 404
+        assert b.req("GET", f"{SITE}/boards/Bad_Area")[0] == 422
+        # the seq of each published board only grows
+        seqs = [m["seq"] for m in watch.json(f"{ROOT}/board/main")]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
+        # areas are independent
+        st, r = b.call("C1", "1", area="second")
+        assert st == 202 and r["seq"] == 1
+        watch.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def bad_requests():
+    tmp, broker, b = setup()
+    try:
+        cases = [
+            ({"ticket": "A1", "desk": "3", "name": "Jens Hansen"}, 422, "name"),
+            ({"ticket": "A1", "desk": "3", "CPR": "010203-1234"}, 422, "CPR"),
+            ({"ticket": "A1", "desk": "3", "phoneNumber": "12345678"}, 422, "phoneNumber"),
+            ({"ticket": "A1", "desk": "3", "Email": "a@b.dk"}, 422, "Email"),
+            ({"ticket": "A1", "desk": "3", "address": "Hack Kampmanns Plads 2"}, 422,
+             "address"),
+            ({"ticket": "A1", "desk": "3", "date_of_birth": "2000-01-01"}, 422,
+             "date_of_birth"),
+            ({"desk": "3"}, 422, "ticket"),
+            ({"ticket": "A1"}, 422, "desk"),
+            ({"ticket": "A-1", "desk": "3"}, 422, "ticket"),
+            ({"ticket": "A12345678901", "desk": "3"}, 422, "ticket"),
+            ({"ticket": 42, "desk": "3"}, 422, "ticket"),
+            ({"ticket": "A1", "desk": "3/4"}, 422, "desk"),
+            ({"ticket": "A1", "desk": "3", "area": "Main"}, 422, "area"),
+            ({"ticket": "A1", "desk": "3", "id": "has space"}, 422, "id"),
+            ({"ticket": "A1", "desk": "3", "id": ""}, 422, "id"),
+            ({"ticket": "A1", "desk": "3", "desk_label": "a\u0007b"}, 422, "desk_label"),
+            ({"ticket": "A1", "desk": "3", "service": "x" * 65}, 422, "service"),
+            ([1, 2], 400, None),
+        ]
+        for body, code, field in cases:
+            st, r = b.req("POST", f"{SITE}/calls", body)
+            assert st == code, (body, st, r)
+            assert "error" in r, r
+            if field:
+                assert r["field"] == field, (body, r)
+        st, r = b.req("POST", f"{SITE}/calls", raw=b'{"ticket":"A1",')
+        assert st == 400 and r["error"], r
+        st, r = b.req("POST", f"{SITE}/calls", raw=b'{"ticket":"A1","ticket":"A2","desk":"1"}')
+        assert st == 400, r
+        st, r = b.req("POST", f"{SITE}/calls", raw=b'', ctype=None)
+        assert st == 400, r
+        st, r = b.req("POST", f"{SITE}/calls", raw=b'{"ticket":"A1","desk":"3"}',
+                      ctype="text/plain")
+        assert st == 415 and r["field"] == "Content-Type", r
+        # 413 from Content-Length, before the body is read
+        big = b'{"ticket":"A1","desk":"3","service":"' + b"x" * 5000 + b'"}'
+        st, r = b.req("POST", f"{SITE}/calls", raw=big)
+        assert st == 413 and r["field"] == "body", r
+        # a huge announced body is refused without being sent at all
+        s = socket.create_connection(("127.0.0.1", b.port), 5)
+        s.sendall(f"POST {SITE}/calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOK_A}\r\n"
+                  "Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n"
+                  .encode())
+        head = s.recv(4096).decode()
+        s.close()
+        assert head.startswith("HTTP/1.1 413"), head
+        # 413 for a streamed (chunked) body over the limit
+        c = http.client.HTTPConnection("127.0.0.1", b.port, timeout=10)
+        c.putrequest("POST", f"{SITE}/calls")
+        c.putheader("Authorization", f"Bearer {TOK_A}")
+        c.putheader("Content-Type", "application/json")
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        for _ in range(6):
+            chunk = b"x" * 1000
+            c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        c.send(b"0\r\n\r\n")
+        resp = c.getresponse()
+        assert resp.status == 413, resp.status
+        c.close()
+        # unknown endpoints and methods
+        assert b.req("GET", "/v1/nothing")[0] == 404
+        assert b.req("GET", f"{SITE}/calls")[0] == 405
+        assert b.req("PATCH", f"{SITE}/notice", {"text": "x"})[0] == 405
+        # nothing of that reached the board
+        assert b.req("GET", f"{SITE}/boards/main")[0] == 404
+        m = b.metrics()
+        assert 'callboard_calls_rejected_total{reason="personal-data"} 6' in m, m
+        assert 'callboard_http_responses_total{code="422"}' in m
+        assert b.proc.alive()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def auth_across_tenants():
+    tmp, broker, b = setup()
+    try:
+        body = {"ticket": "A1", "desk": "1"}
+        assert b.req("POST", f"{SITE}/calls", body, token=None)[0] == 401
+        st, r = b.req("POST", f"{SITE}/calls", body, token="wrong-token-0123456789")
+        assert st == 401 and r["field"] == "Authorization", r
+        st, r = b.req("POST", f"{SITE}/calls", body, token=TOK_S)
+        assert st == 403, (st, r)
+        st, _ = b.req("POST", "/v1/sites/samsoe/tranebjerg/calls", body, token=TOK_S)
+        assert st == 202
+        assert b.req("POST", "/v1/sites/samsoe/tranebjerg/calls", body, token=TOK_A)[0] == 403
+        assert b.req("GET", "/v1/sites/samsoe/tranebjerg/boards/main", token=TOK_A)[0] == 403
+        assert b.req("PUT", "/v1/sites/samsoe/tranebjerg/notice", {"text": "x"},
+                     token=TOK_A)[0] == 403
+        assert b.req("GET", "/v1/sites/aarhus/nowhere/boards/main")[0] == 404
+        assert b.req("GET", "/v1/sites/samsoe/tranebjerg/boards/main", token=TOK_S)[0] == 200
+        # Basic with a wrong password, and a header of another scheme
+        bad = base64.b64encode(b"x:nope").decode()
+        assert b.req("GET", f"{SITE}/boards/main", token=None,
+                     headers={"Authorization": f"Basic {bad}"})[0] == 401
+        assert b.req("GET", f"{SITE}/boards/main", token=None,
+                     headers={"Authorization": "Digest x"})[0] == 401
+        # the admin token reaches every site; status page wants it
+        assert b.req("GET", "/v1/sites/samsoe/tranebjerg/boards/main", token=ADMIN)[0] == 200
+        assert b.req("GET", "/", token=TOK_A)[0] == 403
+        assert b.req("GET", "/", token=None)[0] == 401
+        good = base64.b64encode(f"staff:{ADMIN}".encode()).decode()
+        st, page = b.req("GET", "/", token=None, headers={"Authorization": f"Basic {good}"})
+        assert st == 200 and b"<html" in page
+        assert b.req("GET", "/metrics", token=None)[0] == 401
+        assert b.req("GET", "/healthz", token=None)[0] == 200
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def idempotency():
+    tmp, broker, b = setup()
+    try:
+        st1, r1 = b.call("A5", "2", id="backend-1")
+        b.call("A6", "2")
+        st2, r2 = b.call("A5", "2", id="backend-1")
+        assert st1 == st2 == 202 and r1 == r2, (r1, r2)
+        st, r = b.call("A7", "2", id="backend-1")
+        assert st == 409 and r["field"] == "id", r
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert [c["ticket"] for c in board["calls"]] == ["A6", "A5"], board
+        assert board["seq"] == 2
+        # an id is per site: the same id on another site is another call
+        st, r = b.call("A5", "2", id="backend-1", site="/v1/sites/aarhus/lystrup")
+        assert st == 202 and r["seq"] == 1
+        # and it survives a restart
+        b.stop()
+        b.start()
+        st3, r3 = b.call("A5", "2", id="backend-1")
+        assert (st3, r3) == (st1, r1), r3
+        assert b.req("GET", f"{SITE}/boards/main")[1]["seq"] == 2
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def notice_put_and_clear():
+    tmp, broker, b = setup()
+    try:
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/notice")
+        st, r = b.req("PUT", f"{SITE}/notice", {"text": "Lukket fredag kl. 12", "mode": "ticker"})
+        assert st == 200, r
+        m = watch.wait_json(f"{ROOT}/notice")
+        assert m["text"] == "Lukket fredag kl. 12" and m["mode"] == "ticker" and m["v"] == 1
+        assert b.req("PUT", f"{SITE}/notice", {"text": ""})[0] == 422
+        assert b.req("PUT", f"{SITE}/notice", {"text": "x", "mode": "blink"})[0] == 422
+        assert b.req("PUT", f"{SITE}/notice", {"text": "x" * 501})[0] == 422
+        assert b.req("DELETE", f"{SITE}/notice")[0] == 200
+        wait_until(lambda: any(t == f"{ROOT}/notice" and p == b"" for t, p, _ in
+                               watch.received()), 5, what="empty retained notice")
+        c = Client(broker.port)  # a newcomer sees no retained notice
+        c.subscribe(f"{ROOT}/notice")
+        time.sleep(0.3)
+        assert c.json(f"{ROOT}/notice") == []
+        c.close()
+        watch.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def stats_per_site_area_desk():
+    tmp, broker, b = setup()
+    try:
+        for i in range(3):
+            b.call(f"A{i}", "1", id=f"s{i}")
+        b.call("B1", "2", area="kiosk")
+        b.req("POST", f"{SITE}/calls/s1/recall", {})
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        st, r = b.req("GET", f"{SITE}/stats?from={today}&to={today}")
+        assert st == 200, r
+        assert r["totals"] == {"calls": 4, "recalls": 1}, r
+        rows = {(x["area"], x["desk"]): (x["calls"], x["recalls"]) for x in r["rows"]}
+        assert rows == {("main", "1"): (3, 1), ("kiosk", "2"): (1, 0)}, rows
+        assert all(x["hour"].endswith(":00:00.000Z") for x in r["rows"])
+        st, r = b.req("GET", f"{SITE}/stats?from=2001-01-01&to=2001-01-02")
+        assert st == 200 and r["rows"] == []
+        assert b.req("GET", f"{SITE}/stats?from=yesterday")[0] == 422
+        assert b.req("GET", f"{SITE}/stats?from=2026-02-01&to=2026-01-01")[0] == 422
+        assert b.req("GET", "/v1/sites/samsoe/tranebjerg/stats", token=TOK_A)[0] == 403
+        # tickets leave the store with the board: age them off, then look
+        b.stop()
+        db = sqlite3.connect(b.db)
+        assert db.execute("SELECT count(*) FROM stats").fetchone()[0] == 2
+        dump = "\n".join(db.iterdump())
+        db.close()
+        assert "B1" in dump  # still on the board
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def board_ages_and_tickets_leave_store():
+    tmp, broker, b = setup(tail="[board]\nlength = 3\nmax_age = 2\n")
+    try:
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/board/main")
+        for t in ("Q1", "Q2", "Q3", "Q4"):
+            b.call(t, "1")
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert [c["ticket"] for c in board["calls"]] == ["Q4", "Q3", "Q2"], board
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["calls"] == [], timeout=8)
+        assert m["seq"] >= 5, m
+        b.stop()
+        db = sqlite3.connect(b.db)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        dump = "\n".join(db.iterdump())
+        db.close()
+        for t in ("Q1", "Q2", "Q3", "Q4"):
+            assert f'"{t}"' not in dump, t
+        watch.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def kill9_before_publish_then_restart_publishes():
+    tmp = TempDir("cbbridge-")
+    port = cbtest.free_port()
+    # the broker is down: calls are accepted and stored, nothing is published
+    b = Bridge(tmp, port)
+    try:
+        ids = []
+        for i in range(5):
+            st, r = b.call(f"K{i}", "1")
+            assert st == 202, r
+            ids.append(r["id"])
+        st, h = b.req("GET", "/healthz", token=None)
+        assert h["mqtt"] is False and h["outbox"] == 1, h
+        b.kill9()
+        broker = Mosquitto(tmp, port=port)
+        b.start()
+        m = retained_board(port, timeout=10)
+        assert [c["ticket"] for c in m["calls"]] == [f"K{i}" for i in range(4, -1, -1)], m
+        assert m["seq"] == 5 and [c["id"] for c in m["calls"]] == ids[::-1]
+        wait_until(lambda: b.req("GET", "/healthz", token=None)[1]["outbox"] == 0, 5,
+                   what="outbox empty")
+        # seq keeps growing after the kill
+        st, r = b.call("K9", "1")
+        assert r["seq"] == 6, r
+        broker.stop()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def broker_down_10s_calls_published_in_order():
+    tmp = TempDir("cbbridge-")
+    # persistent, so the watching client's session survives the restart
+    broker = Mosquitto(tmp, persistent=True)
+    b = Bridge(tmp, broker.port)
+    try:
+        watch = Client(broker.port, client_id="bridge-test-watch", clean=False)
+        watch.subscribe(f"{ROOT}/board/main")
+        b.call("D0", "1")
+        watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == 1)
+        broker.stop()
+        t0 = time.monotonic()
+        accepted = []
+        while time.monotonic() - t0 < 10:
+            st, r = b.call(f"D{len(accepted) + 1}", "1")
+            assert st == 202, r
+            accepted.append(r["seq"])
+            time.sleep(1.0)
+        assert accepted == list(range(2, 2 + len(accepted))), accepted
+        broker.start()
+        last = accepted[-1]
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == last, timeout=20)
+        n = len(accepted) + 1
+        want = [f"D{i}" for i in range(n - 1, max(-1, n - 11), -1)]
+        assert [c["ticket"] for c in m["calls"]] == want, (m, want)
+        seqs = [x["seq"] for x in watch.json(f"{ROOT}/board/main")]
+        assert seqs == sorted(seqs), seqs
+        assert retained_board(broker.port)["seq"] == last
+        watch.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def seq_grows_across_restarts():
+    tmp, broker, b = setup()
+    try:
+        seqs = []
+        for round_ in range(3):
+            for i in range(2):
+                seqs.append(b.call(f"R{round_}{i}", "1")[1]["seq"])
+            if round_ == 0:
+                b.stop()
+            else:
+                b.kill9()
+            b.start()
+        seqs.append(b.call("RX", "1")[1]["seq"])
+        assert seqs == list(range(1, 8)), seqs
+        st, board = b.req("GET", f"{SITE}/boards/main")
+        assert board["seq"] == 7 and board["calls"][0]["ticket"] == "RX"
+        assert retained_board(broker.port)["seq"] == 7
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        n = int(self.headers["Content-Length"])
+        Hook.got.append(json.loads(self.rfile.read(n)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def health(dev, **extra):
+    h = {"v": 1, "device": dev, "ts": iso_now(), "version": "0.1.0", "uptime_s": 5,
+         "cpu_temp_c": 48.5, "audio": "ok", "boards": [{"area": "main", "seq": 1, "age_s": 1}]}
+    h.update(extra)
+    return h
+
+
+@test
+def registry_transitions_and_webhook():
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    Hook.got = []
+    tmp, broker, b = setup(f"webhook = http://127.0.0.1:{srv.server_port}/alert\n")
+    try:
+        dev = Client(broker.port)
+        status = f"{ROOT}/display/screen-1/status"
+        dev.publish(status, {"v": 1, "state": "online", "device": "screen-1",
+                             "version": "0.1.0", "areas": ["main"]}, retain=True)
+        dev.publish(f"{ROOT}/display/screen-1/health", health("screen-1"))
+
+        def state(name="screen-1"):
+            st, r = b.req("GET", "/v1/devices", token=ADMIN)
+            for d in r["devices"]:
+                if d["device"] == name:
+                    return d
+            return {}
+        wait_until(lambda: state().get("state") == "online", 5, what="online")
+        d = state()
+        assert d["version"] == "0.1.0" and d["health"]["cpu_temp_c"] == 48.5, d
+        assert d["last_seen"].endswith("Z")
+        # behind: a board is published, the display does not ack it
+        b.call("A1", "1")
+        dev.publish(f"{ROOT}/display/screen-1/ack",
+                    {"v": 1, "area": "main", "seq": 1, "shown_ts": iso_now(), "ids": []})
+        wait_until(lambda: state()["acks"][0]["seq"] == 1, 5, what="ack")
+        wait_until(lambda: state()["acks"][0]["board_seq"] == 1, 5, what=f"board seq {state()}")
+        # no health for 3 intervals (1 s each): stale, and the webhook fires
+        wait_until(lambda: state()["state"] == "stale", 8, what="stale")
+        wait_until(lambda: any(h["to"] == "stale" for h in Hook.got), 5, what="webhook")
+        assert Hook.got[0]["device"] == "screen-1" and Hook.got[0]["site"] == "dokk1"
+        dev.publish(f"{ROOT}/display/screen-1/health", health("screen-1"))
+        wait_until(lambda: state()["state"] == "online", 5, what="online again")
+        dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
+        wait_until(lambda: state()["state"] == "offline", 5, what="offline")
+        wait_until(lambda: any(h["to"] == "offline" for h in Hook.got), 5, what="webhook")
+        # other tenants' devices are not listed for a tenant token; unknown sites ignored
+        dev.publish("callboard/v1/samsoe/tranebjerg/display/s-1/status",
+                    {"v": 1, "state": "online"}, retain=True)
+        dev.publish("callboard/v1/other/site/display/x/status", {"v": 1, "state": "online"})
+        dev.publish(f"{ROOT}/display/screen-2/health", b"{not json")
+        wait_until(lambda: state("s-1").get("state") == "online", 5, what="samsoe device")
+        names = [d["device"] for d in b.req("GET", "/v1/devices", token=TOK_A)[1]["devices"]]
+        assert names == ["screen-1"], names
+        names = [d["device"] for d in b.req("GET", "/v1/devices", token=ADMIN)[1]["devices"]]
+        assert names == ["screen-1", "s-1"] or sorted(names) == ["s-1", "screen-1"], names
+        assert b.req("GET", "/v1/devices", token=None)[0] == 401
+        m = b.metrics()
+        assert 'callboard_devices{tenant="aarhus",site="dokk1",state="offline"} 1' in m, m
+        assert metric(m, "callboard_device_transitions_total") >= 4
+        good = base64.b64encode(f"x:{ADMIN}".encode()).decode()
+        st, page = b.req("GET", "/", token=None, headers={"Authorization": f"Basic {good}"})
+        assert b"screen-1" in page and b"offline" in page and b"48.5" in page
+        # the registry survives a restart
+        b.stop()
+        b.start()
+        assert state()["state"] == "offline" and state()["version"] == "0.1.0"
+        dev.close()
+    finally:
+        b.stop()
+        srv.shutdown()
+        tmp.cleanup()
+
+
+@test
+def commands_and_screenshot():
+    tmp, broker, b = setup()
+    try:
+        png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+        dev = Client(broker.port)
+        base = f"{ROOT}/display/screen-1"
+
+        def on_cmd(c, u, msg):
+            cmd = json.loads(msg.payload)
+            if cmd["cmd"] == "reload":
+                return  # never answers: 504
+            if cmd["cmd"] == "screenshot":
+                c.publish(f"{base}/screenshot", png, qos=1)
+            res = {"v": 1, "id": cmd["id"], "cmd": cmd["cmd"], "ok": cmd["cmd"] != "volume"
+                   or cmd.get("level", 0) <= 100, "ts": iso_now()}
+            c.publish(f"{base}/cmd/result", json.dumps(res), qos=1)
+        dev.c.message_callback_add(f"{base}/cmd", on_cmd)
+        dev.subscribe(f"{base}/cmd")
+        path = "/v1/devices/aarhus/dokk1/screen-1"
+        st, r = b.req("POST", f"{path}/commands", {"cmd": "identify"})
+        assert st == 200 and r["ok"] is True and r["cmd"] == "identify", (st, r)
+        st, r = b.req("POST", f"{path}/commands", {"cmd": "volume", "level": 40})
+        assert st == 200 and r["ok"], r
+        assert b.req("POST", f"{path}/commands", {"cmd": "volume"})[0] == 422
+        assert b.req("POST", f"{path}/commands", {"cmd": "volume", "level": 101})[0] == 422
+        assert b.req("POST", f"{path}/commands", {"cmd": "selfdestruct"})[0] == 422
+        assert b.req("POST", f"{path}/commands", {"cmd": "identify"}, token=TOK_S)[0] == 403
+        assert b.req("GET", f"{path}/screenshot")[0] == 404
+        st, r = b.req("POST", f"{path}/commands", {"cmd": "screenshot"})
+        assert st == 200 and r["ok"], r
+        wait_until(lambda: b.req("GET", f"{path}/screenshot")[0] == 200, 5, what="png")
+        st, body = b.req("GET", f"{path}/screenshot")
+        assert body == png
+        good = base64.b64encode(f"x:{ADMIN}".encode()).decode()
+        st, body = b.req("GET", "/status/screenshot/aarhus/dokk1/screen-1", token=None,
+                         headers={"Authorization": f"Basic {good}"})
+        assert st == 200 and body == png
+        t0 = time.monotonic()
+        st, r = b.req("POST", f"{path}/commands", {"cmd": "reload"})
+        assert st == 504 and r["field"] == "device", (st, r)
+        assert time.monotonic() - t0 < 10
+        # a bridge without a broker says so
+        broker.stop()
+        wait_until(lambda: not b.req("GET", "/healthz", token=None)[1]["mqtt"], 10,
+                   what="disconnect")
+        assert b.req("POST", f"{path}/commands", {"cmd": "identify"})[0] == 503
+        dev.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def check_config():
+    tmp = TempDir("cbbridge-")
+    try:
+        bad = tmp.file("bad.ini", "[http]\nlisten = nowhere\n[board]\nlength = 99\n"
+                       "[tenant:aarhus]\ntoken = short\nsites = dokk1\n")
+        p = Proc([cbtest.binary("callboard-bridge"), "--check-config", bad])
+        p.p.wait(10)
+        out = p.output()
+        assert p.p.returncode == 1, out
+        assert f"{bad}:2: [http] listen: nowhere: expected host:port" in out, out
+        assert f"{bad}:4: [board] length: 99:" in out, out
+        assert "[tenant:aarhus] token" in out, out
+        good = tmp.file("good.ini", "[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = a\n")
+        p = Proc([cbtest.binary("callboard-bridge"), "--check-config", good])
+        p.p.wait(10)
+        assert p.p.returncode == 0, p.output()
+        example = os.path.join(cbtest.SRC, "assets", "callboard-bridge.ini")
+        p = Proc([cbtest.binary("callboard-bridge"), "--check-config", example])
+        p.p.wait(10)
+        assert p.p.returncode == 0, p.output()
+    finally:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    cbtest.run()

@@ -1,0 +1,130 @@
+/* Bridge config parser and the personal-data key check: tables of good and
+ * bad inputs; a bad one must name the key in its error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "config.h"
+
+#define TENANT "[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = dokk1, lystrup\n"
+
+struct row {
+	const char *text;
+	const char *expect; /* NULL: valid; otherwise a substring of the first error */
+};
+
+static const struct row rows[] = {
+    {TENANT, NULL},
+    {"[http]\nlisten = 0.0.0.0:9000\nbody_limit = 4096\n" TENANT, NULL},
+    {"[http]\nlisten = [::1]:9000\n" TENANT, NULL},
+    {"[mqtt]\nhost = broker\nport = 8883\nkeepalive = 20\ncafile = /x/ca.pem\n" TENANT, NULL},
+    {"[board]\nlength = 50\nmax_age = 600\n" TENANT, NULL},
+    {"[registry]\nhealth_interval = 10\nwebhook = http://127.0.0.1:9/alert\n" TENANT, NULL},
+    {TENANT "[site:aarhus/dokk1]\nhours = mon-fri 08:00-16:00; sat 10:00-13:00; sun closed\n",
+     NULL},
+    {"", "no tenant configured"},
+    {"[http]\nlisten = 9000\n" TENANT, "[http] listen: 9000: expected host:port"},
+    {"[http]\nlisten = 127.0.0.1:99999\n" TENANT, "[http] listen"},
+    {"[http]\nbody_limit = 10\n" TENANT, "[http] body_limit"},
+    {"[http]\nadmin_token = short\n" TENANT, "at least 16 characters"},
+    {"[http]\ncolour = red\n" TENANT, "[http] colour: red: unknown key"},
+    {"[board]\nlength = 51\n" TENANT, "[board] length"},
+    {"[board]\nlength = 0\n" TENANT, "[board] length"},
+    {"[mqtt]\nport = x\n" TENANT, "[mqtt] port: x: not a whole number"},
+    {"[mqtt]\ncertfile = /a\n" TENANT, "[mqtt] keyfile"},
+    {"[registry]\nwebhook = https://x/y\n" TENANT, "must start with http://"},
+    {"[tenant:Aarhus]\ntoken = 0123456789abcdef\nsites = a\n", "tenant name"},
+    {"[tenant:aarhus]\nsites = dokk1\n", "[tenant:aarhus] token: missing"},
+    {"[tenant:aarhus]\ntoken = 0123456789abcdef\n", "[tenant:aarhus] sites: missing"},
+    {"[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = Dokk1\n", "[tenant:aarhus] sites"},
+    {TENANT "[tenant:samsoe]\ntoken = 0123456789abcdef\nsites = x\n", "same token"},
+    {TENANT "[site:aarhus/nowhere]\nhours = mon 08:00-16:00\n", "no such site"},
+    {TENANT "[site:aarhus/dokk1]\nhours = mon 16:00-08:00\n", "bad time range"},
+    {TENANT "[site:aarhus/dokk1]\nhours = funday 08:00-16:00\n", "days are"},
+    {"[storage]\npath = /x\nsize = 3\n" TENANT, "[storage] size: 3: unknown key"},
+    {"[nosuch]\na = b\n" TENANT, "unknown section"},
+    {"not an ini line\n" TENANT, "syntax error"},
+};
+
+static void test_table(void **state)
+{
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct bridge_config *cfg = malloc(sizeof *cfg);
+		struct cfg_ctx ctx = {0};
+		bridge_config_defaults(cfg);
+		int rc = bridge_config_load_string(cfg, "t.ini", rows[i].text, &ctx);
+		if (!rows[i].expect) {
+			if (rc != 0)
+				fail_msg("row %zu: unexpected error: %s", i, ctx.errors[0]);
+		} else {
+			if (rc == 0)
+				fail_msg("row %zu: accepted, want '%s'", i, rows[i].expect);
+			bool found = false;
+			for (int e = 0; e < ctx.nerrors && e < CFG_MAX_ERRORS; e++)
+				found |= strstr(ctx.errors[e], rows[i].expect) != NULL;
+			if (!found)
+				fail_msg("row %zu: got '%s', want '%s'", i, ctx.errors[0],
+				         rows[i].expect);
+		}
+		cfg_ctx_free(&ctx);
+		free(cfg);
+	}
+}
+
+static void test_values(void **state)
+{
+	struct bridge_config *cfg = malloc(sizeof *cfg);
+	struct cfg_ctx ctx = {0};
+	bridge_config_defaults(cfg);
+	assert_int_equal(cfg->board_length, 10);
+	assert_int_equal(cfg->stats_days, 90);
+	assert_int_equal(
+	    bridge_config_load_string(cfg, "t.ini",
+	                              "[http]\nlisten = 127.0.0.1:8181\n" TENANT
+	                              "[site:aarhus/lystrup]\nhours = mon-sun 00:00-24:00\n",
+	                              &ctx),
+	    0);
+	assert_string_equal(cfg->listen_host, "127.0.0.1");
+	assert_int_equal(cfg->listen_port, 8181);
+	assert_non_null(bridge_config_site(cfg, "aarhus", "lystrup"));
+	assert_null(bridge_config_site(cfg, "aarhus", "nowhere"));
+	assert_null(bridge_config_site(cfg, "samsoe", "dokk1"));
+	assert_true(bridge_config_site_open(bridge_config_site(cfg, "aarhus", "dokk1"), 0));
+	assert_true(
+	    bridge_config_site_open(bridge_config_site(cfg, "aarhus", "lystrup"), 1800000000000LL));
+	cfg_ctx_free(&ctx);
+	free(cfg);
+}
+
+static void test_personal_keys(void **state)
+{
+	static const char *const yes[] = {"name",         "Name",          "NAME",   "full_name",
+	                                  "firstName",    "cpr",           "CPR_nr", "phone",
+	                                  "phone_number", "email",         "e-mail", "Address",
+	                                  "birthday",     "date_of_birth", "mobile", NULL};
+	static const char *const no[] = {"ticket", "desk", "desk_label", "service", "area",
+	                                 "id",     "text", "mode",       NULL};
+	for (int i = 0; yes[i]; i++)
+		if (!api_personal_key(yes[i]))
+			fail_msg("%s should be refused", yes[i]);
+	for (int i = 0; no[i]; i++)
+		if (api_personal_key(no[i]))
+			fail_msg("%s should be accepted", no[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_personal_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
