@@ -506,8 +506,8 @@ static int status_screenshot(struct ctx *c, const char *tenant, const char *site
 	if (!bridge_config_site(&c->b->cfg, tenant, site) || !proto_name_valid(dev))
 		return fail(c, 404, "no such device", "device");
 	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt) ||
-	    registry_command(c->b->registry, tenant, site, dev, PROTO_CMD_SCREENSHOT, -1, true,
-	                     cmd_done, c->req) < 0)
+	    registry_command(c->b->registry, tenant, site, dev, PROTO_CMD_SCREENSHOT, -1,
+	                     REGISTRY_PNG_SERVE, cmd_done, c->req) < 0)
 		return get_screenshot(c, tenant, site, dev);
 	return 1;
 }

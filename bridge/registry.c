@@ -49,7 +49,7 @@ struct cmd_wait {
 	char id[PROTO_ID_MAX + 1];
 	struct device *dev;
 	int64_t started_mono, deadline_mono;
-	bool want_png;
+	enum registry_png png;
 	bool got_result;
 	char *result; /* owned: result JSON when got_result */
 	registry_cmd_cb cb;
@@ -194,8 +194,16 @@ static void png_ready(struct registry *r, struct device *d)
 {
 	for (struct cmd_wait *w = r->waits, *next; w; w = next) {
 		next = w->next;
-		if (w->dev != d || !w->want_png || d->png_mono < w->started_mono)
+		if (w->dev != d || w->png == REGISTRY_PNG_NO || d->png_mono < w->started_mono)
 			continue;
+		if (w->png == REGISTRY_PNG_WAIT) {
+			if (!w->got_result)
+				continue;
+			char *body = w->result;
+			w->result = NULL;
+			finish_wait(r, w, 200, "application/json", body, strlen(body));
+			continue;
+		}
 		char *copy = xmalloc(d->png_len);
 		memcpy(copy, d->png, d->png_len);
 		finish_wait(r, w, 200, "image/png", copy, d->png_len);
@@ -211,7 +219,7 @@ static void on_result(struct registry *r, struct device *d, const struct proto_c
 		                      res->ok, "error", res->error, "info", res->info);
 		char *body = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
-		if (w->want_png && res->ok) {
+		if (w->png != REGISTRY_PNG_NO && res->ok) {
 			w->got_result = true; /* the PNG comes on its own topic */
 			free(w->result);
 			w->result = body;
@@ -528,7 +536,7 @@ void registry_subscribe(struct registry *r)
 }
 
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
-                     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx)
+                     int cmd, int level, enum registry_png png, registry_cmd_cb cb, void *ctx)
 {
 	struct device *d = dev_get(r, tenant, site, device, true);
 	if (!d)
@@ -553,7 +561,7 @@ int registry_command(struct registry *r, const char *tenant, const char *site, c
 	w->dev = d;
 	w->started_mono = time_mono_ms();
 	w->deadline_mono = w->started_mono + (int64_t)r->b->cfg.command_timeout_s * 1000;
-	w->want_png = want_png;
+	w->png = png;
 	w->cb = cb;
 	w->ctx = ctx;
 	w->next = r->waits;

@@ -28,11 +28,16 @@ void registry_destroy(struct registry *r);
 void registry_subscribe(struct registry *r);
 /* An MQTT message for the registry (any topic; others are ignored). */
 void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len);
+enum registry_png {
+	REGISTRY_PNG_NO,    /* answer with the result */
+	REGISTRY_PNG_WAIT,  /* answer with the result once the PNG arrived too */
+	REGISTRY_PNG_SERVE, /* answer with the PNG bytes */
+};
+
 /* Send a command and call cb with its result, or 504 after the timeout.
- * -1 (cb not called) when it could not be sent. want_png: answer with the
- * screenshot bytes instead of the result. */
+ * -1 (cb not called) when it could not be sent. */
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
-                     int cmd, int level, bool want_png, registry_cmd_cb cb, void *ctx);
+                     int cmd, int level, enum registry_png png, registry_cmd_cb cb, void *ctx);
 /* Devices as a JSON array (new reference); tenant NULL: all tenants. */
 json_t *registry_list(struct registry *r, const char *tenant);
 /* The latest screenshot of a device, or NULL. Owned by the registry. */
