@@ -582,7 +582,8 @@ static int cmp_dev(const void *a, const void *b)
 
 json_t *registry_list(struct registry *r, const char *tenant)
 {
-	qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	if (r->n > 1)
+		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
 	json_t *arr = json_array();
 	for (int i = 0; i < r->n; i++)
 		if (!tenant || strcmp(r->all[i]->tenant, tenant) == 0)
@@ -620,7 +621,8 @@ void registry_each(struct registry *r, void (*cb)(void *data, const struct regis
                    void *data)
 {
 	int64_t now = time_now_ms();
-	qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	if (r->n > 1)
+		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
 	for (int i = 0; i < r->n; i++) {
 		struct device *d = r->all[i];
 		struct registry_view v = {d->tenant,         d->site,         d->name,    d->state,
