@@ -41,6 +41,49 @@ static void reply(struct http_resp *resp, int status, json_t *body)
 	resp->len = strlen(resp->body);
 }
 
+struct answer {
+	struct http_req *req;
+	int status;
+	char *body; /* owned */
+	uint64_t *counter;
+};
+
+static void answer_done(void *ctx, bool committed)
+{
+	struct answer *a = ctx;
+	if (committed) {
+		if (a->counter)
+			(*a->counter)++;
+		http_complete(a->req, a->status, "application/json", a->body, strlen(a->body));
+	} else {
+		free(a->body);
+		char *e = xstrdup("{\"error\":\"could not store the change\",\"field\":\"store\"}");
+		http_complete(a->req, 503, "application/json", e, strlen(e));
+	}
+	free(a);
+}
+
+/* Answer once the change is committed: 1 (deferred) while a batch is open. */
+static int reply_committed(struct ctx *c, int status, json_t *body, uint64_t *counter)
+{
+	if (!c->b->batch_open) {
+		if (counter)
+			(*counter)++;
+		reply(c->resp, status, body);
+		return 0;
+	}
+	struct answer *a = xcalloc(1, sizeof *a);
+	a->req = c->req;
+	a->status = status;
+	a->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!a->body)
+		abort();
+	a->counter = counter;
+	calls_on_commit(c->b, answer_done, a);
+	return 1;
+}
+
 static int fail(struct ctx *c, int status, const char *msg, const char *field)
 {
 	reply(c->resp, status, json_pack("{s:s,s:s}", "error", msg, "field", field));
@@ -282,10 +325,13 @@ static int post_call(struct ctx *c, const char *tenant, const char *site)
 	int64_t seq = 0;
 	switch (calls_add(c->b, tenant, site, &r, id, &seq)) {
 	case CALLS_OK:
-		c->b->metrics.calls_accepted++;
-		/* fallthrough */
-	case CALLS_REPEAT:
-		reply(c->resp, 202, json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq));
+		rc = reply_committed(c, 202,
+		                     json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq),
+		                     &c->b->metrics.calls_accepted);
+		break;
+	case CALLS_REPEAT: /* the first may still be in the open batch: wait too */
+		rc = reply_committed(
+		    c, 202, json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq), NULL);
 		break;
 	case CALLS_CONFLICT:
 		metrics_reject(&c->b->metrics, "id-conflict");
@@ -315,13 +361,9 @@ static int call_op(struct ctx *c, const char *tenant, const char *site, const ch
 		return fail(c, 404, recall ? "no such call on the board" : "no such call", "id");
 	if (rc != CALLS_OK)
 		return fail(c, 503, "could not store the change", "store");
-	if (recall)
-		c->b->metrics.recalls_accepted++;
-	else
-		c->b->metrics.cancels_accepted++;
-	reply(c->resp, recall ? 202 : 200,
-	      json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq));
-	return 0;
+	return reply_committed(
+	    c, recall ? 202 : 200, json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq),
+	    recall ? &c->b->metrics.recalls_accepted : &c->b->metrics.cancels_accepted);
 }
 
 static int put_notice(struct ctx *c, const char *tenant, const char *site)
@@ -333,7 +375,7 @@ static int put_notice(struct ctx *c, const char *tenant, const char *site)
 	struct proto_notice n;
 	memset(&n, 0, sizeof n);
 	struct proto_error err;
-	int mode = 0;
+	int mode = 0, rc = 0;
 	if (!opt_str(c, o, "text", true, JIN_TEXT, PROTO_NOTICE_MAX, n.text))
 		goto out;
 	if (!n.text[0]) {
@@ -350,11 +392,12 @@ static int put_notice(struct ctx *c, const char *tenant, const char *site)
 	if (calls_notice(c->b, tenant, site, payload) != CALLS_OK)
 		fail(c, 503, "could not store the notice", "store");
 	else
-		reply(c->resp, 200, json_pack("{s:s,s:s}", "text", n.text, "mode", modes[mode]));
+		rc = reply_committed(
+		    c, 200, json_pack("{s:s,s:s}", "text", n.text, "mode", modes[mode]), NULL);
 	free(payload);
 out:
 	json_decref(o);
-	return 0;
+	return rc;
 }
 
 static int get_board(struct ctx *c, const char *tenant, const char *site, const char *area)
@@ -624,8 +667,7 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 				return put_notice(&c, t, s);
 			if (calls_notice(c.b, t, s, "") != CALLS_OK)
 				return fail(&c, 503, "could not store the notice", "store");
-			reply(resp, 200, json_pack("{s:b}", "cleared", 1));
-			return 0;
+			return reply_committed(&c, 200, json_pack("{s:b}", "cleared", 1), NULL);
 		}
 		if (c.nsegs == 6 && is(&c, 4, "boards")) {
 			if (!get)

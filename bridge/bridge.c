@@ -110,10 +110,13 @@ int bridge_outbox_depth(const struct bridge *b)
 
 void bridge_free_state(struct bridge *b)
 {
-	for (int i = 0; i < b->nareas; i++)
+	for (int i = 0; i < b->nareas; i++) {
+		free(b->areas[i]->snap);
 		free(b->areas[i]);
+	}
 	free(b->areas);
 	for (int i = 0; i < b->nnotices; i++) {
+		free(b->notices[i]->snap_payload);
 		free(b->notices[i]->payload);
 		free(b->notices[i]);
 	}

@@ -32,6 +32,8 @@ struct area {
 	int64_t sent_seq;           /* handed to the client, not yet confirmed */
 	int64_t pending_since_mono; /* first unpublished change, 0 when none */
 	bool force;                 /* republish even if published (broker restart) */
+	struct board *snap;         /* owned: the board before the open batch */
+	int64_t snap_ts_ms;
 };
 
 struct notice {
@@ -40,6 +42,16 @@ struct notice {
 	char *payload; /* owned; "" when cleared */
 	int64_t seq, published_seq, sent_seq;
 	bool force;
+	bool touched;
+	char *snap_payload; /* owned: the payload before the open batch */
+	int64_t snap_seq;
+};
+
+/* Someone waiting for the open batch to be committed. */
+struct batch_wait {
+	void (*cb)(void *ctx, bool committed);
+	void *ctx;
+	struct batch_wait *next; /* owned list, in arrival order */
 };
 
 struct bridge {
@@ -59,6 +71,10 @@ struct bridge {
 	struct loop_source *housekeeping_timer;
 	int64_t started_ms;
 	bool outbox_dirty;
+	/* Group commit: changes of one loop turn share one transaction (one
+	 * fsync); their answers wait for the commit. */
+	bool batch_open;
+	struct batch_wait *waits, **waits_tail;
 };
 
 /* The area, or NULL; create=true makes an empty one in memory. */

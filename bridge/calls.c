@@ -60,6 +60,100 @@ static int save_area(struct bridge *b, struct area *a)
 	return rc;
 }
 
+/* Open the batch (if needed) and a savepoint for one change. */
+static int change_begin(struct bridge *b)
+{
+	if (!b->batch_open) {
+		if (store_begin(b->store) < 0)
+			return -1;
+		b->batch_open = true;
+	}
+	return store_savepoint(b->store);
+}
+
+static int change_end(struct bridge *b, bool ok)
+{
+	if (ok && store_release(b->store) == 0)
+		return 0;
+	store_undo(b->store);
+	return -1;
+}
+
+/* Keep the board as it was before the batch, for a failed commit. */
+static void touch(struct area *a)
+{
+	if (a->snap)
+		return;
+	a->snap = xmalloc(sizeof *a->snap);
+	*a->snap = a->board;
+	a->snap_ts_ms = a->board_ts_ms;
+}
+
+void calls_on_commit(struct bridge *b, void (*cb)(void *ctx, bool committed), void *ctx)
+{
+	if (!b->batch_open) {
+		cb(ctx, true);
+		return;
+	}
+	struct batch_wait *w = xcalloc(1, sizeof *w);
+	w->cb = cb;
+	w->ctx = ctx;
+	if (!b->waits_tail)
+		b->waits_tail = &b->waits;
+	*b->waits_tail = w;
+	b->waits_tail = &w->next;
+}
+
+void calls_commit(struct bridge *b)
+{
+	if (!b->batch_open)
+		return;
+	bool ok = store_commit(b->store) == 0;
+	if (!ok) {
+		store_rollback(b->store);
+		log_warn_rl("commit failed: the changes of this turn are refused");
+	}
+	b->batch_open = false;
+	for (int i = 0; i < b->nareas; i++) {
+		struct area *a = b->areas[i];
+		if (!a->snap)
+			continue;
+		if (!ok) {
+			a->board = *a->snap;
+			a->board_ts_ms = a->snap_ts_ms;
+		} else if (a->board.seq != a->snap->seq) {
+			mark_pending(b, a);
+		}
+		free(a->snap);
+		a->snap = NULL;
+	}
+	for (int i = 0; i < b->nnotices; i++) {
+		struct notice *n = b->notices[i];
+		if (!n->touched)
+			continue;
+		if (!ok) {
+			free(n->payload);
+			n->payload = n->snap_payload;
+			n->seq = n->snap_seq;
+		} else {
+			free(n->snap_payload);
+			b->outbox_dirty = true;
+		}
+		n->snap_payload = NULL;
+		n->touched = false;
+	}
+	struct batch_wait *w = b->waits;
+	b->waits = NULL;
+	b->waits_tail = &b->waits;
+	while (w) {
+		struct batch_wait *next = w->next;
+		w->cb(w->ctx, ok);
+		free(w);
+		w = next;
+	}
+	calls_arm_expiry(b);
+}
+
 enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
                         const struct call_req *r, char id_out[PROTO_ID_MAX + 1], int64_t *seq)
 {
@@ -82,7 +176,11 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 		snprintf(id_out, PROTO_ID_MAX + 1, "%s", id);
 	}
 	struct area *a = bridge_area(b, tenant, site, r->area, true);
+	if (change_begin(b) < 0)
+		return CALLS_ERROR;
+	touch(a);
 	struct board saved = a->board;
+	int64_t saved_ts = a->board_ts_ms;
 	int64_t now = time_now_ms();
 	struct proto_call c;
 	memset(&c, 0, sizeof c);
@@ -95,23 +193,18 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 	c.ts_ms = now;
 	board_call(&a->board, &c, b->cfg.board_length);
 	a->board.seq++;
-	if (store_begin(b->store) < 0)
-		goto fail;
-	if (save_area(b, a) < 0 ||
-	    store_call_put(b->store, tenant, site, id_out, fp, r->area, a->board.seq, now) < 0 ||
-	    store_stats_add(b->store, tenant, site, r->area, r->desk, hour_of(now), 1, 0) < 0 ||
-	    store_commit(b->store) < 0) {
-		store_rollback(b->store);
-		goto fail;
-	}
 	a->board_ts_ms = now;
+	bool ok =
+	    save_area(b, a) == 0 &&
+	    store_call_put(b->store, tenant, site, id_out, fp, r->area, a->board.seq, now) == 0 &&
+	    store_stats_add(b->store, tenant, site, r->area, r->desk, hour_of(now), 1, 0) == 0;
+	if (change_end(b, ok) < 0) {
+		a->board = saved;
+		a->board_ts_ms = saved_ts;
+		return CALLS_ERROR;
+	}
 	*seq = a->board.seq;
-	mark_pending(b, a);
-	calls_arm_expiry(b);
 	return CALLS_OK;
-fail:
-	a->board = saved;
-	return CALLS_ERROR;
 }
 
 /* The area of a call: from the idempotency record, else by scanning. */
@@ -140,7 +233,11 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	struct area *a = find_call_area(b, tenant, site, id);
 	if (!a)
 		return CALLS_NOT_FOUND;
+	if (change_begin(b) < 0)
+		return CALLS_ERROR;
+	touch(a);
 	struct board saved = a->board;
+	int64_t saved_ts = a->board_ts_ms;
 	int64_t now = time_now_ms();
 	char entry_id[PROTO_ID_MAX + 1];
 	/* The recall needs an id of its own so displays announce it again. */
@@ -156,22 +253,16 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	snprintf(desk, sizeof desk, "%s", a->board.e[i].c.desk);
 	board_recall(&a->board, id, entry_id, now, b->cfg.board_length);
 	a->board.seq++;
-	if (store_begin(b->store) < 0)
-		goto fail;
-	if (save_area(b, a) < 0 ||
-	    store_stats_add(b->store, tenant, site, a->name, desk, hour_of(now), 0, 1) < 0 ||
-	    store_commit(b->store) < 0) {
-		store_rollback(b->store);
-		goto fail;
-	}
 	a->board_ts_ms = now;
+	bool ok = save_area(b, a) == 0 &&
+	          store_stats_add(b->store, tenant, site, a->name, desk, hour_of(now), 0, 1) == 0;
+	if (change_end(b, ok) < 0) {
+		a->board = saved;
+		a->board_ts_ms = saved_ts;
+		return CALLS_ERROR;
+	}
 	*seq = a->board.seq;
-	mark_pending(b, a);
-	calls_arm_expiry(b);
 	return CALLS_OK;
-fail:
-	a->board = saved;
-	return CALLS_ERROR;
 }
 
 enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site, const char *id,
@@ -187,34 +278,40 @@ enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *sit
 		*seq = gone ? gone->board.seq : s;
 		return CALLS_OK; /* already off the board: cancelling again is fine */
 	}
+	if (change_begin(b) < 0)
+		return CALLS_ERROR;
+	touch(a);
 	struct board saved = a->board;
+	int64_t saved_ts = a->board_ts_ms;
 	board_cancel(&a->board, id);
 	a->board.seq++;
-	if (store_begin(b->store) < 0)
-		goto fail;
-	if (save_area(b, a) < 0 || store_commit(b->store) < 0) {
-		store_rollback(b->store);
-		goto fail;
-	}
 	a->board_ts_ms = time_now_ms();
+	if (change_end(b, save_area(b, a) == 0) < 0) {
+		a->board = saved;
+		a->board_ts_ms = saved_ts;
+		return CALLS_ERROR;
+	}
 	*seq = a->board.seq;
-	mark_pending(b, a);
 	return CALLS_OK;
-fail:
-	a->board = saved;
-	return CALLS_ERROR;
 }
 
 enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
                            const char *payload)
 {
 	struct notice *n = bridge_notice(b, tenant, site, true);
-	if (store_notice_save(b->store, tenant, site, payload, n->seq + 1) < 0)
+	if (change_begin(b) < 0)
 		return CALLS_ERROR;
-	free(n->payload);
+	if (change_end(b, store_notice_save(b->store, tenant, site, payload, n->seq + 1) == 0) < 0)
+		return CALLS_ERROR;
+	if (!n->touched) {
+		n->touched = true;
+		n->snap_payload = n->payload;
+		n->snap_seq = n->seq;
+	} else {
+		free(n->payload);
+	}
 	n->payload = xstrdup(payload);
 	n->seq++;
-	b->outbox_dirty = true;
 	return CALLS_OK;
 }
 
@@ -247,20 +344,22 @@ void calls_expire(struct bridge *b)
 	int64_t max_age = (int64_t)b->cfg.board_max_age_s * 1000;
 	for (int i = 0; i < b->nareas; i++) {
 		struct area *a = b->areas[i];
-		struct board saved = a->board;
-		if (board_expire(&a->board, now, max_age) == 0)
+		if (board_next_expiry(&a->board, max_age) > now)
 			continue;
+		if (change_begin(b) < 0)
+			break;
+		touch(a);
+		struct board saved = a->board;
+		int64_t saved_ts = a->board_ts_ms;
+		board_expire(&a->board, now, max_age);
 		a->board.seq++;
-		if (store_begin(b->store) < 0 || save_area(b, a) < 0 ||
-		    store_commit(b->store) < 0) {
-			store_rollback(b->store);
+		a->board_ts_ms = now;
+		if (change_end(b, save_area(b, a) == 0) < 0) {
 			a->board = saved;
+			a->board_ts_ms = saved_ts;
 			log_warn_rl("could not save the aged board of %s/%s/%s", a->tenant, a->site,
 			            a->name);
-			continue;
 		}
-		a->board_ts_ms = now;
-		mark_pending(b, a);
 	}
 	calls_arm_expiry(b);
 }

@@ -1,6 +1,7 @@
 /* Call operations behind the HTTP API: each change is applied to the area's
- * board, bumps its seq and is committed to the store (one transaction)
- * before the caller answers; the publisher then sends the board. */
+ * board, bumps its seq and is written to the store inside the loop turn's
+ * batch transaction; answers wait for calls_commit, and only committed
+ * boards are published. */
 #ifndef CB_BRIDGE_CALLS_H
 #define CB_BRIDGE_CALLS_H
 
@@ -38,6 +39,12 @@ enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *sit
 /* Set (payload non-empty) or clear (payload "") a site's notice. */
 enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
                            const char *payload);
+/* Call cb(ctx, committed) once the open batch is committed or has failed;
+ * with no batch open, at once with true. */
+void calls_on_commit(struct bridge *b, void (*cb)(void *ctx, bool committed), void *ctx);
+/* Commit the open batch (once per loop turn, before publishing): one fsync
+ * for all of the turn's changes; then the waiting answers go out. */
+void calls_commit(struct bridge *b);
 /* Drop aged entries from every board and re-arm the expiry timer. */
 void calls_expire(struct bridge *b);
 /* Re-arm the expiry timer for the earliest entry to age off. */

@@ -125,7 +125,8 @@ fail:
 
 void publisher_flush(struct bridge *b)
 {
-	if (!b->mqtt || !mqttc_connected(b->mqtt))
+	/* Never publish a board that is not committed yet. */
+	if (!b->mqtt || !mqttc_connected(b->mqtt) || b->batch_open)
 		return;
 	if (b->outbox_dirty) {
 		b->outbox_dirty = false;

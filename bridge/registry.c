@@ -382,7 +382,7 @@ static void save_dirty(struct registry *r)
 	bool any = false;
 	for (int i = 0; i < r->n && !any; i++)
 		any = r->all[i]->dirty;
-	if (!any || store_begin(r->b->store) < 0)
+	if (!any || r->b->batch_open || store_begin(r->b->store) < 0)
 		return;
 	for (int i = 0; i < r->n; i++) {
 		struct device *d = r->all[i];

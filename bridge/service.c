@@ -44,12 +44,14 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 	registry_on_message(b->registry, topic, payload, len);
 }
 
-/* Once per loop turn: send what changed, let MHD write, flush MQTT. */
+/* Once per loop turn: take in requests, commit them together (one fsync),
+ * publish what changed, flush MQTT. */
 static void on_idle(void *data)
 {
 	struct bridge *b = data;
-	publisher_flush(b);
 	http_run(b->http);
+	calls_commit(b);
+	publisher_flush(b);
 	if (b->mqtt)
 		mqttc_flush(b->mqtt);
 }
@@ -99,6 +101,7 @@ int service_run(const struct bridge_config *cfg)
 	b->expiry_timer = loop_add_timer(b->loop, 0, 0, on_expiry, b);
 	calls_expire(b); /* boards may have aged while the bridge was down */
 	on_housekeeping(b);
+	calls_commit(b);
 	b->housekeeping_timer = loop_add_timer(b->loop, 3600000, 3600000, on_housekeeping, b);
 	b->http = http_start(b->loop, cfg->listen_host, cfg->listen_port, (size_t)cfg->body_limit,
 	                     api_handle, api_count_status, b);
@@ -115,6 +118,7 @@ int service_run(const struct bridge_config *cfg)
 	         cfg->ntenants, b->nareas);
 	rc = loop_run(b->loop) < 0 ? 1 : 0;
 	sd_notify(0, "STOPPING=1");
+	calls_commit(b);
 out:
 	registry_destroy(b->registry);
 	http_stop(b->http);

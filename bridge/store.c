@@ -11,6 +11,9 @@ enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_UNDO,
 	S_CALL_GET,
 	S_CALL_PUT,
 	S_AREA_SAVE,
@@ -32,6 +35,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT change",
+    [S_RELEASE] = "RELEASE change",
+    [S_UNDO] = "ROLLBACK TO change",
     [S_CALL_GET] = "SELECT fp, area, seq FROM calls WHERE tenant=?1 AND site=?2 AND id=?3",
     [S_CALL_PUT] = "INSERT OR REPLACE INTO calls(tenant,site,id,fp,area,seq,created_ms) "
                    "VALUES(?1,?2,?3,?4,?5,?6,?7)",
@@ -170,6 +176,22 @@ void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		step_done(st, prep(st, S_ROLLBACK));
+}
+
+int store_savepoint(struct store *st)
+{
+	return step_done(st, prep(st, S_SAVEPOINT));
+}
+
+int store_release(struct store *st)
+{
+	return step_done(st, prep(st, S_RELEASE));
+}
+
+void store_undo(struct store *st)
+{
+	step_done(st, prep(st, S_UNDO));
+	step_done(st, prep(st, S_RELEASE));
 }
 
 int store_call_get(struct store *st, const char *tenant, const char *site, const char *id,

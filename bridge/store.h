@@ -40,6 +40,11 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* A savepoint inside the open transaction: one change that can be undone
+ * alone (release keeps it, undo drops it). */
+int store_savepoint(struct store *st);
+int store_release(struct store *st);
+void store_undo(struct store *st);
 
 /* Idempotency: 1 found (fp, area, seq filled), 0 not found, -1 error. */
 int store_call_get(struct store *st, const char *tenant, const char *site, const char *id,

@@ -98,7 +98,14 @@ sites = tranebjerg
         return self.req("GET", "/metrics", token=ADMIN)[1].decode()
 
     def stop(self):
-        return self.proc.stop()
+        """SIGTERM; a clean exit (0) with no sanitizer report."""
+        was = self.proc.alive()
+        rc = self.proc.stop()
+        out = self.proc.output()
+        assert "runtime error" not in out and "Sanitizer" not in out, out[-4000:]
+        if was:
+            assert rc == 0, (rc, out[-2000:])
+        return rc
 
     def kill9(self):
         self.proc.kill9()
