@@ -1,0 +1,60 @@
+#!/bin/sh
+# Bridge benchmarks: accepted calls/s and accept latency with 8 and 64
+# concurrent clients (durable: SQLite WAL, synchronous=FULL), then registry
+# load with 5,000 simulated displays reporting health every 10 s.
+# Private mosquitto on a free loopback port, database in a temp folder.
+#   tools/bench/bench_bridge.sh [BUILD_DIR]   (SECONDS=10 REG_SECONDS=60)
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+SECS=${SECONDS_PER_RUN:-10}
+REG_SECS=${REG_SECONDS:-60}
+TMP=$(mktemp -d /tmp/cbbench-XXXXXX)
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MQTT_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+TOKEN=bench-token-0123456789
+ADMIN=bench-admin-0123456789
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+cat >"$TMP/mosquitto.conf" <<CONF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 100000
+$( [ "$(id -u)" = 0 ] && echo "user root" )
+CONF
+/usr/sbin/mosquitto -c "$TMP/mosquitto.conf" >"$TMP/mosquitto.log" 2>&1 &
+PIDS="$PIDS $!"
+cat >"$TMP/bridge.ini" <<CONF
+[http]
+listen = 127.0.0.1:$HTTP_PORT
+admin_token = $ADMIN
+[mqtt]
+host = 127.0.0.1
+port = $MQTT_PORT
+[storage]
+path = $TMP/bridge.db
+[registry]
+health_interval = 10
+[tenant:aarhus]
+token = $TOKEN
+sites = dokk1
+CONF
+"$BUILD/bridge/callboard-bridge" --config "$TMP/bridge.ini" >"$TMP/bridge.log" 2>&1 &
+BRIDGE=$!
+PIDS="$PIDS $BRIDGE"
+i=0
+until curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { cat "$TMP/bridge.log"; exit 1; }; sleep 0.1
+done
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(df -T "$TMP" | awk 'NR==2{print $2}') at $TMP"
+for c in 8 64; do
+	"$BUILD/tools/bench/bench_bridge" --port "$HTTP_PORT" --token "$TOKEN" --site aarhus/dokk1 \
+		--clients "$c" --seconds "$SECS"
+done
+echo "bridge RSS after the call runs: $(awk '/VmRSS/{print $2}' /proc/$BRIDGE/status) kB"
+/usr/bin/python3 tools/bench/bench_bridge_registry.py --port "$MQTT_PORT" --pid "$BRIDGE" \
+	--url "http://127.0.0.1:$HTTP_PORT" --admin "$ADMIN" --site aarhus/dokk1 \
+	--devices 5000 --interval 10 --duration "$REG_SECS"
