@@ -131,6 +131,7 @@ static void transition(struct registry *r, struct device *d, enum dev_state to, 
 	d->state = to;
 	d->dirty = true;
 	r->b->metrics.device_transitions++;
+	r->b->metrics.device_transitions_to[to]++;
 	log_info("display %s/%s/%s: %s -> %s (%s)", d->tenant, d->site, d->name,
 	         registry_state_name(from), registry_state_name(to), why);
 	if ((to == DEV_OFFLINE || to == DEV_STALE) && r->b->webhook) {

@@ -207,10 +207,12 @@ char *metrics_render(struct bridge *br, size_t *len)
 			    t->name, t->sites[j].name, behind);
 		}
 	}
-	put(&b,
-	    "# TYPE callboard_device_transitions_total counter\n"
-	    "callboard_device_transitions_total %llu\n",
-	    (unsigned long long)m->device_transitions);
+	put(&b, "# HELP callboard_device_transitions_total Display state changes, by state "
+	        "entered.\n# TYPE callboard_device_transitions_total counter\n");
+	for (int st = DEV_ONLINE; st <= DEV_STALE; st++)
+		put(&b, "callboard_device_transitions_total{to=\"%s\"} %llu\n",
+		    registry_state_name((enum dev_state)st),
+		    (unsigned long long)m->device_transitions_to[st]);
 	put(&b,
 	    "# TYPE callboard_webhooks_total counter\n"
 	    "callboard_webhooks_total{result=\"sent\"} %llu\n"

@@ -534,7 +534,8 @@ def registry_transitions_and_webhook():
     srv = http.server.HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     Hook.got = []
-    tmp, broker, b = setup(f"webhook = http://127.0.0.1:{srv.server_port}/alert\n")
+    tmp, broker, b = setup(f"webhook = http://127.0.0.1:{srv.server_port}/alert\n",
+                           tail="[site:aarhus/lystrup]\nhours = mon-sun closed\n")
     try:
         dev = Client(broker.port)
         status = f"{ROOT}/display/screen-1/status"
@@ -567,6 +568,14 @@ def registry_transitions_and_webhook():
         dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
         wait_until(lambda: state()["state"] == "offline", 5, what="offline")
         wait_until(lambda: any(h["to"] == "offline" for h in Hook.got), 5, what="webhook")
+        # a closed site: the transition is logged and counted, no alert
+        dev.publish("callboard/v1/aarhus/lystrup/display/l-1/status",
+                    {"v": 1, "state": "online"}, retain=True)
+        dev.publish("callboard/v1/aarhus/lystrup/display/l-1/status",
+                    {"v": 1, "state": "offline"}, retain=True)
+        wait_until(lambda: state("l-1").get("state") == "offline", 5, what="l-1 offline")
+        time.sleep(0.5)
+        assert not any(h["site"] == "lystrup" for h in Hook.got), Hook.got
         # other tenants' devices are not listed for a tenant token; unknown sites ignored
         dev.publish("callboard/v1/samsoe/tranebjerg/display/s-1/status",
                     {"v": 1, "state": "online"}, retain=True)
@@ -574,13 +583,15 @@ def registry_transitions_and_webhook():
         dev.publish(f"{ROOT}/display/screen-2/health", b"{not json")
         wait_until(lambda: state("s-1").get("state") == "online", 5, what="samsoe device")
         names = [d["device"] for d in b.req("GET", "/v1/devices", token=TOK_A)[1]["devices"]]
-        assert names == ["screen-1"], names
+        assert sorted(names) == ["l-1", "screen-1"], names
         names = [d["device"] for d in b.req("GET", "/v1/devices", token=ADMIN)[1]["devices"]]
-        assert names == ["screen-1", "s-1"] or sorted(names) == ["s-1", "screen-1"], names
+        assert sorted(names) == ["l-1", "s-1", "screen-1"], names
         assert b.req("GET", "/v1/devices", token=None)[0] == 401
         m = b.metrics()
         assert 'callboard_devices{tenant="aarhus",site="dokk1",state="offline"} 1' in m, m
-        assert metric(m, "callboard_device_transitions_total") >= 4
+        assert metric(m, 'callboard_device_transitions_total{to="stale"}') == 1, m
+        assert metric(m, 'callboard_device_transitions_total{to="offline"}') == 2, m
+        assert metric(m, 'callboard_device_transitions_total{to="online"}') >= 4, m
         good = base64.b64encode(f"x:{ADMIN}".encode()).decode()
         st, page = b.req("GET", "/", token=None, headers={"Authorization": f"Basic {good}"})
         assert b"screen-1" in page and b"offline" in page and b"48.5" in page
