@@ -352,7 +352,7 @@ static json_t *dev_record(struct registry *r, const struct device *d, bool full)
 	if (d->last_seen_ms)
 		time_fmt_iso(d->last_seen_ms, seen, sizeof seen);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "tenant", d->tenant, "site", d->site,
-	                      "device", d->name, "state", registry_state_name(d->state), "version",
+	                      "device", d->name, "status", registry_state_name(d->state), "version",
 	                      d->version, "last_seen", seen);
 	json_t *acks = json_array();
 	for (int i = 0; i < d->nacks; i++) {
@@ -452,7 +452,7 @@ static void load_device(void *data, const struct store_device_row *row)
 		json_decref(o);
 		return;
 	}
-	const char *st = json_string_value(json_object_get(o, "state"));
+	const char *st = json_string_value(json_object_get(o, "status"));
 	d->state = !st                          ? DEV_UNKNOWN
 	           : strcmp(st, "online") == 0  ? DEV_ONLINE
 	           : strcmp(st, "offline") == 0 ? DEV_OFFLINE

@@ -549,7 +549,7 @@ def registry_transitions_and_webhook():
                 if d["device"] == name:
                     return d
             return {}
-        wait_until(lambda: state().get("state") == "online", 5, what="online")
+        wait_until(lambda: state().get("status") == "online", 5, what="online")
         d = state()
         assert d["version"] == "0.1.0" and d["health"]["cpu_temp_c"] == 48.5, d
         assert d["last_seen"].endswith("Z")
@@ -560,20 +560,20 @@ def registry_transitions_and_webhook():
         wait_until(lambda: state()["acks"][0]["seq"] == 1, 5, what="ack")
         wait_until(lambda: state()["acks"][0]["board_seq"] == 1, 5, what=f"board seq {state()}")
         # no health for 3 intervals (1 s each): stale, and the webhook fires
-        wait_until(lambda: state()["state"] == "stale", 8, what="stale")
+        wait_until(lambda: state()["status"] == "stale", 8, what="stale")
         wait_until(lambda: any(h["to"] == "stale" for h in Hook.got), 5, what="webhook")
         assert Hook.got[0]["device"] == "screen-1" and Hook.got[0]["site"] == "dokk1"
         dev.publish(f"{ROOT}/display/screen-1/health", health("screen-1"))
-        wait_until(lambda: state()["state"] == "online", 5, what="online again")
+        wait_until(lambda: state()["status"] == "online", 5, what="online again")
         dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
-        wait_until(lambda: state()["state"] == "offline", 5, what="offline")
+        wait_until(lambda: state()["status"] == "offline", 5, what="offline")
         wait_until(lambda: any(h["to"] == "offline" for h in Hook.got), 5, what="webhook")
         # a closed site: the transition is logged and counted, no alert
         dev.publish("callboard/v1/aarhus/lystrup/display/l-1/status",
                     {"v": 1, "state": "online"}, retain=True)
         dev.publish("callboard/v1/aarhus/lystrup/display/l-1/status",
                     {"v": 1, "state": "offline"}, retain=True)
-        wait_until(lambda: state("l-1").get("state") == "offline", 5, what="l-1 offline")
+        wait_until(lambda: state("l-1").get("status") == "offline", 5, what="l-1 offline")
         time.sleep(0.5)
         assert not any(h["site"] == "lystrup" for h in Hook.got), Hook.got
         # other tenants' devices are not listed for a tenant token; unknown sites ignored
@@ -581,7 +581,7 @@ def registry_transitions_and_webhook():
                     {"v": 1, "state": "online"}, retain=True)
         dev.publish("callboard/v1/other/site/display/x/status", {"v": 1, "state": "online"})
         dev.publish(f"{ROOT}/display/screen-2/health", b"{not json")
-        wait_until(lambda: state("s-1").get("state") == "online", 5, what="samsoe device")
+        wait_until(lambda: state("s-1").get("status") == "online", 5, what="samsoe device")
         names = [d["device"] for d in b.req("GET", "/v1/devices", token=TOK_A)[1]["devices"]]
         assert sorted(names) == ["l-1", "screen-1"], names
         names = [d["device"] for d in b.req("GET", "/v1/devices", token=ADMIN)[1]["devices"]]
@@ -598,7 +598,7 @@ def registry_transitions_and_webhook():
         # the registry survives a restart
         b.stop()
         b.start()
-        assert state()["state"] == "offline" and state()["version"] == "0.1.0"
+        assert state()["status"] == "offline" and state()["version"] == "0.1.0"
         dev.close()
     finally:
         b.stop()
