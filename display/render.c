@@ -204,7 +204,7 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	if (v->offline) {
 		/* Discreet: small, muted, away from the calls. */
 		const char *mark = "\xe2\x9a\xa0 Ingen forbindelse";
-		int opx = hh * 17 / 100;
+		int opx = hh * 20 / 100 > 12 ? hh * 20 / 100 : 12;
 		int ow = text_width(rd, TEXT_REGULAR, opx, mark);
 		if (ow < (right - x) / 2) {
 			text(rd, TEXT_REGULAR, opx, opx, mark, rd->muted, right - ow,
@@ -243,7 +243,8 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 		arrow = rd->bg;
 	}
 	fill(rd, bgc, x, y, w, h);
-	int pad = unit * 4 / 100;
+	int t = unit * 16 / 1000 + 2; /* the highlight frame's thickness */
+	int pad = unit * 3 / 100 + 2 * t;
 	if (!top) {
 		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, "Velkommen", rd->fg, x + pad,
 		     y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
@@ -260,7 +261,7 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	/* Label line, with the "NU" badge while highlighted (a cue that does
 	 * not rely on colour). */
 	int lpx = unit * 55 / 1000;
-	int ly = y + pad * 3 / 4;
+	int ly = y + pad * 2 / 3;
 	int lx = x + pad;
 	if (hl >= 0) {
 		const char *badge = "\xe2\x97\x8f NU";
@@ -303,7 +304,6 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 		text(rd, TEXT_REGULAR, spx, spx / 2, c->service, sub, x + pad, cy, inner_w, CENTER);
 
 	if (hl >= 0 && (hl / 500) % 2 == 0) {
-		int t = unit * 16 / 1000 + 2;
 		frame_rect(rd, rd->bg, x + t, y + t, w - 2 * t, h - 2 * t, t);
 	}
 }
@@ -338,7 +338,8 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 		snprintf(desk, sizeof desk, "%s%s",
 		         c->kind == PROTO_KIND_RECALL ? "\xe2\x86\xbb " : "", label);
 		int dx = x + pad + tw + pad;
-		text(rd, TEXT_REGULAR, px, px / 2, desk, rd->fg, dx, cy, x + w - pad - dx, RIGHT);
+		text(rd, TEXT_REGULAR, px, px * 65 / 100, desk, rd->fg, dx, cy, x + w - pad - dx,
+		     RIGHT);
 	}
 }
 
