@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -128,6 +129,36 @@ static void build_view(struct daemon *d, struct render_view *v, int64_t now)
 	v->identify = d->identify[0] ? d->identify : NULL;
 }
 
+/* Milliseconds since this process started (from /proc, so the dynamic
+ * loader and SDL start-up count too); -1 when unknown. */
+static double ms_since_start(void)
+{
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -1;
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	unsigned long long start = 0;
+	/* Field 22 (starttime) counted from field 3 just after the ')'. */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	double now_ms = (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
+	return now_ms - (double)start * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void log_first_frame(struct daemon *d)
+{
+	log_info("first frame %dx%d, %.0f ms after start", d->video.w, d->video.h,
+	         ms_since_start());
+}
+
 static void write_snapshot(struct daemon *d)
 {
 	void *png = NULL;
@@ -167,6 +198,8 @@ static void draw(struct daemon *d)
 	d->last_frame_ms =
 	    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	d->frames++;
+	if (d->frames == 1)
+		log_first_frame(d);
 	if (d->opts.snapshot_dir && d->content)
 		write_snapshot(d);
 	log_debug("frame %lld in %.1f ms", (long long)d->frames, d->last_frame_ms);

@@ -27,6 +27,8 @@ int video_init(struct video *v, bool headless, int w, int h)
 	if (headless) {
 		video_force_headless();
 		SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+		/* Keep the window surface in memory: no GL stack (and its RSS) behind it. */
+		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	}
 	SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
