@@ -22,8 +22,8 @@ while [ "$i" -lt "$RUNS" ]; do
 		>"$tmp/log" 2>&1 &
 	pid=$!
 	n=0
-	while ! grep -q "first frame" "$tmp/log" && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-	sed -n 's/.*first frame [0-9x]*, \([0-9]*\) ms after start.*/\1/p' "$tmp/log" >>"$tmp/first"
+	while ! grep -q "ms after start" "$tmp/log" && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	sed -n "s/.*first frame [0-9x]*, \([0-9-]*\) ms after start.*/\1/p" "$tmp/log" >>"$tmp/first"; grep -q "ms after start" "$tmp/log" || { echo "run $i: no first frame:" >&2; cat "$tmp/log" >&2; }
 	sleep 1
 	awk '/VmRSS/ {print $2}' "/proc/$pid/status" >>"$tmp/rss"
 	kill "$pid"
