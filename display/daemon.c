@@ -211,6 +211,9 @@ static void draw(struct daemon *d)
 
 /* --- output: events, loss and return ------------------------------------- */
 
+static void on_events(void *data);
+static void update_event_timer(struct daemon *d);
+
 static void output_lost(struct daemon *d, const char *why)
 {
 	if (!video_ok(&d->video))
@@ -219,13 +222,30 @@ static void output_lost(struct daemon *d, const char *why)
 	render_destroy(d->render);
 	d->render = NULL;
 	video_close(&d->video);
+	update_event_timer(d);
 	loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+}
+
+/* Window systems need their events read; offscreen sends none worth a
+ * wakeup and kmsdrm none we act on but hotplug, watched via sysfs. Other
+ * events are read once per loop turn anyway (on_idle). */
+static void update_event_timer(struct daemon *d)
+{
+	bool want = video_ok(&d->video) && strcmp(d->video.driver, "offscreen") &&
+	            strcmp(d->video.driver, "kmsdrm");
+	if (want && !d->events_timer)
+		d->events_timer = loop_add_timer(d->loop, 250, 250, on_events, d);
+	else if (!want && d->events_timer) {
+		loop_remove(d->loop, d->events_timer);
+		d->events_timer = NULL;
+	}
 }
 
 static bool output_open(struct daemon *d)
 {
 	if (video_open(&d->video) != 0)
 		return false;
+	update_event_timer(d);
 	d->render = render_create(d->video.r, &d->cfg);
 	if (!d->render) {
 		log_error("cannot start the renderer");
@@ -241,7 +261,7 @@ static bool output_open(struct daemon *d)
 static void handle_sdl_events(struct daemon *d)
 {
 	SDL_Event e;
-	while (SDL_PollEvent(&e)) {
+	while (video_ok(&d->video) && SDL_PollEvent(&e)) {
 		switch (e.type) {
 		case SDL_QUIT:
 			loop_quit(d->loop);
@@ -428,10 +448,6 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	if (!d->minute_timer || !d->anim_timer || !d->offline_timer || !d->identify_timer ||
 	    !d->output_timer)
 		goto fail;
-	/* Window systems need their events read; offscreen sends none worth a
-	 * wakeup and kmsdrm none we act on but hotplug, watched via sysfs. */
-	if (strcmp(d->video.driver, "offscreen") && strcmp(d->video.driver, "kmsdrm"))
-		d->events_timer = loop_add_timer(d->loop, 250, 250, on_events, d);
 	d->video.connected = video_connectors(&d->video);
 	if (d->video.connected == 0 && video_ok(&d->video)) {
 		/* No connector is connected: a mode set now would be lost. */
@@ -443,6 +459,7 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 		if (!d->render)
 			goto fail;
 	}
+	update_event_timer(d);
 	if (!video_ok(&d->video) || d->video.sysfs)
 		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
 	d->open = open_at(&d->cfg, time_now_ms());
