@@ -323,8 +323,8 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
                          int unit)
 {
 	int rows = rd->cfg.history;
-	if (rows <= 0 || w <= 0 || h <= 0)
-		return;
+	if (rows <= 0 || w <= 0 || h <= 0 || v->model->nmerged <= 1)
+		return; /* no heading over an empty list */
 	int tpx = unit * 42 / 1000;
 	text(rd, TEXT_REGULAR, tpx, tpx / 2, "Tidligere kald", rd->muted, x, y, w, LEFT);
 	int ry = y + tpx * 16 / 10;
