@@ -184,6 +184,37 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 	}
 }
 
+/* Topics and the MQTT client for l->p. */
+static int setup(struct link *l)
+{
+	const struct link_params *p = &l->p;
+	if (p->nareas < 0 || p->nareas > PROTO_AREAS_MAX ||
+	    build(p, PROTO_TOPIC_NOTICE, NULL, l->t_notice) < 0 ||
+	    build(p, PROTO_TOPIC_CMD, NULL, l->t_cmd) < 0 ||
+	    build(p, PROTO_TOPIC_STATUS, NULL, l->t_status) < 0 ||
+	    build(p, PROTO_TOPIC_HEALTH, NULL, l->t_health) < 0 ||
+	    build(p, PROTO_TOPIC_ACK, NULL, l->t_ack) < 0 ||
+	    build(p, PROTO_TOPIC_CMD_RESULT, NULL, l->t_result) < 0 ||
+	    build(p, PROTO_TOPIC_SCREENSHOT, NULL, l->t_shot) < 0) {
+		log_error("cannot build topics for %s/%s device %s", p->tenant, p->site, p->device);
+		return -1;
+	}
+	for (int i = 0; i < p->nareas; i++) {
+		if (build(p, PROTO_TOPIC_BOARD, p->areas[i], l->areas[i].topic) < 0) {
+			log_error("cannot build the board topic of area '%s'", p->areas[i]);
+			return -1;
+		}
+	}
+	struct mqttc_callbacks mcb = {
+	    .on_connect = on_connect,
+	    .on_disconnect = on_disconnect,
+	    .on_message = on_message,
+	};
+	/* Persistent session: commands sent during a short cut still arrive. */
+	l->mqtt = mqttc_create(l->loop, &p->mqtt, p->device, false, &mcb, l);
+	return l->mqtt ? 0 : -1;
+}
+
 struct link *link_create(struct loop *loop, const struct link_params *p,
                          const struct link_callbacks *cb, void *data)
 {
@@ -194,36 +225,58 @@ struct link *link_create(struct loop *loop, const struct link_params *p,
 		l->cb = *cb;
 	l->data = data;
 	l->started_ms = time_now_ms();
-	if (p->nareas < 0 || p->nareas > PROTO_AREAS_MAX ||
-	    build(p, PROTO_TOPIC_NOTICE, NULL, l->t_notice) < 0 ||
-	    build(p, PROTO_TOPIC_CMD, NULL, l->t_cmd) < 0 ||
-	    build(p, PROTO_TOPIC_STATUS, NULL, l->t_status) < 0 ||
-	    build(p, PROTO_TOPIC_HEALTH, NULL, l->t_health) < 0 ||
-	    build(p, PROTO_TOPIC_ACK, NULL, l->t_ack) < 0 ||
-	    build(p, PROTO_TOPIC_CMD_RESULT, NULL, l->t_result) < 0 ||
-	    build(p, PROTO_TOPIC_SCREENSHOT, NULL, l->t_shot) < 0) {
-		log_error("cannot build topics for %s/%s device %s", p->tenant, p->site, p->device);
-		goto fail;
+	if (setup(l) < 0) {
+		free(l);
+		return NULL;
 	}
-	for (int i = 0; i < p->nareas; i++) {
-		if (build(p, PROTO_TOPIC_BOARD, p->areas[i], l->areas[i].topic) < 0) {
-			log_error("cannot build the board topic of area '%s'", p->areas[i]);
-			goto fail;
-		}
-	}
-	struct mqttc_callbacks mcb = {
-	    .on_connect = on_connect,
-	    .on_disconnect = on_disconnect,
-	    .on_message = on_message,
-	};
-	/* Persistent session: commands sent during a short cut still arrive. */
-	l->mqtt = mqttc_create(loop, &p->mqtt, p->device, false, &mcb, l);
-	if (!l->mqtt)
-		goto fail;
 	return l;
-fail:
-	free(l);
-	return NULL;
+}
+
+static bool same_mqtt(const struct mqttc_config *a, const struct mqttc_config *b)
+{
+	return !strcmp(a->host, b->host) && a->port == b->port && a->keepalive == b->keepalive &&
+	       !strcmp(a->username, b->username) && !strcmp(a->password, b->password) &&
+	       !strcmp(a->cafile, b->cafile) && !strcmp(a->certfile, b->certfile) &&
+	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max;
+}
+
+int link_reconfigure(struct link *l, const struct link_params *p)
+{
+	bool same = !strcmp(l->p.device, p->device) && !strcmp(l->p.tenant, p->tenant) &&
+	            !strcmp(l->p.site, p->site) && l->p.nareas == p->nareas &&
+	            !memcmp(l->p.areas, p->areas, sizeof p->areas) &&
+	            same_mqtt(&l->p.mqtt, &p->mqtt);
+	if (same) {
+		snprintf(l->p.config_hash, sizeof l->p.config_hash, "%s", p->config_hash);
+		if (mqttc_connected(l->mqtt)) {
+			char *st = status_payload(l, PROTO_STATE_ONLINE);
+			mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true);
+			free(st);
+		}
+		return 0;
+	}
+	log_info("connection settings changed: reconnecting");
+	struct link_params old = l->p;
+	link_stop(l, 1000);
+	mqttc_destroy(l->mqtt);
+	l->mqtt = NULL;
+	for (int i = 0; i < PROTO_AREAS_MAX; i++)
+		free(l->areas[i].last_ack);
+	/* Fresh per-area state: the retained boards come again. */
+	memset(l->areas, 0, sizeof l->areas);
+	l->p = *p;
+	if (setup(l) < 0) {
+		l->p = old;
+		if (l->mqtt)
+			mqttc_destroy(l->mqtt);
+		l->mqtt = NULL;
+		if (setup(l) == 0)
+			link_start(l);
+		return -1;
+	}
+	if (link_start(l) < 0)
+		return -1;
+	return 1;
 }
 
 int link_start(struct link *l)
@@ -265,7 +318,7 @@ void link_destroy(struct link *l)
 	free(l);
 }
 
-void link_presented(struct link *l, int64_t now_ms, const char *const *ids, int nids)
+void link_presented(struct link *l, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1], int nids)
 {
 	for (int i = 0; i < l->p.nareas; i++) {
 		struct link_area *a = &l->areas[i];
@@ -279,7 +332,7 @@ void link_presented(struct link *l, int64_t now_ms, const char *const *ids, int 
 		/* Screen order, keeping only this area's calls. */
 		for (int k = 0; k < nids && ack->nids < PROTO_ACK_IDS_MAX; k++) {
 			for (int j = 0; j < a->nids; j++) {
-				if (ids[k] && !strcmp(ids[k], a->ids[j])) {
+				if (!strcmp(ids[k], a->ids[j])) {
 					snprintf(ack->ids[ack->nids++], PROTO_ID_MAX + 1, "%s",
 					         ids[k]);
 					break;

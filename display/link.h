@@ -49,13 +49,19 @@ struct link *link_create(struct loop *loop, const struct link_params *p,
 int link_start(struct link *l);
 /* Publish status offline and disconnect cleanly (waits up to timeout_ms). */
 void link_stop(struct link *l, int timeout_ms);
+/* Apply new params after a config reload: the same broker, device and
+ * areas only republish the status (new config hash); anything else stops
+ * the connection (offline) and connects again with fresh per-area state,
+ * so retained boards are taken again. Returns 1 when it reconnected, 0
+ * when not, -1 on failure (the link keeps its old params). */
+int link_reconfigure(struct link *l, const struct link_params *p);
 /* Free the link (call link_stop first for a clean offline). */
 void link_destroy(struct link *l);
 
 /* A frame is on the screen: ack every board accepted since the last
  * present. ids are the call ids visible now (any area); each area's ack
  * lists those of its own board. */
-void link_presented(struct link *l, int64_t now_ms, const char *const *ids, int nids);
+void link_presented(struct link *l, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1], int nids);
 /* Fill boards[] (per-area seq and age) and reconnects of h. */
 void link_fill_health(const struct link *l, struct proto_health *h, int64_t now_ms);
 
