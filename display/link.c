@@ -105,7 +105,6 @@ static void on_connect(void *data)
 		if (a && !l->areas[i].ack_pending)
 			mqttc_publish(l->mqtt, l->t_ack, a, strlen(a), 1, false);
 	}
-	log_info("connected to %s:%d", l->p.mqtt.host, l->p.mqtt.port);
 	if (l->cb.on_state)
 		l->cb.on_state(l->data, true);
 }
@@ -394,4 +393,10 @@ bool link_connected(const struct link *l)
 int64_t link_seq(const struct link *l, int area)
 {
 	return area >= 0 && area < l->p.nareas ? l->areas[area].seq : 0;
+}
+
+void link_flush(struct link *l)
+{
+	if (l->mqtt)
+		mqttc_flush(l->mqtt);
 }

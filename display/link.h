@@ -71,6 +71,8 @@ int link_publish_result(struct link *l, const struct proto_cmd_result *r);
 int link_publish_screenshot(struct link *l, const void *png, size_t len);
 
 bool link_connected(const struct link *l);
+/* Flush pending writes (once per loop turn). */
+void link_flush(struct link *l);
 /* Seq shown for areas[area]; 0 when none yet. */
 int64_t link_seq(const struct link *l, int area);
 

@@ -292,6 +292,11 @@ bool remote_connected(const struct remote *r)
 	return link_connected(r->link);
 }
 
+void remote_flush(struct remote *r)
+{
+	link_flush(r->link);
+}
+
 void remote_stop(struct remote *r)
 {
 	if (!r)

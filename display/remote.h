@@ -52,6 +52,8 @@ void remote_presented(struct remote *r, int64_t now_ms, const char ids[][PROTO_I
 /* The config in force (owned by r; changes on a successful reload). */
 const struct display_config *remote_config(const struct remote *r);
 bool remote_connected(const struct remote *r);
+/* Flush MQTT writes: call from the loop's idle callback, after rendering. */
+void remote_flush(struct remote *r);
 /* Publish a health report now. */
 void remote_health_now(struct remote *r);
 /* STOPPING=1, status offline, clean disconnect. */
