@@ -9,6 +9,7 @@
 #include "cfgparse.h"
 #include "commands.h"
 #include "config.h"
+#include "daemon.h"
 #include "health.h"
 #include "link.h"
 #include "log.h"
@@ -26,10 +27,12 @@ struct remote {
 	void *d;
 	struct link *link;
 	struct loop_source *health_timer;
-	struct loop_source *identify_timer;
 	int64_t started_mono_ms;
 	bool ready_sent;
 	int volume; /* kept here when the daemon has no audio hook */
+	struct remote_audio audio;
+	void *audio_data;
+	struct daemon *daemon; /* set by remote_attach; not owned */
 };
 
 static void params_from(const struct display_config *c, struct link_params *p)
@@ -103,13 +106,6 @@ static void on_state(void *data, bool connected)
 
 /* --- commands --- */
 
-static void identify_end(void *data)
-{
-	struct remote *r = data;
-	if (r->h.identify)
-		r->h.identify(r->d, NULL);
-}
-
 static int cmd_identify(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
                         size_t el)
 {
@@ -121,8 +117,7 @@ static int cmd_identify(void *data, const struct proto_cmd *c, char *info, size_
 	char ip[64], text[160];
 	commands_local_ip(ip, sizeof ip);
 	snprintf(text, sizeof text, "%s\n%s", r->cfg->id, ip);
-	r->h.identify(r->d, text);
-	loop_timer_arm(r->identify_timer, COMMANDS_IDENTIFY_S * 1000, 0);
+	r->h.identify(r->d, text, COMMANDS_IDENTIFY_S);
 	snprintf(info, il, "showing %s %s for %d s", r->cfg->id, ip, COMMANDS_IDENTIFY_S);
 	return 0;
 }
@@ -183,8 +178,6 @@ static int cmd_reload(void *data, const struct proto_cmd *c, char *info, size_t 
 			snprintf(err, el, "%s: cannot read", r->cfg->path);
 		goto out;
 	}
-	if (strcmp(n->id, r->cfg->id) && r->h.identify)
-		r->h.identify(r->d, NULL);
 	if (r->h.apply_config && r->h.apply_config(r->d, n, err, el) < 0)
 		goto out;
 	struct link_params p;
@@ -254,8 +247,7 @@ struct remote *remote_create(struct loop *loop, const struct display_config *cfg
 	    .on_state = on_state,
 	};
 	r->link = link_create(loop, &p, &cb, r);
-	r->identify_timer = loop_add_timer(loop, 0, 0, identify_end, r);
-	if (!r->link || !r->identify_timer) {
+	if (!r->link) {
 		remote_destroy(r);
 		return NULL;
 	}
@@ -312,8 +304,109 @@ void remote_destroy(struct remote *r)
 	link_destroy(r->link);
 	if (r->health_timer)
 		loop_remove(r->loop, r->health_timer);
-	if (r->identify_timer)
-		loop_remove(r->loop, r->identify_timer);
 	free(r->cfg);
 	free(r);
+}
+
+/* --- the daemon's side: hooks get the remote, which knows its daemon --- */
+
+static void d_board(void *data, int area, const struct proto_board *b)
+{
+	struct remote *r = data;
+	const struct display_config *c = daemon_config(r->daemon);
+	if (area >= 0 && area < c->nareas)
+		daemon_board(r->daemon, c->areas[area], b);
+}
+
+static void d_notice(void *data, const struct proto_notice *n)
+{
+	daemon_notice(((struct remote *)data)->daemon, n);
+}
+
+static void d_link_state(void *data, bool up)
+{
+	daemon_set_link_state(((struct remote *)data)->daemon, up);
+}
+
+static void d_identify(void *data, const char *text, int seconds)
+{
+	daemon_identify(((struct remote *)data)->daemon, text, seconds);
+}
+
+static int d_screenshot(void *data, int max_w, void **png, size_t *len)
+{
+	return daemon_screenshot_png(((struct remote *)data)->daemon, max_w, png, len);
+}
+
+static int d_apply_config(void *data, const struct display_config *cfg, char *err, size_t el)
+{
+	daemon_apply_config(((struct remote *)data)->daemon, cfg);
+	return 0;
+}
+
+static void d_health(void *data, struct proto_health *h)
+{
+	struct remote *r = data;
+	struct daemon *d = r->daemon;
+	daemon_output_size(d, &h->width, &h->height, &h->rotate);
+	h->frames = daemon_frames(d);
+	h->last_frame_ms = h->frames > 0 ? daemon_last_frame_ms(d) : -1;
+	h->screen = daemon_screen_state(d);
+	if (r->audio.health)
+		r->audio.health(r->audio_data, h);
+}
+
+static int d_volume(void *data, int level, char *err, size_t el)
+{
+	struct remote *r = data;
+	return r->audio.volume(r->audio_data, level, err, el);
+}
+
+static int d_announce_test(void *data, char *err, size_t el)
+{
+	struct remote *r = data;
+	return r->audio.announce_test(r->audio_data, err, el);
+}
+
+static void on_frame(void *data, struct daemon *d)
+{
+	struct remote *r = data;
+	static char ids[PROTO_BOARD_CALLS_MAX][PROTO_ID_MAX + 1];
+	const struct display_config *c = daemon_config(d);
+	/* On screen: the newest call and the history rows, when open. */
+	int shown =
+	    daemon_is_open(d) && daemon_screen_state(d) == PROTO_SCREEN_ON ? 1 + c->history : 0;
+	int n = board_visible_ids(daemon_model(d), shown, ids, PROTO_BOARD_CALLS_MAX);
+	remote_presented(r, time_now_ms(), (const char(*)[PROTO_ID_MAX + 1]) ids, n);
+}
+
+struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio, void *audio_data)
+{
+	struct remote_hooks h = {
+	    .board = d_board,
+	    .notice = d_notice,
+	    .link_state = d_link_state,
+	    .health = d_health,
+	    .identify = d_identify,
+	    .screenshot = d_screenshot,
+	    .apply_config = d_apply_config,
+	};
+	if (audio && audio->volume)
+		h.volume = d_volume;
+	if (audio && audio->announce_test)
+		h.announce_test = d_announce_test;
+	struct remote *r = remote_create(daemon_loop(d), daemon_config(d), &h, NULL);
+	if (!r)
+		return NULL;
+	r->d = r;
+	r->daemon = d;
+	if (audio)
+		r->audio = *audio;
+	r->audio_data = audio_data;
+	struct daemon_listener l = {.frame = on_frame};
+	if (daemon_add_listener(d, &l, r) < 0 || remote_start(r) < 0) {
+		remote_destroy(r);
+		return NULL;
+	}
+	return r;
 }

@@ -13,6 +13,7 @@
 #include "proto.h"
 
 struct loop;
+struct daemon;
 struct display_config;
 struct remote;
 
@@ -27,8 +28,8 @@ struct remote_hooks {
 	 * frames, last_frame_ms, screen, audio, volume, announced,
 	 * announce_failed, clock offset. */
 	void (*health)(void *d, struct proto_health *h);
-	/* Show text large on the screen ("id\nip"), or stop when NULL. */
-	void (*identify)(void *d, const char *text);
+	/* Show text large on the screen ("id\nip") for seconds. */
+	void (*identify)(void *d, const char *text, int seconds);
 	/* The current frame as PNG at most max_w wide (*png malloc'ed). */
 	int (*screenshot)(void *d, int max_w, void **png, size_t *len);
 	/* Take a new, valid config (the daemon copies what it needs).
@@ -43,6 +44,20 @@ struct remote_hooks {
  * result; NULL on failure (logged). */
 struct remote *remote_create(struct loop *loop, const struct display_config *cfg,
                              const struct remote_hooks *hooks, void *d);
+/* Audio hooks (volume, announce-test, audio health fields); any may be
+ * NULL. Set by whoever owns the announcer. */
+struct remote_audio {
+	int (*volume)(void *d, int level, char *err, size_t errlen);
+	int (*announce_test)(void *d, char *err, size_t errlen);
+	void (*health)(void *d, struct proto_health *h);
+};
+
+/* Wire the remote side into the daemon: boards, notice and link state go
+ * to it, acks follow its frames, commands use its screen. Starts it. The
+ * caller owns the result (remote_stop, then remote_destroy). audio may be
+ * NULL (no sound: health says "none"). */
+struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio, void *audio_data);
+
 /* Connect, start the health timer and the systemd watchdog. */
 int remote_start(struct remote *r);
 /* After every present: acks for boards now on screen (ids: calls visible),
