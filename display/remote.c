@@ -403,8 +403,13 @@ struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio,
 	if (audio)
 		r->audio = *audio;
 	r->audio_data = audio_data;
+	if (remote_start(r) < 0) {
+		remote_destroy(r);
+		return NULL;
+	}
 	struct daemon_listener l = {.frame = on_frame};
-	if (daemon_add_listener(d, &l, r) < 0 || remote_start(r) < 0) {
+	if (daemon_add_listener(d, &l, r) < 0) {
+		remote_stop(r);
 		remote_destroy(r);
 		return NULL;
 	}
