@@ -51,8 +51,9 @@ class Rig:
         self.obs = Client(self.broker.port)
         self.obs.subscribe(f"{ROOT}/display/{DEV}/#")
 
-    def start(self):
+    def start(self, env_extra=None):
         env = {"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": self.tmp.path}
+        env.update(env_extra or {})
         self.daemon = Proc([binary("callboard-display"), "--config", self.cfg, "--headless"],
                            env=env)
         return self.daemon
@@ -364,6 +365,37 @@ def malformed_payload_stream():
         assert ack["ids"] == ["g-2", "g-1"], ack
         alive(rig)
     finally:
+        rig.close()
+
+
+@test
+def systemd_ready_and_watchdog_pings():
+    """With systemd's notify socket and a watchdog, READY=1 comes after the
+    first frame and WATCHDOG=1 keeps coming from the main loop."""
+    import socket
+    rig = Rig()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = rig.tmp.file("notify.sock")
+    sock.bind(path)
+    sock.settimeout(0.2)
+    try:
+        rig.start({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "1000000"})
+        got = []
+
+        def read():
+            try:
+                got.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+            return sum("WATCHDOG=1" in m for m in got) >= 3 and got
+
+        wait_until(read, 15, what="READY=1 and three WATCHDOG=1")
+        assert any("READY=1" in m for m in got), got
+        rig.daemon.stop()
+        wait_until(lambda: read() or any("STOPPING=1" in m for m in got), 10,
+                   what="STOPPING=1")
+    finally:
+        sock.close()
         rig.close()
 
 
