@@ -239,12 +239,16 @@ static bool same_mqtt(const struct mqttc_config *a, const struct mqttc_config *b
 	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max;
 }
 
+bool link_same_connection(const struct link *l, const struct link_params *p)
+{
+	return !strcmp(l->p.device, p->device) && !strcmp(l->p.tenant, p->tenant) &&
+	       !strcmp(l->p.site, p->site) && l->p.nareas == p->nareas &&
+	       !memcmp(l->p.areas, p->areas, sizeof p->areas) && same_mqtt(&l->p.mqtt, &p->mqtt);
+}
+
 int link_reconfigure(struct link *l, const struct link_params *p)
 {
-	bool same = !strcmp(l->p.device, p->device) && !strcmp(l->p.tenant, p->tenant) &&
-	            !strcmp(l->p.site, p->site) && l->p.nareas == p->nareas &&
-	            !memcmp(l->p.areas, p->areas, sizeof p->areas) &&
-	            same_mqtt(&l->p.mqtt, &p->mqtt);
+	bool same = link_same_connection(l, p);
 	if (same) {
 		snprintf(l->p.config_hash, sizeof l->p.config_hash, "%s", p->config_hash);
 		if (mqttc_connected(l->mqtt)) {

@@ -55,6 +55,9 @@ void link_stop(struct link *l, int timeout_ms);
  * so retained boards are taken again. Returns 1 when it reconnected, 0
  * when not, -1 on failure (the link keeps its old params). */
 int link_reconfigure(struct link *l, const struct link_params *p);
+/* True when p keeps the broker, device and areas of l (no reconnect).
+ * Reconnecting must not happen inside an MQTT callback: defer it. */
+bool link_same_connection(const struct link *l, const struct link_params *p);
 /* Free the link (call link_stop first for a clean offline). */
 void link_destroy(struct link *l);
 

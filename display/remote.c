@@ -32,7 +32,9 @@ struct remote {
 	int volume; /* kept here when the daemon has no audio hook */
 	struct remote_audio audio;
 	void *audio_data;
-	struct daemon *daemon; /* set by remote_attach; not owned */
+	struct daemon *daemon;       /* set by remote_attach; not owned */
+	struct link_params *pending; /* owned; applied by reconf_timer */
+	struct loop_source *reconf_timer;
 };
 
 static void params_from(const struct display_config *c, struct link_params *p)
@@ -182,10 +184,16 @@ static int cmd_reload(void *data, const struct proto_cmd *c, char *info, size_t 
 		goto out;
 	struct link_params p;
 	params_from(n, &p);
-	int lr = link_reconfigure(r->link, &p);
-	if (lr < 0) {
-		snprintf(err, el, "reload: new connection settings could not be applied");
-		goto out;
+	/* We are inside the MQTT client's message callback: a reconnect has
+	 * to wait for the next loop turn (and lets this result go out first). */
+	bool lr = !link_same_connection(r->link, &p);
+	if (lr) {
+		free(r->pending);
+		r->pending = xmalloc(sizeof *r->pending);
+		*r->pending = p;
+		loop_timer_arm(r->reconf_timer, 1, 0);
+	} else {
+		link_reconfigure(r->link, &p);
 	}
 	if (n->health_interval_s != r->cfg->health_interval_s)
 		loop_timer_arm(r->health_timer, n->health_interval_s * 1000,
@@ -200,6 +208,17 @@ out:
 	cfg_ctx_free(&errs);
 	free(n);
 	return rc;
+}
+
+static void reconf_tick(void *data)
+{
+	struct remote *r = data;
+	if (!r->pending)
+		return;
+	if (link_reconfigure(r->link, r->pending) < 0)
+		log_error("could not apply the new connection settings");
+	free(r->pending);
+	r->pending = NULL;
 }
 
 static void cmd_result(void *data, const struct proto_cmd_result *res)
@@ -247,7 +266,8 @@ struct remote *remote_create(struct loop *loop, const struct display_config *cfg
 	    .on_state = on_state,
 	};
 	r->link = link_create(loop, &p, &cb, r);
-	if (!r->link) {
+	r->reconf_timer = loop_add_timer(loop, 0, 0, reconf_tick, r);
+	if (!r->link || !r->reconf_timer) {
 		remote_destroy(r);
 		return NULL;
 	}
@@ -304,6 +324,9 @@ void remote_destroy(struct remote *r)
 	link_destroy(r->link);
 	if (r->health_timer)
 		loop_remove(r->loop, r->health_timer);
+	if (r->reconf_timer)
+		loop_remove(r->loop, r->reconf_timer);
+	free(r->pending);
 	free(r->cfg);
 	free(r);
 }

@@ -319,6 +319,30 @@ def commands():
 
 
 @test
+def reload_with_new_areas_reconnects():
+    rig = Rig()
+    try:
+        rig.publish_board("main", board(80, "m-1"))
+        rig.publish_board("pas", board(90, "p-1"))
+        rig.start()
+        rig.wait_ack(80, "main")
+        with open(rig.cfg, "w") as f:
+            f.write(config(rig.broker.port, areas="main, pas"))
+        r = rig.command({"v": 1, "id": "rl-3", "cmd": "reload"})
+        assert r["ok"] is True and "reconnecting" in r.get("info", ""), r
+        st = rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online" and
+                               s.get("areas") == ["main", "pas"], timeout=15)
+        # fresh state for the new areas: both retained boards shown again
+        rig.wait_ack(90, "pas")
+        assert [a for a in rig.acks() if a["seq"] == 80 and a["area"] == "main"]
+        rig.publish_board("pas", board(91, "p-2", "p-1"))
+        assert rig.wait_ack(91, "pas")["ids"] == ["p-2", "p-1"]
+        alive(rig)
+    finally:
+        rig.close()
+
+
+@test
 def malformed_payload_stream():
     rig = Rig()
     try:
