@@ -436,5 +436,11 @@ struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio,
 		remote_destroy(r);
 		return NULL;
 	}
+	/* No output to draw on (TV off at boot): the daemon waits for one, and
+	 * systemd must not count that as a failed start. */
+	if (daemon_screen_state(d) == PROTO_SCREEN_NO_OUTPUT) {
+		r->ready_sent = true;
+		health_notify_ready();
+	}
 	return r;
 }
