@@ -112,7 +112,7 @@ static void on_connect(void *data)
 static void on_disconnect(void *data)
 {
 	struct link *l = data;
-	log_warn("disconnected from %s:%d", l->p.mqtt.host, l->p.mqtt.port);
+	log_debug("disconnected from %s:%d", l->p.mqtt.host, l->p.mqtt.port);
 	if (l->cb.on_state)
 		l->cb.on_state(l->data, false);
 }
