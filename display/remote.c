@@ -426,6 +426,7 @@ struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio,
 	if (audio)
 		r->audio = *audio;
 	r->audio_data = audio_data;
+	daemon_set_link_state(d, false); /* until the first connect */
 	if (remote_start(r) < 0) {
 		remote_destroy(r);
 		return NULL;
