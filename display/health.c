@@ -68,18 +68,6 @@ double health_parse_thermal(const char *text)
 	return c;
 }
 
-int64_t health_parse_uptime(const char *text)
-{
-	if (!text)
-		return -1;
-	char *end = NULL;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (end == text || errno || !isfinite(v) || v < 0)
-		return -1;
-	return (int64_t)v;
-}
-
 int health_parse_alarm(const char *text)
 {
 	if (!text)

@@ -22,8 +22,6 @@ int64_t health_parse_status_rss(const char *text);
 double health_parse_loadavg(const char *text);
 /* Degrees Celsius from a thermal_zone temp file (millidegrees); NAN if bad. */
 double health_parse_thermal(const char *text);
-/* Seconds of uptime from /proc/uptime text; -1 if bad. */
-int64_t health_parse_uptime(const char *text);
 /* 1 when an alarm file says "1", 0 for "0", -1 otherwise. */
 int health_parse_alarm(const char *text);
 

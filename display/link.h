@@ -73,6 +73,7 @@ int link_publish_health(struct link *l, const struct proto_health *h);
 int link_publish_result(struct link *l, const struct proto_cmd_result *r);
 int link_publish_screenshot(struct link *l, const void *png, size_t len);
 
+/* True while connected to the broker. */
 bool link_connected(const struct link *l);
 /* Flush pending writes (once per loop turn). */
 void link_flush(struct link *l);

@@ -66,6 +66,7 @@ void remote_presented(struct remote *r, int64_t now_ms, const char ids[][PROTO_I
                       int nids);
 /* The config in force (owned by r; changes on a successful reload). */
 const struct display_config *remote_config(const struct remote *r);
+/* True while connected to the broker. */
 bool remote_connected(const struct remote *r);
 /* Flush MQTT writes: call from the loop's idle callback, after rendering. */
 void remote_flush(struct remote *r);
@@ -73,6 +74,7 @@ void remote_flush(struct remote *r);
 void remote_health_now(struct remote *r);
 /* STOPPING=1, status offline, clean disconnect. */
 void remote_stop(struct remote *r);
+/* Free r and its link (after remote_stop for a clean offline). */
 void remote_destroy(struct remote *r);
 
 #endif

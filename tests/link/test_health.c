@@ -76,10 +76,8 @@ static void test_thermal(void **state)
 	assert_true(isnan(health_parse_thermal(NULL)));
 }
 
-static void test_uptime_alarm(void **state)
+static void test_alarm(void **state)
 {
-	assert_int_equal(health_parse_uptime("3600.55 7000.00\n"), 3600);
-	assert_int_equal(health_parse_uptime("x"), -1);
 	assert_int_equal(health_parse_alarm("1\n"), 1);
 	assert_int_equal(health_parse_alarm("0"), 0);
 	assert_int_equal(health_parse_alarm("2\n"), -1);
@@ -171,7 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_statm),           cmocka_unit_test(test_status_rss),
 	    cmocka_unit_test(test_loadavg),         cmocka_unit_test(test_thermal),
-	    cmocka_unit_test(test_uptime_alarm),    cmocka_unit_test(test_collect_fake_tree),
+	    cmocka_unit_test(test_alarm),           cmocka_unit_test(test_collect_fake_tree),
 	    cmocka_unit_test(test_collect_nothing), cmocka_unit_test(test_collect_real),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
