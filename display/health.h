@@ -1,4 +1,4 @@
-/* Health of the device: what the system says about itself (uptime, memory,
+/* Health of the device: what the system says about itself (memory, load,
  * load, disk, temperature, under-voltage) gathered into struct proto_health,
  * plus the systemd readiness and watchdog pings. The parsers are pure and
  * take text; the collector reads files under a root ("" for the real one,
