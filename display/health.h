@@ -1,5 +1,5 @@
 /* Health of the device: what the system says about itself (memory, load,
- * load, disk, temperature, under-voltage) gathered into struct proto_health,
+ * disk, temperature, under-voltage) gathered into struct proto_health,
  * plus the systemd readiness and watchdog pings. The parsers are pure and
  * take text; the collector reads files under a root ("" for the real one,
  * a temp folder with fake /proc and /sys in tests). */
