@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "remote.h"
 
 static void usage(FILE *f)
 {
@@ -264,7 +265,14 @@ int main(int argc, char **argv)
 	free(cfg);
 	if (!d)
 		return 1;
+	struct remote *rm = remote_attach(d, NULL, NULL);
+	if (!rm) {
+		daemon_destroy(d);
+		return 1;
+	}
 	int rc = daemon_run(d);
+	remote_stop(rm);
+	remote_destroy(rm);
 	daemon_destroy(d);
 	return rc;
 }
