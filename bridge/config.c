@@ -172,6 +172,10 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		else if (strcmp(k, "body_limit") == 0) {
 			if (cfg_int(ctx, s, k, v, 256, 1048576, &n))
 				cfg->body_limit = n;
+		} else if (strcmp(k, "certfile") == 0) {
+			cfg_str(ctx, s, k, v, cfg->tls_cert, sizeof cfg->tls_cert);
+		} else if (strcmp(k, "keyfile") == 0) {
+			cfg_str(ctx, s, k, v, cfg->tls_key, sizeof cfg->tls_key);
 		} else if (strcmp(k, "admin_token") == 0) {
 			if (strlen(v) < 16)
 				cfg_error(ctx, s, k, "(hidden)", "at least 16 characters");
@@ -336,6 +340,9 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 	}
 	if (cfg->ntenants == 0)
 		cfg_error_noline(ctx, "tenant:NAME", "token", "no tenant configured");
+	if (!cfg->tls_cert[0] != !cfg->tls_key[0])
+		cfg_error_noline(ctx, "http", cfg->tls_cert[0] ? "keyfile" : "certfile",
+		                 "certfile and keyfile go together");
 	if (cfg->mqtt.certfile[0] && !cfg->mqtt.keyfile[0])
 		cfg_error_noline(ctx, "mqtt", "keyfile", "needed with certfile");
 	return ctx->nerrors ? -1 : 0;

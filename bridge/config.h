@@ -40,6 +40,8 @@ struct bridge_config {
 	int listen_port;
 	long body_limit;
 	char admin_token[CFG_TOKEN_MAX + 1]; /* "" when unset */
+	char tls_cert[PATH_MAX];             /* HTTPS when set (PEM) */
+	char tls_key[PATH_MAX];
 	/* [mqtt] */
 	struct mqttc_config mqtt;
 	char client_id[PROTO_NAME_MAX + 1];

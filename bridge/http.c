@@ -22,6 +22,7 @@ struct http {
 	http_status_cb on_status;
 	void *data;
 	int port;
+	char *cert, *key; /* owned: PEM text MHD uses while it runs */
 };
 
 struct http_req {
@@ -195,8 +196,36 @@ static void on_timer(void *data)
 	http_run(data);
 }
 
-struct http *http_start(struct loop *loop, const char *host, int port, size_t body_limit,
-                        http_handler handler, http_status_cb on_status, void *data)
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = (len + 4096 + 1) * 2;
+			if (cap > 1024 * 1024) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+struct http *http_start(struct loop *loop, const char *host, int port, const char *cert,
+                        const char *key, size_t body_limit, http_handler handler,
+                        http_status_cb on_status, void *data)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
@@ -221,23 +250,41 @@ struct http *http_start(struct loop *loop, const char *host, int port, size_t bo
 	h->handler = handler;
 	h->on_status = on_status;
 	h->data = data;
+	bool tls = cert && cert[0];
+	if (tls) {
+		h->cert = read_file(cert);
+		h->key = read_file(key);
+		if (!h->cert || !h->key) {
+			log_error("[http] %s: cannot read", !h->cert ? cert : key);
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	/* Without TLS, MHD_OPTION_END comes where the key would: the rest is not read. */
 	h->d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, h->key, MHD_OPTION_HTTPS_MEM_CERT,
+	    h->cert, MHD_OPTION_END);
 	if (!h->d) {
-		log_error("cannot listen on %s:%d", host, port);
-		free(h);
-		return NULL;
+		log_error("cannot listen on %s:%d%s", host, port,
+		          tls ? " (or the certificate or key is unusable)" : "");
+		goto fail;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	const union MHD_DaemonInfo *pinfo = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = pinfo ? pinfo->port : port;
 	h->fd_src = loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_fd, h);
 	h->timer = loop_add_timer(loop, 0, 0, on_timer, h);
-	log_info("listening on http://%s:%d", host, h->port);
+	log_info("listening on %s://%s:%d", tls ? "https" : "http", host, h->port);
 	return h;
+fail:
+	free(h->cert);
+	free(h->key);
+	free(h);
+	return NULL;
 }
 
 void http_stop(struct http *h)
@@ -247,6 +294,8 @@ void http_stop(struct http *h)
 	loop_remove(h->loop, h->fd_src);
 	loop_remove(h->loop, h->timer);
 	MHD_stop_daemon(h->d);
+	free(h->cert);
+	free(h->key);
 	free(h);
 }
 

@@ -26,9 +26,11 @@ typedef int (*http_handler)(void *data, struct http_req *req, struct http_resp *
 /* Called for every response sent (status code), for metrics. */
 typedef void (*http_status_cb)(void *data, int status);
 
-/* Listen on host:port; NULL with a logged reason. */
-struct http *http_start(struct loop *loop, const char *host, int port, size_t body_limit,
-                        http_handler handler, http_status_cb on_status, void *data);
+/* Listen on host:port, with HTTPS when cert and key (PEM file paths) are
+ * non-empty; NULL with a logged reason. */
+struct http *http_start(struct loop *loop, const char *host, int port, const char *cert,
+                        const char *key, size_t body_limit, http_handler handler,
+                        http_status_cb on_status, void *data);
 void http_stop(struct http *h);
 /* Let MHD do its work and re-arm its timer (call once per loop turn). */
 void http_run(struct http *h);

@@ -660,6 +660,65 @@ def commands_and_screenshot():
 
 
 @test
+def https_when_configured():
+    import ssl
+    import subprocess
+    tmp = TempDir("cbbridge-")
+    try:
+        cert, key = tmp.file("cert.pem"), tmp.file("key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        broker = Mosquitto(tmp)
+        port = cbtest.free_port()
+        conf = tmp.file("tls.ini", f"""[http]
+listen = 127.0.0.1:{port}
+certfile = {cert}
+keyfile = {key}
+[mqtt]
+port = {broker.port}
+[storage]
+path = {tmp.path}/tls.db
+[tenant:aarhus]
+token = {TOK_A}
+sites = dokk1
+""")
+        p = Proc([cbtest.binary("callboard-bridge"), "--config", conf])
+        p.wait_line("listening on https://", 10)
+        ctx = ssl.create_default_context(cafile=cert)
+        c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+        c.request("POST", f"{SITE}/calls", body=json.dumps({"ticket": "T1", "desk": "1"}),
+                  headers={"Authorization": f"Bearer {TOK_A}",
+                           "Content-Type": "application/json"})
+        r = c.getresponse()
+        assert r.status == 202, (r.status, r.read())
+        c.close()
+        # plain HTTP on the TLS port gets no answer
+        plain = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            plain.request("GET", "/healthz")
+            got = plain.getresponse().status
+        except (OSError, http.client.HTTPException):
+            got = None
+        assert got != 200, got
+        # a client that does not trust the certificate is refused
+        strict = http.client.HTTPSConnection("127.0.0.1", port,
+                                             context=ssl.create_default_context(), timeout=5)
+        try:
+            strict.request("GET", "/healthz")
+            raise AssertionError("untrusted certificate accepted")
+        except ssl.SSLError:
+            pass
+        assert p.stop() == 0
+        bad = tmp.file("bad.ini", open(conf).read().replace(f"keyfile = {key}\n", ""))
+        q = Proc([cbtest.binary("callboard-bridge"), "--check-config", bad])
+        q.p.wait(10)
+        assert q.p.returncode == 1 and "certfile and keyfile go together" in q.output()
+    finally:
+        tmp.cleanup()
+
+
+@test
 def check_config():
     tmp = TempDir("cbbridge-")
     try:
