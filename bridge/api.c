@@ -8,10 +8,10 @@
 #define LOG_MODULE "api"
 #include "api.h"
 #include "calls.h"
-#include "json_in.h"
 #include "log.h"
 #include "mqttc.h"
 #include "registry.h"
+#include "request.h"
 #include "statuspage.h"
 #include "store.h"
 #include "timeutil.h"
@@ -214,140 +214,39 @@ static int need_admin(struct ctx *c)
 	return 1;
 }
 
-static const char *const personal[] = {"name",     "cpr",    "phone", "mail",         "address",
-                                       "birth",    "mobile", "ssn",   "personnummer", "citizen",
-                                       "postcode", "zip",    NULL};
-
-bool api_personal_key(const char *key)
+/* Answer a refused body. */
+static int refused(struct ctx *c, const struct request_error *e)
 {
-	char low[128];
-	size_t n = strlen(key);
-	if (n >= sizeof low)
-		n = sizeof low - 1;
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)key[i]);
-	low[n] = '\0';
-	for (int i = 0; personal[i]; i++)
-		if (strstr(low, personal[i]))
-			return true;
-	return false;
-}
-
-/* Load the body as a JSON object: NULL with the answer filled. */
-static json_t *body_object(struct ctx *c)
-{
-	size_t len;
-	const char *body = http_body(c->req, &len);
-	if (len == 0) {
-		fail(c, 400, "a JSON object body is required", "body");
-		return NULL;
-	}
-	struct proto_error err;
-	json_t *o = jin_load_ex(body, len, c->b->cfg.body_limit, false, &err);
-	if (!o) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "%s", err.reason);
-		fail(c, 400, msg, err.field[0] ? err.field : "body");
-		return NULL;
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(o, key, v)
-	{
-		if (api_personal_key(key)) {
-			fail(c, 422,
-			     "personal data is not accepted: screens show numbers, never "
-			     "people",
-			     key);
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
-}
-
-static bool opt_str(struct ctx *c, json_t *o, const char *key, bool required, enum jin_charset cs,
-                    size_t max, char *out)
-{
-	struct proto_error err;
-	if (jin_str(o, NULL, key, required, cs, max, out, &err))
-		return true;
-	fail(c, 422, err.reason, err.field);
-	return false;
+	return fail(c, e->status, e->reason, e->field);
 }
 
 static int post_call(struct ctx *c, const char *tenant, const char *site)
 {
-	json_t *o = body_object(c);
-	if (!o) {
-		metrics_reject(&c->b->metrics,
-		               c->resp->status == 422 ? "personal-data" : "bad-json");
-		return 0;
-	}
+	size_t len;
+	const char *body = http_body(c->req, &len);
 	struct call_req r;
-	memset(&r, 0, sizeof r);
-	snprintf(r.area, sizeof r.area, "main");
-	json_t *t = json_object_get(o, "ticket");
-	const char *ts = json_string_value(t);
-	int rc = 0;
-	if (!t) {
-		fail(c, 422, "missing", "ticket");
-		goto invalid;
-	}
-	if (!ts || strlen(ts) > PROTO_TICKET_MAX) {
-		fail(c, 422, !ts ? "must be a string" : "too long (at most 10)", "ticket");
-		goto invalid;
-	}
-	snprintf(r.ticket, sizeof r.ticket, "%s", ts);
-	for (char *p = r.ticket; *p; p++) /* "a42" is "A42" */
-		*p = (char)toupper((unsigned char)*p);
-	if (!proto_ticket_valid(r.ticket)) {
-		fail(c, 422, "upper-case letters A-Z and digits only", "ticket");
-		goto invalid;
-	}
-	if (!opt_str(c, o, "desk", true, JIN_DESK, PROTO_DESK_MAX, r.desk) ||
-	    !opt_str(c, o, "area", false, JIN_NAME, PROTO_NAME_MAX, r.area) ||
-	    !opt_str(c, o, "id", false, JIN_ID, PROTO_ID_MAX, r.id) ||
-	    !opt_str(c, o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r.desk_label) ||
-	    !opt_str(c, o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r.service))
-		goto invalid;
-	if (json_object_get(o, "id") && !r.id[0]) {
-		fail(c, 422, "must not be empty", "id");
-		goto invalid;
-	}
-	if (!json_object_get(o, "area"))
-		snprintf(r.area, sizeof r.area, "main");
-	if (!proto_desk_valid(r.desk) || !proto_name_valid(r.area)) {
-		fail(c, 422, "invalid", !proto_desk_valid(r.desk) ? "desk" : "area");
-		goto invalid;
+	struct request_error e;
+	if (request_parse_call(body, len, (size_t)c->b->cfg.body_limit, &r, &e) < 0) {
+		metrics_reject(&c->b->metrics, e.metric);
+		return refused(c, &e);
 	}
 	char id[PROTO_ID_MAX + 1];
 	int64_t seq = 0;
 	switch (calls_add(c->b, tenant, site, &r, id, &seq)) {
 	case CALLS_OK:
-		rc = reply_committed(c, 202,
-		                     json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq),
-		                     &c->b->metrics.calls_accepted);
-		break;
+		return reply_committed(c, 202,
+		                       json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq),
+		                       &c->b->metrics.calls_accepted);
 	case CALLS_REPEAT: /* the first may still be in the open batch: wait too */
-		rc = reply_committed(
+		return reply_committed(
 		    c, 202, json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq), NULL);
-		break;
 	case CALLS_CONFLICT:
 		metrics_reject(&c->b->metrics, "id-conflict");
-		fail(c, 409, "this id was already used for a different call", "id");
-		break;
+		return fail(c, 409, "this id was already used for a different call", "id");
 	default:
 		metrics_reject(&c->b->metrics, "store");
-		fail(c, 503, "could not store the call", "store");
-		break;
+		return fail(c, 503, "could not store the call", "store");
 	}
-	json_decref(o);
-	return rc;
-invalid:
-	metrics_reject(&c->b->metrics, "invalid-field");
-	json_decref(o);
-	return 0;
 }
 
 static int call_op(struct ctx *c, const char *tenant, const char *site, const char *id, bool recall)
@@ -368,35 +267,23 @@ static int call_op(struct ctx *c, const char *tenant, const char *site, const ch
 
 static int put_notice(struct ctx *c, const char *tenant, const char *site)
 {
-	json_t *o = body_object(c);
-	if (!o)
-		return 0;
-	static const char *const modes[] = {"banner", "ticker", NULL};
+	size_t len;
+	const char *body = http_body(c->req, &len);
 	struct proto_notice n;
-	memset(&n, 0, sizeof n);
-	struct proto_error err;
-	int mode = 0, rc = 0;
-	if (!opt_str(c, o, "text", true, JIN_TEXT, PROTO_NOTICE_MAX, n.text))
-		goto out;
-	if (!n.text[0]) {
-		fail(c, 422, "empty: use DELETE to clear the notice", "text");
-		goto out;
-	}
-	if (!jin_enum(o, NULL, "mode", false, modes, &mode, &err)) {
-		fail(c, 422, err.reason, err.field);
-		goto out;
-	}
-	n.mode = (enum proto_notice_mode)mode;
+	struct request_error e;
+	if (request_parse_notice(body, len, (size_t)c->b->cfg.body_limit, &n, &e) < 0)
+		return refused(c, &e);
 	n.ts_ms = time_now_ms();
 	char *payload = proto_notice_encode(&n);
+	int rc;
 	if (calls_notice(c->b, tenant, site, payload) != CALLS_OK)
-		fail(c, 503, "could not store the notice", "store");
+		rc = fail(c, 503, "could not store the notice", "store");
 	else
-		rc = reply_committed(
-		    c, 200, json_pack("{s:s,s:s}", "text", n.text, "mode", modes[mode]), NULL);
+		rc = reply_committed(c, 200,
+		                     json_pack("{s:s,s:s}", "text", n.text, "mode",
+		                               n.mode == PROTO_NOTICE_TICKER ? "ticker" : "banner"),
+		                     NULL);
 	free(payload);
-out:
-	json_decref(o);
 	return rc;
 }
 
@@ -492,39 +379,19 @@ static int post_command(struct ctx *c, const char *tenant, const char *site, con
 {
 	if (!proto_name_valid(dev))
 		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
-	json_t *o = body_object(c);
-	if (!o)
-		return 0;
-	const char *name = json_string_value(json_object_get(o, "cmd"));
-	int cmd = name ? proto_cmd_from_name(name) : -1;
-	json_int_t level = -1;
-	int rc = 0;
-	if (cmd < 0) {
-		fail(c, 422, "one of identify, screenshot, announce-test, volume, reload", "cmd");
-		goto out;
-	}
-	json_t *lv = json_object_get(o, "level");
-	if (cmd == PROTO_CMD_VOLUME) {
-		if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
-		    json_integer_value(lv) > 100) {
-			fail(c, 422, "a whole number 0-100 is required for volume", "level");
-			goto out;
-		}
-		level = json_integer_value(lv);
-	}
-	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt)) {
-		fail(c, 503, "not connected to the broker", "mqtt");
-		goto out;
-	}
-	if (registry_command(c->b->registry, tenant, site, dev, cmd, (int)level, false, cmd_done,
-	                     c->req) < 0) {
-		fail(c, 503, "could not send the command", "mqtt");
-		goto out;
-	}
-	rc = 1;
-out:
-	json_decref(o);
-	return rc;
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	int cmd, level;
+	struct request_error e;
+	if (request_parse_command(body, len, (size_t)c->b->cfg.body_limit, &cmd, &level, &e) < 0)
+		return refused(c, &e);
+	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt))
+		return fail(c, 503, "not connected to the broker", "mqtt");
+	enum registry_png png = cmd == PROTO_CMD_SCREENSHOT ? REGISTRY_PNG_WAIT : REGISTRY_PNG_NO;
+	if (registry_command(c->b->registry, tenant, site, dev, cmd, level, png, cmd_done, c->req) <
+	    0)
+		return fail(c, 503, "could not send the command", "mqtt");
+	return 1;
 }
 
 static int get_screenshot(struct ctx *c, const char *tenant, const char *site, const char *dev)

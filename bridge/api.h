@@ -10,7 +10,5 @@
 int api_handle(void *data, struct http_req *req, struct http_resp *resp);
 /* The http_status_cb counting responses by status. */
 void api_count_status(void *data, int status);
-/* True when key (a top-level JSON key) names personal data. */
-bool api_personal_key(const char *key);
 
 #endif

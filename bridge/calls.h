@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bridge.h"
+#include "request.h"
 
 enum calls_rc {
 	CALLS_OK,
@@ -16,15 +17,6 @@ enum calls_rc {
 	CALLS_CONFLICT,  /* same id, other content */
 	CALLS_NOT_FOUND, /* no such call on the board */
 	CALLS_ERROR,     /* store failure */
-};
-
-struct call_req {
-	char id[PROTO_ID_MAX + 1]; /* "" : the bridge makes one */
-	char area[PROTO_NAME_MAX + 1];
-	char ticket[PROTO_TICKET_MAX + 1];
-	char desk[PROTO_DESK_MAX + 1];
-	char desk_label[PROTO_LABEL_MAX + 1];
-	char service[PROTO_SERVICE_MAX + 1];
 };
 
 /* A new call; id_out gets the call id, *seq the board seq it is on. */

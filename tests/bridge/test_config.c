@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "api.h"
+#include "request.h"
 #include "config.h"
 
 #define TENANT "[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = dokk1, lystrup\n"
@@ -112,10 +112,10 @@ static void test_personal_keys(void **state)
 	static const char *const no[] = {"ticket", "desk", "desk_label", "service", "area",
 	                                 "id",     "text", "mode",       NULL};
 	for (int i = 0; yes[i]; i++)
-		if (!api_personal_key(yes[i]))
+		if (!request_personal_key(yes[i]))
 			fail_msg("%s should be refused", yes[i]);
 	for (int i = 0; no[i]; i++)
-		if (api_personal_key(no[i]))
+		if (request_personal_key(no[i]))
 			fail_msg("%s should be accepted", no[i]);
 }
 

@@ -1,0 +1,183 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_in.h"
+#include "request.h"
+
+static const char *const personal[] = {"name",     "cpr",    "phone", "mail",         "address",
+                                       "birth",    "mobile", "ssn",   "personnummer", "citizen",
+                                       "postcode", "zip",    NULL};
+
+bool request_personal_key(const char *key)
+{
+	char low[128];
+	size_t n = strlen(key);
+	if (n >= sizeof low)
+		n = sizeof low - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	low[n] = '\0';
+	for (int i = 0; personal[i]; i++)
+		if (strstr(low, personal[i]))
+			return true;
+	return false;
+}
+
+static int refuse(struct request_error *e, int status, const char *metric, const char *field,
+                  const char *reason)
+{
+	e->status = status;
+	e->metric = metric;
+	snprintf(e->field, sizeof e->field, "%s", field);
+	snprintf(e->reason, sizeof e->reason, "%s", reason);
+	return -1;
+}
+
+/* The body as a JSON object with no personal-data key; NULL with e. */
+static json_t *load(const char *body, size_t len, size_t limit, struct request_error *e)
+{
+	if (len == 0) {
+		refuse(e, 400, "bad-json", "body", "a JSON object body is required");
+		return NULL;
+	}
+	struct proto_error err;
+	json_t *o = jin_load_ex(body, len, limit, false, &err);
+	if (!o) {
+		refuse(e, 400, "bad-json", err.field[0] ? err.field : "body", err.reason);
+		return NULL;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		if (request_personal_key(key)) {
+			refuse(e, 422, "personal-data", key,
+			       "personal data is not accepted: screens show numbers, never people");
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static bool field(json_t *o, const char *key, bool required, enum jin_charset cs, size_t max,
+                  char *out, struct request_error *e)
+{
+	struct proto_error err;
+	if (jin_str(o, NULL, key, required, cs, max, out, &err))
+		return true;
+	refuse(e, 422, "invalid-field", err.field, err.reason);
+	return false;
+}
+
+int request_parse_call(const char *body, size_t len, size_t limit, struct call_req *r,
+                       struct request_error *e)
+{
+	json_t *o = load(body, len, limit, e);
+	if (!o)
+		return -1;
+	int rc = -1;
+	memset(r, 0, sizeof *r);
+	json_t *t = json_object_get(o, "ticket");
+	const char *ts = json_string_value(t);
+	if (!t) {
+		refuse(e, 422, "invalid-field", "ticket", "missing");
+		goto out;
+	}
+	if (!ts || strlen(ts) > PROTO_TICKET_MAX) {
+		refuse(e, 422, "invalid-field", "ticket",
+		       !ts ? "must be a string" : "too long (at most 10)");
+		goto out;
+	}
+	snprintf(r->ticket, sizeof r->ticket, "%s", ts);
+	for (char *p = r->ticket; *p; p++) /* "a42" is "A42" */
+		*p = (char)toupper((unsigned char)*p);
+	if (!proto_ticket_valid(r->ticket)) {
+		refuse(e, 422, "invalid-field", "ticket", "upper-case letters A-Z and digits only");
+		goto out;
+	}
+	if (!field(o, "desk", true, JIN_DESK, PROTO_DESK_MAX, r->desk, e) ||
+	    !field(o, "area", false, JIN_NAME, PROTO_NAME_MAX, r->area, e) ||
+	    !field(o, "id", false, JIN_ID, PROTO_ID_MAX, r->id, e) ||
+	    !field(o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r->desk_label, e) ||
+	    !field(o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r->service, e))
+		goto out;
+	if (json_object_get(o, "id") && !r->id[0]) {
+		refuse(e, 422, "invalid-field", "id", "must not be empty");
+		goto out;
+	}
+	if (!json_object_get(o, "area"))
+		snprintf(r->area, sizeof r->area, "main");
+	if (!proto_desk_valid(r->desk)) {
+		refuse(e, 422, "invalid-field", "desk",
+		       "1-16 letters, digits, space, '.', '_', '-'");
+		goto out;
+	}
+	if (!proto_name_valid(r->area)) {
+		refuse(e, 422, "invalid-field", "area", "must match [a-z0-9][a-z0-9-]{0,62}");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+int request_parse_notice(const char *body, size_t len, size_t limit, struct proto_notice *n,
+                         struct request_error *e)
+{
+	static const char *const modes[] = {"banner", "ticker", NULL};
+	json_t *o = load(body, len, limit, e);
+	if (!o)
+		return -1;
+	int rc = -1, mode = 0;
+	struct proto_error err;
+	memset(n, 0, sizeof *n);
+	if (!field(o, "text", true, JIN_TEXT, PROTO_NOTICE_MAX, n->text, e))
+		goto out;
+	if (!n->text[0]) {
+		refuse(e, 422, "invalid-field", "text", "empty: use DELETE to clear the notice");
+		goto out;
+	}
+	if (!jin_enum(o, NULL, "mode", false, modes, &mode, &err)) {
+		refuse(e, 422, "invalid-field", err.field, err.reason);
+		goto out;
+	}
+	n->mode = (enum proto_notice_mode)mode;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, int *level,
+                          struct request_error *e)
+{
+	json_t *o = load(body, len, limit, e);
+	if (!o)
+		return -1;
+	int rc = -1;
+	const char *name = json_string_value(json_object_get(o, "cmd"));
+	*cmd = name ? proto_cmd_from_name(name) : -1;
+	*level = -1;
+	if (*cmd < 0) {
+		refuse(e, 422, "invalid-field", "cmd",
+		       "one of identify, screenshot, announce-test, volume, reload");
+		goto out;
+	}
+	if (*cmd == PROTO_CMD_VOLUME) {
+		json_t *lv = json_object_get(o, "level");
+		if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
+		    json_integer_value(lv) > 100) {
+			refuse(e, 422, "invalid-field", "level",
+			       "a whole number 0-100 is required for volume");
+			goto out;
+		}
+		*level = (int)json_integer_value(lv);
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
