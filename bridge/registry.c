@@ -17,6 +17,7 @@
 #define DEVICES_MAX 50000
 #define BUCKETS     8192
 #define ACK_AREAS   PROTO_AREAS_MAX
+#define PNGS_MAX    64 /* screenshots kept in memory, the oldest go first */
 
 struct dev_ack {
 	char area[PROTO_NAME_MAX + 1];
@@ -191,6 +192,26 @@ static void finish_wait(struct registry *r, struct cmd_wait *w, int status, cons
 	free(w);
 }
 
+/* Keep memory bounded: at most PNGS_MAX - 1 others before a new one. */
+static void evict_png(struct registry *r)
+{
+	int n = 0;
+	struct device *oldest = NULL;
+	for (int i = 0; i < r->n; i++) {
+		struct device *d = r->all[i];
+		if (!d->png)
+			continue;
+		n++;
+		if (!oldest || d->png_mono < oldest->png_mono)
+			oldest = d;
+	}
+	if (n >= PNGS_MAX && oldest) {
+		free(oldest->png);
+		oldest->png = NULL;
+		oldest->png_len = 0;
+	}
+}
+
 static void png_ready(struct registry *r, struct device *d)
 {
 	for (struct cmd_wait *w = r->waits, *next; w; w = next) {
@@ -326,6 +347,8 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
 		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
 			return;
 		free(d->png);
+		d->png = NULL;
+		evict_png(r);
 		d->png = xmalloc(len);
 		memcpy(d->png, payload, len);
 		d->png_len = len;
