@@ -719,6 +719,48 @@ sites = dokk1
 
 
 @test
+def sd_notify_ready_and_watchdog():
+    tmp = TempDir("cbbridge-")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        path = os.path.join(tmp.path, "notify")
+        sock.bind(path)
+        sock.settimeout(0.2)
+        broker = Mosquitto(tmp)
+        conf_port = cbtest.free_port()
+        conf = tmp.file("n.ini", f"""[http]
+listen = 127.0.0.1:{conf_port}
+[mqtt]
+port = {broker.port}
+[storage]
+path = {tmp.path}/n.db
+[tenant:aarhus]
+token = {TOK_A}
+sites = dokk1
+""")
+        p = Proc([cbtest.binary("callboard-bridge"), "--config", conf],
+                 env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"})
+        got = []
+
+        def saw(msg):
+            try:
+                got.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+            return any(msg in g for g in got)
+        wait_until(lambda: saw("READY=1"), 10, what="READY=1")
+        wait_until(lambda: saw("WATCHDOG=1"), 5, what="WATCHDOG=1")
+        got.clear()
+        wait_until(lambda: saw("WATCHDOG=1"), 5, what="a second WATCHDOG=1")
+        p.signal(signal.SIGTERM)
+        wait_until(lambda: saw("STOPPING=1"), 5, what="STOPPING=1")
+        assert p.stop() == 0
+    finally:
+        sock.close()
+        tmp.cleanup()
+
+
+@test
 def check_config():
     tmp = TempDir("cbbridge-")
     try:
