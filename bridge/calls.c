@@ -192,6 +192,11 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 	c.kind = PROTO_KIND_CALL;
 	c.ts_ms = now;
 	board_call(&a->board, &c, b->cfg.board_length);
+	/* A new area starts its seq at the clock (ms), not at 1: should the
+	 * store ever be lost, the new boards still have greater seqs than the
+	 * ones displays show, and are not ignored. */
+	if (a->board.seq == 0)
+		a->board.seq = now - 1;
 	a->board.seq++;
 	a->board_ts_ms = now;
 	bool ok =
