@@ -48,7 +48,7 @@ struct device {
 
 struct cmd_wait {
 	char id[PROTO_ID_MAX + 1];
-	struct device *dev;
+	char tenant[PROTO_NAME_MAX + 1], site[PROTO_NAME_MAX + 1], device[PROTO_NAME_MAX + 1];
 	int64_t started_mono, deadline_mono;
 	enum registry_png png;
 	bool got_result;
@@ -179,6 +179,13 @@ static struct dev_ack *ack_slot(struct device *d, const char *area)
 	return a;
 }
 
+/* Waits are by name: a command to a device never seen creates no entry. */
+static bool wait_for(const struct cmd_wait *w, const struct device *d)
+{
+	return strcmp(w->device, d->name) == 0 && strcmp(w->site, d->site) == 0 &&
+	       strcmp(w->tenant, d->tenant) == 0;
+}
+
 static void finish_wait(struct registry *r, struct cmd_wait *w, int status, const char *ctype,
                         char *body, size_t len)
 {
@@ -216,7 +223,7 @@ static void png_ready(struct registry *r, struct device *d)
 {
 	for (struct cmd_wait *w = r->waits, *next; w; w = next) {
 		next = w->next;
-		if (w->dev != d || w->png == REGISTRY_PNG_NO || d->png_mono < w->started_mono)
+		if (!wait_for(w, d) || w->png == REGISTRY_PNG_NO || d->png_mono < w->started_mono)
 			continue;
 		if (w->png == REGISTRY_PNG_WAIT) {
 			if (!w->got_result)
@@ -235,7 +242,7 @@ static void png_ready(struct registry *r, struct device *d)
 static void on_result(struct registry *r, struct device *d, const struct proto_cmd_result *res)
 {
 	for (struct cmd_wait *w = r->waits; w; w = w->next) {
-		if (w->dev != d || strcmp(w->id, res->id) != 0)
+		if (!wait_for(w, d) || strcmp(w->id, res->id) != 0)
 			continue;
 		json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s}", "id", res->id, "cmd", res->cmd, "ok",
 		                      res->ok, "error", res->error, "info", res->info);
@@ -333,7 +340,7 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
 		struct proto_cmd_result res;
 		if (proto_cmd_result_decode(payload, len, &res, &err) < 0)
 			goto bad;
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, false)))
+		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
 			return;
 		on_result(r, d, &res);
 		break;
@@ -562,9 +569,6 @@ void registry_subscribe(struct registry *r)
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
                      int cmd, int level, enum registry_png png, registry_cmd_cb cb, void *ctx)
 {
-	struct device *d = dev_get(r, tenant, site, device, true);
-	if (!d)
-		return -1;
 	struct proto_cmd c = {.cmd = (enum proto_cmd_kind)cmd, .level = level};
 	calls_make_id(c.id);
 	char *json = proto_cmd_encode(&c);
@@ -582,7 +586,9 @@ int registry_command(struct registry *r, const char *tenant, const char *site, c
 		return -1;
 	struct cmd_wait *w = xcalloc(1, sizeof *w);
 	snprintf(w->id, sizeof w->id, "%s", c.id);
-	w->dev = d;
+	snprintf(w->tenant, sizeof w->tenant, "%s", tenant);
+	snprintf(w->site, sizeof w->site, "%s", site);
+	snprintf(w->device, sizeof w->device, "%s", device);
 	w->started_mono = time_mono_ms();
 	w->deadline_mono = w->started_mono + (int64_t)r->b->cfg.command_timeout_s * 1000;
 	w->png = png;

@@ -661,6 +661,11 @@ def commands_and_screenshot():
         t0 = time.monotonic()
         st, r = b.req("POST", f"{path}/commands", {"cmd": "reload"})
         assert st == 504 and r["field"] == "device", (st, r)
+        # a command to a device never seen times out and leaves no entry behind
+        st, r = b.req("POST", "/v1/devices/aarhus/dokk1/typo-1/commands", {"cmd": "identify"})
+        assert st == 504, (st, r)
+        names = [d["device"] for d in b.req("GET", "/v1/devices")[1]["devices"]]
+        assert "typo-1" not in names, names
         assert time.monotonic() - t0 < 10
         # a bridge without a broker says so
         broker.stop()
