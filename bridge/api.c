@@ -196,6 +196,15 @@ static int need_site(struct ctx *c, const char *tenant, const char *site)
 	return 0;
 }
 
+/* Without an admin token, a bridge that listens on loopback only shows its
+ * status page to anyone on the host (the demo; a local kiosk). */
+static bool page_open(const struct ctx *c)
+{
+	const char *h = c->b->cfg.listen_host;
+	return !c->b->cfg.admin_token[0] &&
+	       (strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0);
+}
+
 static int need_admin(struct ctx *c)
 {
 	if (c->who == P_ADMIN)
@@ -487,7 +496,7 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 	if (strcmp(path, "/") == 0) {
 		if (!get)
 			return method_not_allowed(&c);
-		if (need_admin(&c))
+		if (!page_open(&c) && need_admin(&c))
 			return 0;
 		resp->status = 200;
 		resp->ctype = "text/html; charset=utf-8";
@@ -497,7 +506,7 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "screenshot")) {
 		if (!get)
 			return method_not_allowed(&c);
-		if (need_admin(&c))
+		if (!page_open(&c) && need_admin(&c))
 			return 0;
 		return status_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
 	}

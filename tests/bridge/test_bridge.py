@@ -771,6 +771,14 @@ sites = dokk1
         wait_until(lambda: saw("WATCHDOG=1"), 5, what="WATCHDOG=1")
         got.clear()
         wait_until(lambda: saw("WATCHDOG=1"), 5, what="a second WATCHDOG=1")
+        # no admin token and a loopback listener: the status page is open
+        c = http.client.HTTPConnection("127.0.0.1", conf_port, timeout=5)
+        c.request("GET", "/")
+        r = c.getresponse()
+        assert r.status == 200 and b"callboard displays" in r.read()
+        c.request("GET", "/v1/devices")
+        assert c.getresponse().status == 401  # the API still wants a token
+        c.close()
         p.signal(signal.SIGTERM)
         wait_until(lambda: saw("STOPPING=1"), 5, what="STOPPING=1")
         assert p.stop() == 0
