@@ -639,7 +639,10 @@ int cmd_screenshot(int argc, char **argv)
 		return 1;
 	}
 	FILE *f = fopen(o.out, "wb");
-	if (!f || fwrite(r.body, 1, r.len, f) != r.len || fclose(f) != 0) {
+	bool written = f && fwrite(r.body, 1, r.len, f) == r.len;
+	if (f && fclose(f) != 0)
+		written = false;
+	if (!written) {
 		fprintf(stderr, "callboard screenshot: %s: %s\n", o.out, strerror(errno));
 		http_response_free(&r);
 		return 1;
