@@ -146,6 +146,14 @@ def sim_bounds_and_load_mode():
     assert len(lines) == 11  # t = 0, 0.2, ... 2.0
     lines, _ = sim_lines("--day", "thu")
     assert max(l[:8] for l in lines if l.split()[2] == "call") > "15:00:00"
+    # Several days: each its own weekday and seed; --count bounds the whole run.
+    lines, _ = sim_lines("--days", "2", "--day", "thu")
+    assert [l for l in lines if l.startswith("#")] == ["# day 1: thu, seed 1",
+                                                       "# day 2: fri, seed 2"]
+    assert sum(1 for l in lines if l.endswith(" G001  1") or " G001 " in l) >= 2
+    lines, err = sim_lines("--days", "0", "--count", "500")
+    assert sum(1 for l in lines if not l.startswith("#") and l.split()[2] == "call") == 500
+    assert "# day 2:" in "\n".join(lines)
 
 
 DEVICES = """[bridge]

@@ -35,7 +35,7 @@ static const char sim_usage[] =
     "  --quiet          print nothing but errors and the summary\n"
     "  --url URL        bridge URL (default $CALLBOARD_URL or " CLIENT_DEFAULT_URL ")\n"
     "  --token TOKEN    bearer token (default $CALLBOARD_TOKEN)\n"
-    "The run ends at the end of the simulated day, or after --count/--duration.\n"
+    "The run ends after the simulated day(s), or after --count/--duration.\n"
     "Exit codes: 0 ok, 1 a request failed, 2 bad usage.\n";
 
 enum {
@@ -53,6 +53,7 @@ enum {
 	O_RATE,
 	O_COUNT,
 	O_DURATION,
+	O_DAYS,
 	O_DRY,
 	O_QUIET,
 	O_URL,
@@ -74,6 +75,7 @@ static const struct option sim_options[] = {
     {"rate", required_argument, NULL, O_RATE},
     {"count", required_argument, NULL, O_COUNT},
     {"duration", required_argument, NULL, O_DURATION},
+    {"days", required_argument, NULL, O_DAYS},
     {"dry-run", no_argument, NULL, O_DRY},
     {"quiet", no_argument, NULL, O_QUIET},
     {"url", required_argument, NULL, O_URL},
@@ -108,6 +110,8 @@ static bool hhmm(const char *opt, const char *v, int *out)
 	return true;
 }
 
+static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", NULL};
+
 static void fmt_time(const struct sim_config *c, int64_t t, char *buf, size_t cap)
 {
 	if (c->mode == SIM_MODE_LOAD) {
@@ -134,6 +138,9 @@ struct sim_run {
 	char sites[SIM_SITES_MAX][2][64];
 	const char *area;
 	char run_id[24];
+	long day;
+	double rate_scale;
+	bool dry, quiet;
 	long calls, recalls, cancels, failed;
 };
 
@@ -141,7 +148,7 @@ struct sim_run {
 static int post_event(struct sim_run *r, const struct sim_event *ev, long long *seq)
 {
 	char id[96], suffix[160], path[512];
-	snprintf(id, sizeof id, "sim-%s-%d-%ld", r->run_id, ev->site, ev->call_no);
+	snprintf(id, sizeof id, "sim-%s-%ld-%d-%ld", r->run_id, r->day, ev->site, ev->call_no);
 	const char *tenant = r->sites[ev->site][0], *site = r->sites[ev->site][1];
 	json_t *body = NULL;
 	const char *method = "POST";
@@ -194,6 +201,54 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 	return 0;
 }
 
+/* One simulated day (or the load run): 0, or 1 when the bridge is unreachable. */
+static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0, int64_t *last_t,
+                   bool *truncated)
+{
+	char why[200];
+	struct sim *s = sim_new(cfg, why, sizeof why);
+	if (!s) {
+		fprintf(stderr, "callboard sim: %s\n", why);
+		return 1;
+	}
+	int64_t start = time_mono_ms();
+	int ret = 0;
+	struct sim_event ev;
+	while (sim_next(s, &ev)) {
+		char ts[24], site[130];
+		*last_t = ev.t_ms;
+		fmt_time(cfg, ev.t_ms, ts, sizeof ts);
+		snprintf(site, sizeof site, "%s/%s", run->sites[ev.site][0],
+		         run->sites[ev.site][1]);
+		bool desk_ev = ev.action == SIM_DESK_OPEN || ev.action == SIM_DESK_CLOSE;
+		run->calls += ev.action == SIM_CALL;
+		run->recalls += ev.action == SIM_RECALL;
+		run->cancels += ev.action == SIM_CANCEL;
+		if (run->dry) {
+			printf("%s %s %-6s %-5s %d\n", ts, site, sim_action_name(ev.action),
+			       desk_ev ? "-" : ev.ticket, ev.desk);
+			continue;
+		}
+		sleep_until(start + (int64_t)((double)(ev.t_ms - t0) / run->rate_scale));
+		long long seq = -1;
+		if (!desk_ev && post_event(run, &ev, &seq) < 0) {
+			ret = 1;
+			break;
+		}
+		if (!run->quiet) {
+			printf("%s %s %-6s %-5s %d", ts, site, sim_action_name(ev.action),
+			       desk_ev ? "-" : ev.ticket, ev.desk);
+			if (seq >= 0)
+				printf(" seq=%lld", seq);
+			printf("\n");
+			fflush(stdout);
+		}
+	}
+	*truncated = sim_truncated(s);
+	sim_free(s);
+	return ret;
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	struct sim_config cfg;
@@ -202,10 +257,11 @@ int cmd_sim(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	run.area = "main";
 	double speed = 60, d;
+	const char *const *days = day_names;
 	double duration = 0;
 	bool dry = false, quiet = false;
 	const char *url = NULL, *token = NULL;
-	static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", NULL};
+	long ndays = 1;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -315,6 +371,11 @@ int cmd_sim(int argc, char **argv)
 			if (!num("duration", optarg, 0.001, 1e7, &duration))
 				return 2;
 			break;
+		case O_DAYS:
+			if (!num("days", optarg, 0, 1e6, &d))
+				return 2;
+			ndays = (long)d;
+			break;
 		case O_DRY:
 			dry = true;
 			break;
@@ -345,58 +406,56 @@ int cmd_sim(int argc, char **argv)
 	}
 	if (cfg.mode == SIM_MODE_LOAD && !cfg.count && !duration)
 		cfg.count = 1000; /* a load run is always bounded */
-	double rate_scale = cfg.mode == SIM_MODE_LOAD ? 1.0 : speed;
-	int64_t t0 = cfg.mode == SIM_MODE_LOAD ? 0 : (int64_t)(cfg.open_min - 10) * 60000;
-	if (duration > 0)
-		cfg.end_ms = t0 + (int64_t)(duration * 1000.0 * rate_scale);
+	if (cfg.mode == SIM_MODE_LOAD)
+		ndays = 1;
+	run.rate_scale = cfg.mode == SIM_MODE_LOAD ? 1.0 : speed;
+	run.dry = dry;
+	run.quiet = quiet;
+	/* --count and --duration bound the whole run, over every day. */
+	int64_t budget_ms = duration > 0 ? (int64_t)(duration * 1000.0 * run.rate_scale) : 0;
+	long count_left = cfg.count;
 	char why[200];
-	struct sim *s = sim_new(&cfg, why, sizeof why);
-	if (!s) {
+	struct sim_config first = cfg;
+	struct sim *probe = sim_new(&first, why, sizeof why);
+	if (!probe) {
 		fprintf(stderr, "callboard sim: %s\n", why);
 		return 2;
 	}
+	sim_free(probe);
 	if (!dry) {
-		if (!client_init(&run.cl, "sim", url, token)) {
-			sim_free(s);
+		if (!client_init(&run.cl, "sim", url, token))
 			return 2;
-		}
 		snprintf(run.run_id, sizeof run.run_id, "%llx", (unsigned long long)time_now_ms());
 	}
-	int64_t start = time_mono_ms();
 	int ret = 0;
-	struct sim_event ev;
-	while (sim_next(s, &ev)) {
-		char ts[24], site[130];
-		fmt_time(&cfg, ev.t_ms, ts, sizeof ts);
-		snprintf(site, sizeof site, "%s/%s", run.sites[ev.site][0], run.sites[ev.site][1]);
-		bool desk_ev = ev.action == SIM_DESK_OPEN || ev.action == SIM_DESK_CLOSE;
-		run.calls += ev.action == SIM_CALL;
-		run.recalls += ev.action == SIM_RECALL;
-		run.cancels += ev.action == SIM_CANCEL;
-		if (dry) {
-			printf("%s %s %-6s %-5s %d\n", ts, site, sim_action_name(ev.action),
-			       desk_ev ? "-" : ev.ticket, ev.desk);
-			continue;
-		}
-		sleep_until(start + (int64_t)((double)(ev.t_ms - t0) / rate_scale));
-		long long seq = -1;
-		if (!desk_ev) {
-			int r = post_event(&run, &ev, &seq);
-			if (r < 0) {
-				ret = 1;
+	for (long day = 0; ret == 0 && (ndays == 0 || day < ndays); day++) {
+		struct sim_config dc = first;
+		dc.seed = first.seed + (uint64_t)day;
+		dc.weekday = (int)((first.weekday - 1 + day) % 5) + 1;
+		dc.count = count_left;
+		int64_t t0 = dc.mode == SIM_MODE_LOAD ? 0 : (int64_t)(dc.open_min - 10) * 60000;
+		dc.end_ms = budget_ms > 0 ? t0 + budget_ms : 0;
+		run.day = day;
+		if (ndays != 1 && !quiet)
+			printf("# day %ld: %s, seed %llu\n", day + 1, day_names[dc.weekday - 1],
+			       (unsigned long long)dc.seed);
+		long calls_before = run.calls;
+		int64_t last_t = t0;
+		bool truncated = false;
+		ret = run_day(&run, &dc, t0, &last_t, &truncated);
+		if (truncated)
+			break; /* --count or --duration reached */
+		if (dc.count > 0) {
+			count_left -= run.calls - calls_before;
+			if (count_left <= 0)
 				break;
-			}
 		}
-		if (!quiet) {
-			printf("%s %s %-6s %-5s %d", ts, site, sim_action_name(ev.action),
-			       desk_ev ? "-" : ev.ticket, ev.desk);
-			if (seq >= 0)
-				printf(" seq=%lld", seq);
-			printf("\n");
-			fflush(stdout);
+		if (budget_ms > 0) {
+			budget_ms -= last_t - t0;
+			if (budget_ms <= 0)
+				break;
 		}
 	}
-	sim_free(s);
 	fprintf(stderr, "callboard sim: %ld calls, %ld recalls, %ld cancellations%s", run.calls,
 	        run.recalls, run.cancels, dry ? " (dry run)" : "");
 	if (!dry)

@@ -167,7 +167,7 @@ struct sim {
 	int out_head, out_n;
 	long calls; /* emitted, all sites */
 	long load_i;
-	bool done;
+	bool done, truncated;
 };
 
 static void tq_grow(struct tq *q)
@@ -559,10 +559,12 @@ bool sim_next(struct sim *s, struct sim_event *ev)
 	while (!s->out_n) {
 		struct ev e;
 		if (count_reached(s) || !pop_ev(s, &e)) {
+			s->truncated = count_reached(s);
 			s->done = true;
 			return false;
 		}
 		if (s->c.end_ms > 0 && e.t > s->c.end_ms) {
+			s->truncated = true;
 			s->done = true;
 			return false;
 		}
@@ -572,6 +574,11 @@ bool sim_next(struct sim *s, struct sim_event *ev)
 	s->out_head = (s->out_head + 1) % OUT_MAX;
 	s->out_n--;
 	return true;
+}
+
+bool sim_truncated(const struct sim *s)
+{
+	return s->truncated || s->c.mode == SIM_MODE_LOAD;
 }
 
 int sim_open_desks(const struct sim *s, int site)

@@ -92,6 +92,8 @@ struct sim *sim_new(const struct sim_config *c, char *why, int whylen);
 void sim_free(struct sim *s);
 /* The next event in time order: true, or false at the end of the run. */
 bool sim_next(struct sim *s, struct sim_event *ev);
+/* True when the run ended at end_ms or count rather than at the end of the day. */
+bool sim_truncated(const struct sim *s);
 /* Desks open at a site now (never above the config's desks). */
 int sim_open_desks(const struct sim *s, int site);
 /* Citizens waiting at a site now. */
