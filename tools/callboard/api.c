@@ -491,6 +491,11 @@ int cmd_devices(int argc, char **argv)
 		return 1;
 	}
 	size_t n = json_array_size(list);
+	if (!n) {
+		printf("no displays seen yet\n");
+		json_decref(j);
+		return 0;
+	}
 	struct row *rows = calloc(n + 1, sizeof *rows);
 	if (!rows)
 		abort();
@@ -513,8 +518,6 @@ int cmd_devices(int argc, char **argv)
 				       width[k] - text_width(rows[i].col[k]) + 2, "");
 		}
 	}
-	if (!n)
-		printf("(no displays seen yet)\n");
 	free(rows);
 	json_decref(j);
 	return 0;

@@ -428,6 +428,7 @@ int cmd_sim(int argc, char **argv)
 		snprintf(run.run_id, sizeof run.run_id, "%llx", (unsigned long long)time_now_ms());
 	}
 	int ret = 0;
+	int64_t started = time_mono_ms();
 	for (long day = 0; ret == 0 && (ndays == 0 || day < ndays); day++) {
 		struct sim_config dc = first;
 		dc.seed = first.seed + (uint64_t)day;
@@ -458,8 +459,12 @@ int cmd_sim(int argc, char **argv)
 	}
 	fprintf(stderr, "callboard sim: %ld calls, %ld recalls, %ld cancellations%s", run.calls,
 	        run.recalls, run.cancels, dry ? " (dry run)" : "");
-	if (!dry)
-		fprintf(stderr, ", %ld refused by the bridge", run.failed);
+	if (!dry) {
+		double secs = (double)(time_mono_ms() - started) / 1000.0;
+		fprintf(stderr, ", %ld refused by the bridge; %.1f s, %.1f requests/s", run.failed,
+		        secs,
+		        secs > 0 ? (double)(run.calls + run.recalls + run.cancels) / secs : 0.0);
+	}
 	fprintf(stderr, "\n");
 	if (run.failed)
 		ret = 1;
