@@ -404,4 +404,75 @@ def tls_needs_the_right_ca_and_a_client_certificate():
         b.stop()
 
 
+def run_display(b, dev_user, mqtt_lines):
+    tenant, site, dev = dev_user.split(".")
+    conf = b.tmp.file(f"{dev_user}.ini", f"""[device]
+id = {dev}
+tenant = {tenant}
+site = {site}
+areas = main
+name = Test
+
+[mqtt]
+host = 127.0.0.1
+keepalive = 5
+{mqtt_lines}
+""")
+    return cbtest.Proc([cbtest.binary("callboard-display"), "--config", conf, "--headless"],
+                       env={"SDL_AUDIODRIVER": "dummy"})
+
+
+def board(seq):
+    return ('{"v":1,"seq":%d,"ts":"%s","calls":[{"id":"c%d","ticket":"A%03d","desk":"3",'
+            '"kind":"call","ts":"%s"}]}' % (seq, cbtest.iso_now(), seq, seq, cbtest.iso_now()))
+
+
+def display_round_trip(b, bridge, disp):
+    """The display comes online, shows a board the bridge publishes and acks it:
+    everything it subscribes and publishes fits its ACL."""
+    dev = f"{DOKK1}/display/screen-1"
+    bridge.sub(f"{dev}/status")
+    bridge.sub(f"{dev}/ack")
+    bridge.wait(f"{dev}/status")
+    with bridge.lock:
+        status = [p for t, p in bridge.msgs if t == f"{dev}/status"][-1]
+    assert b'"online"' in status, status
+    bridge.pub(f"{DOKK1}/board/main", board(7).encode(), retain=True)
+    cbtest.wait_until(lambda: any(t == f"{dev}/ack" and b'"seq":7' in p for t, p in bridge.msgs),
+                      20, what="the display's ack of seq 7")
+    assert disp.alive(), disp.output()
+
+
+@test
+def display_daemon_works_with_its_generated_credential():
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        disp = run_display(b, D1, f"port = {b.port}\nusername = {D1}\npassword = {b.creds[D1]}")
+        display_round_trip(b, bridge, disp)
+        disp.stop()
+        bridge.close()
+    finally:
+        b.stop()
+
+
+@test
+def display_daemon_works_over_tls_with_its_certificate():
+    b = Broker(tls=True)
+    try:
+        cl = os.path.join(b.dir, "clients")
+        bridge = Conn(b.tls_port, tls=(os.path.join(b.dir, "ca.crt"), os.path.join(cl, "bridge.crt"),
+                                       os.path.join(cl, "bridge.key")))
+        assert bridge.connect() == 0
+        disp = run_display(b, D1, f"port = {b.tls_port}\n"
+                                  f"cafile = {os.path.join(b.dir, 'ca.crt')}\n"
+                                  f"certfile = {os.path.join(cl, D1 + '.crt')}\n"
+                                  f"keyfile = {os.path.join(cl, D1 + '.key')}")
+        display_round_trip(b, bridge, disp)
+        disp.stop()
+        bridge.close()
+    finally:
+        b.stop()
+
+
 cbtest.run()
