@@ -64,7 +64,6 @@ def usage_errors_exit_2_with_a_reason():
         (["command", "aarhus/dokk1/s1", "volume", "--level", "101"], "0..100"),
         (["devices", "extra"], "unexpected argument"),
         (["call", "aarhus/dokk1", "A042", "3", "--url", "ftp://x"], "must start with http://"),
-        (["call", "aarhus/dokk1", "A042", "3", "--url", "https://x"], "https is not supported"),
         (["sim", "--day", "sat"], "closed at weekends"),
         (["sim", "--speed", "0"], "--speed"),
         (["sim", "--site", "aarhus"], "--site"),
@@ -188,6 +187,67 @@ def broker_config_files():
     assert rc == 1
     assert f"{bad}:7: [display:aarhus/dokk1/screen-1] colour: red: unknown key" in err, err
     assert not os.path.exists(os.path.join(out2, "mosquitto.conf"))
+    tmp.cleanup()
+
+
+def openssl(*args):
+    p = subprocess.run(["openssl", *args], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+
+
+def tls_server(cert, key):
+    """openssl s_server on a free loopback port: a real TLS server that
+    answers any GET with an HTML page (not JSON, which the CLI says)."""
+    port = cbtest.free_port()
+    p = cbtest.Proc(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert,
+                     "-key", key, "-www", "-quiet"])
+
+    def up():
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return True
+        except OSError:
+            return False
+    cbtest.wait_until(up, 10, what="openssl s_server")
+    return p, port
+
+
+@test
+def https_verifies_the_bridge_certificate():
+    tmp = cbtest.TempDir()
+    dev = tmp.file("devices.ini", DEVICES)
+    ca1, ca2 = os.path.join(tmp.path, "ca1"), os.path.join(tmp.path, "ca2")
+    for d in (ca1, ca2):  # two CAs with server certificates for 127.0.0.1
+        rc, _, err = run("broker-config", "--devices", dev, "--out", d, "--tls")
+        assert rc == 0, err
+    srv, port = tls_server(os.path.join(ca1, "server.crt"), os.path.join(ca1, "server.key"))
+    url = f"https://127.0.0.1:{port}"
+    # The right CA: TLS works and the CLI reaches HTTP (the page is not JSON).
+    rc, _, err = run("devices", "--url", url, "--cafile", os.path.join(ca1, "ca.crt"))
+    assert rc == 1 and "answered with bad JSON" in err, err
+    rc, _, err = run("devices", "--url", url,
+                     env={"CALLBOARD_CAFILE": os.path.join(ca1, "ca.crt")})
+    assert rc == 1 and "answered with bad JSON" in err, err
+    # Another CA, or none (the system's do not know ours): refused.
+    for extra in (["--cafile", os.path.join(ca2, "ca.crt")], []):
+        rc, _, err = run("devices", "--url", url, *extra)
+        assert rc == 1 and "certificate is not trusted" in err, err
+    srv.stop()
+    # A certificate from the right CA for another host name: refused.
+    k, csr, crt, ext = (os.path.join(tmp.path, n) for n in ("o.key", "o.csr", "o.crt", "o.ext"))
+    with open(ext, "w") as f:
+        f.write("extendedKeyUsage = serverAuth\nsubjectAltName = DNS:other.example\n")
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", k, "-subj", "/CN=other.example", "-out", csr)
+    openssl("x509", "-req", "-in", csr, "-CA", os.path.join(ca1, "ca.crt"), "-CAkey",
+            os.path.join(ca1, "ca.key"), "-set_serial", "9", "-days", "2", "-extfile", ext,
+            "-out", crt)
+    srv, port = tls_server(crt, k)
+    rc, _, err = run("devices", "--url", f"https://127.0.0.1:{port}", "--cafile",
+                     os.path.join(ca1, "ca.crt"))
+    assert rc == 1 and "certificate is not trusted" in err and "mismatch" in err, err
+    srv.stop()
     tmp.cleanup()
 
 

@@ -22,9 +22,10 @@ static void test_url_parse(void **state)
 	    {"http://h:1/api/", "h", "1", "/api", NULL},
 	    {"http://[::1]:8080/x", "::1", "8080", "/x", NULL},
 	    {"http://[::1]", "::1", "80", "", NULL},
-	    {"https://h", NULL, NULL, NULL, "https is not supported"},
-	    {"ftp://h", NULL, NULL, NULL, "must start with http://"},
-	    {"127.0.0.1:8080", NULL, NULL, NULL, "must start with http://"},
+	    {"https://h", "h", "443", "", NULL},
+	    {"https://h:8443/b", "h", "8443", "/b", NULL},
+	    {"ftp://h", NULL, NULL, NULL, "must start with http:// or https://"},
+	    {"127.0.0.1:8080", NULL, NULL, NULL, "must start with http:// or https://"},
 	    {"http://", NULL, NULL, NULL, "no host"},
 	    {"http://:80", NULL, NULL, NULL, "no host"},
 	    {"http://h:", NULL, NULL, NULL, "bad port"},
@@ -48,6 +49,7 @@ static void test_url_parse(void **state)
 		assert_string_equal(u.host, cases[i].host);
 		assert_string_equal(u.port, cases[i].port);
 		assert_string_equal(u.prefix, cases[i].prefix);
+		assert_int_equal(u.tls, !strncmp(cases[i].url, "https:", 6));
 	}
 }
 

@@ -16,6 +16,8 @@
 #define CONN_HELP                                                                                  \
 	"  --url URL      bridge URL (default $CALLBOARD_URL or " CLIENT_DEFAULT_URL ")\n"         \
 	"  --token TOKEN  bearer token (default $CALLBOARD_TOKEN)\n"                               \
+	"  --cafile FILE  for https: the CA that signed the bridge's certificate\n"                \
+	"                 (default $CALLBOARD_CAFILE, else the system's)\n"                        \
 	"Exit codes: 0 ok, 1 the request failed, 2 bad usage.\n"
 
 enum {
@@ -29,11 +31,12 @@ enum {
 	OPT_CLEAR,
 	OPT_OUT,
 	OPT_LEVEL,
-	OPT_JSON
+	OPT_JSON,
+	OPT_CAFILE
 };
 
 struct opts {
-	const char *url, *token, *area, *label, *service, *id, *out;
+	const char *url, *token, *cafile, *area, *label, *service, *id, *out;
 	bool ticker, clear, json, help;
 	long level;
 	int npos;
@@ -52,6 +55,7 @@ static const struct option all_options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"level", required_argument, NULL, OPT_LEVEL},
     {"json", no_argument, NULL, OPT_JSON},
+    {"cafile", required_argument, NULL, OPT_CAFILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -73,7 +77,7 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			        argv[optind - 1]);
 			return false;
 		}
-		bool ok = c == 'h' || c == OPT_URL || c == OPT_TOKEN;
+		bool ok = c == 'h' || c == OPT_URL || c == OPT_TOKEN || c == OPT_CAFILE;
 		for (const int *a = allowed; *a; a++)
 			ok |= *a == c;
 		if (!ok) {
@@ -91,6 +95,9 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			break;
 		case OPT_TOKEN:
 			o->token = optarg;
+			break;
+		case OPT_CAFILE:
+			o->cafile = optarg;
 			break;
 		case OPT_AREA:
 			o->area = optarg;
@@ -262,7 +269,7 @@ int cmd_call(int argc, char **argv)
 	                               "at most 64 bytes of UTF-8 text")))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "call", o.url, o.token))
+	if (!client_init(&c, "call", o.url, o.token, o.cafile))
 		return 2;
 	json_t *body =
 	    json_pack("{s:s, s:s, s:s}", "ticket", o.pos[1], "desk", o.pos[2], "area", area);
@@ -307,7 +314,7 @@ static int call_op(const char *cmd, int argc, char **argv)
 	                 "1-64 letters, digits, '.', '_', ':', '-'"))
 		return 2;
 	struct client c;
-	if (!client_init(&c, cmd, o.url, o.token))
+	if (!client_init(&c, cmd, o.url, o.token, o.cafile))
 		return 2;
 	char suffix[128], path[512];
 	snprintf(suffix, sizeof suffix, "/calls/%s%s", o.pos[1], recall ? "/recall" : "");
@@ -362,7 +369,7 @@ int cmd_notice(int argc, char **argv)
 	                             "1-500 bytes of UTF-8 text without control characters"))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "notice", o.url, o.token))
+	if (!client_init(&c, "notice", o.url, o.token, o.cafile))
 		return 2;
 	char path[512];
 	client_site_path(path, sizeof path, names[0], names[1], "/notice");
@@ -467,7 +474,7 @@ int cmd_devices(int argc, char **argv)
 		return 0;
 	}
 	struct client c;
-	if (!client_init(&c, "devices", o.url, o.token))
+	if (!client_init(&c, "devices", o.url, o.token, o.cafile))
 		return 2;
 	struct http_response r;
 	int rc = client_do(&c, "GET", "/v1/devices", NULL, &r);
@@ -587,7 +594,7 @@ int cmd_command(int argc, char **argv)
 		return 2;
 	}
 	struct client c;
-	if (!client_init(&c, "command", o.url, o.token))
+	if (!client_init(&c, "command", o.url, o.token, o.cafile))
 		return 2;
 	json_t *res = NULL;
 	int rc = send_command(&c, names, o.pos[1], o.level, &res);
@@ -620,7 +627,7 @@ int cmd_screenshot(int argc, char **argv)
 	if (!target("screenshot", o.pos[0], 3, names))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "screenshot", o.url, o.token))
+	if (!client_init(&c, "screenshot", o.url, o.token, o.cafile))
 		return 2;
 	json_t *res = NULL;
 	int rc = send_command(&c, names, "screenshot", -1, &res);

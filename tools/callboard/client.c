@@ -4,7 +4,8 @@
 
 #include "client.h"
 
-bool client_init(struct client *c, const char *cmd, const char *url, const char *token)
+bool client_init(struct client *c, const char *cmd, const char *url, const char *token,
+                 const char *cafile)
 {
 	memset(c, 0, sizeof *c);
 	c->cmd = cmd;
@@ -18,6 +19,7 @@ bool client_init(struct client *c, const char *cmd, const char *url, const char 
 		fprintf(stderr, "callboard %s: bridge URL '%s': %s\n", cmd, c->url, why);
 		return false;
 	}
+	c->u.cafile = cafile ? cafile : getenv("CALLBOARD_CAFILE");
 	return true;
 }
 

@@ -18,9 +18,10 @@ struct client {
 	int timeout_ms;
 };
 
-/* Fill c from --url/--token values (NULL: take CALLBOARD_URL/CALLBOARD_TOKEN
- * or the default). false after printing why. */
-bool client_init(struct client *c, const char *cmd, const char *url, const char *token);
+/* Fill c from --url/--token/--cafile values (NULL: take CALLBOARD_URL,
+ * CALLBOARD_TOKEN, CALLBOARD_CAFILE or the default). false after printing why. */
+bool client_init(struct client *c, const char *cmd, const char *url, const char *token,
+                 const char *cafile);
 /* One request with an optional JSON body (not consumed). Returns 0 on a 2xx
  * answer (resp filled, caller frees), 1 after printing the error. */
 int client_do(struct client *c, const char *method, const char *path, json_t *body,

@@ -1,6 +1,10 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +22,12 @@
 bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whylen)
 {
 	memset(u, 0, sizeof *u);
-	if (!strncmp(url, "https://", 8)) {
-		snprintf(why, whylen,
-		         "https is not supported by this client; use http:// on "
-		         "loopback or a local TLS proxy");
+	u->tls = !strncmp(url, "https://", 8);
+	if (!u->tls && strncmp(url, "http://", 7)) {
+		snprintf(why, whylen, "must start with http:// or https://");
 		return false;
 	}
-	if (strncmp(url, "http://", 7)) {
-		snprintf(why, whylen, "must start with http://");
-		return false;
-	}
-	const char *h = url + 7, *slash = strchr(h, '/');
+	const char *h = url + (u->tls ? 8 : 7), *slash = strchr(h, '/');
 	size_t hostlen = slash ? (size_t)(slash - h) : strlen(h);
 	const char *end = h + hostlen, *colon = NULL;
 	if (hostlen && h[0] == '[') { /* [::1]:8080 */
@@ -65,7 +64,7 @@ bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whyle
 			return false;
 		}
 	} else {
-		strcpy(u->port, "80");
+		strcpy(u->port, u->tls ? "443" : "80");
 	}
 	if (slash) {
 		size_t n = strlen(slash);
@@ -155,10 +154,105 @@ static int connect_to(const struct http_url *u, int64_t deadline, char *why, siz
 	return fd;
 }
 
-static int send_all(int fd, const char *p, size_t n, int64_t deadline)
+/* One connection: a socket, with TLS on top for https. */
+struct conn {
+	int fd;
+	SSL_CTX *ctx;
+	SSL *ssl;
+};
+
+static void conn_close(struct conn *c)
+{
+	if (c->ssl)
+		SSL_free(c->ssl);
+	if (c->ctx)
+		SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
+/* After an SSL call returned r: wait for the socket as OpenSSL asks.
+ * 1 retry, 0 timeout, -1 a real error. */
+static int ssl_retry(struct conn *c, int r, int64_t deadline)
+{
+	int e = SSL_get_error(c->ssl, r);
+	if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+		return -1;
+	return wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) > 0 ? 1 : 0;
+}
+
+static bool tls_start(struct conn *c, const struct http_url *u, int64_t deadline, char *why,
+                      size_t whylen)
+{
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx)
+		goto ssl_fail;
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	if (u->cafile && *u->cafile) {
+		if (SSL_CTX_load_verify_locations(c->ctx, u->cafile, NULL) != 1) {
+			snprintf(why, whylen, "cannot load the CA file %s", u->cafile);
+			return false;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		goto ssl_fail;
+	}
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
+		goto ssl_fail;
+	unsigned char addr[16];
+	bool is_ip =
+	    inet_pton(AF_INET, u->host, addr) == 1 || inet_pton(AF_INET6, u->host, addr) == 1;
+	/* The certificate must name the host we asked for, not just any host. */
+	if (is_ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), u->host) != 1)
+			goto ssl_fail;
+	} else if (SSL_set_tlsext_host_name(c->ssl, u->host) != 1 ||
+	           SSL_set1_host(c->ssl, u->host) != 1) {
+		goto ssl_fail;
+	}
+	for (;;) {
+		int r = SSL_connect(c->ssl);
+		if (r == 1)
+			return true;
+		int w = ssl_retry(c, r, deadline);
+		if (w > 0)
+			continue;
+		if (w == 0) {
+			snprintf(why, whylen, "TLS handshake timed out");
+			return false;
+		}
+		long v = SSL_get_verify_result(c->ssl);
+		if (v != X509_V_OK) {
+			snprintf(why, whylen, "TLS: the server's certificate is not trusted: %s%s",
+			         X509_verify_cert_error_string(v),
+			         u->cafile ? "" : " (give the bridge's CA with --cafile)");
+			return false;
+		}
+		goto ssl_fail;
+	}
+ssl_fail:;
+	unsigned long ec = ERR_get_error();
+	snprintf(why, whylen, "TLS failed: %s",
+	         ec ? ERR_reason_error_string(ec) : "connection closed");
+	return false;
+}
+
+static int conn_send_all(struct conn *c, const char *p, size_t n, int64_t deadline)
 {
 	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (c->ssl) {
+			int w = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+			if (w > 0) {
+				p += w;
+				n -= (size_t)w;
+			} else if (ssl_retry(c, w, deadline) <= 0) {
+				return -1;
+			}
+			continue;
+		}
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
@@ -166,10 +260,40 @@ static int send_all(int fd, const char *p, size_t n, int64_t deadline)
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (wait_fd(fd, POLLOUT, deadline) <= 0)
+		if (wait_fd(c->fd, POLLOUT, deadline) <= 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Bytes read (> 0), 0 at the end of the stream, -1 error, -2 timeout. */
+static ssize_t conn_recv(struct conn *c, char *buf, size_t n, int64_t deadline)
+{
+	for (;;) {
+		if (c->ssl) {
+			int r = SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+			if (r > 0)
+				return r;
+			int e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN)
+				return 0;
+			int w = ssl_retry(c, r, deadline);
+			if (w < 0)
+				return -1;
+			if (w == 0)
+				return -2;
+			continue;
+		}
+		ssize_t r = recv(c->fd, buf, n, 0);
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		if (wait_fd(c->fd, POLLIN, deadline) <= 0)
+			return -2;
+	}
 }
 
 /* Decode a chunked body in place; false when malformed. */
@@ -256,9 +380,12 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 	int64_t deadline = time_mono_ms() + timeout_ms;
 	int ret = -1;
 	char *buf = NULL, *head = NULL;
-	int fd = connect_to(u, deadline, why, whylen);
-	if (fd < 0)
+	struct conn c = {-1, NULL, NULL};
+	c.fd = connect_to(u, deadline, why, whylen);
+	if (c.fd < 0)
 		return -1;
+	if (u->tls && !tls_start(&c, u, deadline, why, whylen))
+		goto out;
 	size_t cap =
 	    strlen(path) + strlen(u->prefix) + strlen(u->host) + 512 + (token ? strlen(token) : 0);
 	head = xmalloc(cap);
@@ -277,8 +404,9 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 	else if (strcmp(method, "GET"))
 		hl += snprintf(head + hl, cap - (size_t)hl, "Content-Length: 0\r\n");
 	hl += snprintf(head + hl, cap - (size_t)hl, "\r\n");
-	if (send_all(fd, head, (size_t)hl, deadline) < 0 ||
-	    (body && send_all(fd, body, body_len, deadline) < 0)) {
+	errno = 0;
+	if (conn_send_all(&c, head, (size_t)hl, deadline) < 0 ||
+	    (body && conn_send_all(&c, body, body_len, deadline) < 0)) {
 		snprintf(why, whylen, "sending the request failed: %s",
 		         errno ? strerror(errno) : "timeout");
 		goto out;
@@ -295,23 +423,19 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 			bcap *= 2;
 			buf = xrealloc(buf, bcap + 1);
 		}
-		ssize_t r = recv(fd, buf + n, bcap - n, 0);
+		ssize_t r = conn_recv(&c, buf + n, bcap - n, deadline);
 		if (r > 0) {
 			n += (size_t)r;
 			continue;
 		}
 		if (r == 0)
 			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			snprintf(why, whylen, "reading the response failed: %s", strerror(errno));
-			goto out;
-		}
-		if (wait_fd(fd, POLLIN, deadline) <= 0) {
+		if (r == -2)
 			snprintf(why, whylen, "no response within %d ms", timeout_ms);
-			goto out;
-		}
+		else
+			snprintf(why, whylen, "reading the response failed: %s",
+			         c.ssl ? "TLS error" : strerror(errno));
+		goto out;
 	}
 	buf[n] = '\0';
 	if (!parse_response(buf, n, resp, why, whylen))
@@ -320,7 +444,7 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 out:
 	free(head);
 	free(buf);
-	close(fd);
+	conn_close(&c);
 	return ret;
 }
 

@@ -1,5 +1,6 @@
-/* A small blocking HTTP/1.1 client for the bridge API: plain HTTP, one
- * request per connection, bounded in time and size. */
+/* A small blocking HTTP/1.1 client for the bridge API: plain HTTP or HTTPS
+ * (OpenSSL, certificate and host name verified), one request per
+ * connection, bounded in time and size. */
 #ifndef CB_HTTP_H
 #define CB_HTTP_H
 
@@ -11,7 +12,9 @@
 struct http_url {
 	char host[256];
 	char port[8];
-	char prefix[256]; /* path before /v1/..., without a trailing slash */
+	char prefix[256];   /* path before /v1/..., without a trailing slash */
+	bool tls;           /* https:// */
+	const char *cafile; /* https: trust this CA (not owned); NULL: the system's */
 };
 
 struct http_response {
@@ -21,7 +24,7 @@ struct http_response {
 	size_t len;
 };
 
-/* Parse "http://host[:port][/prefix]". false with a reason in why. */
+/* Parse "http[s]://host[:port][/prefix]". false with a reason in why. */
 bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whylen);
 /* Send one request (body may be NULL) and read the whole response.
  * token: a bearer token or NULL. 0, or -1 with a reason in why (connection

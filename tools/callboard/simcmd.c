@@ -35,6 +35,7 @@ static const char sim_usage[] =
     "  --quiet          print nothing but errors and the summary\n"
     "  --url URL        bridge URL (default $CALLBOARD_URL or " CLIENT_DEFAULT_URL ")\n"
     "  --token TOKEN    bearer token (default $CALLBOARD_TOKEN)\n"
+    "  --cafile FILE    for https: the bridge's CA (default $CALLBOARD_CAFILE)\n"
     "The run ends after the simulated day(s), or after --count/--duration.\n"
     "Exit codes: 0 ok, 1 a request failed, 2 bad usage.\n";
 
@@ -57,7 +58,8 @@ enum {
 	O_DRY,
 	O_QUIET,
 	O_URL,
-	O_TOKEN
+	O_TOKEN,
+	O_CAFILE
 };
 
 static const struct option sim_options[] = {
@@ -80,6 +82,7 @@ static const struct option sim_options[] = {
     {"quiet", no_argument, NULL, O_QUIET},
     {"url", required_argument, NULL, O_URL},
     {"token", required_argument, NULL, O_TOKEN},
+    {"cafile", required_argument, NULL, O_CAFILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -260,7 +263,7 @@ int cmd_sim(int argc, char **argv)
 	const char *const *days = day_names;
 	double duration = 0;
 	bool dry = false, quiet = false;
-	const char *url = NULL, *token = NULL;
+	const char *url = NULL, *token = NULL, *cafile = NULL;
 	long ndays = 1;
 	optind = 1;
 	opterr = 0;
@@ -388,6 +391,9 @@ int cmd_sim(int argc, char **argv)
 		case O_TOKEN:
 			token = optarg;
 			break;
+		case O_CAFILE:
+			cafile = optarg;
+			break;
 		default:
 			fprintf(stderr, "callboard sim: %s '%s' (try --help)\n",
 			        c == ':' ? "missing value for" : "unknown option",
@@ -423,7 +429,7 @@ int cmd_sim(int argc, char **argv)
 	}
 	sim_free(probe);
 	if (!dry) {
-		if (!client_init(&run.cl, "sim", url, token))
+		if (!client_init(&run.cl, "sim", url, token, cafile))
 			return 2;
 		snprintf(run.run_id, sizeof run.run_id, "%llx", (unsigned long long)time_now_ms());
 	}
