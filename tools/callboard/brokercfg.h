@@ -46,6 +46,7 @@ struct bc_config {
 /* Parse a devices file (text NULL: read path). 0, or -1 with every problem
  * in ctx->errors as "path:line: [section] key: value: reason". */
 int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out);
+/* Free what bc_parse allocated (the display list). */
 void bc_config_free(struct bc_config *c);
 
 struct bc_listen {

@@ -32,6 +32,7 @@ bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whyle
 int http_request(const struct http_url *u, const char *method, const char *path, const char *token,
                  const char *body, size_t body_len, int timeout_ms, struct http_response *resp,
                  char *why, size_t whylen);
+/* Free the body of a response filled by http_request. */
 void http_response_free(struct http_response *r);
 
 /* Percent-encode a path segment into out; false when out is too small. */

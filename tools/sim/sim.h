@@ -18,7 +18,9 @@
 struct sim_rng {
 	uint64_t s;
 };
+/* Start the generator at seed. */
 void sim_rng_seed(struct sim_rng *r, uint64_t seed);
+/* The next 64 random bits. */
 uint64_t sim_rng_next(struct sim_rng *r);
 /* Uniform in [0, 1). */
 double sim_rng_unit(struct sim_rng *r);
@@ -89,6 +91,7 @@ struct sim;
 
 /* A model for c (copied). NULL when c is invalid, with a reason in why. */
 struct sim *sim_new(const struct sim_config *c, char *why, int whylen);
+/* Free a model (NULL is fine). */
 void sim_free(struct sim *s);
 /* The next event in time order: true, or false at the end of the run. */
 bool sim_next(struct sim *s, struct sim_event *ev);
@@ -101,6 +104,7 @@ int sim_waiting(const struct sim *s, int site);
 /* Arrivals generated so far at a site. */
 long sim_arrivals(const struct sim *s, int site);
 
+/* "call", "recall", "cancel", "open", "close" (static strings). */
 const char *sim_action_name(enum sim_action a);
 
 #endif
