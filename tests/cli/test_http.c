@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -50,6 +51,60 @@ static void test_url_parse(void **state)
 		assert_string_equal(u.port, cases[i].port);
 		assert_string_equal(u.prefix, cases[i].prefix);
 		assert_int_equal(u.tls, !strncmp(cases[i].url, "https:", 6));
+	}
+}
+
+static void test_parse_response(void **state)
+{
+	static const struct {
+		const char *raw;
+		int status;
+		const char *body, *ctype, *err;
+	} cases[] = {
+	    {"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: "
+	     "19\r\n\r\n{\"id\":\"a\",\"seq\":42}",
+	     202, "{\"id\":\"a\",\"seq\":42}", "application/json", NULL},
+	    {"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA", 200, "ok", "", NULL},
+	    {"HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n<html>", 200, "<html>", "text/html",
+	     NULL},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+	     "chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
+	     200, "abcde", "", NULL},
+	    {"HTTP/1.1 422 Unprocessable\r\nContent-Length: 0\r\n\r\n", 422, "", "", NULL},
+	    {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", 0, NULL, NULL, "cut short"},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab", 0, NULL,
+	     NULL, "malformed chunked"},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, NULL, NULL,
+	     "malformed chunked"},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 0, NULL, NULL,
+	     "malformed chunked"},
+	    {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", 0, NULL, NULL, "malformed HTTP response"},
+	    {"SMTP 220 hello\r\n\r\n", 0, NULL, NULL, "malformed HTTP response"},
+	    {"HTTP/1.1 999 Odd\r\n\r\n", 0, NULL, NULL, "status line"},
+	    {"HTTP/1.1 abc\r\n\r\n", 0, NULL, NULL, "status line"},
+	    {"", 0, NULL, NULL, "malformed HTTP response"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = strlen(cases[i].raw);
+		char *buf = malloc(n + 1);
+		memcpy(buf, cases[i].raw, n + 1);
+		struct http_response r = {0};
+		char why[160] = "";
+		bool ok = http_parse_response(buf, n, &r, why, sizeof why);
+		if (cases[i].err) {
+			if (ok || !strstr(why, cases[i].err))
+				fail_msg("case %zu: got %d '%s', expected '%s'", i, ok, why,
+				         cases[i].err);
+		} else {
+			if (!ok)
+				fail_msg("case %zu: %s", i, why);
+			assert_int_equal(r.status, cases[i].status);
+			assert_string_equal(r.body, cases[i].body);
+			assert_int_equal(r.len, strlen(cases[i].body));
+			assert_string_equal(r.content_type, cases[i].ctype);
+		}
+		http_response_free(&r);
+		free(buf);
 	}
 }
 
@@ -100,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_url_parse),
+	    cmocka_unit_test(test_parse_response),
 	    cmocka_unit_test(test_path_escape),
 	    cmocka_unit_test(test_split_target),
 	};

@@ -322,7 +322,7 @@ static bool dechunk(char *b, size_t len, size_t *out_len)
 	return true;
 }
 
-static bool parse_response(char *buf, size_t n, struct http_response *r, char *why, size_t whylen)
+bool http_parse_response(char *buf, size_t n, struct http_response *r, char *why, size_t whylen)
 {
 	char *hend = memmem(buf, n, "\r\n\r\n", 4);
 	if (!hend || strncmp(buf, "HTTP/1.", 7) || n < 12) {
@@ -438,7 +438,7 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 		goto out;
 	}
 	buf[n] = '\0';
-	if (!parse_response(buf, n, resp, why, whylen))
+	if (!http_parse_response(buf, n, resp, why, whylen))
 		goto out;
 	ret = 0;
 out:

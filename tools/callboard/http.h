@@ -32,6 +32,9 @@ bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whyle
 int http_request(const struct http_url *u, const char *method, const char *path, const char *token,
                  const char *body, size_t body_len, int timeout_ms, struct http_response *resp,
                  char *why, size_t whylen);
+/* Parse a whole response in buf[0..n) (NUL at buf[n]; modified in place)
+ * into r, whose body the caller frees. false with a reason in why. */
+bool http_parse_response(char *buf, size_t n, struct http_response *r, char *why, size_t whylen);
 /* Free the body of a response filled by http_request. */
 void http_response_free(struct http_response *r);
 
