@@ -95,7 +95,7 @@ until curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; do
 done
 
 CALLBOARD_URL="http://127.0.0.1:$HTTP_PORT" CALLBOARD_TOKEN="$TOKEN" \
-	build/tools/callboard/callboard sim --site demo/borgerservice --area main --speed "${DEMO_SPEED:-60}" --seed 7 >"$TMP/sim.log" 2>&1 &
+	build/tools/callboard/callboard sim --site demo/borgerservice --area main --speed "${DEMO_SPEED:-60}" --seed 7 --days 0 >"$TMP/sim.log" 2>&1 &
 PIDS="$PIDS $!"
 
 cat <<MSG

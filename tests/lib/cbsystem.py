@@ -96,7 +96,7 @@ path = {self.db}
 length = {board_length}
 
 [registry]
-health_interval = 2
+health_interval = 5
 
 [tenant:{TENANT}]
 token = {TOKEN}
@@ -134,7 +134,7 @@ port = {self.broker.port}
 keepalive = 5
 
 [health]
-interval = 2
+interval = 5
 
 [audio]
 announce_window = {self.announce_window}

@@ -2,6 +2,7 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "proto.h"
@@ -12,6 +13,20 @@ char *cli_read_file(const char *path, size_t max, size_t *len, char *why, size_t
 /* Decode buf as payload TYPE; 0 ok, -1 invalid, -2 unknown type. */
 int validate_payload(const char *type, const char *buf, size_t len, struct proto_error *err);
 
+/* Subcommands: each returns the process exit code (0 ok, 1 failed, 2 usage). */
 int cmd_validate(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+int cmd_recall(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_notice(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_screenshot(int argc, char **argv);
+int cmd_command(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_broker_config(int argc, char **argv);
+
+/* Split "tenant/site[/device]" into checked names; want is 2 or 3.
+ * false with a reason in why. */
+bool cli_split_target(const char *s, int want, char (*out)[64], char *why, size_t whylen);
 
 #endif

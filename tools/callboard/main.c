@@ -10,14 +10,23 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"validate", cmd_validate, "check a payload file against the protocol"},
+    {"call", cmd_call, "call a ticket to a desk"},
+    {"recall", cmd_recall, "call a ticket again"},
+    {"cancel", cmd_cancel, "take a call off the boards"},
+    {"notice", cmd_notice, "set or clear a site's notice"},
+    {"devices", cmd_devices, "list the displays and their state"},
+    {"screenshot", cmd_screenshot, "save a display's screen as PNG"},
+    {"command", cmd_command, "send a command to a display"},
+    {"sim", cmd_sim, "simulate a Borgerservice day against the bridge"},
+    {"broker-config", cmd_broker_config, "write mosquitto config, passwords and ACLs"},
+    {"validate", cmd_validate, "check a payload file against the protocol"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: callboard COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-		fprintf(out, "  %-12s %s\n", subcommands[i].name, subcommands[i].help);
+		fprintf(out, "  %-14s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(out, "\n'callboard COMMAND --help' describes one command.\n");
 }
 

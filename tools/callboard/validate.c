@@ -29,8 +29,8 @@ char *cli_read_file(const char *path, size_t max, size_t *len, char *why, size_t
 	return buf;
 }
 
-static const char *const types[] = {"board",  "notice", "status",     "health", "ack",
-				    "cmd",    "cmd-result", "call", NULL};
+static const char *const types[] = {"board", "notice",     "status", "health", "ack",
+                                    "cmd",   "cmd-result", "call",   NULL};
 
 int validate_payload(const char *type, const char *buf, size_t len, struct proto_error *err)
 {
@@ -98,9 +98,9 @@ int cmd_validate(int argc, char **argv)
 		known |= !strcmp(types[i], type);
 	if (!known) {
 		fprintf(stderr,
-			"callboard validate: unknown TYPE '%s' (expected one of: board, notice, "
-			"status, health, ack, cmd, cmd-result, call)\n",
-			type);
+		        "callboard validate: unknown TYPE '%s' (expected one of: board, notice, "
+		        "status, health, ack, cmd, cmd-result, call)\n",
+		        type);
 		return 2;
 	}
 	char why[256];

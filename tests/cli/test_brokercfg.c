@@ -1,0 +1,237 @@
+/* broker-config's pure part: devices file parsing (table), ACL and config
+ * text, the credentials round trip, and the mosquitto password hash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "brokercfg.h"
+
+static const char good[] = "[bridge]\n"
+                           "username = bridge\n"
+                           "[tenant:aarhus]\n"
+                           "sites = dokk1, gellerup\n"
+                           "[tenant:samsoe]\n"
+                           "sites = tranebjerg\n"
+                           "[display:aarhus/dokk1/screen-1]\n"
+                           "areas = main, pas\n"
+                           "[display:aarhus/gellerup/screen-1]\n"
+                           "areas = main\n"
+                           "password = given-password-1\n"
+                           "[display:samsoe/tranebjerg/tv]\n"
+                           "areas = main\n";
+
+static int parse(const char *text, struct bc_config *c, char *err, size_t cap)
+{
+	struct cfg_ctx ctx = {0};
+	int r = bc_parse(&ctx, "devices.ini", text, c);
+	err[0] = '\0';
+	if (ctx.nerrors)
+		snprintf(err, cap, "%s", ctx.errors[0]);
+	cfg_ctx_free(&ctx);
+	return r;
+}
+
+static void test_parse_good(void **state)
+{
+	struct bc_config c;
+	char err[512];
+	assert_int_equal(parse(good, &c, err, sizeof err), 0);
+	assert_int_equal(c.ntenants, 2);
+	assert_int_equal(c.tenants[0].nsites, 2);
+	assert_string_equal(c.tenants[0].sites[1], "gellerup");
+	assert_int_equal(c.ndisplays, 3);
+	assert_string_equal(c.displays[0].username, "aarhus.dokk1.screen-1");
+	assert_int_equal(c.displays[0].nareas, 2);
+	assert_string_equal(c.displays[0].password, "");
+	assert_string_equal(c.displays[1].password, "given-password-1");
+	assert_string_equal(c.bridge_user, "bridge");
+	bc_config_free(&c);
+}
+
+static void test_parse_bad(void **state)
+{
+	static const struct {
+		const char *text, *expect;
+	} bad[] = {
+	    {"[bridge]\nuser = x\n", "devices.ini:2: [bridge] user: x: unknown key"},
+	    {"[bridge]\nusername = Bridge\n", "[bridge] username"},
+	    {"[tenant:Aarhus]\nsites = a\n", "[tenant:Aarhus] sites: tenant name"},
+	    {"[tenant:aarhus]\nsites = \n", "empty list"},
+	    {"[tenant:aarhus]\nsites = Dokk1\n", "[tenant:aarhus] sites"},
+	    {"[tenant:aarhus]\nplaces = a\n", "unknown key (expected sites)"},
+	    {"[tenant:aarhus]\nsites = a\n[tenant:aarhus]\nsites = b\n", "sites given twice"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a]\nareas = main\n",
+	     "display:TENANT/SITE/DEVICE"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x/y]\nareas = main\n",
+	     "display:TENANT/SITE/DEVICE"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/b/x]\nareas = main\n",
+	     "'b' is not in [tenant:aarhus] sites"},
+	    {"[tenant:aarhus]\nsites = a\n[display:odense/a/x]\nareas = main\n",
+	     "'odense' has no [tenant:odense] section"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\npassword = short\n",
+	     "password: must be 12.."},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\npassword = has:colon-inside\n",
+	     "printable ASCII only"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\npassword = longenough123\n",
+	     "areas: missing"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\nareas = main\ncolour = red\n",
+	     "unknown key (expected areas, password)"},
+	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\nareas = main\nusername = y\n",
+	     "must be aarhus.a.x"},
+	    {"[screens]\nx = 1\n", "unknown section"},
+	    {"[bridge]\nusername = bridge\n", "no tenant defined"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct bc_config c;
+		char err[512];
+		int r = parse(bad[i].text, &c, err, sizeof err);
+		if (r == 0 || !strstr(err, bad[i].expect))
+			fail_msg("case %zu: got %d '%s', expected '%s'", i, r, err, bad[i].expect);
+		bc_config_free(&c);
+	}
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p += n)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static void test_acl(void **state)
+{
+	struct bc_config c;
+	char err[512];
+	assert_int_equal(parse(good, &c, err, sizeof err), 0);
+	char *acl = bc_acl(&c);
+	/* The display of aarhus/dokk1: its own areas, notice, cmd; writes its own topics. */
+	const char *d = "callboard/v1/aarhus/dokk1";
+	char want[256];
+	assert_true(has_line(acl, "user aarhus.dokk1.screen-1"));
+	static const char *const display_lines[] = {
+	    "read|/board/main",
+	    "read|/board/pas",
+	    "read|/notice",
+	    "read|/display/screen-1/cmd",
+	    "write|/display/screen-1/status",
+	    "write|/display/screen-1/health",
+	    "write|/display/screen-1/ack",
+	    "write|/display/screen-1/cmd/result",
+	    "write|/display/screen-1/screenshot",
+	    "readwrite|/board/+",
+	    "readwrite|/notice",
+	    "write|/display/+/cmd",
+	    "read|/display/+/status",
+	};
+	for (size_t i = 0; i < sizeof display_lines / sizeof display_lines[0]; i++) {
+		const char *bar = strchr(display_lines[i], '|');
+		snprintf(want, sizeof want, "topic %.*s %s%s", (int)(bar - display_lines[i]),
+		         display_lines[i], d, bar + 1);
+		if (!has_line(acl, want))
+			fail_msg("missing '%s'", want);
+	}
+	/* No '#' and no '+' where a tenant or site belongs. */
+	assert_null(strstr(acl, "#\n"));
+	assert_null(strstr(acl, "callboard/v1/+"));
+	assert_null(strstr(acl, "callboard/v1/#"));
+	for (const char *p = acl; (p = strstr(p, "callboard/v1/")); p++)
+		assert_true(strncmp(p + 13 + strcspn(p + 13, "/"), "/+", 2) != 0);
+	/* Displays never write boards or notices. */
+	const char *disp = strstr(acl, "user aarhus.dokk1.screen-1");
+	assert_non_null(disp);
+	const char *next = strstr(disp, "\n\n");
+	size_t len = next ? (size_t)(next - disp) : strlen(disp);
+	char *block = strndup(disp, len);
+	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/board"));
+	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/notice"));
+	assert_null(strstr(block, "gellerup"));
+	assert_null(strstr(block, "samsoe"));
+	assert_null(strstr(block, "/+"));
+	free(block);
+	free(acl);
+	bc_config_free(&c);
+}
+
+static void test_conf(void **state)
+{
+	struct bc_config c;
+	char err[512];
+	assert_int_equal(parse(good, &c, err, sizeof err), 0);
+	struct bc_listen l = {.dir = "/etc/cb", .port = 1883, .tls_port = 8883};
+	char *conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "allow_anonymous false"));
+	assert_true(has_line(conf, "password_file /etc/cb/passwd"));
+	assert_true(has_line(conf, "acl_file /etc/cb/acl"));
+	assert_true(has_line(conf, "listener 1883"));
+	assert_null(strstr(conf, "8883"));
+	free(conf);
+	l.tls = true;
+	l.bind = "127.0.0.1";
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "listener 1883 127.0.0.1"));
+	assert_true(has_line(conf, "listener 8883 127.0.0.1"));
+	assert_true(has_line(conf, "require_certificate true"));
+	assert_true(has_line(conf, "cafile /etc/cb/ca.crt"));
+	free(conf);
+	bc_config_free(&c);
+}
+
+static void test_credentials_round_trip(void **state)
+{
+	struct bc_config c, c2;
+	char err[512];
+	assert_int_equal(parse(good, &c, err, sizeof err), 0);
+	snprintf(c.bridge_password, sizeof c.bridge_password, "bridge-secret-123");
+	snprintf(c.displays[0].password, sizeof c.displays[0].password, "AbCdEf0123456789xyzQ");
+	snprintf(c.displays[2].password, sizeof c.displays[2].password, "another-one-4567");
+	char *cred = bc_credentials(&c);
+	if (parse(cred, &c2, err, sizeof err) != 0)
+		fail_msg("credentials do not parse: %s", err);
+	assert_string_equal(c2.bridge_password, "bridge-secret-123");
+	assert_int_equal(c2.ndisplays, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(c2.displays[i].password, c.displays[i].password);
+		assert_string_equal(c2.displays[i].username, c.displays[i].username);
+		assert_int_equal(c2.displays[i].nareas, c.displays[i].nareas);
+	}
+	free(cred);
+	bc_config_free(&c);
+	bc_config_free(&c2);
+}
+
+/* A line made by mosquitto_passwd 2.0.11 for password "secret". */
+static void test_hash_matches_mosquitto_passwd(void **state)
+{
+	const char *line = "$7$101$dP2FolKfDo7900eg$zDEJWGVXiOdUdJefuqqO34b7tnez3KjBSqjMKggj7bX5vaP"
+	                   "68/isCPoVcTp/lBVvsJzIruD/q5PtCyEiJR/BqA==";
+	/* base64 "dP2FolKfDo7900eg" */
+	static const unsigned char salt[12] = {0x74, 0xfd, 0x85, 0xa2, 0x52, 0x9f,
+	                                       0x0e, 0x8e, 0xfd, 0xd3, 0x47, 0xa0};
+	char out[200];
+	assert_true(bc_hash_password("secret", salt, out, sizeof out));
+	assert_string_equal(out, line);
+	assert_true(bc_hash_password("Secret", salt, out, sizeof out));
+	assert_string_not_equal(out, line);
+	assert_false(bc_hash_password("secret", salt, out, 50));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_acl),
+	    cmocka_unit_test(test_conf),
+	    cmocka_unit_test(test_credentials_round_trip),
+	    cmocka_unit_test(test_hash_matches_mosquitto_passwd),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,478 @@
+#!/usr/bin/python3
+"""broker-config's output in a real mosquitto: per-device credentials and
+topic isolation, wrong passwords, and TLS client certificates.
+
+Denied publishes and subscriptions are silent in MQTT, so every "nothing
+arrived" is checked against a barrier: a permitted message sent after the
+forbidden ones on the same connection. Mosquitto delivers one client's
+messages in order, so once the barrier is in, anything allowed would be too."""
+import getpass
+import os
+import ssl
+import subprocess
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+import cbtest
+from cbtest import test
+
+CB = cbtest.binary("callboard")
+ROOT = "callboard/v1"
+
+DEVICES = """[bridge]
+username = bridge
+
+[tenant:aarhus]
+sites = dokk1, gellerup
+
+[tenant:samsoe]
+sites = tranebjerg
+
+[display:aarhus/dokk1/screen-1]
+areas = main
+
+[display:aarhus/dokk1/screen-2]
+areas = main
+password = given-password-for-screen-2
+
+[display:aarhus/gellerup/screen-1]
+areas = main
+
+[display:samsoe/tranebjerg/screen-1]
+areas = main
+"""
+
+
+def read_credentials(path):
+    creds, section = {}, None
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("["):
+            section = line[1:-1]
+        elif line.startswith("username = "):
+            user = line.split(" = ", 1)[1]
+        elif line.startswith("password = "):
+            creds[user] = line.split(" = ", 1)[1]
+    return creds
+
+
+class Broker:
+    """broker-config output for DEVICES, served by a private mosquitto."""
+
+    def __init__(self, tls=False, devices=DEVICES):
+        self.tmp = cbtest.TempDir("cbsec-")
+        self.dev = self.tmp.file("devices.ini", devices)
+        self.dir = os.path.join(self.tmp.path, "broker")
+        self.port = cbtest.free_port()
+        self.tls_port = cbtest.free_port() if tls else None
+        self.generate(self.dev, tls)
+        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
+        self.proc = None
+        self.start()
+
+    def generate(self, devices, tls):
+        args = [CB, "broker-config", "--devices", devices, "--out", self.dir, "--bind",
+                "127.0.0.1", "--port", str(self.port), "--user", getpass.getuser()]
+        if tls:
+            args += ["--tls", "--tls-port", str(self.tls_port)]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+
+    def start(self):
+        self.proc = cbtest.Proc(["/usr/sbin/mosquitto", "-c",
+                                 os.path.join(self.dir, "mosquitto.conf")])
+        cbtest.wait_until(self._ready, 10, what="mosquitto")
+
+    def _ready(self):
+        if not self.proc.alive():
+            raise RuntimeError("mosquitto exited:\n" + self.proc.output())
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), 0.2):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        self.proc.stop()
+        self.tmp.cleanup()
+
+
+class Conn:
+    """A paho client that records messages; connect() returns the CONNACK rc."""
+
+    def __init__(self, port, user=None, password=None, tls=None):
+        self.msgs = []
+        self.lock = threading.Lock()
+        self.rc = None
+        self.done = threading.Event()
+        self.c = mqtt.Client(client_id=f"t-{user}-{time.monotonic_ns()}", clean_session=True)
+        if user:
+            self.c.username_pw_set(user, password)
+        if tls:
+            self.c.tls_set(ca_certs=tls[0], certfile=tls[1], keyfile=tls[2],
+                           cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        self.c.on_connect = self._on_connect
+        self.c.on_disconnect = self._on_disconnect
+        self.c.on_message = self._on_message
+        self.port = port
+
+    def _on_connect(self, c, u, f, rc):
+        self.rc = rc
+        self.done.set()
+
+    def _on_disconnect(self, c, u, rc):
+        if not self.done.is_set():  # dropped before any CONNACK (a refused certificate)
+            self.rc = "disconnected"
+            self.done.set()
+
+    def _on_message(self, c, u, m):
+        with self.lock:
+            self.msgs.append((m.topic, m.payload))
+
+    def connect(self):
+        """Drive the handshake here (not in paho's thread) so a TLS failure
+        raises in the test instead of killing a background thread."""
+        self.c.connect("127.0.0.1", self.port, 30)
+        deadline = time.monotonic() + 10
+        while not self.done.is_set():
+            if time.monotonic() > deadline:
+                raise TimeoutError("no CONNACK")
+            rc = self.c.loop(0.1)
+            if rc != mqtt.MQTT_ERR_SUCCESS and not self.done.is_set():
+                self.rc = f"connection lost ({rc})"
+                self.done.set()
+        if self.rc == 0:
+            self.c.loop_start()
+        return self.rc
+
+    def sub(self, topic):
+        ev = threading.Event()
+        self.c.on_subscribe = lambda c, u, mid, q: ev.set()
+        self.c.subscribe(topic, 1)
+        assert ev.wait(10), "no SUBACK"
+
+    def pub(self, topic, payload, retain=False):
+        info = self.c.publish(topic, payload, qos=1, retain=retain)
+        info.wait_for_publish(10)
+        assert info.is_published()
+
+    def topics(self):
+        with self.lock:
+            return [t for t, _ in self.msgs]
+
+    def wait(self, topic, payload=None):
+        def seen():
+            with self.lock:
+                return any(t == topic and (payload is None or p == payload)
+                           for t, p in self.msgs)
+        cbtest.wait_until(seen, 10, what=f"{topic} {payload!r}")
+
+    def close(self):
+        try:
+            self.c.disconnect()
+        except (ssl.SSLError, OSError):
+            pass  # the broker already dropped us
+        if self.rc == 0:
+            self.c.loop_stop()
+
+
+def login(b, user, password=None):
+    c = Conn(b.port, user, b.creds[user] if password is None else password)
+    rc = c.connect()
+    assert rc == 0, f"{user}: CONNACK {rc}"
+    return c
+
+
+D1 = "aarhus.dokk1.screen-1"
+DOKK1 = f"{ROOT}/aarhus/dokk1"
+
+
+@test
+def wrong_or_missing_credentials_are_refused():
+    b = Broker()
+    try:
+        for user, pw in ((D1, "wrong-password-123"), ("bridge", b.creds[D1]),
+                         ("nobody", "whatever-password"), (None, None)):
+            c = Conn(b.port, user, pw)
+            rc = c.connect()
+            c.close()
+            assert rc in (4, 5), f"{user}: CONNACK {rc}"
+        login(b, D1).close()
+        login(b, "bridge").close()
+        # A password given in the devices file is the one that works.
+        assert b.creds["aarhus.dokk1.screen-2"] == "given-password-for-screen-2"
+        login(b, "aarhus.dokk1.screen-2").close()
+    finally:
+        b.stop()
+
+
+@test
+def display_cannot_write_boards_notices_or_others_status():
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        for t in ("board/+", "notice", "display/+/status"):
+            bridge.sub(f"{DOKK1}/{t}")
+        bridge.sub(f"{ROOT}/samsoe/tranebjerg/board/+")
+        d = login(b, D1)
+        d.pub(f"{DOKK1}/board/main", b'{"forged":1}', retain=True)
+        d.pub(f"{DOKK1}/notice", b'{"forged":1}', retain=True)
+        d.pub(f"{DOKK1}/display/screen-2/status", b'{"forged":1}', retain=True)
+        d.pub(f"{ROOT}/samsoe/tranebjerg/board/main", b'{"forged":1}', retain=True)
+        d.pub(f"{DOKK1}/display/screen-1/status", b"barrier")
+        bridge.wait(f"{DOKK1}/display/screen-1/status", b"barrier")
+        assert bridge.topics() == [f"{DOKK1}/display/screen-1/status"], bridge.topics()
+        # Nothing forged was retained either: a new subscriber gets only the barrier's absence.
+        late = login(b, "bridge")
+        late.sub(f"{DOKK1}/board/+")
+        late.sub(f"{DOKK1}/notice")
+        bridge.pub(f"{DOKK1}/board/main", b"real")
+        late.wait(f"{DOKK1}/board/main", b"real")
+        assert late.topics() == [f"{DOKK1}/board/main"], late.topics()
+        for c in (bridge, d, late):
+            c.close()
+    finally:
+        b.stop()
+
+
+@test
+def display_reads_only_its_own_site_and_device():
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        # Retained boards on every site before the display subscribes.
+        for site in ("aarhus/gellerup", "samsoe/tranebjerg"):
+            bridge.pub(f"{ROOT}/{site}/board/main", b"other", retain=True)
+            bridge.pub(f"{ROOT}/{site}/notice", b"other", retain=True)
+        d = login(b, D1)
+        for t in (f"{ROOT}/aarhus/gellerup/#", f"{ROOT}/samsoe/#", f"{ROOT}/#", "#",
+                  f"{DOKK1}/display/screen-2/cmd", f"{DOKK1}/display/+/status",
+                  f"{DOKK1}/board/main", f"{DOKK1}/notice", f"{DOKK1}/display/screen-1/cmd"):
+            d.sub(t)
+        # Live messages to other sites, tenants and devices, then the barriers.
+        bridge.pub(f"{ROOT}/aarhus/gellerup/board/main", b"other")
+        bridge.pub(f"{ROOT}/samsoe/tranebjerg/board/main", b"other")
+        bridge.pub(f"{ROOT}/samsoe/tranebjerg/display/screen-1/cmd", b"other")
+        bridge.pub(f"{DOKK1}/display/screen-2/cmd", b"other")
+        other = login(b, "aarhus.dokk1.screen-2")
+        other.pub(f"{DOKK1}/display/screen-2/status", b"other")
+        other.pub(f"{DOKK1}/display/screen-2/health", b"other")
+        bridge.pub(f"{DOKK1}/notice", b"mine")
+        bridge.pub(f"{DOKK1}/display/screen-1/cmd", b"mine")
+        bridge.pub(f"{DOKK1}/board/main", b"mine")
+        d.wait(f"{DOKK1}/board/main", b"mine")
+        d.wait(f"{DOKK1}/notice", b"mine")
+        d.wait(f"{DOKK1}/display/screen-1/cmd", b"mine")
+        # screen-2's publishes came on another connection: a barrier of its own.
+        bridge.sub(f"{DOKK1}/display/+/health")
+        other.pub(f"{DOKK1}/display/screen-2/health", b"barrier")
+        bridge.wait(f"{DOKK1}/display/screen-2/health", b"barrier")
+        with d.lock:
+            payloads = {p for _, p in d.msgs}
+        assert b"other" not in payloads, d.msgs
+        for c in (bridge, d, other):
+            c.close()
+    finally:
+        b.stop()
+
+
+@test
+def bridge_reads_every_device_topic_and_writes_every_site():
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        # One wildcard subscription over every tenant is accepted; the ACL
+        # still decides per message.
+        bridge.sub(f"{ROOT}/+/+/display/+/+")
+        bridge.sub(f"{ROOT}/+/+/display/+/cmd/result")
+        want = []
+        for user in ("aarhus.dokk1.screen-1", "aarhus.gellerup.screen-1",
+                     "samsoe.tranebjerg.screen-1"):
+            tenant, site, dev = user.split(".")
+            d = login(b, user)
+            d.sub(f"{ROOT}/{tenant}/{site}/board/main")
+            d.sub(f"{ROOT}/{tenant}/{site}/display/{dev}/cmd")
+            for t in ("status", "health", "ack", "cmd/result", "screenshot"):
+                topic = f"{ROOT}/{tenant}/{site}/display/{dev}/{t}"
+                d.pub(topic, b"x")
+                want.append(topic)
+            bridge.pub(f"{ROOT}/{tenant}/{site}/board/main", b"board")
+            bridge.pub(f"{ROOT}/{tenant}/{site}/display/{dev}/cmd", b"cmd")
+            d.wait(f"{ROOT}/{tenant}/{site}/board/main", b"board")
+            d.wait(f"{ROOT}/{tenant}/{site}/display/{dev}/cmd", b"cmd")
+            d.close()
+        for topic in want:
+            bridge.wait(topic)
+        bridge.close()
+    finally:
+        b.stop()
+
+
+@test
+def credentials_file_keeps_passwords_on_regeneration():
+    b = Broker()
+    try:
+        before = dict(b.creds)
+        b.generate(os.path.join(b.dir, "credentials.ini"), False)
+        after = read_credentials(os.path.join(b.dir, "credentials.ini"))
+        assert after == before
+        # Rotation: regenerate from a file without screen-1's password.
+        text = open(os.path.join(b.dir, "credentials.ini")).read()
+        text = text.replace(f"password = {before[D1]}\n", "")
+        rot = b.tmp.file("rotate.ini", text)
+        b.generate(rot, False)
+        rotated = read_credentials(os.path.join(b.dir, "credentials.ini"))
+        assert rotated[D1] != before[D1]
+        assert rotated["bridge"] == before["bridge"]
+        b.proc.stop()
+        b.start()
+        c = Conn(b.port, D1, before[D1])
+        assert c.connect() in (4, 5)
+        c.close()
+        login(b, D1, rotated[D1]).close()
+        login(b, "bridge", before["bridge"]).close()
+    finally:
+        b.stop()
+
+
+@test
+def tls_needs_the_right_ca_and_a_client_certificate():
+    b = Broker(tls=True)
+    other = cbtest.TempDir("cbsec-other-")
+    try:
+        d = b.dir
+        cl = os.path.join(d, "clients")
+        right = (os.path.join(d, "ca.crt"), os.path.join(cl, f"{D1}.crt"),
+                 os.path.join(cl, f"{D1}.key"))
+        # The right CA and the device's certificate: in, as the device (CN).
+        c = Conn(b.tls_port, tls=right)
+        assert c.connect() == 0
+        bridge = Conn(b.tls_port, tls=(right[0], os.path.join(cl, "bridge.crt"),
+                                       os.path.join(cl, "bridge.key")))
+        assert bridge.connect() == 0
+        bridge.sub(f"{DOKK1}/board/+")
+        bridge.sub(f"{DOKK1}/display/+/status")
+        c.pub(f"{DOKK1}/board/main", b"forged")
+        c.pub(f"{DOKK1}/display/screen-1/status", b"barrier")
+        bridge.wait(f"{DOKK1}/display/screen-1/status", b"barrier")
+        assert f"{DOKK1}/board/main" not in bridge.topics()
+        c.close()
+        bridge.close()
+        # A CA the client does not trust: the handshake fails.
+        sub = subprocess.run(
+            ["openssl", "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             os.path.join(other.path, "ca.key"), "-subj", "/CN=other CA", "-days", "2",
+             "-out", os.path.join(other.path, "ca.crt")], capture_output=True, timeout=60)
+        assert sub.returncode == 0, sub.stderr
+        wrong = Conn(b.tls_port, tls=(os.path.join(other.path, "ca.crt"), right[1], right[2]))
+        try:
+            rc = wrong.connect()
+        except (ssl.SSLError, OSError):
+            rc = "refused"
+        wrong.close()
+        assert rc == "refused", rc
+        # A client certificate from another CA is refused by the broker.
+        key, csr, crt = (os.path.join(other.path, n) for n in ("c.key", "c.csr", "c.crt"))
+        for args in (["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                      "-nodes", "-keyout", key, "-subj", f"/CN={D1}", "-out", csr],
+                     ["x509", "-req", "-in", csr, "-CA", os.path.join(other.path, "ca.crt"),
+                      "-CAkey", os.path.join(other.path, "ca.key"), "-set_serial", "7",
+                      "-days", "2", "-out", crt]):
+            p = subprocess.run(["openssl", *args], capture_output=True, timeout=60)
+            assert p.returncode == 0, p.stderr
+        forged = Conn(b.tls_port, tls=(right[0], crt, key))
+        try:
+            rc = forged.connect()
+        except (ssl.SSLError, OSError):
+            rc = "refused"
+        forged.close()
+        assert rc != 0, "a certificate from another CA was accepted"
+        # No client certificate at all: refused.
+        nocert = Conn(b.tls_port, tls=(right[0], None, None))
+        try:
+            rc = nocert.connect()
+        except (ssl.SSLError, OSError):
+            rc = "refused"
+        nocert.close()
+        assert rc != 0, "TLS without a client certificate was accepted"
+    finally:
+        other.cleanup()
+        b.stop()
+
+
+def run_display(b, dev_user, mqtt_lines):
+    tenant, site, dev = dev_user.split(".")
+    conf = b.tmp.file(f"{dev_user}.ini", f"""[device]
+id = {dev}
+tenant = {tenant}
+site = {site}
+areas = main
+name = Test
+
+[mqtt]
+host = 127.0.0.1
+keepalive = 5
+{mqtt_lines}
+""")
+    return cbtest.Proc([cbtest.binary("callboard-display"), "--config", conf, "--headless"],
+                       env={"SDL_AUDIODRIVER": "dummy"})
+
+
+def board(seq):
+    return ('{"v":1,"seq":%d,"ts":"%s","calls":[{"id":"c%d","ticket":"A%03d","desk":"3",'
+            '"kind":"call","ts":"%s"}]}' % (seq, cbtest.iso_now(), seq, seq, cbtest.iso_now()))
+
+
+def display_round_trip(b, bridge, disp):
+    """The display comes online, shows a board the bridge publishes and acks it:
+    everything it subscribes and publishes fits its ACL."""
+    dev = f"{DOKK1}/display/screen-1"
+    bridge.sub(f"{dev}/status")
+    bridge.sub(f"{dev}/ack")
+    bridge.wait(f"{dev}/status")
+    with bridge.lock:
+        status = [p for t, p in bridge.msgs if t == f"{dev}/status"][-1]
+    assert b'"online"' in status, status
+    bridge.pub(f"{DOKK1}/board/main", board(7).encode(), retain=True)
+    cbtest.wait_until(lambda: any(t == f"{dev}/ack" and b'"seq":7' in p for t, p in bridge.msgs),
+                      20, what="the display's ack of seq 7")
+    assert disp.alive(), disp.output()
+
+
+@test
+def display_daemon_works_with_its_generated_credential():
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        disp = run_display(b, D1, f"port = {b.port}\nusername = {D1}\npassword = {b.creds[D1]}")
+        display_round_trip(b, bridge, disp)
+        disp.stop()
+        bridge.close()
+    finally:
+        b.stop()
+
+
+@test
+def display_daemon_works_over_tls_with_its_certificate():
+    b = Broker(tls=True)
+    try:
+        cl = os.path.join(b.dir, "clients")
+        bridge = Conn(b.tls_port, tls=(os.path.join(b.dir, "ca.crt"), os.path.join(cl, "bridge.crt"),
+                                       os.path.join(cl, "bridge.key")))
+        assert bridge.connect() == 0
+        disp = run_display(b, D1, f"port = {b.tls_port}\n"
+                                  f"cafile = {os.path.join(b.dir, 'ca.crt')}\n"
+                                  f"certfile = {os.path.join(cl, D1 + '.crt')}\n"
+                                  f"keyfile = {os.path.join(cl, D1 + '.key')}")
+        display_round_trip(b, bridge, disp)
+        disp.stop()
+        bridge.close()
+    finally:
+        b.stop()
+
+
+cbtest.run()

@@ -1,0 +1,356 @@
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brokercfg.h"
+#include "log.h"
+
+struct parse_state {
+	struct bc_config *c;
+	int cap;
+	int bridge_keys;
+};
+
+static struct bc_tenant *find_tenant(struct bc_config *c, const char *name)
+{
+	for (int i = 0; i < c->ntenants; i++)
+		if (!strcmp(c->tenants[i].name, name))
+			return &c->tenants[i];
+	return NULL;
+}
+
+static struct bc_display *find_display(struct bc_config *c, const char *t, const char *s,
+                                       const char *d)
+{
+	for (int i = 0; i < c->ndisplays; i++)
+		if (!strcmp(c->displays[i].tenant, t) && !strcmp(c->displays[i].site, s) &&
+		    !strcmp(c->displays[i].device, d))
+			return &c->displays[i];
+	return NULL;
+}
+
+/* Passwords go into a colon-separated file and an INI file: printable
+ * ASCII without ':' or spaces at the ends keeps both unambiguous. */
+static bool password_ok(struct cfg_ctx *ctx, const char *section, const char *value, char *out)
+{
+	size_t n = strlen(value);
+	if (n < 12 || n > BC_PASS_MAX) {
+		cfg_error(ctx, section, "password", NULL, "must be 12..%d characters", BC_PASS_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (value[i] <= ' ' || value[i] > '~' || value[i] == ':' || value[i] == '#' ||
+		    value[i] == ';') {
+			cfg_error(ctx, section, "password", NULL,
+			          "printable ASCII only, without spaces, ':', '#' or ';'");
+			return false;
+		}
+	memcpy(out, value, n + 1);
+	return true;
+}
+
+static bool split3(const char *s, char (*out)[PROTO_NAME_MAX + 1])
+{
+	const char *p = s;
+	for (int i = 0; i < 3; i++) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || n > PROTO_NAME_MAX)
+			return false;
+		memcpy(out[i], p, n);
+		out[i][n] = '\0';
+		if (!proto_name_valid(out[i]))
+			return false;
+		p += n;
+		if (i < 2 && *p++ != '/')
+			return false;
+	}
+	return *p == '\0';
+}
+
+static struct bc_display *display_for(struct cfg_ctx *ctx, struct parse_state *st,
+                                      const char *section, const char *key, const char *name)
+{
+	char parts[3][PROTO_NAME_MAX + 1];
+	if (!split3(name, parts)) {
+		cfg_error(ctx, section, key, NULL,
+		          "section name must be display:TENANT/SITE/DEVICE with names matching "
+		          "[a-z0-9][a-z0-9-]*");
+		return NULL;
+	}
+	struct bc_config *c = st->c;
+	struct bc_display *d = find_display(c, parts[0], parts[1], parts[2]);
+	if (d)
+		return d;
+	if (c->ndisplays == BC_DISPLAYS_MAX) {
+		cfg_error(ctx, section, key, NULL, "more than %d displays", BC_DISPLAYS_MAX);
+		return NULL;
+	}
+	if (c->ndisplays == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 16;
+		c->displays = xrealloc(c->displays, (size_t)st->cap * sizeof *c->displays);
+	}
+	d = &c->displays[c->ndisplays++];
+	memset(d, 0, sizeof *d);
+	memcpy(d->tenant, parts[0], sizeof d->tenant);
+	memcpy(d->site, parts[1], sizeof d->site);
+	memcpy(d->device, parts[2], sizeof d->device);
+	snprintf(d->username, sizeof d->username, "%s.%s.%s", d->tenant, d->site, d->device);
+	return d;
+}
+
+static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = ctx->user;
+	struct bc_config *c = st->c;
+	if (!strcmp(section, "bridge")) {
+		if (!strcmp(key, "username"))
+			cfg_name(ctx, section, key, value, c->bridge_user, sizeof c->bridge_user);
+		else if (!strcmp(key, "password"))
+			password_ok(ctx, section, value, c->bridge_password);
+		else
+			cfg_error(ctx, section, key, value,
+			          "unknown key (expected username, password)");
+		return;
+	}
+	if (!strncmp(section, "tenant:", 7)) {
+		const char *name = section + 7;
+		if (!proto_name_valid(name)) {
+			cfg_error(ctx, section, key, NULL,
+			          "tenant name must match [a-z0-9][a-z0-9-]*");
+			return;
+		}
+		if (strcmp(key, "sites")) {
+			cfg_error(ctx, section, key, value, "unknown key (expected sites)");
+			return;
+		}
+		struct bc_tenant *t = find_tenant(c, name);
+		if (t) {
+			cfg_error(ctx, section, key, value, "sites given twice for this tenant");
+			return;
+		}
+		if (c->ntenants == BC_TENANTS_MAX) {
+			cfg_error(ctx, section, key, value, "more than %d tenants", BC_TENANTS_MAX);
+			return;
+		}
+		t = &c->tenants[c->ntenants];
+		memset(t, 0, sizeof *t);
+		snprintf(t->name, sizeof t->name, "%s", name);
+		t->line = ctx->line;
+		int n = cfg_name_list(ctx, section, key, value, &t->sites[0][0], PROTO_NAME_MAX + 1,
+		                      BC_SITES_MAX);
+		if (n < 0)
+			return;
+		if (n == 0) {
+			cfg_error(ctx, section, key, value, "at least one site");
+			return;
+		}
+		t->nsites = n;
+		c->ntenants++;
+		return;
+	}
+	if (!strncmp(section, "display:", 8)) {
+		struct bc_display *d = display_for(ctx, st, section, key, section + 8);
+		if (!d)
+			return;
+		if (!strcmp(key, "password")) {
+			password_ok(ctx, section, value, d->password);
+		} else if (!strcmp(key, "areas")) {
+			int n = cfg_name_list(ctx, section, key, value, &d->areas[0][0],
+			                      PROTO_NAME_MAX + 1, PROTO_AREAS_MAX);
+			if (n == 0)
+				cfg_error(ctx, section, key, value, "at least one area");
+			d->nareas = n > 0 ? n : 0;
+		} else if (!strcmp(key, "username")) {
+			/* Written back by the credentials file: must be the derived one. */
+			if (strcmp(value, d->username))
+				cfg_error(ctx, section, key, value,
+				          "must be %s (derived from the "
+				          "section name)",
+				          d->username);
+		} else {
+			cfg_error(ctx, section, key, value,
+			          "unknown key (expected areas, password)");
+		}
+		return;
+	}
+	cfg_error(
+	    ctx, section, key, value,
+	    "unknown section (expected [bridge], [tenant:NAME], [display:TENANT/SITE/DEVICE])");
+}
+
+int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->bridge_user, sizeof out->bridge_user, "bridge");
+	struct parse_state st = {out, 0, 0};
+	if (text)
+		cfg_parse_string(ctx, path, text, on_key, &st);
+	else
+		cfg_parse_file(ctx, path, on_key, &st);
+	if (ctx->nerrors)
+		return -1;
+	if (!out->ntenants)
+		cfg_error_noline(ctx, "tenant:NAME", "sites", "no tenant defined");
+	for (int i = 0; i < out->ndisplays; i++) {
+		struct bc_display *d = &out->displays[i];
+		char sec[256];
+		snprintf(sec, sizeof sec, "display:%s/%s/%s", d->tenant, d->site, d->device);
+		struct bc_tenant *t = find_tenant(out, d->tenant);
+		bool site_ok = false;
+		for (int k = 0; t && k < t->nsites; k++)
+			site_ok |= !strcmp(t->sites[k], d->site);
+		if (!t)
+			cfg_error_noline(ctx, sec, "tenant", "'%s' has no [tenant:%s] section",
+			                 d->tenant, d->tenant);
+		else if (!site_ok)
+			cfg_error_noline(ctx, sec, "site", "'%s' is not in [tenant:%s] sites",
+			                 d->site, d->tenant);
+		if (!d->nareas)
+			cfg_error_noline(ctx, sec, "areas", "missing (the board areas it shows)");
+		if (!strcmp(d->username, out->bridge_user))
+			cfg_error_noline(ctx, sec, "username", "same as the bridge's");
+	}
+	return ctx->nerrors ? -1 : 0;
+}
+
+void bc_config_free(struct bc_config *c)
+{
+	free(c->displays);
+	c->displays = NULL;
+	c->ndisplays = 0;
+}
+
+struct sb {
+	char *s;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *bc_acl(const struct bc_config *c)
+{
+	struct sb b = {0};
+	sb_printf(&b, "# callboard broker ACL, written by 'callboard broker-config'.\n"
+	              "# Explicit per-site lines only: no wildcard spans a tenant or a site.\n\n");
+	sb_printf(&b,
+	          "# The bridge: the only writer of boards, notices and commands, and the\n"
+	          "# reader of every display's status, health, ack, results and screenshots.\n");
+	sb_printf(&b, "user %s\n", c->bridge_user);
+	for (int i = 0; i < c->ntenants; i++) {
+		const struct bc_tenant *t = &c->tenants[i];
+		for (int k = 0; k < t->nsites; k++) {
+			char root[200];
+			snprintf(root, sizeof root, "callboard/v1/%s/%s", t->name, t->sites[k]);
+			sb_printf(&b, "topic readwrite %s/board/+\n", root);
+			sb_printf(&b, "topic readwrite %s/notice\n", root);
+			sb_printf(&b, "topic write %s/display/+/cmd\n", root);
+			static const char *const reads[] = {"status", "health", "ack", "cmd/result",
+			                                    "screenshot"};
+			for (int r = 0; r < 5; r++)
+				sb_printf(&b, "topic read %s/display/+/%s\n", root, reads[r]);
+		}
+	}
+	for (int i = 0; i < c->ndisplays; i++) {
+		const struct bc_display *d = &c->displays[i];
+		char root[200], dev[300];
+		snprintf(root, sizeof root, "callboard/v1/%s/%s", d->tenant, d->site);
+		snprintf(dev, sizeof dev, "%s/display/%s", root, d->device);
+		sb_printf(&b, "\n# display %s/%s/%s\nuser %s\n", d->tenant, d->site, d->device,
+		          d->username);
+		for (int a = 0; a < d->nareas; a++)
+			sb_printf(&b, "topic read %s/board/%s\n", root, d->areas[a]);
+		sb_printf(&b, "topic read %s/notice\n", root);
+		sb_printf(&b, "topic read %s/cmd\n", dev);
+		static const char *const writes[] = {"status", "health", "ack", "cmd/result",
+		                                     "screenshot"};
+		for (int w = 0; w < 5; w++)
+			sb_printf(&b, "topic write %s/%s\n", dev, writes[w]);
+	}
+	return b.s;
+}
+
+char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
+{
+	struct sb b = {0};
+	sb_printf(&b,
+	          "# callboard broker config, written by 'callboard broker-config'.\n"
+	          "# %d tenant(s), %d display(s). Every client needs a username and password\n"
+	          "# from passwd; acl limits each one to its own topics.\n"
+	          "per_listener_settings false\n"
+	          "allow_anonymous false\n"
+	          "password_file %s/passwd\n"
+	          "acl_file %s/acl\n\n",
+	          c->ntenants, c->ndisplays, l->dir, l->dir);
+	if (l->user)
+		sb_printf(&b, "user %s\n\n", l->user);
+	sb_printf(&b, "listener %d%s%s\n", l->port, l->bind ? " " : "", l->bind ? l->bind : "");
+	if (l->tls) {
+		sb_printf(&b,
+		          "\n# TLS: clients prove who they are with a certificate from ca.crt;\n"
+		          "# its CN is the username the ACL applies to.\n"
+		          "listener %d%s%s\n"
+		          "cafile %s/ca.crt\n"
+		          "certfile %s/server.crt\n"
+		          "keyfile %s/server.key\n"
+		          "tls_version tlsv1.2\n"
+		          "require_certificate true\n"
+		          "use_identity_as_username true\n",
+		          l->tls_port, l->bind ? " " : "", l->bind ? l->bind : "", l->dir, l->dir,
+		          l->dir);
+	}
+	return b.s;
+}
+
+char *bc_credentials(const struct bc_config *c)
+{
+	struct sb b = {0};
+	sb_printf(&b,
+	          "# callboard broker credentials: secret, keep mode 0600.\n"
+	          "# This is a devices file too: give it back to 'callboard broker-config\n"
+	          "# --devices' to keep these passwords; delete one password line to rotate it.\n\n"
+	          "[bridge]\nusername = %s\npassword = %s\n",
+	          c->bridge_user, c->bridge_password);
+	for (int i = 0; i < c->ntenants; i++) {
+		sb_printf(&b, "\n[tenant:%s]\nsites = ", c->tenants[i].name);
+		for (int k = 0; k < c->tenants[i].nsites; k++)
+			sb_printf(&b, "%s%s", k ? ", " : "", c->tenants[i].sites[k]);
+		sb_printf(&b, "\n");
+	}
+	for (int i = 0; i < c->ndisplays; i++) {
+		const struct bc_display *d = &c->displays[i];
+		sb_printf(&b, "\n[display:%s/%s/%s]\nareas = ", d->tenant, d->site, d->device);
+		for (int a = 0; a < d->nareas; a++)
+			sb_printf(&b, "%s%s", a ? ", " : "", d->areas[a]);
+		sb_printf(&b, "\nusername = %s\npassword = %s\n", d->username, d->password);
+	}
+	return b.s;
+}
+
+bool bc_hash_password(const char *password, const unsigned char salt[12], char *out, size_t cap)
+{
+	unsigned char hash[64];
+	if (!PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, 12, 101, EVP_sha512(),
+	                       sizeof hash, hash))
+		return false;
+	char s64[32], h64[100];
+	EVP_EncodeBlock((unsigned char *)s64, salt, 12);
+	EVP_EncodeBlock((unsigned char *)h64, hash, sizeof hash);
+	int n = snprintf(out, cap, "$7$101$%s$%s", s64, h64);
+	return n > 0 && (size_t)n < cap;
+}

@@ -1,0 +1,72 @@
+/* Broker configuration from a devices file: who exists (the bridge, the
+ * tenants and their sites, the displays) and, from that, the mosquitto
+ * config, ACL and password lines. Text generation is pure; the command in
+ * brokercmd.c does the file writing, random passwords and TLS. */
+#ifndef CB_BROKERCFG_H
+#define CB_BROKERCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfgparse.h"
+#include "proto.h"
+
+#define BC_TENANTS_MAX  64
+#define BC_SITES_MAX    64
+#define BC_DISPLAYS_MAX 4096
+#define BC_USER_MAX     (3 * (PROTO_NAME_MAX + 1))
+#define BC_PASS_MAX     128
+
+struct bc_tenant {
+	char name[PROTO_NAME_MAX + 1];
+	int nsites;
+	char sites[BC_SITES_MAX][PROTO_NAME_MAX + 1];
+	int line; /* where it was defined, for errors */
+};
+
+struct bc_display {
+	char tenant[PROTO_NAME_MAX + 1];
+	char site[PROTO_NAME_MAX + 1];
+	char device[PROTO_NAME_MAX + 1];
+	char username[BC_USER_MAX + 1]; /* tenant.site.device */
+	char password[BC_PASS_MAX + 1]; /* "" until given or generated */
+	int nareas;
+	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+};
+
+struct bc_config {
+	char bridge_user[PROTO_NAME_MAX + 1];
+	char bridge_password[BC_PASS_MAX + 1]; /* "" until given or generated */
+	int ntenants;
+	struct bc_tenant tenants[BC_TENANTS_MAX];
+	int ndisplays;
+	struct bc_display *displays; /* owned: bc_config_free */
+};
+
+/* Parse a devices file (text NULL: read path). 0, or -1 with every problem
+ * in ctx->errors as "path:line: [section] key: value: reason". */
+int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out);
+/* Free what bc_parse allocated (the display list). */
+void bc_config_free(struct bc_config *c);
+
+struct bc_listen {
+	const char *dir;  /* absolute folder holding passwd, acl and TLS files */
+	const char *bind; /* NULL: every address */
+	const char *user; /* NULL: mosquitto's default account */
+	int port;
+	bool tls;
+	int tls_port;
+};
+
+/* The ACL file text; caller frees. */
+char *bc_acl(const struct bc_config *c);
+/* mosquitto.conf text; caller frees. */
+char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l);
+/* The credentials file (a valid devices file with every password); caller frees. */
+char *bc_credentials(const struct bc_config *c);
+
+/* mosquitto 2.0 password hash: "$7$101$<b64 salt>$<b64 PBKDF2-SHA512>".
+ * false when out is too small. */
+bool bc_hash_password(const char *password, const unsigned char salt[12], char *out, size_t cap);
+
+#endif
