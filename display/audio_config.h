@@ -1,0 +1,20 @@
+/* Defaults for [audio] (struct audio_config lives in config.h). */
+#ifndef CB_AUDIO_CONFIG_H
+#define CB_AUDIO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Fill cfg with the [audio] defaults: on, volume 80, window 60 s, queue 5,
+ * Danish only, speed 150, no quiet hours, the installed chime. */
+void audio_config_defaults(struct audio_config *cfg);
+/* The default template and desk word for a language code ("da", "en",
+ * "de", "sv", "nb"); false when the language has no defaults. */
+bool audio_lang_defaults(const char *lang, const char **tmpl, const char **desk_word);
+/* Set languages from a list of codes, each with its default template;
+ * false when a code is unknown or there are too many. */
+bool audio_config_set_languages(struct audio_config *cfg, const char *const *langs, int n);
+
+#endif
