@@ -20,7 +20,7 @@ struct announcer;
 /* Silence between the parts of one announcement, and after it. */
 #define ANNOUNCER_PAUSE_CHIME_MS 250 /* chime -> speech */
 #define ANNOUNCER_PAUSE_LANG_MS  600 /* one language -> the next */
-#define ANNOUNCER_GAP_MS         900 /* one announcement -> the next */
+#define ANNOUNCER_GAP_MS         1200 /* one announcement -> the next */
 
 struct announcer_stats {
 	int64_t played;              /* announcements played to the end */

@@ -18,9 +18,12 @@
 
 #define TTS_RATE 22050
 
-/* The espeak-ng state of the one thread that uses it. */
+/* The espeak-ng state. There is one per process: the library is global,
+ * and after espeak_ng_Terminate a second Initialize hangs (its internal
+ * fifo thread is gone), so it is set up once and shut down at most once. */
 struct engine {
 	bool ready;
+	bool terminated;
 	char voice[16]; /* the voice set now: switch only when it changes */
 	int speed;      /* the rate set now */
 	char err[128];  /* why init failed */
@@ -55,6 +58,8 @@ struct tts {
 	struct response *res_head, *res_tail;
 };
 
+static struct engine engine;
+
 static double mono_ms(void)
 {
 	struct timespec ts;
@@ -74,6 +79,10 @@ static int engine_init(struct engine *e)
 {
 	if (e->ready)
 		return 0;
+	if (e->terminated) {
+		snprintf(e->err, sizeof(e->err), "espeak-ng was shut down in this process");
+		return -1;
+	}
 	espeak_ng_ERROR_CONTEXT ctx = NULL;
 	espeak_ng_InitializePath(NULL);
 	espeak_ng_STATUS st = espeak_ng_Initialize(&ctx);
@@ -95,8 +104,10 @@ static int engine_init(struct engine *e)
 
 static void engine_term(struct engine *e)
 {
-	if (e->ready)
+	if (e->ready) {
 		espeak_ng_Terminate();
+		e->terminated = true;
+	}
 	e->ready = false;
 }
 
@@ -127,8 +138,7 @@ static int engine_synth(struct engine *e, const char *lang, const char *ssml, in
 	}
 	espeak_ng_STATUS st = espeak_ng_Synthesize(ssml, strlen(ssml) + 1, 0, POS_CHARACTER, 0,
 	                                           espeakCHARS_UTF8 | espeakSSML, NULL, out);
-	if (st == ENS_OK)
-		st = espeak_ng_Synchronize();
+	/* Synchronous mode: the samples are all in out when this returns. */
 	if (st != ENS_OK) {
 		char msg[96];
 		espeak_ng_GetStatusCodeMessage(st, msg, sizeof(msg));
@@ -146,7 +156,7 @@ static int engine_synth(struct engine *e, const char *lang, const char *ssml, in
 static void *thread_main(void *arg)
 {
 	struct tts *t = arg;
-	struct engine e = {0};
+	struct engine *e = &engine;
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
 		while (!t->quit && !t->req_head)
@@ -164,7 +174,7 @@ static void *thread_main(void *arg)
 		res->r.job = q->job;
 		res->r.slot = q->slot;
 		double t0 = mono_ms();
-		res->r.ok = engine_synth(&e, q->lang, q->ssml, speed, &res->r.pcm, res->r.err,
+		res->r.ok = engine_synth(e, q->lang, q->ssml, speed, &res->r.pcm, res->r.err,
 		                         sizeof(res->r.err)) == 0;
 		res->r.synth_ms = mono_ms() - t0;
 		free(q->ssml);
@@ -181,7 +191,7 @@ static void *thread_main(void *arg)
 			log_warn_rl("eventfd write: %s", strerror(errno));
 	}
 	pthread_mutex_unlock(&t->mu);
-	engine_term(&e);
+	engine_term(e);
 	return NULL;
 }
 
@@ -297,8 +307,7 @@ void tts_destroy(struct tts *t)
 int tts_synth_once(const char *lang, const char *ssml, int speed, struct pcm *out, char *err,
                    size_t errlen)
 {
-	struct engine e = {0};
-	int ret = engine_synth(&e, lang, ssml, speed, out, err, errlen);
-	engine_term(&e);
-	return ret;
+	/* Left running: the process is about to exit, and a later call
+	 * could not bring it back. */
+	return engine_synth(&engine, lang, ssml, speed, out, err, errlen);
 }

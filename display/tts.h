@@ -37,7 +37,8 @@ int tts_submit(struct tts *t, uint64_t job, int slot, const char *lang, const ch
 void tts_set_speed(struct tts *t, int speed);
 /* The rate espeak-ng speaks at (22050); fixed by the library. */
 int tts_rate(void);
-/* Stop the thread, drop pending requests and free everything. */
+/* Stop the thread, drop pending requests and free everything. espeak-ng
+ * is shut down with it and cannot be started again in this process. */
 void tts_destroy(struct tts *t);
 
 /* Synthesize once on the calling thread (the one-shot --announce path;
