@@ -18,12 +18,12 @@
 
 #define TTS_RATE 22050
 
-/* The espeak-ng state. There is one per process: the library is global,
- * and after espeak_ng_Terminate a second Initialize hangs (its internal
- * fifo thread is gone), so it is set up once and shut down at most once. */
+/* The espeak-ng state. There is one per process: the library is global
+ * and not thread-safe, so every use holds engine_mu; and after
+ * espeak_ng_Terminate a second Initialize hangs in 1.51 (its fifo thread is
+ * gone), so it is set up once and left up until the process exits. */
 struct engine {
 	bool ready;
-	bool terminated;
 	char voice[16]; /* the voice set now: switch only when it changes */
 	int speed;      /* the rate set now */
 	char err[128];  /* why init failed */
@@ -59,6 +59,7 @@ struct tts {
 };
 
 static struct engine engine;
+static pthread_mutex_t engine_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static double mono_ms(void)
 {
@@ -79,10 +80,6 @@ static int engine_init(struct engine *e)
 {
 	if (e->ready)
 		return 0;
-	if (e->terminated) {
-		snprintf(e->err, sizeof(e->err), "espeak-ng was shut down in this process");
-		return -1;
-	}
 	espeak_ng_ERROR_CONTEXT ctx = NULL;
 	espeak_ng_InitializePath(NULL);
 	espeak_ng_STATUS st = espeak_ng_Initialize(&ctx);
@@ -100,15 +97,6 @@ static int engine_init(struct engine *e)
 	e->voice[0] = '\0';
 	e->speed = 0;
 	return 0;
-}
-
-static void engine_term(struct engine *e)
-{
-	if (e->ready) {
-		espeak_ng_Terminate();
-		e->terminated = true;
-	}
-	e->ready = false;
 }
 
 static int engine_synth(struct engine *e, const char *lang, const char *ssml, int speed,
@@ -191,7 +179,6 @@ static void *thread_main(void *arg)
 			log_warn_rl("eventfd write: %s", strerror(errno));
 	}
 	pthread_mutex_unlock(&t->mu);
-	engine_term(e);
 	return NULL;
 }
 
@@ -307,7 +294,8 @@ void tts_destroy(struct tts *t)
 int tts_synth_once(const char *lang, const char *ssml, int speed, struct pcm *out, char *err,
                    size_t errlen)
 {
-	/* Left running: the process is about to exit, and a later call
-	 * could not bring it back. */
-	return engine_synth(&engine, lang, ssml, speed, out, err, errlen);
+	pthread_mutex_lock(&engine_mu);
+	int rc = engine_synth(&engine, lang, ssml, speed, out, err, errlen);
+	pthread_mutex_unlock(&engine_mu);
+	return rc;
 }

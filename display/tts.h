@@ -1,5 +1,5 @@
 /* Text to speech: espeak-ng on one dedicated thread. The library keeps
- * global state and is not thread-safe, so only that thread touches it.
+ * global state and is not thread-safe: one lock guards every use.
  * Requests go in under a mutex; results come back to the main loop through
  * an eventfd and a callback. */
 #ifndef CB_TTS_H
@@ -38,12 +38,12 @@ void tts_set_speed(struct tts *t, int speed);
 /* The rate espeak-ng speaks at (22050); fixed by the library. */
 int tts_rate(void);
 /* Stop the thread, drop pending requests and free everything. espeak-ng
- * is shut down with it and cannot be started again in this process. */
+ * itself stays loaded until the process exits (it cannot be restarted). */
 void tts_destroy(struct tts *t);
 
-/* Synthesize once on the calling thread (the one-shot --announce path;
- * never while a tts thread runs in the same process). out is freshly
- * allocated. 0, or -1 with a reason in err. */
+/* Synthesize on the calling thread (the one-shot --announce path); waits
+ * while a tts thread is speaking. out is freshly allocated. 0, or -1 with
+ * a reason in err. */
 int tts_synth_once(const char *lang, const char *ssml, int speed, struct pcm *out, char *err,
                    size_t errlen);
 
