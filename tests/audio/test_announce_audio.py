@@ -67,23 +67,34 @@ def envelope(s, rate):
     return [math.sqrt(sum(x * x for x in s[i:i + w]) / w) for i in range(0, len(s) - w + 1, w)]
 
 
+def chime_share(s, rate, win):
+    """How much of the sound at window win is the chime's first tone."""
+    return tone_share(s, rate, win * 10 + 20, 300, E5)
+
+
 def announcements(s, rate):
-    """(start, end) in 10 ms windows of each sound run separated from the
-    next by at least BOUNDARY_MS of silence."""
+    """(start, end) in 10 ms windows of each announcement: it starts where
+    a sound run opens with the chime; it ends at the last sound before the
+    next one. A late speech part (a loaded machine) only adds silence, so
+    it cannot split one announcement in two. Asserts that every chime
+    after the first follows at least BOUNDARY_MS of silence: announcements
+    never overlap."""
     env = envelope(s, rate)
-    out, start, quiet = [], None, 0
+    starts, quiet, prev_loud = [], 10 ** 9, False
     for i, r in enumerate(env):
-        if r >= SILENT_RMS:
-            if start is None:
-                start = i
-            end, quiet = i + 1, 0
-        elif start is not None:
-            quiet += 1
-            if quiet * 10 >= BOUNDARY_MS:
-                out.append((start, end))
-                start = None
-    if start is not None:
-        out.append((start, end))
+        loud = r >= SILENT_RMS
+        if loud and not prev_loud:
+            starts.append((i, quiet))
+        quiet = 0 if loud else quiet + 1
+        prev_loud = loud
+    chimes = [(i, q) for i, q in starts if chime_share(s, rate, i) > 0.3]
+    out = []
+    for k, (i, q) in enumerate(chimes):
+        if k > 0:
+            assert q * 10 >= BOUNDARY_MS, f"chime at {i * 10} ms after only {q * 10} ms silence"
+        stop = chimes[k + 1][0] if k + 1 < len(chimes) else len(env)
+        end = max((j + 1 for j in range(i, stop) if env[j] >= SILENT_RMS), default=i)
+        out.append((i, end))
     return out, env
 
 
@@ -180,6 +191,32 @@ def volume_zero_is_silent():
     env = envelope(s, rate)
     assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
     assert stats["state"] == "muted", stats
+    tmp.cleanup()
+
+
+@test
+def volume_command_and_announce_test():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    # Muted by the volume command: the call is not spoken (nor later);
+    # then volume up and the announce-test command: one announcement.
+    s, rate, stats = run_harness(tmp, ["volume:0", "board:main:" + b, "sleep:800",
+                                       "volume:80", "test", "idle", "sleep:200"])
+    ann, env = announcements(s, rate)
+    assert len(ann) == 1 and ann[0][0] >= 70, ann
+    assert_chime_at(s, rate, ann[0][0])
+    assert stats["played"] == 1, stats
+    tmp.cleanup()
+
+
+@test
+def queue_cap_drops_oldest_pending():
+    tmp = TempDir()
+    calls = [call("c%d" % i, "A%03d" % i, "3") for i in range(5, 0, -1)]
+    b = board_file(tmp, "b.json", 1, calls)
+    # The first starts at once; 4 wait and the cap is 2: 2 dropped.
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:100"], "--queue", "2")
+    assert stats["dropped"] == 2, stats
     tmp.cleanup()
 
 
