@@ -1,11 +1,13 @@
 /* announce-cli CALL.json OUT.wav [--lang da,en] [--volume N] [--chime F]:
- * the one-shot --announce path on its own, until callboard-display wires it. */
+ * the one-shot --announce path on its own, until callboard-display wires it.
+ * With OUT.wav "-", print each language's SSML phrase instead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "announcer.h"
 #include "audio_config.h"
+#include "phrase.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -65,6 +67,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(buf);
+	if (!strcmp(argv[2], "-")) {
+		for (int k = 0; k < cfg.nlanguages; k++) {
+			char text[PHRASE_MAX];
+			if (phrase_build(text, sizeof(text), cfg.templates[k], cfg.desk_words[k],
+			                 &call))
+				return 1;
+			printf("%s\t%s\n", cfg.languages[k], text);
+		}
+		return 0;
+	}
 	char err[512];
 	if (announce_to_wav(&cfg, chime, &call, argv[2], err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);

@@ -274,5 +274,40 @@ def announce_wav_one_shot():
     tmp.cleanup()
 
 
+def phonemes(lang, ssml):
+    p = subprocess.run(["espeak-ng", "-v", lang, "-m", "-x", "-q", ssml], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return " ".join(p.stdout.split())
+
+
+@test
+def espeak_says_letters_and_numbers():
+    """What espeak-ng makes of our phrases, as phonemes: the letter as a
+    letter, the number as a number, no leading "nul"."""
+    tmp = TempDir()
+    said = {}
+    for ticket in ("A042", "A42", "B7", "AB105", "0", "100"):
+        cf = tmp.file(ticket + ".json", json.dumps(call("c1", ticket, "3")))
+        p = subprocess.run([CLI, cf, "-", "--lang", "da,en"], capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0, p.stderr
+        for line in p.stdout.splitlines():
+            lang, ssml = line.split("\t")
+            said[(ticket, lang)] = phonemes(lang, ssml)
+    tyve_to = phonemes("da", "42")  # "toogfyrre"
+    assert said[("A042", "da")] == said[("A42", "da")]
+    assert tyve_to in said[("A042", "da")]
+    assert phonemes("da", "A") in said[("A042", "da")]  # the letter's name
+    assert "n'Ol" not in said[("A042", "da")]  # no "nul"
+    assert "n'Ol" in said[("0", "da")]
+    assert phonemes("da", "7") in said[("B7", "da")]
+    assert phonemes("da", "105") in said[("AB105", "da")]
+    assert phonemes("da", "100") in said[("100", "da")]
+    # English: "A" as the letter (eI), not the article (@).
+    assert "'eI" in said[("A042", "en")] and phonemes("en", "42") in said[("A042", "en")]
+    tmp.cleanup()
+
+
 if __name__ == "__main__":
     cbtest.run()
