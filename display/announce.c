@@ -73,12 +73,14 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
 	if (!first && b->seq <= a->seq)
 		return 0;
 	a->seq = b->seq;
+	bool retained = !a->since_connect;
+	a->since_connect = true;
 
 	p->samples[p->sample_next] = steady_ms - b->ts_ms;
 	p->sample_next = (p->sample_next + 1) % ANNOUNCE_SAMPLES_MAX;
 	if (p->nsamples < ANNOUNCE_SAMPLES_MAX)
 		p->nsamples++;
-	if (!first)
+	if (!retained)
 		p->live = true;
 	p->wall_minus_steady = wall_ms - steady_ms;
 	int64_t bridge_now = steady_ms - min_sample(p);
@@ -105,6 +107,12 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
 		}
 	}
 	return n;
+}
+
+void announce_link_reset(struct announce_policy *p)
+{
+	for (int i = 0; i < p->nareas; i++)
+		p->areas[i].since_connect = false;
 }
 
 bool announce_clock_offset(const struct announce_policy *p, int64_t *ms)

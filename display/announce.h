@@ -7,7 +7,8 @@
  * minimum over recent samples is the best estimate of the offset, and the
  * bridge's "now" is local_steady_now - offset. Call age is judged against
  * that, never against the local wall clock, once a live board (not the
- * first of its area, which may be an old retained one) has been seen.
+ * first of its area since the link connected, which may be an old
+ * retained one) has been seen.
  * Until then the wall clock is the only guard against a stale retained
  * board, so both must agree the call is fresh. */
 #ifndef CB_ANNOUNCE_H
@@ -30,6 +31,7 @@ struct announce_key {
 struct announce_area {
 	char name[PROTO_NAME_MAX + 1];
 	int64_t seq;
+	bool since_connect; /* a board came since the link (re)connected */
 };
 
 struct announce_policy {
@@ -56,6 +58,9 @@ void announce_init(struct announce_policy *p, int window_s);
 int announce_board(struct announce_policy *p, const char *area, const struct proto_board *b,
                    int64_t steady_ms, int64_t wall_ms, bool silenced, struct proto_call *out,
                    int max);
+/* The link (re)connected: the next board of each area may be an old
+ * retained one, so it gives no proof of a live clock sample. */
+void announce_link_reset(struct announce_policy *p);
 /* The observed offset of the local wall clock against the bridge (local
  * minus bridge, ms); false until a live board has been seen. */
 bool announce_clock_offset(const struct announce_policy *p, int64_t *ms);

@@ -42,6 +42,7 @@ struct announcer {
 	struct audio_out *out;
 	struct loop_source *poll, *retry;
 	bool polling;
+	bool retrying; /* the retry timer is armed */
 	struct item *head;
 	uint64_t next_id;
 	bool silenced;
@@ -114,6 +115,23 @@ static void set_polling(struct announcer *a, bool on)
 	a->polling = on;
 }
 
+/* Arm the device retry unless armed: re-arming on every call would keep
+ * pushing the next try away. */
+static void start_retry(struct announcer *a)
+{
+	if (a->retrying || !a->retry)
+		return;
+	loop_timer_arm(a->retry, RETRY_MS, RETRY_MS);
+	a->retrying = true;
+}
+
+static void stop_retry(struct announcer *a)
+{
+	if (a->retry)
+		loop_timer_arm(a->retry, 0, 0);
+	a->retrying = false;
+}
+
 static void queue_pcm(struct announcer *a, struct pcm *p)
 {
 	if (audio_out_queue(a->out, p))
@@ -181,8 +199,7 @@ static void enqueue(struct announcer *a, const struct proto_call *call, double t
 	if (!a->cfg.enabled || a->cfg.volume <= 0)
 		return;
 	if (!audio_out_ok(a->out)) {
-		if (a->retry)
-			loop_timer_arm(a->retry, RETRY_MS, RETRY_MS);
+		start_retry(a);
 		return;
 	}
 	struct item *it = xcalloc(1, sizeof(*it));
@@ -253,7 +270,7 @@ static void on_poll(void *data)
 	if (!audio_out_ok(a->out)) {
 		drop_all(a);
 		set_polling(a, false);
-		loop_timer_arm(a->retry, RETRY_MS, RETRY_MS);
+		start_retry(a);
 		return;
 	}
 	uint64_t pos = audio_out_position(a->out);
@@ -274,14 +291,14 @@ static void on_retry(void *data)
 {
 	struct announcer *a = data;
 	if (!a->cfg.enabled || audio_out_open(a->out))
-		loop_timer_arm(a->retry, 0, 0);
+		stop_retry(a);
 }
 
 static void open_output(struct announcer *a)
 {
 	a->out = audio_out_create(a->cfg.device);
 	if (a->cfg.enabled && !audio_out_open(a->out))
-		loop_timer_arm(a->retry, RETRY_MS, RETRY_MS);
+		start_retry(a);
 }
 
 struct announcer *announcer_create(struct loop *loop, const struct audio_config *cfg,
@@ -323,6 +340,11 @@ void announcer_board(struct announcer *a, const char *area, const struct proto_b
 	}
 }
 
+void announcer_link_up(struct announcer *a)
+{
+	announce_link_reset(&a->policy);
+}
+
 void announcer_test(struct announcer *a)
 {
 	struct proto_call c = {.kind = PROTO_KIND_CALL};
@@ -359,7 +381,7 @@ int announcer_reconfigure(struct announcer *a, const struct audio_config *cfg,
 		tts_set_speed(a->tts, cfg->speed);
 	if (reopen) {
 		announcer_flush(a);
-		loop_timer_arm(a->retry, 0, 0);
+		stop_retry(a);
 		audio_out_destroy(a->out);
 		open_output(a);
 	}

@@ -18,8 +18,8 @@ struct loop;
 struct announcer;
 
 /* Silence between the parts of one announcement, and after it. */
-#define ANNOUNCER_PAUSE_CHIME_MS 250 /* chime -> speech */
-#define ANNOUNCER_PAUSE_LANG_MS  600 /* one language -> the next */
+#define ANNOUNCER_PAUSE_CHIME_MS 250  /* chime -> speech */
+#define ANNOUNCER_PAUSE_LANG_MS  600  /* one language -> the next */
 #define ANNOUNCER_GAP_MS         1200 /* one announcement -> the next */
 
 struct announcer_stats {
@@ -40,6 +40,9 @@ struct announcer *announcer_create(struct loop *loop, const struct audio_config 
  * closed (calls are then marked seen and never spoken later). */
 void announcer_board(struct announcer *a, const char *area, const struct proto_board *b,
                      int64_t now_ms, bool silenced);
+/* The MQTT link (re)connected: the next board of each area is taken as a
+ * possibly old retained one (see announce.h). */
+void announcer_link_up(struct announcer *a);
 /* The announce-test command: chime and a sample phrase in every language. */
 void announcer_test(struct announcer *a);
 /* Set the volume 0-100 (values outside are clamped); applies to what is

@@ -184,6 +184,27 @@ static void test_wall_clock_step(void **state)
 	assert_true(off >= 5 * MIN && off <= 5 * MIN + 50);
 }
 
+/* Start, get a retained board, lose the link before any live board, get a
+ * newer retained board 5 minutes old: not spoken, whatever the clock. */
+static void test_reconnect_before_live(void **state)
+{
+	/* Both retained boards are 5 minutes old when they arrive, so board
+	 * ts alone cannot tell; only the link reset keeps c2 silent. */
+	int64_t skew = -3 * MIN;
+	add_call("c1", "A042", PROTO_KIND_CALL, T0);
+	assert_int_equal(deliver(T0, T0 + 5 * MIN, skew, false), 0);
+	announce_link_reset(&pol);
+	add_call("c2", "A043", PROTO_KIND_CALL, T0 + 6 * MIN);
+	assert_int_equal(deliver(T0 + 6 * MIN, T0 + 11 * MIN, skew, false), 0);
+	int64_t off;
+	assert_false(announce_clock_offset(&pol, &off));
+	/* The next live board speaks. */
+	add_call("c3", "A044", PROTO_KIND_CALL, T0 + 12 * MIN);
+	assert_int_equal(deliver(T0 + 12 * MIN, T0 + 12 * MIN + 30, skew, false), 1);
+	assert_true(announce_clock_offset(&pol, &off));
+	assert_true(off >= skew && off <= skew + 50);
+}
+
 static void test_areas_separate_seq(void **state)
 {
 	add_call("c1", "A042", PROTO_KIND_CALL, T0);
@@ -212,6 +233,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_clock_ahead, setup),
 	    cmocka_unit_test_setup(test_clock_behind, setup),
 	    cmocka_unit_test_setup(test_wall_clock_step, setup),
+	    cmocka_unit_test_setup(test_reconnect_before_live, setup),
 	    cmocka_unit_test_setup(test_areas_separate_seq, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
