@@ -48,6 +48,7 @@ void announcer_test(struct announcer *a);
 /* Set the volume 0-100 (values outside are clamped); applies to what is
  * queued from now on. */
 void announcer_set_volume(struct announcer *a, int volume);
+/* The volume now (0-100). */
 int announcer_volume(const struct announcer *a);
 /* Apply a new [audio] config (reload). The chime is loaded first; on
  * failure -1 with a reason in err and the old config stays. */

@@ -2,7 +2,9 @@
  * Drives a real announcer on a real loop, as the daemon does, so that the
  * audio tests can record SDL's real output (SDL_AUDIODRIVER=disk).
  * Steps: board:AREA:FILE (a board arrives now), sleep:MS, idle (until all
- * played, at most 60 s), test (announce-test), volume:N.
+ * played, at most 60 s), test (announce-test), volume:N, link-up,
+ * reload:CHIME (reconfigure with that chime; prints "reload ok" or
+ * "reload error: ...").
  * Prints one line "spec {json}" when the device is open and one line
  * "stats {json}" at the end. */
 #include <stdio.h>
@@ -92,6 +94,15 @@ int main(int argc, char **argv)
 			rc = announcer_idle(a) ? 0 : -1;
 		} else if (!strcmp(s, "test")) {
 			announcer_test(a);
+		} else if (!strcmp(s, "link-up")) {
+			announcer_link_up(a);
+		} else if (!strncmp(s, "reload:", 7)) {
+			char err[512];
+			if (announcer_reconfigure(a, &cfg, s + 7, err, sizeof(err)))
+				printf("reload error: %s\n", err);
+			else
+				printf("reload ok\n");
+			fflush(stdout);
 		} else if (!strncmp(s, "volume:", 7)) {
 			announcer_set_volume(a, atoi(s + 7));
 		} else {

@@ -51,6 +51,7 @@ def run_harness(tmp, steps, *opts):
         elif line.startswith("stats "):
             stats = json.loads(line[6:])
     assert spec, f"no audio device opened: {p.stderr}"
+    stats["out"] = p.stdout
     assert spec["format"] == "s16le", spec  # what we ask SDL for
     samples = array("h")
     with open(raw, "rb") as f:
@@ -201,7 +202,10 @@ def volume_command_and_announce_test():
     # Muted by the volume command: the call is not spoken (nor later);
     # then volume up and the announce-test command: one announcement.
     s, rate, stats = run_harness(tmp, ["volume:0", "board:main:" + b, "sleep:800",
+                                       "reload:/nonexistent/chime.wav", "reload:" + CHIME,
                                        "volume:80", "test", "idle", "sleep:200"])
+    assert stats["out"].count("reload error: /nonexistent/chime.wav: ") == 1, stats["out"]
+    assert stats["out"].count("reload ok") == 1, stats["out"]
     ann, env = announcements(s, rate)
     assert len(ann) == 1 and ann[0][0] >= 70, ann
     assert_chime_at(s, rate, ann[0][0])
