@@ -336,6 +336,7 @@ void announcer_board(struct announcer *a, const char *area, const struct proto_b
 	for (int i = 0; i < n; i++) {
 		log_info("announce %s %s -> %s", proto_kind_name(calls[i].kind), calls[i].ticket,
 		         calls[i].desk);
+		a->st.announced++;
 		enqueue(a, &calls[i], t0);
 	}
 }

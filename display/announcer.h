@@ -23,6 +23,7 @@ struct announcer;
 #define ANNOUNCER_GAP_MS         1200 /* one announcement -> the next */
 
 struct announcer_stats {
+	int64_t announced;           /* calls the policy chose to speak (also with no device) */
 	int64_t played;              /* announcements played to the end */
 	int64_t failed;              /* announcements with a part that could not be made */
 	int64_t dropped;             /* dropped from a full queue */

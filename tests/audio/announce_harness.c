@@ -116,11 +116,13 @@ int main(int argc, char **argv)
 	char offs[32] = "null";
 	if (announcer_clock_offset(a, &off))
 		snprintf(offs, sizeof(offs), "%lld", (long long)off);
-	printf("stats {\"played\":%lld,\"failed\":%lld,\"dropped\":%lld,\"state\":\"%s\","
-	       "\"synth_ms\":%.1f,\"first_sample_ms\":%.3f,\"clock_offset_ms\":%s}\n",
-	       (long long)st.played, (long long)st.failed, (long long)st.dropped,
-	       proto_audio_name(announcer_state(a)), st.last_synth_ms, st.last_first_sample_ms,
-	       offs);
+	printf(
+	    "stats "
+	    "{\"announced\":%lld,\"played\":%lld,\"failed\":%lld,\"dropped\":%lld,\"state\":\"%s\","
+	    "\"synth_ms\":%.1f,\"first_sample_ms\":%.3f,\"clock_offset_ms\":%s}\n",
+	    (long long)st.announced, (long long)st.played, (long long)st.failed,
+	    (long long)st.dropped, proto_audio_name(announcer_state(a)), st.last_synth_ms,
+	    st.last_first_sample_ms, offs);
 	announcer_destroy(a);
 	loop_destroy(loop);
 	return rc ? 1 : 0;

@@ -180,7 +180,7 @@ def stale_call_is_silent():
     s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"])
     env = envelope(s, rate)
     assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
-    assert stats["played"] == 0, stats
+    assert stats["played"] == 0 and stats["announced"] == 0, stats
     tmp.cleanup()
 
 
@@ -251,7 +251,7 @@ def no_device_keeps_going():
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     stats = json.loads(p.stdout.split("stats ", 1)[1])
-    assert stats["state"] == "none", stats
+    assert stats["state"] == "none" and stats["announced"] == 1, stats
     assert p.stderr.count("no audio") == 1, p.stderr
     tmp.cleanup()
 
