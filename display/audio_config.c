@@ -55,3 +55,13 @@ void audio_config_defaults(struct audio_config *cfg)
 	audio_config_set_languages(cfg, da, 1);
 	snprintf(cfg->chime, sizeof(cfg->chime), "%s", CALLBOARD_CHIME);
 }
+
+bool audio_quiet_now(const struct audio_config *cfg, int minute_of_day)
+{
+	if (!cfg->has_quiet || cfg->quiet_from_min == cfg->quiet_to_min)
+		return false;
+	int m = minute_of_day, from = cfg->quiet_from_min, to = cfg->quiet_to_min;
+	if (from < to)
+		return m >= from && m < to;
+	return m >= from || m < to; /* across midnight */
+}

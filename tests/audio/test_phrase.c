@@ -109,6 +109,26 @@ static void test_too_long(void **state)
 	assert_int_equal(phrase_build(out, 0, "x", "", &c), -1);
 }
 
+static void test_quiet_hours(void **state)
+{
+	struct audio_config cfg;
+	audio_config_defaults(&cfg);
+	assert_false(audio_quiet_now(&cfg, 23 * 60));
+	cfg.has_quiet = true;
+	cfg.quiet_from_min = 22 * 60; /* 22:00-07:00 */
+	cfg.quiet_to_min = 7 * 60;
+	assert_true(audio_quiet_now(&cfg, 22 * 60));
+	assert_true(audio_quiet_now(&cfg, 0));
+	assert_true(audio_quiet_now(&cfg, 7 * 60 - 1));
+	assert_false(audio_quiet_now(&cfg, 7 * 60));
+	assert_false(audio_quiet_now(&cfg, 12 * 60));
+	cfg.quiet_from_min = 12 * 60; /* 12:00-13:00 lunch */
+	cfg.quiet_to_min = 13 * 60;
+	assert_true(audio_quiet_now(&cfg, 12 * 60 + 30));
+	assert_false(audio_quiet_now(&cfg, 13 * 60));
+	assert_false(audio_quiet_now(&cfg, 11 * 60));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +136,7 @@ int main(void)
 	    cmocka_unit_test(test_every_configured_language),
 	    cmocka_unit_test(test_custom_template),
 	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_quiet_hours),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
