@@ -15,7 +15,7 @@
 #include "wav.h"
 
 #define POLL_MS  100   /* while something plays: has it finished? */
-#define RETRY_MS 60000 /* no device: try again */
+#define RETRY_MS 60000 /* device check: lost? none? try again */
 
 /* One announcement: chime, then the phrase in each language. */
 struct item {
@@ -42,7 +42,6 @@ struct announcer {
 	struct audio_out *out;
 	struct loop_source *poll, *retry;
 	bool polling;
-	bool retrying; /* the retry timer is armed */
 	struct item *head;
 	uint64_t next_id;
 	bool silenced;
@@ -115,23 +114,6 @@ static void set_polling(struct announcer *a, bool on)
 	a->polling = on;
 }
 
-/* Arm the device retry unless armed: re-arming on every call would keep
- * pushing the next try away. */
-static void start_retry(struct announcer *a)
-{
-	if (a->retrying || !a->retry)
-		return;
-	loop_timer_arm(a->retry, RETRY_MS, RETRY_MS);
-	a->retrying = true;
-}
-
-static void stop_retry(struct announcer *a)
-{
-	if (a->retry)
-		loop_timer_arm(a->retry, 0, 0);
-	a->retrying = false;
-}
-
 static void queue_pcm(struct announcer *a, struct pcm *p)
 {
 	if (audio_out_queue(a->out, p))
@@ -198,10 +180,8 @@ static void enqueue(struct announcer *a, const struct proto_call *call, double t
 {
 	if (!a->cfg.enabled || a->cfg.volume <= 0)
 		return;
-	if (!audio_out_ok(a->out)) {
-		start_retry(a);
-		return;
-	}
+	if (!audio_out_ok(a->out))
+		return; /* the device check retries every minute */
 	struct item *it = xcalloc(1, sizeof(*it));
 	it->id = ++a->next_id;
 	it->t0_ms = t0;
@@ -264,13 +244,20 @@ static void drop_all(struct announcer *a)
 	}
 }
 
+/* Announcements lost with the device count as failed. */
+static void drop_failed(struct announcer *a)
+{
+	for (struct item *it = a->head; it; it = it->next)
+		a->st.failed++;
+	drop_all(a);
+}
+
 static void on_poll(void *data)
 {
 	struct announcer *a = data;
 	if (!audio_out_ok(a->out)) {
-		drop_all(a);
+		drop_failed(a);
 		set_polling(a, false);
-		start_retry(a);
 		return;
 	}
 	uint64_t pos = audio_out_position(a->out);
@@ -287,18 +274,22 @@ static void on_poll(void *data)
 		set_polling(a, false);
 }
 
-static void on_retry(void *data)
+/* Every minute: notice a lost device while idle, and try to open one
+ * when there is none (a USB card plugged in, a TV's HDMI audio back). */
+static void on_check(void *data)
 {
 	struct announcer *a = data;
-	if (!a->cfg.enabled || audio_out_open(a->out))
-		stop_retry(a);
+	if (a->cfg.enabled && !audio_out_ok(a->out)) {
+		drop_failed(a);
+		audio_out_open(a->out);
+	}
 }
 
 static void open_output(struct announcer *a)
 {
 	a->out = audio_out_create(a->cfg.device);
-	if (a->cfg.enabled && !audio_out_open(a->out))
-		start_retry(a);
+	if (a->cfg.enabled)
+		audio_out_open(a->out);
 }
 
 struct announcer *announcer_create(struct loop *loop, const struct audio_config *cfg,
@@ -320,7 +311,7 @@ struct announcer *announcer_create(struct loop *loop, const struct audio_config 
 	if (!a->tts)
 		log_error("no speech thread: announcements will be chime only");
 	a->poll = loop_add_timer(loop, 0, 0, on_poll, a);
-	a->retry = loop_add_timer(loop, 0, 0, on_retry, a);
+	a->retry = loop_add_timer(loop, RETRY_MS, RETRY_MS, on_check, a);
 	open_output(a);
 	return a;
 }
@@ -382,7 +373,6 @@ int announcer_reconfigure(struct announcer *a, const struct audio_config *cfg,
 		tts_set_speed(a->tts, cfg->speed);
 	if (reopen) {
 		announcer_flush(a);
-		stop_retry(a);
 		audio_out_destroy(a->out);
 		open_output(a);
 	}
@@ -391,9 +381,10 @@ int announcer_reconfigure(struct announcer *a, const struct audio_config *cfg,
 
 enum proto_audio_state announcer_state(const struct announcer *a)
 {
+	struct audio_spec spec;
 	if (!a->cfg.enabled)
 		return PROTO_AUDIO_MUTED;
-	if (!audio_out_ok(a->out))
+	if (!audio_out_spec(a->out, &spec))
 		return PROTO_AUDIO_NONE;
 	if (a->cfg.volume <= 0 || a->silenced)
 		return PROTO_AUDIO_MUTED;
