@@ -65,3 +65,22 @@ bool audio_quiet_now(const struct audio_config *cfg, int minute_of_day)
 		return m >= from && m < to;
 	return m >= from || m < to; /* across midnight */
 }
+
+const char *audio_template_check(const char *tmpl)
+{
+	if (!strstr(tmpl, "{ticket}"))
+		return "must contain {ticket}";
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '<' || *p == '>')
+			return "must not contain '<' or '>'";
+		if (*p != '{')
+			continue;
+		if (strncmp(p, "{ticket}", 8) == 0)
+			p += 7;
+		else if (strncmp(p, "{desk}", 6) == 0)
+			p += 5;
+		else
+			return "unknown placeholder: use {ticket} and {desk}";
+	}
+	return NULL;
+}

@@ -17,6 +17,10 @@ bool audio_lang_defaults(const char *lang, const char **tmpl, const char **desk_
  * false when a code is unknown or there are too many. */
 bool audio_config_set_languages(struct audio_config *cfg, const char *const *langs, int n);
 
+/* Check a template_LANG value: it must contain {ticket}, may contain
+ * {desk}, no other {...}, and no '<' (SSML comes only from us). NULL when
+ * fine, else a static reason for the config error. */
+const char *audio_template_check(const char *tmpl);
 /* True when minute_of_day (0-1439, local time) is inside [audio]
  * quiet_hours; a span like 22:00-07:00 crosses midnight. */
 bool audio_quiet_now(const struct audio_config *cfg, int minute_of_day);

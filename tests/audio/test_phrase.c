@@ -109,6 +109,16 @@ static void test_too_long(void **state)
 	assert_int_equal(phrase_build(out, 0, "x", "", &c), -1);
 }
 
+static void test_template_check(void **state)
+{
+	assert_null(audio_template_check("Nummer {ticket}, {desk}"));
+	assert_null(audio_template_check("{ticket}"));
+	assert_non_null(audio_template_check("Nummer {desk}"));
+	assert_non_null(audio_template_check("Nummer {ticket} {skranke}"));
+	assert_non_null(audio_template_check("Nummer <b>{ticket}</b>"));
+	assert_non_null(audio_template_check(""));
+}
+
 static void test_quiet_hours(void **state)
 {
 	struct audio_config cfg;
