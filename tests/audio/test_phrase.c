@@ -147,6 +147,7 @@ int main(void)
 	    cmocka_unit_test(test_custom_template),
 	    cmocka_unit_test(test_too_long),
 	    cmocka_unit_test(test_quiet_hours),
+	    cmocka_unit_test(test_template_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
