@@ -544,6 +544,9 @@ void daemon_apply_config(struct daemon *d, const struct display_config *cfg)
 	check_open(d, time_now_ms());
 	d->anim_ms = -1;
 	mark(d, true);
+	for (int i = 0; i < d->nlisteners; i++)
+		if (d->listeners[i].config_changed)
+			d->listeners[i].config_changed(d->listener_data[i], d, &d->cfg);
 }
 
 enum board_result daemon_board(struct daemon *d, const char *area, const struct proto_board *b)
@@ -572,6 +575,9 @@ void daemon_set_link_state(struct daemon *d, bool up)
 	if (up == d->link_up)
 		return;
 	d->link_up = up;
+	for (int i = 0; i < d->nlisteners; i++)
+		if (d->listeners[i].link_changed)
+			d->listeners[i].link_changed(d->listener_data[i], d, up);
 	if (up) {
 		loop_timer_arm(d->offline_timer, 0, 0);
 		if (d->offline) {

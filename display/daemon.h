@@ -36,6 +36,10 @@ struct daemon_listener {
 	void (*frame)(void *data, struct daemon *d);
 	/* Opening hours began or ended (announcements are silent when closed). */
 	void (*open_changed)(void *data, struct daemon *d, bool open);
+	/* The broker became reachable (up) or was lost. */
+	void (*link_changed)(void *data, struct daemon *d, bool up);
+	/* A reloaded config was swapped in (cfg is the daemon's copy). */
+	void (*config_changed)(void *data, struct daemon *d, const struct display_config *cfg);
 };
 
 /* Create the daemon for cfg (copied): loop, signals, output. NULL on failure. */

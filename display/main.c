@@ -10,7 +10,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "announcer.h"
 #include "remote.h"
+#include "speaker.h"
 
 static void usage(FILE *f)
 {
@@ -20,6 +22,7 @@ static void usage(FILE *f)
 	        "       callboard-display --render BOARD.json --out FILE.png [--size WxH]\n"
 	        "                         [--rotate DEG] [--config FILE] [--now YYYY-MM-DDTHH:MM]\n"
 	        "                         [--notice NOTICE.json] [--offline]\n"
+	        "       callboard-display --announce CALL.json --out FILE.wav [--config FILE]\n"
 	        "\n"
 	        "  --config FILE        the display's INI config\n"
 	        "  --headless           offscreen rendering and no sound card\n"
@@ -29,6 +32,8 @@ static void usage(FILE *f)
 	        "  --rotate DEG         0, 90, 180 or 270 (default [screen] rotate)\n"
 	        "  --now TIME           local time of the frame (clock, hours, highlight)\n"
 	        "  --offline            --render: show the offline mark\n"
+	        "  --announce CALL.json write the chime and speech the daemon would play for\n"
+	        "                       that call (a board call object) to --out and exit\n"
 	        "  --verbose            debug logging\n"
 	        "\n"
 	        "development only (the MQTT link feeds the live daemon):\n"
@@ -81,6 +86,46 @@ static bool parse_now(const char *s, int64_t *ms)
 		return false;
 	*ms = (int64_t)t * 1000;
 	return true;
+}
+
+static int announce_one(const char *config, const char *call_path, const char *out)
+{
+	int rc = 1;
+	struct display_config *cfg = xmalloc(sizeof *cfg);
+	char err[512];
+	if (config) {
+		if (!load_config(config, cfg))
+			goto out;
+	} else {
+		display_config_defaults(cfg);
+	}
+	FILE *f = fopen(call_path, "rb");
+	if (!f) {
+		printf("%s: payload: cannot open\n", call_path);
+		goto out;
+	}
+	char buf[8192];
+	size_t len = fread(buf, 1, sizeof buf, f);
+	bool more = fgetc(f) != EOF;
+	fclose(f);
+	struct proto_call call;
+	struct proto_error perr = {0};
+	if (more) {
+		printf("%s: payload: larger than %zu bytes\n", call_path, sizeof buf);
+		goto out;
+	}
+	if (proto_call_decode(buf, len, &call, &perr) < 0) {
+		printf("%s: %s: %s\n", call_path, perr.field, perr.reason);
+		goto out;
+	}
+	if (announce_to_wav(&cfg->audio, NULL, &call, out, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: %s\n", out, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(cfg);
+	return rc;
 }
 
 static int render_one(const char *config, const char *board_path, const char *out, const char *size,
@@ -152,6 +197,7 @@ int main(int argc, char **argv)
 		O_NOTICE,
 		O_SNAP,
 		O_OFFLINE,
+		O_ANNOUNCE,
 		O_VERSION
 	};
 	static const struct option opts[] = {
@@ -170,10 +216,11 @@ int main(int argc, char **argv)
 	    {"notice", required_argument, NULL, O_NOTICE},
 	    {"snapshot-dir", required_argument, NULL, O_SNAP},
 	    {"offline", no_argument, NULL, O_OFFLINE},
+	    {"announce", required_argument, NULL, O_ANNOUNCE},
 	    {0},
 	};
 	const char *config = NULL, *check = NULL, *render = NULL, *out = NULL, *size = NULL,
-	           *now = NULL, *notice = NULL;
+	           *now = NULL, *notice = NULL, *announce = NULL;
 	struct daemon_opts dopts = {0};
 	int rotate = -1, c;
 	bool offline = false;
@@ -218,6 +265,9 @@ int main(int argc, char **argv)
 		case O_OFFLINE:
 			offline = true;
 			break;
+		case O_ANNOUNCE:
+			announce = optarg;
+			break;
 		case O_BOARD:
 			if (dopts.nboards < PROTO_AREAS_MAX)
 				dopts.boards[dopts.nboards++] = optarg;
@@ -242,6 +292,13 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_config(check);
+	if (announce) {
+		if (!out) {
+			fprintf(stderr, "--announce needs --out FILE.wav\n");
+			return 2;
+		}
+		return announce_one(config, announce, out);
+	}
 	if (render) {
 		if (!out) {
 			fprintf(stderr, "--render needs --out FILE.png\n");
@@ -265,14 +322,17 @@ int main(int argc, char **argv)
 	free(cfg);
 	if (!d)
 		return 1;
-	struct remote *rm = remote_attach(d, NULL, NULL);
+	struct speaker *sp = speaker_attach(d);
+	struct remote *rm = remote_attach(d, &speaker_remote, sp);
 	if (!rm) {
+		speaker_destroy(sp);
 		daemon_destroy(d);
 		return 1;
 	}
 	int rc = daemon_run(d);
 	remote_stop(rm);
 	remote_destroy(rm);
+	speaker_destroy(sp);
 	daemon_destroy(d);
 	return rc;
 }

@@ -1,0 +1,32 @@
+/* Defaults for [audio] (struct audio_config lives in config.h). */
+#ifndef CB_AUDIO_CONFIG_H
+#define CB_AUDIO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Fill cfg with the [audio] defaults: on, volume 80, window 60 s, queue 5,
+ * Danish only, speed 150, no quiet hours, the installed chime. */
+void audio_config_defaults(struct audio_config *cfg);
+/* The default template and desk word for a language code ("da", "en",
+ * "de", "sv", "nb"); false when the language has no defaults. */
+bool audio_lang_defaults(const char *lang, const char **tmpl, const char **desk_word);
+/* Set languages from a list of codes, each with its default template;
+ * false when a code is unknown or there are too many. */
+bool audio_config_set_languages(struct audio_config *cfg, const char *const *langs, int n);
+
+/* Check a template_LANG value: it must contain {ticket}, may contain
+ * {desk}, no other {...}, and no '<' (SSML comes only from us). NULL when
+ * fine, else a static reason for the config error. */
+const char *audio_template_check(const char *tmpl);
+/* True when minute_of_day (0-1439, local time) is inside [audio]
+ * quiet_hours; a span like 22:00-07:00 crosses midnight. */
+bool audio_quiet_now(const struct audio_config *cfg, int minute_of_day);
+
+/* The chime used when [audio] chime is empty: the installed one, or the
+ * source tree's when running from a build folder. Static storage. */
+const char *audio_default_chime(void);
+
+#endif

@@ -1,0 +1,143 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_MODULE "speaker"
+#include "announcer.h"
+#include "log.h"
+#include "speaker.h"
+#include "timeutil.h"
+
+struct speaker {
+	struct daemon *d;
+	struct announcer *a;
+};
+
+static int minute_of_day(int64_t now_ms)
+{
+	time_t secs = (time_t)(now_ms / 1000);
+	struct tm tm;
+	localtime_r(&secs, &tm);
+	return tm.tm_hour * 60 + tm.tm_min;
+}
+
+static bool silenced(struct speaker *s, int64_t now_ms)
+{
+	const struct display_config *cfg = daemon_config(s->d);
+	return !daemon_is_open(s->d) || audio_quiet_now(&cfg->audio, minute_of_day(now_ms));
+}
+
+static void on_board(void *data, struct daemon *d, const char *area, const struct proto_board *b)
+{
+	struct speaker *s = data;
+	int64_t now = time_now_ms();
+	announcer_board(s->a, area, b, now, silenced(s, now));
+}
+
+static void on_open(void *data, struct daemon *d, bool open)
+{
+	struct speaker *s = data;
+	if (!open)
+		announcer_flush(s->a); /* closing time: nothing more is spoken */
+}
+
+static void on_link(void *data, struct daemon *d, bool up)
+{
+	struct speaker *s = data;
+	if (up)
+		announcer_link_up(s->a);
+}
+
+static void on_config(void *data, struct daemon *d, const struct display_config *cfg)
+{
+	struct speaker *s = data;
+	char err[256];
+	if (announcer_reconfigure(s->a, &cfg->audio, NULL, err, sizeof err) < 0)
+		log_warn("audio settings not changed: %s", err);
+}
+
+static const struct daemon_listener listener = {
+	.board = on_board,
+	.open_changed = on_open,
+	.link_changed = on_link,
+	.config_changed = on_config,
+};
+
+struct speaker *speaker_attach(struct daemon *d)
+{
+	const struct display_config *cfg = daemon_config(d);
+	if (!cfg->audio.enabled) {
+		log_info("announcements disabled in [audio]");
+		return NULL;
+	}
+	struct speaker *s = xcalloc(1, sizeof *s);
+	s->d = d;
+	s->a = announcer_create(daemon_loop(d), &cfg->audio, NULL);
+	if (!s->a) {
+		free(s);
+		return NULL;
+	}
+	daemon_add_listener(d, &listener, s);
+	return s;
+}
+
+static int r_volume(void *data, int level, char *err, size_t errlen)
+{
+	struct speaker *s = data;
+	if (!s) {
+		snprintf(err, errlen, "announcements are disabled in [audio]");
+		return -1;
+	}
+	announcer_set_volume(s->a, level);
+	return 0;
+}
+
+static int r_test(void *data, char *err, size_t errlen)
+{
+	struct speaker *s = data;
+	if (!s) {
+		snprintf(err, errlen, "announcements are disabled in [audio]");
+		return -1;
+	}
+	if (announcer_state(s->a) == PROTO_AUDIO_NONE) {
+		snprintf(err, errlen, "no audio output device");
+		return -1;
+	}
+	announcer_test(s->a);
+	return 0;
+}
+
+static void r_health(void *data, struct proto_health *h)
+{
+	struct speaker *s = data;
+	if (!s) {
+		h->audio = PROTO_AUDIO_MUTED;
+		return;
+	}
+	struct announcer_stats st;
+	announcer_stats(s->a, &st);
+	h->audio = announcer_state(s->a);
+	h->volume = announcer_volume(s->a);
+	h->announced = st.announced;
+	h->announce_failed = st.failed;
+	int64_t off;
+	if (announcer_clock_offset(s->a, &off)) {
+		h->has_clock_offset = true;
+		h->clock_offset_ms = off;
+	}
+}
+
+const struct remote_audio speaker_remote = {
+	.volume = r_volume,
+	.announce_test = r_test,
+	.health = r_health,
+};
+
+void speaker_destroy(struct speaker *s)
+{
+	if (!s)
+		return;
+	announcer_destroy(s->a);
+	free(s);
+}

@@ -1,0 +1,317 @@
+"""The announcer's real output through SDL's disk audio driver: a harness
+drives the real announcer on a real loop (as the daemon does) and SDL
+writes what it would play to a raw file in the format it opened, which the
+harness prints. The samples are then read back and analysed here."""
+import json
+import math
+import os
+import subprocess
+import time
+import wave
+from array import array
+
+import cbtest
+from cbtest import TempDir, test
+
+HARNESS = os.environ.get("CALLBOARD_ANNOUNCE_HARNESS", "")
+CLI = os.environ.get("CALLBOARD_ANNOUNCE_CLI", "")
+SRC = os.environ.get("CALLBOARD_SRC", cbtest.SRC)
+CHIME = os.path.join(SRC, "assets", "chime.wav")
+
+SILENT_RMS = 60       # of 32767: below this a 10 ms window is silence
+BOUNDARY_MS = 900     # silence this long separates two announcements
+E5, C5 = 659.25, 523.25
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
+
+
+def call(cid, ticket, desk, age_s=0.0, kind="call"):
+    return {"id": cid, "ticket": ticket, "desk": desk, "kind": kind,
+            "ts": iso(time.time() - age_s)}
+
+
+def board_file(tmp, name, seq, calls):
+    return tmp.file(name, json.dumps({"v": 1, "seq": seq, "ts": iso(time.time()),
+                                      "calls": calls}))
+
+
+def run_harness(tmp, steps, *opts):
+    raw = os.path.join(tmp.path, "out.raw")
+    env = dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=raw,
+               CALLBOARD_CHIME=CHIME)
+    p = subprocess.run([HARNESS, *opts, *steps], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, f"harness failed: {p.stdout}\n{p.stderr}"
+    spec = stats = None
+    for line in p.stdout.splitlines():
+        if line.startswith("spec "):
+            spec = json.loads(line[5:])
+        elif line.startswith("stats "):
+            stats = json.loads(line[6:])
+    assert spec, f"no audio device opened: {p.stderr}"
+    stats["out"] = p.stdout
+    assert spec["format"] == "s16le", spec  # what we ask SDL for
+    samples = array("h")
+    with open(raw, "rb") as f:
+        samples.frombytes(f.read())
+    ch = spec["channels"]
+    if ch > 1:  # mix down to mono
+        samples = array("h", [sum(samples[i:i + ch]) // ch
+                              for i in range(0, len(samples) - ch + 1, ch)])
+    return samples, spec["freq"], stats
+
+
+def envelope(s, rate):
+    w = rate // 100
+    return [math.sqrt(sum(x * x for x in s[i:i + w]) / w) for i in range(0, len(s) - w + 1, w)]
+
+
+def chime_share(s, rate, win):
+    """How much of the sound at window win is the chime's first tone."""
+    return tone_share(s, rate, win * 10 + 20, 300, E5)
+
+
+def announcements(s, rate):
+    """(start, end) in 10 ms windows of each announcement: it starts where
+    a sound run opens with the chime; it ends at the last sound before the
+    next one. A late speech part (a loaded machine) only adds silence, so
+    it cannot split one announcement in two. Asserts that every chime
+    after the first follows at least BOUNDARY_MS of silence: announcements
+    never overlap."""
+    env = envelope(s, rate)
+    starts, quiet, prev_loud = [], 10 ** 9, False
+    for i, r in enumerate(env):
+        loud = r >= SILENT_RMS
+        if loud and not prev_loud:
+            starts.append((i, quiet))
+        quiet = 0 if loud else quiet + 1
+        prev_loud = loud
+    chimes = [(i, q) for i, q in starts if chime_share(s, rate, i) > 0.3]
+    out = []
+    for k, (i, q) in enumerate(chimes):
+        if k > 0:
+            assert q * 10 >= BOUNDARY_MS, f"chime at {i * 10} ms after only {q * 10} ms silence"
+        stop = chimes[k + 1][0] if k + 1 < len(chimes) else len(env)
+        end = max((j + 1 for j in range(i, stop) if env[j] >= SILENT_RMS), default=i)
+        out.append((i, end))
+    return out, env
+
+
+def tone_share(s, rate, start_ms, length_ms, freq):
+    """Share of the energy in [start, start+length) at freq (Goertzel)."""
+    a = int(rate * start_ms / 1000)
+    x = s[a:a + int(rate * length_ms / 1000)]
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for v in x:
+        s1, s2 = v + k * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    total = sum(v * v for v in x) * len(x) / 2
+    return power / total if total else 0.0
+
+
+def assert_chime_at(s, rate, win):
+    t = win * 10
+    e5 = tone_share(s, rate, t + 20, 300, E5)
+    c5 = tone_share(s, rate, t + 480, 300, C5)
+    assert e5 > 0.3 and c5 > 0.3, f"no chime at {t} ms (E5 {e5:.2f}, C5 {c5:.2f})"
+
+
+def reference(tmp, c, name):
+    """The one-shot WAV for a call, as an envelope at 10 ms."""
+    cf = tmp.file(name + ".json", json.dumps(c))
+    out = os.path.join(tmp.path, name + ".wav")
+    p = subprocess.run([CLI, cf, out, "--chime", CHIME], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    with wave.open(out) as w:
+        s = array("h")
+        s.frombytes(w.readframes(w.getnframes()))
+        return envelope(s, w.getframerate())
+
+
+def distance(env, start, ref):
+    n = min(len(ref), len(env) - start)
+    return sum(abs(env[start + i] - ref[i]) for i in range(n)) / n
+
+
+@test
+def one_call_chime_then_speech():
+    tmp = TempDir()
+    b = board_file(tmp, "b1.json", 1, [call("c1", "A042", "3")])
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "idle", "sleep:200"])
+    ann, env = announcements(s, rate)
+    assert len(ann) == 1, ann
+    start, end = ann[0]
+    assert_chime_at(s, rate, start)
+    # chime 1.25 s + pause + "Nummer A 42, skranke 3" (about 2.5 s)
+    assert 300 <= end - start <= 800, f"announcement {end - start} windows long"
+    # speech after the chime: sound again after the chime's end
+    assert max(env[start + 160:end]) >= 10 * SILENT_RMS
+    assert stats["played"] == 1 and stats["failed"] == 0 and stats["state"] == "ok", stats
+    tmp.cleanup()
+
+
+@test
+def two_calls_back_to_back_in_order():
+    tmp = TempDir()
+    c1, c2 = call("c1", "A042", "3"), call("c2", "B7", "12")
+    b = board_file(tmp, "b.json", 1, [c2, c1])  # newest first
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "idle", "sleep:200"])
+    ann, env = announcements(s, rate)
+    assert len(ann) == 2, ann
+    for a in ann:
+        assert_chime_at(s, rate, a[0])
+    assert ann[1][0] > ann[0][1]
+    # Which is which: compare each with the one-shot WAV of each call.
+    r1, r2 = reference(tmp, c1, "r1"), reference(tmp, c2, "r2")
+    d = [[distance(env, a[0], r) for r in (r1, r2)] for a in ann]
+    assert d[0][0] < d[0][1] and d[1][1] < d[1][0], f"wrong order: {d}"
+    assert stats["played"] == 2, stats
+    tmp.cleanup()
+
+
+@test
+def stale_call_is_silent():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3", age_s=300)])
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"])
+    env = envelope(s, rate)
+    assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
+    assert stats["played"] == 0 and stats["announced"] == 0, stats
+    tmp.cleanup()
+
+
+@test
+def volume_zero_is_silent():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"], "--volume", "0")
+    env = envelope(s, rate)
+    assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
+    assert stats["state"] == "muted", stats
+    tmp.cleanup()
+
+
+@test
+def volume_command_and_announce_test():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    # Muted by the volume command: the call is not spoken (nor later);
+    # then volume up and the announce-test command: one announcement.
+    s, rate, stats = run_harness(tmp, ["volume:0", "board:main:" + b, "sleep:800",
+                                       "reload:/nonexistent/chime.wav", "reload:" + CHIME,
+                                       "volume:80", "test", "idle", "sleep:200"])
+    assert stats["out"].count("reload error: /nonexistent/chime.wav: ") == 1, stats["out"]
+    assert stats["out"].count("reload ok") == 1, stats["out"]
+    ann, env = announcements(s, rate)
+    assert len(ann) == 1 and ann[0][0] >= 70, ann
+    assert_chime_at(s, rate, ann[0][0])
+    assert stats["played"] == 1, stats
+    tmp.cleanup()
+
+
+@test
+def queue_cap_drops_oldest_pending():
+    tmp = TempDir()
+    calls = [call("c%d" % i, "A%03d" % i, "3") for i in range(5, 0, -1)]
+    b = board_file(tmp, "b.json", 1, calls)
+    # The first starts at once; 4 wait and the cap is 2: 2 dropped.
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:100"], "--queue", "2")
+    assert stats["dropped"] == 2, stats
+    tmp.cleanup()
+
+
+@test
+def recall_is_spoken_again():
+    tmp = TempDir()
+    c1 = call("c1", "A042", "3")
+    b1 = board_file(tmp, "b1.json", 1, [c1])
+    b2 = board_file(tmp, "b2.json", 2, [call("c2", "A043", "4", age_s=400), c1])
+    b3 = board_file(tmp, "b3.json", 3, [call("c1", "A042", "3", kind="recall"), c1])
+    # b2 repeats c1 (not again) with a stale call (not spoken); b3 recalls c1.
+    s, rate, stats = run_harness(tmp, ["board:main:" + b1, "idle", "board:main:" + b2,
+                                       "sleep:300", "board:main:" + b3, "idle", "sleep:200"])
+    ann, _ = announcements(s, rate)
+    assert len(ann) == 2, ann
+    for a in ann:
+        assert_chime_at(s, rate, a[0])
+    assert stats["played"] == 2, stats
+    tmp.cleanup()
+
+
+@test
+def no_device_keeps_going():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    env = dict(os.environ, SDL_AUDIODRIVER="no-such-driver", CALLBOARD_CHIME=CHIME)
+    p = subprocess.run([HARNESS, "board:main:" + b, "sleep:300", "idle"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    stats = json.loads(p.stdout.split("stats ", 1)[1])
+    assert stats["state"] == "none" and stats["announced"] == 1, stats
+    assert p.stderr.count("no audio") == 1, p.stderr
+    tmp.cleanup()
+
+
+@test
+def announce_wav_one_shot():
+    tmp = TempDir()
+    cf = tmp.file("call.json", json.dumps(call("c1", "A042", "3")))
+    out = os.path.join(tmp.path, "a.wav")
+    p = subprocess.run([CLI, cf, out, "--lang", "da,en", "--chime", CHIME],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    with wave.open(out) as w:
+        rate = w.getframerate()
+        s = array("h")
+        s.frombytes(w.readframes(w.getnframes()))
+    assert_chime_at(s, rate, 0)
+    ann, _ = announcements(s, rate)
+    assert len(ann) == 1 and ann[0][1] - ann[0][0] > 500, ann  # two languages
+    bad = tmp.file("bad.json", json.dumps({"id": "c1", "ticket": "a-1", "desk": "3",
+                                           "kind": "call", "ts": iso(time.time())}))
+    p = subprocess.run([CLI, bad, out], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and p.stderr.startswith(bad + ": ticket: "), p.stderr
+    tmp.cleanup()
+
+
+def phonemes(lang, ssml):
+    p = subprocess.run(["espeak-ng", "-v", lang, "-m", "-x", "-q", ssml], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return " ".join(p.stdout.split())
+
+
+@test
+def espeak_says_letters_and_numbers():
+    """What espeak-ng makes of our phrases, as phonemes: the letter as a
+    letter, the number as a number, no leading "nul"."""
+    tmp = TempDir()
+    said = {}
+    for ticket in ("A042", "A42", "B7", "AB105", "0", "100"):
+        cf = tmp.file(ticket + ".json", json.dumps(call("c1", ticket, "3")))
+        p = subprocess.run([CLI, cf, "-", "--lang", "da,en"], capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0, p.stderr
+        for line in p.stdout.splitlines():
+            lang, ssml = line.split("\t")
+            said[(ticket, lang)] = phonemes(lang, ssml)
+    tyve_to = phonemes("da", "42")  # "toogfyrre"
+    assert said[("A042", "da")] == said[("A42", "da")]
+    assert tyve_to in said[("A042", "da")]
+    assert phonemes("da", "A") in said[("A042", "da")]  # the letter's name
+    assert "n'Ol" not in said[("A042", "da")]  # no "nul"
+    assert "n'Ol" in said[("0", "da")]
+    assert phonemes("da", "7") in said[("B7", "da")]
+    assert phonemes("da", "105") in said[("AB105", "da")]
+    assert phonemes("da", "100") in said[("100", "da")]
+    # English: "A" as the letter (eI), not the article (@).
+    assert "'eI" in said[("A042", "en")] and phonemes("en", "42") in said[("A042", "en")]
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    cbtest.run()
