@@ -65,8 +65,11 @@ def tone_share(s, rate, start_ms, length_ms, freq):
 
 
 def chime_share(s, rate, win):
-    """How much of the sound at window win is the chime's first tone."""
-    return tone_share(s, rate, win * 10 + 20, 300, E5)
+    """How much of the sound at window win is the chime: the lesser share
+    of its first tone at the start and its second 460 ms later (one tone
+    alone may be a voiced sound in the speech)."""
+    return min(tone_share(s, rate, win * 10 + 20, 300, E5),
+               tone_share(s, rate, win * 10 + 480, 300, C5))
 
 
 def announcements(s, rate):

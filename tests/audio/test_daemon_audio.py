@@ -88,20 +88,33 @@ class Rig:
     def samples(self, pos, end=None):
         return read_raw(self.raw, self.channels, pos, end)
 
-    def record(self, pos, sound=True, ms=QUIET_MS, timeout=30):
-        """The output from pos on: with sound, until it is followed by
-        QUIET_MS of silence; without, the first ms milliseconds."""
-        need = int(self.rate * ms / 1000) * self.frame
-        if not sound:
+    def record(self, pos, n=1, ms=QUIET_MS, timeout=30):
+        """The output from pos on: until n announcements, each with speech
+        after its chime, are followed by QUIET_MS of silence (or the
+        timeout: the caller's checks then say what is missing); with n 0,
+        the first ms milliseconds."""
+        if n == 0:
+            need = int(self.rate * ms / 1000) * self.frame
             wait_until(lambda: self.mark() - pos >= need, timeout, what=f"{ms} ms of output")
             return self.samples(pos, pos + need)
 
         def done():
             s = self.samples(pos)
-            env = envelope(s, self.rate)
-            loud = [i for i, r in enumerate(env) if r >= SILENT_RMS]
-            return s if loud and len(env) - loud[-1] > ms // 10 else None
-        return wait_until(done, timeout, step=0.3, what="the announcements to end")
+            ann, env = announcements(s, self.rate)
+            over = len(ann) == n and len(env) - ann[-1][1] > ms // 10
+            return over and all(speech(env, *a) for a in ann)
+        try:
+            wait_until(done, timeout, step=0.3, what="the announcements to end")
+        except TimeoutError:
+            pass
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{self.log()}") from None
+        return self.samples(pos)
+
+    def log(self):
+        """The daemon's announcer lines, for failure messages."""
+        return "\n".join(x for x in self.daemon.output().splitlines()
+                         if " announce" in x or "audio" in x)
 
     def health(self, pred, timeout=15):
         return self.obs.wait_json(T_HEALTH, pred, timeout)
@@ -110,7 +123,8 @@ class Rig:
         self.daemon.stop()
         self.obs.close()
         self.broker.stop()
-        self.tmp.cleanup()
+        if not os.environ.get("CBAUDIO_KEEP"):  # keep out.raw to look at
+            self.tmp.cleanup()
 
 
 def reference(rig, c, name):
@@ -126,11 +140,12 @@ def reference(rig, c, name):
     return speech(env, *ann[0])
 
 
-def spoken(s, rate, n):
+def spoken(rig, s, n):
     """The n announcements in s, each checked to start with the chime;
     returns their speech envelopes."""
+    rate = rig.rate
     ann, env = announcements(s, rate)
-    assert len(ann) == n, f"{len(ann)} announcements, expected {n}: {ann}"
+    assert len(ann) == n, f"{len(ann)} announcements, expected {n}: {ann}\n{rig.log()}"
     for a in ann:
         assert_chime_at(s, rate, a[0])
         assert a[1] - a[0] > 150, f"announcement of {(a[1] - a[0]) * 10} ms"
@@ -152,7 +167,7 @@ def one_call_is_the_announce_wav():
     try:
         c1, other = call("c1", "A042", "3"), call("c9", "B7", "12")
         pos = rig.publish([c1])
-        (live,) = spoken(rig.record(pos), rig.rate, 1)
+        (live,) = spoken(rig, rig.record(pos), 1)
         same, diff = reference(rig, c1, "c1"), reference(rig, other, "c9")
         d_same, d_diff = speech_distance(live, same), speech_distance(live, diff)
         # The same samples, resampled to the device: near-identical envelopes.
@@ -171,7 +186,7 @@ def two_calls_back_to_back_oldest_first():
     try:
         c1, c2 = call("c1", "A042", "3", age_s=2), call("c2", "B7", "12")
         pos = rig.publish([c2, c1])  # the board lists the newest first
-        live = spoken(rig.record(pos), rig.rate, 2)  # asserts no overlap too
+        live = spoken(rig, rig.record(pos, 2), 2)  # asserts no overlap too
         r1, r2 = reference(rig, c1, "c1"), reference(rig, c2, "c2")
         d = [[speech_distance(x, r) for r in (r1, r2)] for x in live]
         assert d[0][0] < d[0][1] and d[1][1] < d[1][0], f"not in call order: {d}"
@@ -187,10 +202,10 @@ def stale_call_is_silent():
     rig = Rig()
     try:
         pos = rig.publish([call("c1", "A042", "3", age_s=300)])
-        silent(rig.record(pos, sound=False, ms=2000), rig.rate)
-        assert "announce call" not in rig.daemon.output()
         h = rig.health(lambda m: m["boards"][0]["seq"] == 1)
         assert h["announced"] == 0 and h["audio"] == "ok", h
+        silent(rig.record(pos, 0, ms=2000), rig.rate)
+        assert "announce call" not in rig.daemon.output()
     finally:
         rig.close()
 
@@ -201,13 +216,13 @@ def volume_zero_is_silent_then_announce_test():
     try:
         rig.command("volume", level=0)
         pos = rig.publish([call("c1", "A042", "3")])
-        silent(rig.record(pos, sound=False, ms=2000), rig.rate)
         h = rig.health(lambda m: m["boards"][0]["seq"] == 1)
         assert h["audio"] == "muted" and h["volume"] == 0 and h["announced"] == 0, h
+        silent(rig.record(pos, 0, ms=2000), rig.rate)
         rig.command("volume", level=80)
         pos = rig.mark()
         rig.command("announce-test")
-        spoken(rig.record(pos), rig.rate, 1)
+        spoken(rig, rig.record(pos), 1)
         # Not counted as a call announced; the muted call is not spoken later.
         h = rig.health(lambda m: m["volume"] == 80)
         assert h["audio"] == "ok" and h["announced"] == 0, h
@@ -221,10 +236,10 @@ def recall_is_spoken_again():
     try:
         c1 = call("c1", "A042", "3")
         pos = rig.publish([c1])
-        (first,) = spoken(rig.record(pos), rig.rate, 1)
+        (first,) = spoken(rig, rig.record(pos), 1)
         # The next board repeats c1 (not spoken again) with its recall.
         pos = rig.publish([call("c1", "A042", "3", kind="recall"), c1])
-        (again,) = spoken(rig.record(pos), rig.rate, 1)
+        (again,) = spoken(rig, rig.record(pos), 1)
         assert speech_distance(first, again) < 0.25
         assert rig.daemon.output().count("announce recall A042") == 1
         # A live board (the second since connect) gives the clock offset.
@@ -245,10 +260,10 @@ def bridge_clock_minutes_ahead():
         rig.publish([], ts_offset_s=SKEW_S)  # the first board teaches the offset
         fresh = call("c1", "A042", "3", age_s=-SKEW_S)
         pos = rig.publish([fresh], ts_offset_s=SKEW_S)
-        spoken(rig.record(pos), rig.rate, 1)
+        spoken(rig, rig.record(pos), 1)
         pos = rig.publish([call("c2", "B7", "12"), fresh], ts_offset_s=SKEW_S)
-        silent(rig.record(pos, sound=False, ms=2000), rig.rate)
         h = rig.health(lambda m: m["boards"][0]["seq"] == 3 and "clock_offset_ms" in m)
+        silent(rig.record(pos, 0, ms=2000), rig.rate)
         assert h["announced"] == 1, h
         assert abs(h["clock_offset_ms"] + SKEW_S * 1000) < 30000, h
     finally:
