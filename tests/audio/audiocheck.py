@@ -52,9 +52,13 @@ def envelope(s, rate):
 
 
 def tone_share(s, rate, start_ms, length_ms, freq):
-    """Share of the energy in [start, start+length) at freq (Goertzel)."""
-    a = int(rate * start_ms / 1000)
-    x = s[a:a + int(rate * length_ms / 1000)]
+    """Share of the energy in [start, start+length) at freq (Goertzel); 0
+    when the samples end before (a recording still being written: a few
+    ms of speech would not tell one frequency from another)."""
+    a, n = int(rate * start_ms / 1000), int(rate * length_ms / 1000)
+    x = s[a:a + n]
+    if len(x) < n:
+        return 0.0
     k = 2 * math.cos(2 * math.pi * freq / rate)
     s1 = s2 = 0.0
     for v in x:
