@@ -327,6 +327,8 @@ void announcer_board(struct announcer *a, const char *area, const struct proto_b
 	int n = announce_board(&a->policy, area, b, (int64_t)t0, now_ms_wall, silenced, calls,
 	                       PROTO_BOARD_CALLS_MAX);
 	for (int i = 0; i < n; i++) {
+		if (a->cfg.volume <= 0)
+			break; /* muted by the volume command: nothing spoken, none counted */
 		log_info("announce %s %s -> %s", proto_kind_name(calls[i].kind), calls[i].ticket,
 		         calls[i].desk);
 		a->st.announced++;

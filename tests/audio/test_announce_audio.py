@@ -3,7 +3,6 @@ drives the real announcer on a real loop (as the daemon does) and SDL
 writes what it would play to a raw file in the format it opened, which the
 harness prints. The samples are then read back and analysed here."""
 import json
-import math
 import os
 import subprocess
 import time
@@ -11,21 +10,14 @@ import wave
 from array import array
 
 import cbtest
+from audiocheck import (SILENT_RMS, announcements, assert_chime_at, distance, envelope,
+                        iso, mono)
 from cbtest import TempDir, test
 
 HARNESS = os.environ.get("CALLBOARD_ANNOUNCE_HARNESS", "")
 CLI = os.environ.get("CALLBOARD_ANNOUNCE_CLI", "")
 SRC = os.environ.get("CALLBOARD_SRC", cbtest.SRC)
 CHIME = os.path.join(SRC, "assets", "chime.wav")
-
-SILENT_RMS = 60       # of 32767: below this a 10 ms window is silence
-BOUNDARY_MS = 900     # silence this long separates two announcements
-E5, C5 = 659.25, 523.25
-
-
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
-
 
 def call(cid, ticket, desk, age_s=0.0, kind="call"):
     return {"id": cid, "ticket": ticket, "desk": desk, "kind": kind,
@@ -56,67 +48,7 @@ def run_harness(tmp, steps, *opts):
     samples = array("h")
     with open(raw, "rb") as f:
         samples.frombytes(f.read())
-    ch = spec["channels"]
-    if ch > 1:  # mix down to mono
-        samples = array("h", [sum(samples[i:i + ch]) // ch
-                              for i in range(0, len(samples) - ch + 1, ch)])
-    return samples, spec["freq"], stats
-
-
-def envelope(s, rate):
-    w = rate // 100
-    return [math.sqrt(sum(x * x for x in s[i:i + w]) / w) for i in range(0, len(s) - w + 1, w)]
-
-
-def chime_share(s, rate, win):
-    """How much of the sound at window win is the chime's first tone."""
-    return tone_share(s, rate, win * 10 + 20, 300, E5)
-
-
-def announcements(s, rate):
-    """(start, end) in 10 ms windows of each announcement: it starts where
-    a sound run opens with the chime; it ends at the last sound before the
-    next one. A late speech part (a loaded machine) only adds silence, so
-    it cannot split one announcement in two. Asserts that every chime
-    after the first follows at least BOUNDARY_MS of silence: announcements
-    never overlap."""
-    env = envelope(s, rate)
-    starts, quiet, prev_loud = [], 10 ** 9, False
-    for i, r in enumerate(env):
-        loud = r >= SILENT_RMS
-        if loud and not prev_loud:
-            starts.append((i, quiet))
-        quiet = 0 if loud else quiet + 1
-        prev_loud = loud
-    chimes = [(i, q) for i, q in starts if chime_share(s, rate, i) > 0.3]
-    out = []
-    for k, (i, q) in enumerate(chimes):
-        if k > 0:
-            assert q * 10 >= BOUNDARY_MS, f"chime at {i * 10} ms after only {q * 10} ms silence"
-        stop = chimes[k + 1][0] if k + 1 < len(chimes) else len(env)
-        end = max((j + 1 for j in range(i, stop) if env[j] >= SILENT_RMS), default=i)
-        out.append((i, end))
-    return out, env
-
-
-def tone_share(s, rate, start_ms, length_ms, freq):
-    """Share of the energy in [start, start+length) at freq (Goertzel)."""
-    a = int(rate * start_ms / 1000)
-    x = s[a:a + int(rate * length_ms / 1000)]
-    k = 2 * math.cos(2 * math.pi * freq / rate)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - k * s1 * s2
-    total = sum(v * v for v in x) * len(x) / 2
-    return power / total if total else 0.0
-
-
-def assert_chime_at(s, rate, win):
-    t = win * 10
-    e5 = tone_share(s, rate, t + 20, 300, E5)
-    c5 = tone_share(s, rate, t + 480, 300, C5)
-    assert e5 > 0.3 and c5 > 0.3, f"no chime at {t} ms (E5 {e5:.2f}, C5 {c5:.2f})"
+    return mono(samples, spec["channels"]), spec["freq"], stats
 
 
 def reference(tmp, c, name):
@@ -130,11 +62,6 @@ def reference(tmp, c, name):
         s = array("h")
         s.frombytes(w.readframes(w.getnframes()))
         return envelope(s, w.getframerate())
-
-
-def distance(env, start, ref):
-    n = min(len(ref), len(env) - start)
-    return sum(abs(env[start + i] - ref[i]) for i in range(n)) / n
 
 
 @test
