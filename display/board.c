@@ -90,8 +90,7 @@ enum board_result board_apply(struct board_model *m, const char *area, const str
 		snprintf(m->top_id, sizeof m->top_id, "%s", c->id);
 		m->top_kind = c->kind;
 		m->top_ts_ms = c->ts_ms;
-		if (newer)
-			m->highlight_start_ms = now_ms;
+		m->highlight_start_ms = newer ? now_ms : 0;
 	}
 	return BOARD_APPLIED;
 }

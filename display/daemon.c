@@ -400,6 +400,11 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	if (strcmp(d->video.driver, "offscreen") && strcmp(d->video.driver, "kmsdrm"))
 		d->events_timer = loop_add_timer(d->loop, 250, 250, on_events, d);
 	d->video.connected = video_connectors(&d->video);
+	if (d->video.connected == 0 && video_ok(&d->video)) {
+		/* No connector is connected: a mode set now would be lost. */
+		log_warn("no connected display at start: waiting for one");
+		video_close(&d->video);
+	}
 	if (video_ok(&d->video)) {
 		d->render = render_create(d->video.r, &d->cfg);
 		if (!d->render)

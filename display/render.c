@@ -23,6 +23,7 @@ struct render {
 	int logo_w, logo_h;
 	bool logo_tried;
 	bool ticker_moving;
+	int ticket_digit_px;
 	struct rgb bg, fg, accent, hl, muted, panel, row, header;
 };
 
@@ -190,21 +191,12 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	text(rd, TEXT_BOLD, cpx, cpx, clock, rd->fg, w - pad - cw, (hh - cpx * 116 / 100) / 2, cw,
 	     RIGHT);
 	int right = w - pad - cw - pad / 2;
-	if (v->mon >= 1 && v->mon <= 12 && v->wday >= 0 && v->wday <= 6) {
-		snprintf(date, sizeof date, "%s %d. %s", wdays[v->wday], v->mday,
-		         months[v->mon - 1]);
-		int dpx = hh * 24 / 100;
-		int dw = text_width(rd, TEXT_REGULAR, dpx, date);
-		if (dw < (right - x) / 2) {
-			text(rd, TEXT_REGULAR, dpx, dpx, date, rd->muted, right - dw,
-			     (hh - dpx * 116 / 100) / 2, dw, RIGHT);
-			right -= dw + pad;
-		}
-	}
+	int spx = hh * 40 / 100;
+	int namew = text_width(rd, TEXT_BOLD, spx, rd->cfg.site_name);
 	if (v->offline) {
-		/* Discreet: small, muted, away from the calls. */
+		/* Discreet: small, muted, away from the calls; before the date. */
 		const char *mark = "\xe2\x9a\xa0 Ingen forbindelse";
-		int opx = hh * 17 / 100;
+		int opx = hh * 20 / 100 > 12 ? hh * 20 / 100 : 12;
 		int ow = text_width(rd, TEXT_REGULAR, opx, mark);
 		if (ow < (right - x) / 2) {
 			text(rd, TEXT_REGULAR, opx, opx, mark, rd->muted, right - ow,
@@ -212,7 +204,18 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 			right -= ow + pad;
 		}
 	}
-	int spx = hh * 40 / 100;
+	if (v->mon >= 1 && v->mon <= 12 && v->wday >= 0 && v->wday <= 6) {
+		snprintf(date, sizeof date, "%s %d. %s", wdays[v->wday], v->mday,
+		         months[v->mon - 1]);
+		int dpx = hh * 24 / 100;
+		int dw = text_width(rd, TEXT_REGULAR, dpx, date);
+		/* The site name goes first; the date only where there is room. */
+		if (x + namew + pad + dw <= right) {
+			text(rd, TEXT_REGULAR, dpx, dpx, date, rd->muted, right - dw,
+			     (hh - dpx * 116 / 100) / 2, dw, RIGHT);
+			right -= dw + pad;
+		}
+	}
 	text(rd, TEXT_BOLD, spx, spx / 2, rd->cfg.site_name, rd->fg, x, (hh - spx * 116 / 100) / 2,
 	     right - x, LEFT);
 }
@@ -243,7 +246,8 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 		arrow = rd->bg;
 	}
 	fill(rd, bgc, x, y, w, h);
-	int pad = unit * 4 / 100;
+	int t = unit * 16 / 1000 + 2; /* the highlight frame's thickness */
+	int pad = unit * 3 / 100 + 2 * t;
 	if (!top) {
 		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, "Velkommen", rd->fg, x + pad,
 		     y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
@@ -260,7 +264,7 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	/* Label line, with the "NU" badge while highlighted (a cue that does
 	 * not rely on colour). */
 	int lpx = unit * 55 / 1000;
-	int ly = y + pad * 3 / 4;
+	int ly = y + pad * 2 / 3;
 	int lx = x + pad;
 	if (hl >= 0) {
 		const char *badge = "\xe2\x97\x8f NU";
@@ -285,6 +289,10 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 		need = avail;
 	}
 	int cy = top_y + (avail - need) / 2;
+	char tcut[64];
+	int ftpx =
+	    textcache_fit(rd->tc, TEXT_BOLD, tpx, tpx / 3, c->ticket, inner_w, tcut, sizeof tcut);
+	rd->ticket_digit_px = textcache_glyph_height(rd->tc, TEXT_BOLD, ftpx, '0');
 	text(rd, TEXT_BOLD, tpx, tpx / 3, c->ticket, fgc, x + pad, cy - tpx / 20, inner_w, CENTER);
 	cy += tpx * 112 / 100;
 	char desk[PROTO_LABEL_MAX + 32];
@@ -303,7 +311,6 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 		text(rd, TEXT_REGULAR, spx, spx / 2, c->service, sub, x + pad, cy, inner_w, CENTER);
 
 	if (hl >= 0 && (hl / 500) % 2 == 0) {
-		int t = unit * 16 / 1000 + 2;
 		frame_rect(rd, rd->bg, x + t, y + t, w - 2 * t, h - 2 * t, t);
 	}
 }
@@ -338,7 +345,8 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 		snprintf(desk, sizeof desk, "%s%s",
 		         c->kind == PROTO_KIND_RECALL ? "\xe2\x86\xbb " : "", label);
 		int dx = x + pad + tw + pad;
-		text(rd, TEXT_REGULAR, px, px / 2, desk, rd->fg, dx, cy, x + w - pad - dx, RIGHT);
+		text(rd, TEXT_REGULAR, px, px * 65 / 100, desk, rd->fg, dx, cy, x + w - pad - dx,
+		     RIGHT);
 	}
 }
 
@@ -386,9 +394,17 @@ static void draw_closed(struct render *rd, const struct render_view *v, int w, i
 	fill(rd, rd->bg, 0, 0, w, h);
 	int hh = unit * 11 / 100;
 	draw_header(rd, v, w, hh, unit * 3 / 100);
-	int px = unit * 11 / 100;
-	text(rd, TEXT_BOLD, px, px / 3, rd->cfg.closed_text, rd->fg, unit / 20,
-	     hh + (h - hh) / 2 - px * 8 / 10, w - unit / 10, CENTER);
+	/* "Vi har lukket · åbner kl. 8" : the first part large, the rest below. */
+	char first[256];
+	const char *rest = strstr(rd->cfg.closed_text, " \xc2\xb7 ");
+	size_t n = rest ? (size_t)(rest - rd->cfg.closed_text) : strlen(rd->cfg.closed_text);
+	snprintf(first, sizeof first, "%.*s", (int)n, rd->cfg.closed_text);
+	int px = unit * 12 / 100, spx = unit * 6 / 100;
+	int cy = hh + (h - hh) / 2 - px * (rest ? 11 : 6) / 10;
+	text(rd, TEXT_BOLD, px, px / 3, first, rd->fg, unit / 20, cy, w - unit / 10, CENTER);
+	if (rest)
+		text(rd, TEXT_REGULAR, spx, spx / 2, rest + 4, rd->muted, unit / 20,
+		     cy + px * 14 / 10, w - unit / 10, CENTER);
 }
 
 static void draw_identify(struct render *rd, const struct render_view *v, int w, int h, int unit)
@@ -414,9 +430,15 @@ static void draw_identify(struct render *rd, const struct render_view *v, int w,
 		     w - unit / 5, CENTER);
 }
 
+int render_ticket_digit_px(const struct render *rd)
+{
+	return rd->ticket_digit_px;
+}
+
 void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
+	rd->ticket_digit_px = 0;
 	/* Fonts scale with the shorter side; landscape layouts use its height. */
 	int unit = w >= h ? h : w * 11 / 10;
 	if (unit > h)

@@ -47,6 +47,8 @@ int render_frame_png(struct render *rd, int max_w, void **png, size_t *len);
 int render_save_output(struct render *rd, int out_w, int out_h, const char *path);
 /* Forget every texture after a render device reset. */
 void render_reset(struct render *rd);
+/* Pixel height of a digit of the newest ticket in the last frame (0: none). */
+int render_ticket_digit_px(const struct render *rd);
 /* Text textures built so far (bench, tests). */
 long render_text_builds(const struct render *rd);
 

@@ -300,6 +300,15 @@ int textcache_fit(struct textcache *tc, enum text_face face, int max_px, int min
 	return e->fit_px;
 }
 
+int textcache_glyph_height(struct textcache *tc, enum text_face face, int px, uint32_t ch)
+{
+	TTF_Font *f = sized(tc, face, px);
+	int minx, maxx, miny, maxy, adv;
+	if (TTF_GlyphMetrics32(f, ch, &minx, &maxx, &miny, &maxy, &adv) != 0)
+		return 0;
+	return maxy - miny;
+}
+
 void textcache_sweep(struct textcache *tc)
 {
 	int k = 0;

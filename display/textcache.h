@@ -7,6 +7,7 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum text_face { TEXT_REGULAR, TEXT_BOLD, TEXT_FACES };
 
@@ -31,6 +32,8 @@ const struct text_tex *textcache_get(struct textcache *tc, enum text_face face, 
  * does not fit even at min_px, *cut gets text shortened with an ellipsis. */
 int textcache_fit(struct textcache *tc, enum text_face face, int max_px, int min_px,
                   const char *text, int max_w, char *cut, size_t cutlen);
+/* Height in pixels of the glyph ch's ink at px (0 when missing). */
+int textcache_glyph_height(struct textcache *tc, enum text_face face, int px, uint32_t ch);
 /* Drop textures not used since the last call (called once per frame). */
 void textcache_sweep(struct textcache *tc);
 /* Forget every texture (after a render device reset). */
