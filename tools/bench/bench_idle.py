@@ -479,7 +479,7 @@ def report(args, runs, info):
            f"- Machine: {info['machine']}; load average at start {info['load']}",
            f"- Date: {info['date']}",
            f"- Command: `{info['command']}`",
-           f"- callboard: `{info['display_version']}` (meson release build), "
+           f"- callboard: `{info['display_version']}`{info['display_build']}, "
            f"headless (SDL offscreen, software renderer) at 1920x1080; board from {feed}",
            f"- Chromium: {info['chromium_version']}, `{' '.join(CHROMIUM_FLAGS)} "
            f"--window-size=1920,1080`, fresh profile per start, showing "
@@ -497,8 +497,10 @@ def report(args, runs, info):
            "How it is measured (tools/bench/procstat.py): CPU is utime+stime of every process in "
            "each tree (the pid and all its descendants, plus any process carrying the private "
            "profile path), refined with per-thread schedstat nanoseconds, plus CPU of reaped "
-           "children; RSS counts shared pages once per process, PSS shares them out (the fair "
-           "sum for a multi-process browser). Start to first frame, two ways: (1) exec until "
+           "children (getrusage would miss Chromium helpers that are never reaped up to us); "
+           "RSS counts shared pages once per process, PSS shares them out (the fair sum "
+           "for a multi-process browser; it also shares with unrelated processes mapping the "
+           "same libraries, so a lone process's PSS drops when such processes run). Start to first frame, two ways: (1) exec until "
            "a PNG of the first frame with the board exists: callboard's daemon writing it to "
            "`--snapshot-dir` after presenting it, Chromium's `--screenshot` (taken once the "
            "page has loaded); both include encoding a 1080p PNG, in a start of its own. "
@@ -559,6 +561,7 @@ def main():
         "display_version": (subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
                                            capture_output=True, text=True).stdout.strip()
                             or "unknown") if not args.display_cmd else args.display_cmd,
+        "display_build": "" if args.display_cmd else " (meson release build)",
     }
     tmp = tempfile.mkdtemp(prefix="cb-bench-idle-")
     bench = Bench(args, display, tmp)
