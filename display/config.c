@@ -1,6 +1,7 @@
 /* [device] [mqtt] [screen] [theme] [hours] [health] [audio]: every key is
  * known here; anything else is an error, never silently defaulted. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,4 +450,48 @@ int display_config_load_string(const char *name, const char *text, struct displa
 	snprintf(out->path, sizeof out->path, "%s", name);
 	int r = cfg_parse_string(errs, name, text, on_key, &st);
 	return finish(&st, errs, r);
+}
+
+static double luminance(uint32_t c)
+{
+	double v[3];
+	for (int i = 0; i < 3; i++) {
+		double x = (double)((c >> (16 - 8 * i)) & 255) / 255.0;
+		v[i] = x <= 0.03928 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4);
+	}
+	return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+}
+
+double display_contrast(uint32_t a, uint32_t b)
+{
+	double la = luminance(a), lb = luminance(b);
+	return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
+}
+
+int display_theme_warnings(const struct display_theme *t, char *out, size_t len)
+{
+	const struct {
+		const char *what;
+		uint32_t a, b;
+	} pairs[] = {
+	    {"foreground on background", t->foreground, t->background},
+	    {"muted on background", t->muted, t->background},
+	    {"background on highlight (the newest call)", t->background, t->highlight},
+	    {"background on accent (the notice)", t->background, t->accent},
+	};
+	int n = 0;
+	size_t used = 0;
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		double c = display_contrast(pairs[i].a, pairs[i].b);
+		if (c >= 4.5)
+			continue;
+		n++;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used,
+			                         "%s[theme] %s: contrast %.1f:1 is below 4.5:1",
+			                         n > 1 ? "\n" : "", pairs[i].what, c);
+	}
+	return n;
 }

@@ -4,6 +4,7 @@
 #define CB_DISPLAY_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mqttc.h"
@@ -85,6 +86,11 @@ struct cfg_ctx;
 #define DISPLAY_FONT_DEFAULT      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DISPLAY_FONT_BOLD_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
+/* WCAG contrast ratio of two 0xRRGGBB colours (1 to 21). */
+double display_contrast(uint32_t a, uint32_t b);
+/* Write a line per theme colour pair below WCAG AA (4.5:1) into out
+ * (newline-separated); returns how many. Low contrast is legal, not wise. */
+int display_theme_warnings(const struct display_theme *t, char *out, size_t len);
 /* Every default; [device] id, tenant, site and areas are still required. */
 void display_config_defaults(struct display_config *out);
 /* Read path into *out (defaults first). 0 when valid; -1 with every problem

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -128,6 +129,36 @@ static void build_view(struct daemon *d, struct render_view *v, int64_t now)
 	v->identify = d->identify[0] ? d->identify : NULL;
 }
 
+/* Milliseconds since this process started (from /proc, so the dynamic
+ * loader and SDL start-up count too); -1 when unknown. */
+static double ms_since_start(void)
+{
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -1;
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	unsigned long long start = 0;
+	/* Field 22 (starttime) counted from field 3 just after the ')'. */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	double now_ms = (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
+	return now_ms - (double)start * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void log_first_frame(struct daemon *d)
+{
+	log_info("first frame %dx%d, %.0f ms after start", d->video.w, d->video.h,
+	         ms_since_start());
+}
+
 static void write_snapshot(struct daemon *d)
 {
 	void *png = NULL;
@@ -167,6 +198,8 @@ static void draw(struct daemon *d)
 	d->last_frame_ms =
 	    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 	d->frames++;
+	if (d->frames == 1)
+		log_first_frame(d);
 	if (d->opts.snapshot_dir && d->content)
 		write_snapshot(d);
 	log_debug("frame %lld in %.1f ms", (long long)d->frames, d->last_frame_ms);
@@ -178,6 +211,9 @@ static void draw(struct daemon *d)
 
 /* --- output: events, loss and return ------------------------------------- */
 
+static void on_events(void *data);
+static void update_event_timer(struct daemon *d);
+
 static void output_lost(struct daemon *d, const char *why)
 {
 	if (!video_ok(&d->video))
@@ -186,13 +222,30 @@ static void output_lost(struct daemon *d, const char *why)
 	render_destroy(d->render);
 	d->render = NULL;
 	video_close(&d->video);
+	update_event_timer(d);
 	loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+}
+
+/* Window systems need their events read; offscreen sends none worth a
+ * wakeup and kmsdrm none we act on but hotplug, watched via sysfs. Other
+ * events are read once per loop turn anyway (on_idle). */
+static void update_event_timer(struct daemon *d)
+{
+	bool want = video_ok(&d->video) && strcmp(d->video.driver, "offscreen") &&
+	            strcmp(d->video.driver, "kmsdrm");
+	if (want && !d->events_timer)
+		d->events_timer = loop_add_timer(d->loop, 250, 250, on_events, d);
+	else if (!want && d->events_timer) {
+		loop_remove(d->loop, d->events_timer);
+		d->events_timer = NULL;
+	}
 }
 
 static bool output_open(struct daemon *d)
 {
 	if (video_open(&d->video) != 0)
 		return false;
+	update_event_timer(d);
 	d->render = render_create(d->video.r, &d->cfg);
 	if (!d->render) {
 		log_error("cannot start the renderer");
@@ -208,7 +261,7 @@ static bool output_open(struct daemon *d)
 static void handle_sdl_events(struct daemon *d)
 {
 	SDL_Event e;
-	while (SDL_PollEvent(&e)) {
+	while (video_ok(&d->video) && SDL_PollEvent(&e)) {
 		switch (e.type) {
 		case SDL_QUIT:
 			loop_quit(d->loop);
@@ -395,10 +448,6 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	if (!d->minute_timer || !d->anim_timer || !d->offline_timer || !d->identify_timer ||
 	    !d->output_timer)
 		goto fail;
-	/* Window systems need their events read; offscreen sends none worth a
-	 * wakeup and kmsdrm none we act on but hotplug, watched via sysfs. */
-	if (strcmp(d->video.driver, "offscreen") && strcmp(d->video.driver, "kmsdrm"))
-		d->events_timer = loop_add_timer(d->loop, 250, 250, on_events, d);
 	d->video.connected = video_connectors(&d->video);
 	if (d->video.connected == 0 && video_ok(&d->video)) {
 		/* No connector is connected: a mode set now would be lost. */
@@ -410,6 +459,7 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 		if (!d->render)
 			goto fail;
 	}
+	update_event_timer(d);
 	if (!video_ok(&d->video) || d->video.sysfs)
 		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
 	d->open = open_at(&d->cfg, time_now_ms());

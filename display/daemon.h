@@ -1,6 +1,11 @@
 /* The display daemon: one event loop wiring the board model, the renderer
  * and the output. Other modules (the MQTT link, audio) hook in through the
- * functions below and add their fds and timers to daemon_loop(). */
+ * functions below and add their fds and timers to daemon_loop():
+ *   d = daemon_create(cfg, opts); daemon_add_listener(d, ...);
+ *   daemon_set_link_state(d, false);  (the link starts disconnected)
+ *   ... link/audio add their sources to daemon_loop(d) ...
+ *   daemon_run(d); daemon_destroy(d);
+ * Every callback runs on the loop thread; nothing here blocks on I/O. */
 #ifndef CB_DAEMON_H
 #define CB_DAEMON_H
 

@@ -47,6 +47,9 @@ static int check_config(const char *path)
 	if (errs.nerrors > n)
 		printf("%s: %d more problems\n", path, errs.nerrors - n);
 	cfg_ctx_free(&errs);
+	char warn[1024];
+	if (r == 0 && display_theme_warnings(&cfg->theme, warn, sizeof warn))
+		printf("%s: warning: %s\n", path, warn);
 	free(cfg);
 	if (r == 0)
 		printf("%s: ok\n", path);

@@ -298,14 +298,17 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	char desk[PROTO_LABEL_MAX + 32];
 	desk_text(c, desk, sizeof desk);
 	const char *arr = "\xe2\x86\x92";
-	int aw = text_width(rd, TEXT_BOLD, dpx, arr) + dpx / 3;
+	int aw0 = text_width(rd, TEXT_BOLD, dpx, arr) + dpx / 3;
 	char cut[256];
 	int fdpx =
-	    textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw, cut, sizeof cut);
+	    textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw0, cut, sizeof cut);
+	/* The arrow follows the desk text's fitted size, so no gap opens. */
+	int aw = text_width(rd, TEXT_BOLD, fdpx, arr) + fdpx / 3;
 	int dw = text_width(rd, TEXT_BOLD, fdpx, cut);
 	int dx = x + pad + (inner_w - aw - dw) / 2;
-	text(rd, TEXT_BOLD, fdpx, fdpx, arr, arrow, dx, cy + (dpx - fdpx) * 6 / 10, aw, LEFT);
-	text(rd, TEXT_BOLD, dpx, dpx / 3, desk, fgc, dx + aw, cy, inner_w - aw, LEFT);
+	int dy = cy + (dpx - fdpx) * 6 / 10;
+	text(rd, TEXT_BOLD, fdpx, fdpx, arr, arrow, dx, dy, aw, LEFT);
+	text(rd, TEXT_BOLD, fdpx, fdpx, cut, fgc, dx + aw, dy, dw + 1, LEFT);
 	cy += dpx * 125 / 100;
 	if (c->service[0])
 		text(rd, TEXT_REGULAR, spx, spx / 2, c->service, sub, x + pad, cy, inner_w, CENTER);
@@ -320,8 +323,8 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
                          int unit)
 {
 	int rows = rd->cfg.history;
-	if (rows <= 0 || w <= 0 || h <= 0)
-		return;
+	if (rows <= 0 || w <= 0 || h <= 0 || v->model->nmerged <= 1)
+		return; /* no heading over an empty list */
 	int tpx = unit * 42 / 1000;
 	text(rd, TEXT_REGULAR, tpx, tpx / 2, "Tidligere kald", rd->muted, x, y, w, LEFT);
 	int ry = y + tpx * 16 / 10;
@@ -331,9 +334,9 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 	int pad = unit * 25 / 1000;
 	for (int i = 0; i < rows; i++) {
 		int yy = ry + i * rh;
-		fill(rd, i % 2 ? rd->bg : rd->row, x, yy, w, rh - rh / 14);
 		if (i + 1 >= v->model->nmerged)
-			continue;
+			break;
+		fill(rd, i % 2 ? rd->bg : rd->row, x, yy, w, rh - rh / 14);
 		const struct proto_call *c = v->model->merged[i + 1].call;
 		int px = rh * 50 / 100;
 		int cy = yy + (rh - rh / 14 - px * 116 / 100) / 2;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "video.h"
@@ -27,6 +28,8 @@ int video_init(struct video *v, bool headless, int w, int h)
 	if (headless) {
 		video_force_headless();
 		SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+		/* Keep the window surface in memory: no GL stack (and its RSS) behind it. */
+		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	}
 	SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
@@ -40,6 +43,8 @@ int video_init(struct video *v, bool headless, int w, int h)
 	if (!v->sysfs && !strcmp(v->driver, "kmsdrm"))
 		v->sysfs = "/sys/class/drm";
 	video_open(v);
+	if (!video_ok(v) && !v->headless && !v->sysfs && access("/sys/class/drm", R_OK) == 0)
+		v->sysfs = "/sys/class/drm"; /* no output at start: watch for one */
 	return 0;
 }
 
@@ -58,8 +63,19 @@ int video_open(struct video *v)
 	}
 	snprintf(v->driver, sizeof v->driver, "%s",
 	         SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "?");
+	if (!v->headless && (!strcmp(v->driver, "offscreen") || !strcmp(v->driver, "dummy"))) {
+		/* SDL falls back to offscreen when kmsdrm, x11 and wayland all fail:
+		 * that is no screen at all for a live daemon. */
+		if (!v->waiting)
+			log_warn("no display output (kmsdrm, x11, wayland): waiting for one");
+		v->waiting = true;
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		return -1;
+	}
 	if (!v->headless && SDL_GetNumVideoDisplays() < 1) {
-		log_warn_rl("no connected display; waiting for one");
+		if (!v->waiting)
+			log_warn("no connected display: waiting for one");
+		v->waiting = true;
 		return -1;
 	}
 	int w = v->req_w ? v->req_w : 1920, h = v->req_h ? v->req_h : 1080;
@@ -84,6 +100,7 @@ int video_open(struct video *v)
 		return -1;
 	}
 	SDL_ShowCursor(SDL_DISABLE);
+	v->waiting = false;
 	SDL_GetRendererOutputSize(v->r, &v->w, &v->h);
 	SDL_RendererInfo info;
 	SDL_GetRendererInfo(v->r, &info);

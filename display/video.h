@@ -14,6 +14,7 @@ struct video {
 	int w, h; /* output size in pixels */
 	char driver[32];
 	const char *sysfs; /* DRM connector folder watched for hotplug */
+	bool waiting;      /* "waiting for an output" logged once */
 	int connected;     /* connectors seen connected at the last poll, -1 unknown */
 };
 

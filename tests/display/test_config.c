@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,25 @@ static void test_every_error_reported(void **state)
 	free(c);
 }
 
+static void test_contrast(void **state)
+{
+	assert_true(fabs(display_contrast(0xffffff, 0x000000) - 21.0) < 0.01);
+	assert_true(fabs(display_contrast(0x777777, 0x777777) - 1.0) < 0.01);
+	struct display_config *c = malloc(sizeof *c);
+	display_config_defaults(c);
+	char w[512];
+	/* The default theme passes AAA (7:1) for every text pair. */
+	assert_int_equal(display_theme_warnings(&c->theme, w, sizeof w), 0);
+	assert_true(display_contrast(c->theme.foreground, c->theme.background) >= 7);
+	assert_true(display_contrast(c->theme.muted, c->theme.background) >= 7);
+	assert_true(display_contrast(c->theme.background, c->theme.highlight) >= 7);
+	assert_true(display_contrast(c->theme.background, c->theme.accent) >= 7);
+	c->theme.muted = 0x404040;
+	assert_int_equal(display_theme_warnings(&c->theme, w, sizeof w), 1);
+	assert_non_null(strstr(w, "[theme] muted on background: contrast"));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_every_error_reported),
+	    cmocka_unit_test(test_contrast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
