@@ -73,7 +73,8 @@ def ensure_packages(need_build):
 
 def build_display(build_dir):
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        subprocess.run(["meson", "setup", build_dir, "--buildtype=release"], cwd=ROOT,
+        # No test suites: a fresh machine has only the build packages.
+        subprocess.run(["meson", "setup", build_dir, "--buildtype=release", "-Dtests=false"], cwd=ROOT,
                        check=True, timeout=600, stdout=subprocess.DEVNULL)
     subprocess.run(["ninja", "-C", build_dir, "display/callboard-display"], cwd=ROOT,
                    check=True, timeout=1800, stdout=subprocess.DEVNULL)
@@ -562,8 +563,12 @@ def main():
     if args.seconds <= 0 or args.repeat < 1:
         ap.error("--seconds must be > 0 and --repeat >= 1")
 
-    ensure_packages(need_build=not args.display_cmd)
-    display = shlex.split(args.display_cmd) if args.display_cmd else [build_display(args.build_dir)]
+    try:
+        ensure_packages(need_build=not args.display_cmd)
+        display = shlex.split(args.display_cmd) if args.display_cmd else [build_display(args.build_dir)]
+    except (subprocess.SubprocessError, OSError) as e:
+        log(f"set-up failed: {e}")
+        return 1
     info = {
         "machine": machine(),
         "load": " ".join(open("/proc/loadavg").read().split()[:3]),
