@@ -200,3 +200,14 @@ class Window:
             "pss_peak_mb": max(x.pss_kb for x in s) / 1024,
             "nprocs": max(x.nprocs for x in s),
         }
+
+
+if __name__ == "__main__":
+    # python3 tools/bench/procstat.py PID [SECONDS]: one tree, one window.
+    import sys
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: procstat.py PID [SECONDS]")
+    w = Window({"tree": Tree(int(sys.argv[1]))})
+    w.run(float(sys.argv[2]) if len(sys.argv) == 3 else 10.0)
+    for k, v in w.result("tree").items():
+        print(f"{k:12} {v:.3f}")
