@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""Idle screen versus a browser kiosk (benchmarks 3 and 4 of the end-to-end
+issue): callboard-display idle at 1920x1080 with its clock running, side by
+side in the same run with headless Chromium showing an equivalent board page
+(tools/bench/kiosk/board.html) that polls board.json every 3 s and updates
+its clock every second, the way peer queue systems drive their screens.
+
+Per repeat:
+  1. callboard `--render` wall time (one frame to PNG and exit),
+  2. callboard start to first frame: exec until the daemon has written its
+     first screen.png (--snapshot-dir), and until its ack arrives over MQTT
+     when the display has the MQTT link,
+  3. Chromium start to first frame: exec until its --screenshot PNG exists,
+  4. both started together, left to settle, then CPU and RSS/PSS of each
+     whole process tree sampled over the window (tools/bench/procstat.py).
+Prints a markdown section (median and min-max over the repeats).
+
+Everything runs on 127.0.0.1 with a private mosquitto and a private HTTP
+server; every wait is bounded; every process started here is stopped and
+the temporary folder removed at the end.
+
+Usage: python3 tools/bench/bench_idle.py [--seconds 60] [--repeat 3]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import procstat  # noqa: E402
+
+TENANT, SITE, AREA, DEVICE = "aarhus", "dokk1", "main", "bench1"
+SECTION = "## Idle screen versus a browser kiosk"
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def log(msg):
+    sys.stderr.write(f"[bench_idle {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+# --- set-up: packages, build ------------------------------------------------
+
+def ensure_packages(need_build):
+    if need_build or not shutil.which("mosquitto", path="/usr/sbin:/usr/bin") \
+            or not shutil.which("mosquitto_pub"):
+        subprocess.run(["sh", os.path.join(ROOT, "tools", "deps.sh"), "build"], check=True,
+                       timeout=1800)
+    if not shutil.which("chromium"):
+        if os.geteuid() != 0:
+            sys.exit("bench_idle: chromium is missing; run as root or `apt-get install chromium`")
+        log("installing chromium")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=900)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+                        "fonts-dejavu-core"], check=True, env=env, timeout=1800)
+
+
+def build_display(build_dir):
+    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+        # No test suites: a fresh machine has only the build packages.
+        subprocess.run(["meson", "setup", build_dir, "--buildtype=release", "-Dtests=false"], cwd=ROOT,
+                       check=True, timeout=600, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", build_dir, "display/callboard-display"], cwd=ROOT,
+                   check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    return os.path.join(build_dir, "display", "callboard-display")
+
+
+# --- child processes ---------------------------------------------------------
+
+class Child:
+    """A child in its own process group; output lines timestamped as they come."""
+
+    def __init__(self, argv, log_path=None, env=None):
+        self.argv = argv
+        self.lines = []  # (monotonic time, line)
+        self.lock = threading.Lock()
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.t0 = time.monotonic()
+        self.t0_wall = time.time()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=e, start_new_session=True)
+        self.pid = self.p.pid
+        self.log = open(log_path, "w") if log_path else None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.p.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self.lock:
+                self.lines.append((time.monotonic(), line))
+            if self.log:
+                self.log.write(line + "\n")
+
+    def find(self, needle, after=0.0):
+        """Time of the first line containing needle, or None."""
+        with self.lock:
+            for t, line in self.lines:
+                if t >= after and needle in line:
+                    return t
+        return None
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, timeout=10.0):
+        """SIGTERM to the group, SIGKILL after timeout; always reaps."""
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # Helpers left in the group (Chromium's) go too.
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.reader.join(2)
+        if self.log:
+            self.log.close()
+            self.log = None
+        return self.p.returncode
+
+    def tail(self, n=15):
+        with self.lock:
+            return "\n".join(line for _, line in self.lines[-n:])
+
+
+def wait_for(pred, timeout, what, step=0.005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+    except OSError:
+        return False
+
+
+# --- the board both screens show ---------------------------------------------
+
+def make_board():
+    """Seven calls, Danish text and a long label; old enough to be past any
+    highlight, so both screens are idle but for their clocks."""
+    now = time.time() - 600
+    calls = [("A042", "3", "Skranke 3", "Pas og kørekort"),
+             ("B017", "5", None, "Sundhedskort og flytning"),
+             ("A041", "12", "Skranke 12 – Ældre- og Pensionsrådgivning på første sal", None),
+             ("C105", "2", "Skranke 2", "Generel vejledning"),
+             ("T004", "7", "Bord 7 · Tidsbestilling", None),
+             ("A040", "1", "Skranke 1", None),
+             ("B016", "4", "Skranke 4", None)]
+
+    def iso(t):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".000Z"
+
+    out = []
+    for i, (ticket, desk, label, service) in enumerate(calls):
+        c = {"id": f"bench-{ticket.lower()}", "ticket": ticket, "desk": desk,
+             "kind": "recall" if ticket == "A041" else "call", "ts": iso(now - 60 * i)}
+        if label:
+            c["desk_label"] = label
+        if service:
+            c["service"] = service
+        out.append(c)
+    return {"v": 1, "seq": 42, "ts": iso(now), "calls": out}
+
+
+# --- one repeat ----------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args, display, tmp):
+        self.a = args
+        self.display = display
+        self.tmp = tmp
+        self.children = []
+        self.board_path = os.path.join(tmp, "board.json")
+        self.mqtt_port = free_port()
+        self.http_port = None
+        self.url = None
+        self.feed_file = False
+        self.topic_base = f"callboard/v1/{TENANT}/{SITE}"
+
+    def spawn(self, argv, name, env=None):
+        c = Child(argv, os.path.join(self.tmp, f"{name}.log"), env)
+        self.children.append(c)
+        return c
+
+    def start_services(self):
+        board = make_board()
+        with open(self.board_path, "w") as f:
+            json.dump(board, f, ensure_ascii=False)
+        # Private broker.
+        conf = os.path.join(self.tmp, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\n"
+                    "persistence false\n" + ("user root\n" if os.geteuid() == 0 else ""))
+        self.broker = self.spawn(["/usr/sbin/mosquitto", "-c", conf], "mosquitto")
+        wait_for(lambda: port_open(self.mqtt_port) or not self.broker.alive(), 10, "mosquitto")
+        if not self.broker.alive():
+            raise RuntimeError("mosquitto exited:\n" + self.broker.tail())
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",
+                        "-r", "-t", f"{self.topic_base}/board/{AREA}", "-f", self.board_path],
+                       check=True, timeout=10)
+        # The display's config.
+        self.config = os.path.join(self.tmp, "display.ini")
+        with open(self.config, "w") as f:
+            f.write(f"[device]\nid = {DEVICE}\ntenant = {TENANT}\nsite = {SITE}\n"
+                    f"areas = {AREA}\nname = Borgerservice\n\n"
+                    f"[mqtt]\nhost = 127.0.0.1\nport = {self.mqtt_port}\n\n"
+                    "[screen]\nwidth = 1920\nheight = 1080\n")
+        # Without the MQTT link a display can only be fed from a file.
+        try:
+            helptext = subprocess.run([self.display[0], "--help"], capture_output=True,
+                                      timeout=10).stdout.decode("utf-8", "replace")
+        except (OSError, subprocess.TimeoutExpired):
+            helptext = ""
+        self.feed_file = self.a.feed == "file" or (self.a.feed == "both" and "--board" in helptext)
+        # Private web server for the kiosk page.
+        www = os.path.join(self.tmp, "www")
+        os.mkdir(www)
+        shutil.copy(os.path.join(HERE, "kiosk", "board.html"), www)
+        shutil.copy(self.board_path, os.path.join(www, "board.json"))
+        self.http_port = free_port()
+        self.http = self.spawn([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1",
+                                "--directory", www, str(self.http_port)], "http")
+        wait_for(lambda: port_open(self.http_port) or not self.http.alive(), 10, "http server")
+        if not self.http.alive():
+            raise RuntimeError("http server exited:\n" + self.http.tail())
+        self.url = f"http://127.0.0.1:{self.http_port}/board.html" + ("?lean=1" if self.a.lean else "")
+
+    def display_argv(self, *extra):
+        argv = list(self.display) + ["--config", self.config, "--headless"]
+        if self.feed_file:
+            argv += ["--board", self.board_path]
+        return argv + list(extra)
+
+    def chromium_argv(self, profile, *extra, mark=False):
+        url = self.url + (("&" if "?" in self.url else "?") + "mark=1" if mark else "")
+        return ([self.a.chromium] + CHROMIUM_FLAGS +
+                [f"--user-data-dir={profile}", "--window-size=1920,1080"] + list(extra) + [url])
+
+    def page_first_frame(self, after):
+        """Epoch seconds the kiosk page reported for its first board frame."""
+        with self.http.lock:
+            for t, line in self.http.lines:
+                if t >= after and "GET /first-frame?t=" in line:
+                    try:
+                        return float(line.split("GET /first-frame?t=")[1].split()[0]) / 1000
+                    except (IndexError, ValueError):
+                        return None
+        return None
+
+    def render_ms(self):
+        out = os.path.join(self.tmp, "render.png")
+        t0 = time.monotonic()
+        r = subprocess.run(list(self.display) + ["--render", self.board_path, "--out", out,
+                                                 "--size", "1920x1080", "--config", self.config],
+                           capture_output=True, timeout=60)
+        ms = (time.monotonic() - t0) * 1000
+        if r.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError("--render failed: " + r.stdout.decode() + r.stderr.decode())
+        os.unlink(out)
+        return ms
+
+    def ack_sub(self, name):
+        sub = self.spawn(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",
+                          "-C", "1", "-t", f"{self.topic_base}/display/{DEVICE}/ack"], name)
+        time.sleep(0.3)  # subscribed before the display starts
+        return sub
+
+    def display_first_frame(self, i):
+        """ms from exec to the first screen.png showing the board."""
+        snap = os.path.join(self.tmp, f"snap{i}")
+        os.mkdir(snap)
+        png = os.path.join(snap, "screen.png")
+        sub = self.ack_sub(f"ack-first{i}")
+        d = self.spawn(self.display_argv("--snapshot-dir", snap), f"display-first{i}")
+        pngs = []  # times a new screen.png appeared (written to a temp name, renamed)
+
+        def watch():
+            try:
+                st = os.stat(png)
+            except OSError:
+                return None
+            ident = (st.st_ino, st.st_mtime_ns)
+            if not pngs or pngs[-1][1] != ident:
+                pngs.append((time.monotonic(), ident))
+            return None
+
+        try:
+            wait_for(lambda: watch() or pngs or (not d.alive() and -1), self.a.timeout,
+                     "the display's first frame")
+            if not d.alive():
+                raise RuntimeError("the display exited:\n" + d.tail())
+            # With the MQTT link the board may come a frame later; the ack
+            # follows the frame with it. Without the link no ack comes.
+            try:
+                wait_for(lambda: watch() or sub.find("{"), 3, "ack", step=0.002)
+            except TimeoutError:
+                pass
+            t_ack = sub.find("{")
+            if t_ack:
+                # The snapshot is written before the ack is sent: the last
+                # PNG before the ack shows the board.
+                t_png = max(t for t, _ in pngs if t <= t_ack) if pngs[0][0] <= t_ack else pngs[0][0]
+            else:
+                t_png = pngs[0][0]
+            return (t_png - d.t0) * 1000
+        finally:
+            d.stop()
+            sub.stop()
+            shutil.rmtree(snap, ignore_errors=True)
+
+    def chromium_first_frame(self, i):
+        profile = tempfile.mkdtemp(prefix="profile-", dir=self.tmp)
+        png = os.path.join(self.tmp, f"shot{i}.png")
+        c = self.spawn(self.chromium_argv(profile, f"--screenshot={png}"), f"chromium-first{i}")
+        try:
+            t = wait_for(lambda: (os.path.exists(png) and os.path.getsize(png) > 0 and time.monotonic())
+                         or (not c.alive() and -1), self.a.timeout, "chromium's screenshot")
+            if t == -1:
+                raise RuntimeError("chromium exited without a screenshot:\n" + c.tail())
+            return (t - c.t0) * 1000
+        finally:
+            c.stop()
+            shutil.rmtree(profile, ignore_errors=True)
+            if os.path.exists(png):
+                os.unlink(png)
+
+    def idle(self, i):
+        profile = tempfile.mkdtemp(prefix="profile-", dir=self.tmp)
+        sub = self.ack_sub(f"ack-idle{i}")
+        started = time.monotonic()
+        d = self.spawn(self.display_argv(), f"display-idle{i}")
+        c = self.spawn(self.chromium_argv(profile, mark=True), f"chromium-idle{i}")
+        try:
+            wait_for(lambda: d.find("running:") or not d.alive(), self.a.timeout, "display running")
+            # The page is up once it has shown the board and said so.
+            wait_for(lambda: self.page_first_frame(started) or not c.alive(),
+                     self.a.timeout, "the kiosk page's first frame")
+            page_ms = (self.page_first_frame(started) - c.t0_wall) * 1000
+            t_ack = sub.find("{")  # by now, if the display has the MQTT link
+            ack_ms = (t_ack - d.t0) * 1000 if t_ack else None
+            # The display's own line once its first frame is presented.
+            t_line = d.find("first frame ")
+            line_ms = (t_line - d.t0) * 1000 if t_line else None
+            if not d.alive():
+                raise RuntimeError("the display exited:\n" + d.tail())
+            if not c.alive():
+                raise RuntimeError("chromium exited:\n" + c.tail())
+            time.sleep(self.a.settle)
+            trees = {"callboard": procstat.Tree(d.pid),
+                     "chromium": procstat.Tree(c.pid, marker=profile)}
+            w = procstat.Window(trees)
+            w.run(self.a.seconds, self.a.interval, alive=lambda: d.alive() and c.alive())
+            if not (d.alive() and c.alive()):
+                raise RuntimeError("a screen exited during the window:\n" + d.tail() + c.tail())
+            polls = sum(1 for t, line in self.http.lines if t >= started and "GET /board.json" in line)
+            return w.result("callboard"), w.result("chromium"), polls, page_ms, ack_ms, line_ms
+        finally:
+            sub.stop()
+            d.stop()
+            c.stop()
+            shutil.rmtree(profile, ignore_errors=True)
+
+    def stop_all(self):
+        for c in reversed(self.children):
+            c.stop()
+
+
+# --- statistics and report -----------------------------------------------------
+
+def med_range(xs, fmt):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "n/a"
+    if len(xs) == 1:
+        return fmt.format(xs[0])
+    return f"{fmt.format(statistics.median(xs))} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return f"{os.cpu_count()} CPUs, {model}, {mem_kb / 1024 / 1024:.1f} GiB RAM, Linux {platform.release()}"
+
+
+def version(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, timeout=30)
+        return r.stdout.decode("utf-8", "replace").strip().splitlines()[-1]
+    except (OSError, subprocess.TimeoutExpired, IndexError):
+        return "unknown"
+
+
+def report(args, runs, info):
+    cb = [r["callboard"] for r in runs]
+    ch = [r["chromium"] for r in runs]
+    rows = []
+
+    def row(label, key, fmt, rfmt="{:.0f}×"):
+        rows.append(f"| {label} | {med_range([x[key] for x in cb], fmt)} | "
+                    f"{med_range([x[key] for x in ch], fmt)} | "
+                    f"{med_range([ratio(b[key], a[key]) for a, b in zip(cb, ch)], rfmt)} |")
+
+    row("CPU, % of one core", "cpu_pct", "{:.2f}")
+    row("CPU seconds in the window", "cpu_s", "{:.3f}")
+    row("RSS, MB (mean)", "rss_mb", "{:.1f}", "{:.1f}×")
+    row("RSS, MB (peak)", "rss_peak_mb", "{:.1f}", "{:.1f}×")
+    row("PSS, MB (mean)", "pss_mb", "{:.1f}", "{:.1f}×")
+    row("PSS, MB (peak)", "pss_peak_mb", "{:.1f}", "{:.1f}×")
+    row("processes", "nprocs", "{:.0f}", "{:.0f}×")
+    first_cb = [r["first_png_ms"] for r in runs]
+    first_ch = [r["chromium_first_ms"] for r in runs]
+    rows.append(f"| start to first frame, ms (exec → first PNG of the board) | "
+                f"{med_range(first_cb, '{:.0f}')} | {med_range(first_ch, '{:.0f}')} | "
+                f"{med_range([ratio(b, a) for a, b in zip(first_cb, first_ch)], '{:.1f}×')} |")
+    # The frame with the board: the ack says so; without the MQTT link the
+    # board comes from the file, loaded before the first frame is drawn.
+    if any(r["ack_ms"] for r in runs):
+        cb_key, cb_how = "ack_ms", "ack over MQTT"
+    elif info["feed_file"] and any(r["line_ms"] for r in runs):
+        cb_key, cb_how = "line_ms", "its 'first frame' log line"
+    else:
+        cb_key, cb_how = "ack_ms", "n/a"
+    rows.append(f"| start to first frame, ms (exec → frame with the board produced) | "
+                f"{med_range([r[cb_key] for r in runs], '{:.0f}')} ({cb_how}) | "
+                f"{med_range([r['page_ms'] for r in runs], '{:.0f}')} (the page's mark) | "
+                f"{med_range([ratio(r['page_ms'], r[cb_key]) for r in runs], '{:.1f}×')} |")
+    rows.append(f"| `--render` one frame to PNG and exit, wall ms | "
+                f"{med_range([r['render_ms'] for r in runs], '{:.0f}')} | – | – |")
+    polls = [r["polls"] for r in runs]
+    page = "lean variant (`?lean=1`: clock set on minute change, board only on a new seq)" \
+        if args.lean else "clock set every second, board re-rendered on every poll"
+    feed = ("the board file (`--board`, the display had no MQTT link yet) and, retained, over MQTT"
+            if info["feed_file"] else "the retained board over MQTT")
+    out = [SECTION, "",
+           f"- Machine: {info['machine']}; load average at start {info['load']}",
+           f"- Date: {info['date']}",
+           f"- Command: `{info['command']}`",
+           f"- callboard: `{info['display_version']}`{info['display_build']}, "
+           f"headless (SDL offscreen, software renderer) at 1920x1080; board from {feed}",
+           f"- Chromium: {info['chromium_version']}, `{' '.join(CHROMIUM_FLAGS)} "
+           f"--window-size=1920,1080`, fresh profile per start, showing "
+           f"`tools/bench/kiosk/board.html` from a loopback `python3 -m http.server`: "
+           f"polls board.json every 3 s, {page}; "
+           f"{med_range(polls, '{:.0f}')} polls per start-up + window",
+           f"- Both showed the same 7-call board; idle measured together in each run after "
+           f"{args.settle:g} s of settling, {args.seconds:g} s window, sampled every "
+           f"{args.interval:g} s; {len(runs)} runs; median (min–max); ratio = Chromium / callboard, "
+           f"per run",
+           "",
+           "| | callboard-display | Chromium kiosk | Chromium / callboard |",
+           "|---|---|---|---|"] + rows + [
+           "",
+           "How it is measured (tools/bench/procstat.py): CPU is utime+stime of every process in "
+           "each tree (the pid and all its descendants, plus any process carrying the private "
+           "profile path), refined with per-thread schedstat nanoseconds, plus CPU of reaped "
+           "children (getrusage would miss Chromium helpers that are never reaped up to us); "
+           "RSS counts shared pages once per process, PSS shares them out (the fair sum "
+           "for a multi-process browser; it also shares with unrelated processes mapping the "
+           "same libraries, so a lone process's PSS drops when such processes run). Start to first frame, two ways: (1) exec until "
+           "a PNG of the first frame with the board exists: callboard's daemon writing it to "
+           "`--snapshot-dir` after presenting it, Chromium's `--screenshot` (taken once the "
+           "page has loaded); both include encoding a 1080p PNG, in a start of its own. "
+           "(2) exec until the frame with the board has been produced: for callboard the "
+           "display's ack over MQTT (published after the frame is presented) or, without the "
+           "MQTT link, the display's `first frame` log line (written once the first frame is "
+           "presented; the board file is loaded before it is drawn), for Chromium the page's own mark two animation frames "
+           "after it rendered board.json (`?mark=1`); both taken from the idle run's start, "
+           "where the two start together. "
+           "Chromium starts with a fresh profile each time, as a kiosk with a temporary "
+           "profile after a reboot. The broker and the web server are counted on neither "
+           "side.", ""]
+    return "\n".join(out)
+
+
+def update_file(path, section):
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=60, help="measurement window (default 60)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs (default 3)")
+    ap.add_argument("--settle", type=float, default=5, help="seconds before measuring (default 5)")
+    ap.add_argument("--interval", type=float, default=1.0, help="sampling interval (default 1)")
+    ap.add_argument("--timeout", type=float, default=60, help="bound on every start-up wait")
+    ap.add_argument("--display-cmd", help="display command instead of the built "
+                    "callboard-display (split like a shell; --config etc. are appended)")
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--chromium", default="chromium")
+    ap.add_argument("--feed", choices=["mqtt", "file", "both"], default="both",
+                    help="how the display gets its board: retained MQTT only, or also "
+                    "--board FILE when the display offers it (default both)")
+    ap.add_argument("--lean", action="store_true", help="the kinder kiosk page variant")
+    ap.add_argument("--markdown", help="also write the section to this file")
+    ap.add_argument("--json", help="also write every run's raw figures to this file")
+    ap.add_argument("--update", metavar="BENCHMARKS.md",
+                    help="replace (or add) the section in this file")
+    args = ap.parse_args()
+    if args.seconds <= 0 or args.repeat < 1:
+        ap.error("--seconds must be > 0 and --repeat >= 1")
+
+    try:
+        ensure_packages(need_build=not args.display_cmd)
+        display = shlex.split(args.display_cmd) if args.display_cmd else [build_display(args.build_dir)]
+    except (subprocess.SubprocessError, OSError) as e:
+        log(f"set-up failed: {e}")
+        return 1
+    info = {
+        "machine": machine(),
+        "load": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python3 tools/bench/bench_idle.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "chromium_version": version([args.chromium, "--version"]),
+        "display_version": (subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                                           capture_output=True, text=True).stdout.strip()
+                            or "unknown") if not args.display_cmd else args.display_cmd,
+        "display_build": "" if args.display_cmd else " (meson release build)",
+    }
+    tmp = tempfile.mkdtemp(prefix="cb-bench-idle-")
+    bench = Bench(args, display, tmp)
+    runs = []
+
+    def on_term(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        bench.start_services()
+        info["feed_file"] = bench.feed_file
+        for i in range(args.repeat):
+            log(f"run {i + 1}/{args.repeat}: start-up")
+            r = {"render_ms": bench.render_ms()}
+            r["first_png_ms"] = bench.display_first_frame(i)
+            r["chromium_first_ms"] = bench.chromium_first_frame(i)
+            log(f"run {i + 1}/{args.repeat}: idle, {args.settle:g} s settle + {args.seconds:g} s")
+            (r["callboard"], r["chromium"], r["polls"], r["page_ms"], r["ack_ms"],
+             r["line_ms"]) = bench.idle(i)
+            log("  callboard %.2f%% CPU, %.1f MB PSS; chromium %.2f%% CPU, %.1f MB PSS; "
+                "first frame %.0f / %.0f ms" % (
+                    r["callboard"]["cpu_pct"], r["callboard"]["pss_mb"], r["chromium"]["cpu_pct"],
+                    r["chromium"]["pss_mb"], r["first_png_ms"], r["chromium_first_ms"]))
+            runs.append(r)
+    except KeyboardInterrupt:
+        log("interrupted")
+    except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as e:
+        log(f"failed: {e}")
+        log(f"logs were in {tmp}")
+    finally:
+        bench.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not runs:
+        return 1
+    section = report(args, runs, info)
+    print(section)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"info": info, "runs": runs}, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(section + "\n")
+    if args.update:
+        update_file(args.update, section)
+    return 0 if len(runs) == args.repeat else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
