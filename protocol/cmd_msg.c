@@ -62,6 +62,8 @@ int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result
 		jin_fail(err, "error", "missing (required when ok is false)");
 		goto out;
 	}
+	if (out->ok)
+		out->error[0] = '\0'; /* only a failure carries an error */
 	rc = 0;
 out:
 	json_decref(root);

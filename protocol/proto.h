@@ -29,6 +29,7 @@
 #define PROTO_AREAS_MAX       8
 #define PROTO_DEPTH_MAX       6
 #define PROTO_SEQ_MAX         9007199254740991LL /* 2^53 - 1 */
+#define PROTO_COUNT_MAX       PROTO_SEQ_MAX      /* counters: exact in every JSON reader */
 
 #define PROTO_BOARD_BYTES_MAX      32768
 #define PROTO_NOTICE_BYTES_MAX     4096
@@ -158,7 +159,7 @@ struct proto_cmd_result {
 	char id[PROTO_ID_MAX + 1];
 	char cmd[PROTO_SHORT_MAX + 1]; /* "" when absent */
 	bool ok;
-	char error[PROTO_INFO_MAX + 1]; /* "" when ok */
+	char error[PROTO_INFO_MAX + 1]; /* "" when ok (ignored then) */
 	char info[PROTO_INFO_MAX + 1];  /* "" when absent */
 	int64_t ts_ms;
 };
