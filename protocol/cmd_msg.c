@@ -9,11 +9,13 @@ const char *const *proto_cmd_names(void);
 
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err)
 {
+	/* Cleared first: out->id is set even on failure when the id itself was
+	 * good, so the display can still answer with an error result. */
+	memset(out, 0, sizeof *out);
+	out->level = -1;
 	json_t *root = jin_load(buf, len, PROTO_CMD_BYTES_MAX, err);
 	if (!root)
 		return -1;
-	memset(out, 0, sizeof *out);
-	out->level = -1;
 	int rc = -1;
 	int cmd = 0;
 	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
@@ -63,7 +65,7 @@ int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result
 		goto out;
 	}
 	if (out->ok)
-		out->error[0] = '\0'; /* only a failure carries an error */
+		memset(out->error, 0, sizeof out->error); /* only a failure carries one */
 	rc = 0;
 out:
 	json_decref(root);

@@ -177,6 +177,8 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 			struct proto_error *err);
 int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err);
+/* On failure out->id is still the command's id when that was valid ("" if
+ * not), so an error result can answer it. */
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err);
 int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
 			    struct proto_error *err);
