@@ -553,6 +553,16 @@ static void test_decoded_values(void **state)
 	assert_int_equal(u->cmd.cmd, PROTO_CMD_IDENTIFY);
 	assert_int_equal(u->cmd.level, -1);
 
+	/* a failing command still yields its id, for the error result */
+	j = dq("{'v':1,'id':'cmd-9','cmd':'reboot'}");
+	assert_int_equal(proto_cmd_decode(j, strlen(j), &u->cmd, &err), -1);
+	free(j);
+	assert_string_equal(u->cmd.id, "cmd-9");
+	j = dq("{'v':2,'id':'cmd-9','cmd':'identify'}");
+	assert_int_equal(proto_cmd_decode(j, strlen(j), &u->cmd, &err), -1);
+	free(j);
+	assert_string_equal(u->cmd.id, "");
+
 	j = dq("{'v':1,'id':'x','ok':true,'error':'stale'}");
 	assert_int_equal(proto_cmd_result_decode(j, strlen(j), &u->result, &err), 0);
 	free(j);
