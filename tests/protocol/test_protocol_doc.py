@@ -101,6 +101,73 @@ def invalid_examples_fail_decoder_and_schema():
             f"PROTOCOL.md:{line} ({kind}): schema accepted it"
 
 
+TS = '"2026-11-30T09:15:02.123Z"'
+CALL = '{"id":"c1","ticket":"A042","desk":"3","kind":"call","ts":%s%%s}' % TS
+# Edge cases where the schema and the C decoder must agree (both accept or
+# both refuse). Byte lengths, depth, duplicate keys and 1.0-as-integer are
+# decoder-only rules and are left out on purpose.
+AGREE = [
+    ("board", '{"v":1,"seq":9007199254740991,"ts":%s,"calls":[]}' % TS),
+    ("board", '{"v":1,"seq":9007199254740992,"ts":%s,"calls":[]}' % TS),
+    ("board", '{"v":1,"seq":1,"ts":%s,"calls":null}' % TS),
+    ("board", '{"v":1,"seq":1,"ts":%s,"calls":[%s]}' % (TS, CALL % ',"desk_label":null,"service":""')),
+    ("board", '{"v":1,"seq":1,"ts":%s,"calls":[%s]}' % (TS, CALL % ',"desk_label":"a\\u0085b"')),
+    ("board", '{"v":1,"seq":1,"ts":%s,"calls":[%s],"x":1}' % (TS, CALL % ',"extra":[1]')),
+    ("board", '{"v":1,"seq":1,"ts":"2026-11-30T09:15:02.1234567890Z","calls":[]}'),
+    ("board", '{"v":1,"seq":1,"ts":"2026-11-30T09:15:02Z","calls":[]}'),
+    ("board", '{"v":"1","seq":1,"ts":%s,"calls":[]}' % TS),
+    ("board", '{"v":true,"seq":1,"ts":%s,"calls":[]}' % TS),
+    ("call", CALL % ',"ticket2":"x"'),
+    ("call", '{"id":"c1","ticket":"A042","desk":"","kind":"call","ts":%s}' % TS),
+    ("call", '{"id":"c1","ticket":"A042","desk":"Desk 3.a_b-c","kind":"call","ts":%s}' % TS),
+    ("call", '{"id":"c1","ticket":"ÆØ1","desk":"3","kind":"call","ts":%s}' % TS),
+    ("notice", '{"v":1,"text":"x","mode":null,"ts":%s}' % TS),
+    ("notice", '{"v":1,"text":"","ts":%s}' % TS),
+    ("notice", '{"v":1,"text":"tab\\there","ts":%s}' % TS),
+    ("status", '{"v":1,"state":"online","device":"","config_hash":""}'),
+    ("status", '{"v":1,"state":"online","config_hash":"ABC"}'),
+    ("status", '{"v":1,"state":"online","areas":null}'),
+    ("status", '{"v":1,"state":"online","areas":["a","b","c","d","e","f","g","h","i"]}'),
+    ("status", '{"v":1,"state":"online","started":null,"ts":null,"version":null}'),
+    ("health", '{"v":1,"device":"d","ts":%s,"rotate":90,"cpu_temp_c":null,"volume":null}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"rotate":45}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"rotate":-90}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"load1":-0.5}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"last_frame_ms":12}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"clock_offset_ms":-9007199254740991}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"boards":[{"area":"a","seq":0,"age_s":null}]}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"boards":[{"area":"a"}]}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"boards":null}' % TS),
+    ("health", '{"v":1,"device":"d","ts":%s,"undervoltage":false}' % TS),
+    ("ack", '{"v":1,"area":null,"seq":1,"shown_ts":%s,"ids":[]}' % TS),
+    ("ack", '{"v":1,"area":"","seq":1,"shown_ts":%s,"ids":[]}' % TS),
+    ("ack", '{"v":1,"seq":1,"shown_ts":%s,"ids":[""]}' % TS),
+    ("ack", '{"v":1,"seq":1,"shown_ts":%s,"ids":null}' % TS),
+    ("cmd", '{"v":1,"id":"x","cmd":"identify","level":"loud"}'),
+    ("cmd", '{"v":1,"id":"x","cmd":"volume","level":null}'),
+    ("cmd", '{"v":1,"id":"x","cmd":"volume","level":0}'),
+    ("cmd", '{"v":1,"id":"x","cmd":"Volume","level":0}'),
+    ("cmd-result", '{"v":1,"id":"x","ok":true,"error":null}'),
+    ("cmd-result", '{"v":1,"id":"x","ok":false,"error":""}'),
+    ("cmd-result", '{"v":1,"id":"x","ok":false,"error":null}'),
+    ("cmd-result", '{"v":1,"id":"x","ok":null,"error":"e"}'),
+    ("cmd-result", '{"v":1,"id":"x","ok":false,"error":"e","ts":null}'),
+]
+
+
+@test
+def schema_agrees_with_decoder_on_edge_cases():
+    disagree = []
+    for i, (kind, payload) in enumerate(AGREE):
+        json.loads(payload)  # the table itself is JSON
+        r, _ = validate_c(kind, payload, f"agree-{i}.json")
+        c_ok = r.returncode == 0
+        s_ok = jsonschema.Draft202012Validator(schema(kind)).is_valid(json.loads(payload))
+        if c_ok != s_ok:
+            disagree.append(f"{kind} {payload}: decoder {c_ok} ({r.stdout.strip()}), schema {s_ok}")
+    assert not disagree, "\n".join(disagree)
+
+
 @test
 def limits_in_doc_match_header():
     """The numbers the document quotes are the ones proto.h defines."""
