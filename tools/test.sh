@@ -46,12 +46,12 @@ if [ ! -d build-fuzz ]; then
 fi
 if ninja -C build-fuzz >"$LOGDIR/build-fuzz.log" 2>&1; then
 	for f in build-fuzz/tests/fuzz/fuzz-*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue # not meson's fuzz-*.p object dirs
 		name=$(basename "$f")
 		corpus="tests/fuzz/corpus/${name#fuzz-}"
 		work=$(mktemp -d)
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-		if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+		if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$LOGDIR/$name-" "$work" >"$LOGDIR/$name.log" 2>&1; then
 			echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOGDIR/$name.log" | awk '{print $2}') runs)" | tee -a "$LOGDIR/extra-pass"
 		else
