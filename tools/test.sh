@@ -46,7 +46,7 @@ if [ ! -d build-fuzz ]; then
 fi
 if ninja -C build-fuzz >"$LOGDIR/build-fuzz.log" 2>&1; then
 	for f in build-fuzz/tests/fuzz/fuzz-*; do
-		[ -f "$f" ] && [ -x "$f" ] || continue # not meson's fuzz-*.p object dirs
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		name=$(basename "$f")
 		corpus="tests/fuzz/corpus/${name#fuzz-}"
 		work=$(mktemp -d)
