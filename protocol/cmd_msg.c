@@ -19,7 +19,8 @@ int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct 
 	int rc = -1;
 	int cmd = 0;
 	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
-	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err))
+	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err) ||
+	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
 		goto out;
 	out->cmd = (enum proto_cmd_kind)cmd;
 	if (out->cmd == PROTO_CMD_VOLUME) {
@@ -42,6 +43,11 @@ char *proto_cmd_encode(const struct proto_cmd *c)
 	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
 	if (c->cmd == PROTO_CMD_VOLUME)
 		json_object_set_new(o, "level", json_integer(c->level));
+	if (c->ts_ms > 0) {
+		char ts[32];
+		time_fmt_iso(c->ts_ms, ts, sizeof ts);
+		json_object_set_new(o, "ts", json_string(ts));
+	}
 	return jin_dump(o);
 }
 

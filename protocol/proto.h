@@ -152,7 +152,8 @@ enum proto_cmd_kind {
 struct proto_cmd {
 	char id[PROTO_ID_MAX + 1];
 	enum proto_cmd_kind cmd;
-	int level; /* volume: 0-100; -1 otherwise */
+	int level;     /* volume: 0-100; -1 otherwise */
+	int64_t ts_ms; /* when it was sent; 0 when absent */
 };
 
 struct proto_cmd_result {

@@ -215,6 +215,8 @@ static void test_cmd(void **state)
 		c.level = -1;
 		if (k == PROTO_CMD_VOLUME)
 			c.level = 40;
+		if (k % 2)
+			c.ts_ms = T0;
 		char *s = proto_cmd_encode(&c);
 		assert_int_equal(proto_cmd_decode(s, strlen(s), &d, &err), 0);
 		assert_memory_equal(&c, &d, sizeof c);
