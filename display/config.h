@@ -4,6 +4,8 @@
 #define CB_DISPLAY_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "mqttc.h"
 #include "proto.h"
@@ -24,13 +26,27 @@ struct audio_config {
 	 * else "skranke N" / "desk N" (desk_word_LANG). */
 	char templates[DISPLAY_LANG_MAX][256];
 	char desk_words[DISPLAY_LANG_MAX][32];
-	char chime[4096];   /* [audio] chime: WAV path, default the installed chime */
+	char chime[4096];   /* [audio] chime: WAV path, "" = the audio module's default */
 	char device[256];   /* [audio] device: SDL output name, "" = default */
 	int speed;          /* [audio] speed: words per minute, default 150 */
 	bool has_quiet;     /* [audio] quiet_hours = 22:00-07:00 */
 	int quiet_from_min; /* minutes after midnight */
 	int quiet_to_min;
 };
+
+/* Colours are 0xRRGGBB. */
+struct display_theme {
+	uint32_t background;  /* default 0x0b1a2b, deep navy */
+	uint32_t foreground;  /* default 0xffffff */
+	uint32_t accent;      /* header, frames; default 0x4fc3f7 */
+	uint32_t highlight;   /* the newest call while highlighted; default 0xffd21f */
+	uint32_t muted;       /* secondary text; default 0xb8c7d9 */
+	char font[4096];      /* default DejaVuSans.ttf */
+	char font_bold[4096]; /* default DejaVuSans-Bold.ttf */
+	char logo[4096];      /* PNG shown in the header; "" = none */
+};
+
+enum display_closed_mode { DISPLAY_CLOSED_SCREEN, DISPLAY_CLOSED_BLACK };
 
 struct display_config {
 	char path[4096]; /* the file this was read from */
@@ -55,9 +71,33 @@ struct display_config {
 	int history; /* previous calls listed, default 6 */
 	int highlight_s;
 	int offline_after_s;
+	int width, height; /* [screen] width/height: window size; 0 = the output's */
 	struct schedule hours;
+	enum display_closed_mode closed_mode; /* [hours] closed_mode */
+	char closed_text[256];                /* [hours] closed_text */
+
+	struct display_theme theme;
 
 	struct audio_config audio;
 };
+
+struct cfg_ctx;
+
+#define DISPLAY_FONT_DEFAULT      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define DISPLAY_FONT_BOLD_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+/* WCAG contrast ratio of two 0xRRGGBB colours (1 to 21). */
+double display_contrast(uint32_t a, uint32_t b);
+/* Write a line per theme colour pair below WCAG AA (4.5:1) into out
+ * (newline-separated); returns how many. Low contrast is legal, not wise. */
+int display_theme_warnings(const struct display_theme *t, char *out, size_t len);
+/* Every default; [device] id, tenant, site and areas are still required. */
+void display_config_defaults(struct display_config *out);
+/* Read path into *out (defaults first). 0 when valid; -1 with every problem
+ * in errs (the caller frees errs with cfg_ctx_free). */
+int display_config_load(const char *path, struct display_config *out, struct cfg_ctx *errs);
+/* Same from a string (name is used as the path in errors); for tests. */
+int display_config_load_string(const char *name, const char *text, struct display_config *out,
+                               struct cfg_ctx *errs);
 
 #endif

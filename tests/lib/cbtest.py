@@ -138,10 +138,15 @@ class Proc:
 class Mosquitto:
     """A private broker on 127.0.0.1:<free port>, with its own config."""
 
-    def __init__(self, tmp, port=None, extra_conf=""):
+    def __init__(self, tmp, port=None, extra_conf="", persistent=False):
         self.tmp = tmp
         self.port = port or free_port()
         self.extra = extra_conf
+        # persistent: sessions and queued QoS 1 messages survive a restart
+        # (mosquitto writes its database on a clean shutdown).
+        self.persist = (f"persistence true\npersistence_location {tmp.path}/\n"
+                        f"persistence_file mosquitto-{self.port}.db\n"
+                        if persistent else "persistence false\n")
         self.proc = None
         self.start()
 
@@ -149,8 +154,11 @@ class Mosquitto:
         conf = self.tmp.file(f"mosquitto-{self.port}.conf",
                              f"listener {self.port} 127.0.0.1\n"
                              "allow_anonymous true\n"
-                             "persistence false\n"
-                             f"{self.extra}\n")
+                             + self.persist
+                             # As root, mosquitto would drop to a 'mosquitto'
+                             # user that cannot read the test's private files.
+                             + ("user root\n" if os.geteuid() == 0 else "")
+                             + f"{self.extra}\n")
         self.proc = Proc(["/usr/sbin/mosquitto", "-c", conf])
         wait_until(self._ready, 10, what=f"mosquitto on port {self.port}")
 
@@ -172,11 +180,15 @@ class Mosquitto:
 class Client:
     """A paho client that records every message it receives."""
 
-    def __init__(self, port, client_id=None, host="127.0.0.1", **tls):
+    def __init__(self, port, client_id=None, host="127.0.0.1", clean=True, username=None,
+                 password=None):
         self.messages = []
         self._lock = threading.Lock()
         self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{time.monotonic_ns()}",
-                             clean_session=True)
+                             clean_session=clean)
+        if username:
+            self.c.username_pw_set(username, password)
+        self.c.reconnect_delay_set(0.2, 2)
         self.c.on_message = self._on_message
         self.connected = threading.Event()
         self.c.on_connect = lambda c, u, f, rc: rc == 0 and self.connected.set()

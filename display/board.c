@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "board.h"
+
+void board_init(struct board_model *m, const char areas[][PROTO_NAME_MAX + 1], int nareas,
+                int highlight_ms)
+{
+	memset(m, 0, sizeof *m);
+	if (nareas > PROTO_AREAS_MAX)
+		nareas = PROTO_AREAS_MAX;
+	m->nareas = nareas;
+	for (int i = 0; i < nareas; i++)
+		snprintf(m->areas[i].name, sizeof m->areas[i].name, "%s", areas[i]);
+	m->highlight_ms = highlight_ms;
+}
+
+static int find_area(const struct board_model *m, const char *area)
+{
+	for (int i = 0; i < m->nareas; i++)
+		if (!strcmp(m->areas[i].name, area))
+			return i;
+	return -1;
+}
+
+static bool seen(const struct board_model *m, const char *id)
+{
+	for (int i = 0; i < m->nmerged; i++)
+		if (!strcmp(m->merged[i].call->id, id))
+			return true;
+	return false;
+}
+
+/* k-way merge: each board keeps its own order (newest first, as the bridge
+ * sent it); across areas the call with the latest ts goes first. A call id
+ * seen already (a recall's original entry) is listed once, at its newest. */
+static void merge(struct board_model *m)
+{
+	int pos[PROTO_AREAS_MAX] = {0};
+	m->nmerged = 0;
+	for (;;) {
+		int best = -1;
+		for (int a = 0; a < m->nareas; a++) {
+			const struct board_area *ar = &m->areas[a];
+			if (!ar->has_board || pos[a] >= ar->board.ncalls)
+				continue;
+			if (best < 0 || ar->board.calls[pos[a]].ts_ms >
+			                    m->areas[best].board.calls[pos[best]].ts_ms)
+				best = a;
+		}
+		if (best < 0)
+			break;
+		const struct proto_call *c = &m->areas[best].board.calls[pos[best]++];
+		if (seen(m, c->id))
+			continue;
+		m->merged[m->nmerged++] = (struct board_entry){.call = c, .area = best};
+	}
+}
+
+enum board_result board_apply(struct board_model *m, const char *area, const struct proto_board *b,
+                              int64_t now_ms)
+{
+	int a = find_area(m, area);
+	if (a < 0)
+		return BOARD_UNKNOWN_AREA;
+	struct board_area *ar = &m->areas[a];
+	if (ar->has_board && b->seq <= ar->board.seq)
+		return BOARD_STALE;
+	ar->board = *b;
+	ar->has_board = true;
+	ar->received_ms = now_ms;
+	merge(m);
+
+	const struct board_entry *top = board_top(m);
+	if (!top) {
+		m->top_id[0] = '\0';
+		m->highlight_start_ms = 0;
+		return BOARD_APPLIED;
+	}
+	const struct proto_call *c = top->call;
+	bool same = !strcmp(c->id, m->top_id) && c->kind == m->top_kind && c->ts_ms == m->top_ts_ms;
+	if (!same) {
+		/* A call cancelled off the top uncovers an older one: no highlight for
+		 * that; only a call newer than the one highlighted before is news. */
+		bool newer = c->ts_ms > m->top_ts_ms;
+		/* The first board after a start is news only when its call is fresh:
+		 * a restart must not flash an old call as if it were just made. */
+		if (m->top_id[0] == '\0')
+			newer = now_ms - c->ts_ms < m->highlight_ms;
+		snprintf(m->top_id, sizeof m->top_id, "%s", c->id);
+		m->top_kind = c->kind;
+		m->top_ts_ms = c->ts_ms;
+		m->highlight_start_ms = newer ? now_ms : 0;
+	}
+	return BOARD_APPLIED;
+}
+
+int64_t board_seq(const struct board_model *m, const char *area)
+{
+	int a = find_area(m, area);
+	return a >= 0 && m->areas[a].has_board ? m->areas[a].board.seq : 0;
+}
+
+const struct board_entry *board_top(const struct board_model *m)
+{
+	return m->nmerged ? &m->merged[0] : NULL;
+}
+
+int64_t board_highlight_elapsed(const struct board_model *m, int64_t now_ms)
+{
+	if (!m->nmerged || !m->highlight_start_ms)
+		return -1;
+	int64_t e = now_ms - m->highlight_start_ms;
+	return e >= 0 && e < m->highlight_ms ? e : -1;
+}
+
+bool board_highlighted(const struct board_model *m, int64_t now_ms)
+{
+	return board_highlight_elapsed(m, now_ms) >= 0;
+}
+
+int board_visible_ids(const struct board_model *m, int n, char ids[][PROTO_ID_MAX + 1], int max)
+{
+	int k = 0;
+	for (int i = 0; i < m->nmerged && i < n && k < max; i++)
+		snprintf(ids[k++], PROTO_ID_MAX + 1, "%s", m->merged[i].call->id);
+	return k;
+}

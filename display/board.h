@@ -1,0 +1,67 @@
+/* The board model: the boards of the areas this screen shows, merged newest
+ * first, and the highlight of the newest call. Pure C driven by explicit
+ * time in ms; knows nothing of SDL, MQTT or files. */
+#ifndef CB_BOARD_H
+#define CB_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define BOARD_MERGED_MAX (PROTO_AREAS_MAX * PROTO_BOARD_CALLS_MAX)
+
+struct board_area {
+	char name[PROTO_NAME_MAX + 1];
+	bool has_board;
+	int64_t received_ms;
+	struct proto_board board; /* the last accepted board */
+};
+
+/* A call on the merged list with the area it came from. */
+struct board_entry {
+	const struct proto_call *call; /* points into areas[area].board */
+	int area;
+};
+
+struct board_model {
+	int nareas;
+	struct board_area areas[PROTO_AREAS_MAX];
+	int highlight_ms;
+
+	int nmerged; /* newest first, one entry per call id */
+	struct board_entry merged[BOARD_MERGED_MAX];
+
+	/* The newest call being (or last) highlighted: id, kind and ts tell a
+	 * recall from the call it repeats. */
+	char top_id[PROTO_ID_MAX + 1];
+	enum proto_call_kind top_kind;
+	int64_t top_ts_ms;
+	int64_t highlight_start_ms; /* 0: none yet */
+};
+
+enum board_result {
+	BOARD_APPLIED = 1,
+	BOARD_STALE = 0,         /* seq not greater than the one shown */
+	BOARD_UNKNOWN_AREA = -1, /* not an area of this screen */
+};
+
+/* Start an empty model for the given areas. */
+void board_init(struct board_model *m, const char areas[][PROTO_NAME_MAX + 1], int nareas,
+                int highlight_ms);
+/* Take a board for an area at local time now_ms. A new newest call (or a
+ * recall) starts the highlight. */
+enum board_result board_apply(struct board_model *m, const char *area, const struct proto_board *b,
+                              int64_t now_ms);
+/* The seq shown for an area, 0 when none (or unknown area). */
+int64_t board_seq(const struct board_model *m, const char *area);
+/* The newest call, or NULL when the board is empty. Owned by the model. */
+const struct board_entry *board_top(const struct board_model *m);
+/* True while the newest call is highlighted at now_ms. */
+bool board_highlighted(const struct board_model *m, int64_t now_ms);
+/* Milliseconds since the highlight started (for the pulse), -1 when none. */
+int64_t board_highlight_elapsed(const struct board_model *m, int64_t now_ms);
+/* Ids of the first n merged calls (the ones on screen) into ids; returns the count. */
+int board_visible_ids(const struct board_model *m, int n, char ids[][PROTO_ID_MAX + 1], int max);
+
+#endif

@@ -1,0 +1,497 @@
+/* [device] [mqtt] [screen] [theme] [hours] [health] [audio]: every key is
+ * known here; anything else is an error, never silently defaulted. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfgparse.h"
+#include "config.h"
+
+#define LANG_KNOWN_MAX 8
+
+struct lang_text {
+	char lang[8];
+	char tmpl[256];
+	char desk_word[32];
+	bool has_tmpl, has_word;
+	int line;
+};
+
+struct parse_state {
+	struct display_config *cfg;
+	bool has_id, has_tenant, has_site, has_areas, has_port, has_name;
+	int nlangs;
+	struct lang_text langs[LANG_KNOWN_MAX];
+};
+
+void display_config_defaults(struct display_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->mqtt.host, sizeof c->mqtt.host, "127.0.0.1");
+	c->mqtt.port = 1883;
+	c->mqtt.keepalive = 30;
+	c->mqtt.queue_max = 1000;
+	c->health_interval_s = 30;
+	c->rotate = 0;
+	c->history = 6;
+	c->highlight_s = 10;
+	c->offline_after_s = 10;
+	schedule_init(&c->hours);
+	c->closed_mode = DISPLAY_CLOSED_SCREEN;
+	snprintf(c->closed_text, sizeof c->closed_text, "Vi har lukket");
+	c->theme = (struct display_theme){
+	    .background = 0x0b1a2b,
+	    .foreground = 0xffffff,
+	    .accent = 0x4fc3f7,
+	    .highlight = 0xffd21f,
+	    .muted = 0xb8c7d9,
+	};
+	snprintf(c->theme.font, sizeof c->theme.font, "%s", DISPLAY_FONT_DEFAULT);
+	snprintf(c->theme.font_bold, sizeof c->theme.font_bold, "%s", DISPLAY_FONT_BOLD_DEFAULT);
+
+	struct audio_config *a = &c->audio;
+	a->enabled = true;
+	a->volume = 80;
+	a->announce_window_s = 60;
+	a->queue_max = 5;
+	a->nlanguages = 1;
+	snprintf(a->languages[0], sizeof a->languages[0], "da");
+	snprintf(a->templates[0], sizeof a->templates[0], "Nummer {ticket}, {desk}");
+	snprintf(a->desk_words[0], sizeof a->desk_words[0], "skranke");
+	a->speed = 150;
+}
+
+static bool parse_color(struct cfg_ctx *ctx, const char *sec, const char *key, const char *v,
+                        uint32_t *out)
+{
+	const char *p = v[0] == '#' ? v + 1 : v;
+	bool ok = strlen(p) == 6;
+	for (int i = 0; ok && i < 6; i++)
+		ok = isxdigit((unsigned char)p[i]);
+	if (!ok) {
+		cfg_error(ctx, sec, key, v, "expected a colour as #RRGGBB");
+		return false;
+	}
+	*out = (uint32_t)strtoul(p, NULL, 16);
+	return true;
+}
+
+static void set_int(struct cfg_ctx *ctx, const char *sec, const char *key, const char *v, long min,
+                    long max, int *out)
+{
+	long n;
+	if (cfg_int(ctx, sec, key, v, min, max, &n))
+		*out = (int)n;
+}
+
+static void device_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct display_config *c = st->cfg;
+	const char *s = "device";
+	if (!strcmp(k, "id")) {
+		st->has_id = cfg_name(ctx, s, k, v, c->id, sizeof c->id);
+	} else if (!strcmp(k, "tenant")) {
+		st->has_tenant = cfg_name(ctx, s, k, v, c->tenant, sizeof c->tenant);
+	} else if (!strcmp(k, "site")) {
+		st->has_site = cfg_name(ctx, s, k, v, c->site, sizeof c->site);
+	} else if (!strcmp(k, "areas")) {
+		int n = cfg_name_list(ctx, s, k, v, &c->areas[0][0], PROTO_NAME_MAX + 1,
+		                      PROTO_AREAS_MAX);
+		if (n > 0) {
+			c->nareas = n;
+			st->has_areas = true;
+		}
+	} else if (!strcmp(k, "name")) {
+		if (!*v)
+			cfg_error(ctx, s, k, v, "must not be empty");
+		else
+			st->has_name = cfg_str(ctx, s, k, v, c->site_name, sizeof c->site_name);
+	} else {
+		cfg_error(ctx, s, k, v, "unknown key");
+	}
+}
+
+static void mqtt_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct mqttc_config *m = &st->cfg->mqtt;
+	const char *s = "mqtt";
+	if (!strcmp(k, "host")) {
+		if (!*v)
+			cfg_error(ctx, s, k, v, "must not be empty");
+		else
+			cfg_str(ctx, s, k, v, m->host, sizeof m->host);
+	} else if (!strcmp(k, "port")) {
+		set_int(ctx, s, k, v, 1, 65535, &m->port);
+		st->has_port = true;
+	} else if (!strcmp(k, "keepalive")) {
+		set_int(ctx, s, k, v, 5, 3600, &m->keepalive);
+	} else if (!strcmp(k, "username")) {
+		cfg_str(ctx, s, k, v, m->username, sizeof m->username);
+	} else if (!strcmp(k, "password")) {
+		cfg_str(ctx, s, k, v, m->password, sizeof m->password);
+	} else if (!strcmp(k, "cafile")) {
+		cfg_str(ctx, s, k, v, m->cafile, sizeof m->cafile);
+	} else if (!strcmp(k, "certfile")) {
+		cfg_str(ctx, s, k, v, m->certfile, sizeof m->certfile);
+	} else if (!strcmp(k, "keyfile")) {
+		cfg_str(ctx, s, k, v, m->keyfile, sizeof m->keyfile);
+	} else {
+		cfg_error(ctx, s, k, v, "unknown key");
+	}
+}
+
+static void screen_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	const char *s = "screen";
+	if (!strcmp(k, "rotate")) {
+		static const char *const names[] = {"0", "90", "180", "270", NULL};
+		int i;
+		if (cfg_enum(ctx, s, k, v, names, &i))
+			c->rotate = i * 90;
+	} else if (!strcmp(k, "history")) {
+		set_int(ctx, s, k, v, 0, 20, &c->history);
+	} else if (!strcmp(k, "highlight")) {
+		set_int(ctx, s, k, v, 0, 600, &c->highlight_s);
+	} else if (!strcmp(k, "offline_after")) {
+		set_int(ctx, s, k, v, 1, 3600, &c->offline_after_s);
+	} else if (!strcmp(k, "width")) {
+		set_int(ctx, s, k, v, 320, 7680, &c->width);
+	} else if (!strcmp(k, "height")) {
+		set_int(ctx, s, k, v, 240, 7680, &c->height);
+	} else {
+		cfg_error(ctx, s, k, v, "unknown key");
+	}
+}
+
+static void theme_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct display_theme *t = &c->theme;
+	const char *s = "theme";
+	if (!strcmp(k, "background"))
+		parse_color(ctx, s, k, v, &t->background);
+	else if (!strcmp(k, "foreground"))
+		parse_color(ctx, s, k, v, &t->foreground);
+	else if (!strcmp(k, "accent"))
+		parse_color(ctx, s, k, v, &t->accent);
+	else if (!strcmp(k, "highlight"))
+		parse_color(ctx, s, k, v, &t->highlight);
+	else if (!strcmp(k, "muted"))
+		parse_color(ctx, s, k, v, &t->muted);
+	else if (!strcmp(k, "font") || !strcmp(k, "font_bold")) {
+		char *dst = !strcmp(k, "font") ? t->font : t->font_bold;
+		if (!*v)
+			cfg_error(ctx, s, k, v, "must not be empty");
+		else
+			cfg_str(ctx, s, k, v, dst, sizeof t->font);
+	} else if (!strcmp(k, "logo"))
+		cfg_str(ctx, s, k, v, t->logo, sizeof t->logo);
+	else
+		cfg_error(ctx, s, k, v, "unknown key");
+}
+
+static void hours_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	const char *s = "hours";
+	struct sched_day day;
+	for (int i = 0; i < 7; i++) {
+		if (strcmp(k, days[i]))
+			continue;
+		if (!schedule_parse_day(v, &day))
+			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
+		else
+			c->hours.week[i] = day;
+		return;
+	}
+	int y, m, d;
+	if (isdigit((unsigned char)k[0])) {
+		if (!schedule_parse_date(k, &y, &m, &d))
+			cfg_error(ctx, s, k, v, "expected a date as YYYY-MM-DD");
+		else if (!schedule_parse_day(v, &day))
+			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
+		else if (!schedule_add_exception(&c->hours, y, m, d, &day))
+			cfg_error(ctx, s, k, v, "more than %d exception dates",
+			          SCHEDULE_EXCEPTIONS_MAX);
+		return;
+	}
+	if (!strcmp(k, "closed_mode")) {
+		static const char *const names[] = {"screen", "black", NULL};
+		int i;
+		if (cfg_enum(ctx, s, k, v, names, &i))
+			c->closed_mode = (enum display_closed_mode)i;
+	} else if (!strcmp(k, "closed_text")) {
+		cfg_str(ctx, s, k, v, c->closed_text, sizeof c->closed_text);
+	} else {
+		cfg_error(ctx, s, k, v, "unknown key");
+	}
+}
+
+static struct lang_text *lang_slot(struct parse_state *st, const char *lang)
+{
+	for (int i = 0; i < st->nlangs; i++)
+		if (!strcmp(st->langs[i].lang, lang))
+			return &st->langs[i];
+	if (st->nlangs >= LANG_KNOWN_MAX)
+		return NULL;
+	struct lang_text *l = &st->langs[st->nlangs++];
+	memset(l, 0, sizeof *l);
+	snprintf(l->lang, sizeof l->lang, "%s", lang);
+	return l;
+}
+
+static bool lang_code_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	return true;
+}
+
+static void audio_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct audio_config *a = &st->cfg->audio;
+	const char *s = "audio";
+	if (!strcmp(k, "enabled")) {
+		cfg_bool(ctx, s, k, v, &a->enabled);
+	} else if (!strcmp(k, "volume")) {
+		set_int(ctx, s, k, v, 0, 100, &a->volume);
+	} else if (!strcmp(k, "announce_window")) {
+		set_int(ctx, s, k, v, 1, 3600, &a->announce_window_s);
+	} else if (!strcmp(k, "queue")) {
+		set_int(ctx, s, k, v, 1, 50, &a->queue_max);
+	} else if (!strcmp(k, "speed")) {
+		set_int(ctx, s, k, v, 80, 450, &a->speed);
+	} else if (!strcmp(k, "chime")) {
+		cfg_str(ctx, s, k, v, a->chime, sizeof a->chime);
+	} else if (!strcmp(k, "device")) {
+		cfg_str(ctx, s, k, v, a->device, sizeof a->device);
+	} else if (!strcmp(k, "quiet_hours")) {
+		struct sched_day d;
+		if (!*v || !strcmp(v, "none")) {
+			a->has_quiet = false;
+		} else if (!schedule_parse_day(v, &d) || d.closed) {
+			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or none");
+		} else {
+			a->has_quiet = true;
+			a->quiet_from_min = d.from_min;
+			a->quiet_to_min = d.to_min;
+		}
+	} else if (!strcmp(k, "languages")) {
+		char langs[DISPLAY_LANG_MAX][PROTO_NAME_MAX + 1];
+		int n =
+		    cfg_name_list(ctx, s, k, v, &langs[0][0], PROTO_NAME_MAX + 1, DISPLAY_LANG_MAX);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			if (!lang_code_ok(langs[i])) {
+				cfg_error(ctx, s, k, v,
+				          "'%s' is not a language code such as da or en", langs[i]);
+				return;
+			}
+			for (int j = 0; j < i; j++)
+				if (!strcmp(langs[i], langs[j])) {
+					cfg_error(ctx, s, k, v, "'%s' listed twice", langs[i]);
+					return;
+				}
+		}
+		a->nlanguages = n;
+		for (int i = 0; i < n; i++)
+			memcpy(a->languages[i], langs[i], strlen(langs[i]) + 1); /* <= 3 bytes */
+	} else if (!strncmp(k, "template_", 9) || !strncmp(k, "desk_word_", 10)) {
+		bool tmpl = k[0] == 't';
+		const char *lang = k + (tmpl ? 9 : 10);
+		struct lang_text *l = lang_code_ok(lang) ? lang_slot(st, lang) : NULL;
+		if (!l) {
+			cfg_error(ctx, s, k, v, "unknown key");
+			return;
+		}
+		l->line = ctx->line;
+		if (tmpl) {
+			if (!strstr(v, "{ticket}"))
+				cfg_error(ctx, s, k, v, "must contain {ticket}");
+			else
+				l->has_tmpl = cfg_str(ctx, s, k, v, l->tmpl, sizeof l->tmpl);
+		} else {
+			l->has_word = cfg_str(ctx, s, k, v, l->desk_word, sizeof l->desk_word);
+		}
+	} else {
+		cfg_error(ctx, s, k, v, "unknown key");
+	}
+}
+
+static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = ctx->user;
+	if (!strcmp(section, "device"))
+		device_key(st, ctx, key, value);
+	else if (!strcmp(section, "mqtt"))
+		mqtt_key(st, ctx, key, value);
+	else if (!strcmp(section, "screen"))
+		screen_key(st->cfg, ctx, key, value);
+	else if (!strcmp(section, "theme"))
+		theme_key(st->cfg, ctx, key, value);
+	else if (!strcmp(section, "hours"))
+		hours_key(st->cfg, ctx, key, value);
+	else if (!strcmp(section, "health")) {
+		if (!strcmp(key, "interval"))
+			set_int(ctx, section, key, value, 5, 3600, &st->cfg->health_interval_s);
+		else
+			cfg_error(ctx, section, key, value, "unknown key");
+	} else if (!strcmp(section, "audio"))
+		audio_key(st, ctx, key, value);
+	else
+		cfg_error(ctx, section, key, value,
+		          "unknown section (expected device, mqtt, screen, theme, hours, health "
+		          "or audio)");
+}
+
+/* Templates and desk words follow the order of [audio] languages. */
+static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
+{
+	struct audio_config *a = &st->cfg->audio;
+	for (int i = 0; i < a->nlanguages; i++) {
+		const char *lang = a->languages[i];
+		const char *tmpl = NULL, *word = NULL;
+		if (!strcmp(lang, "da")) {
+			tmpl = "Nummer {ticket}, {desk}";
+			word = "skranke";
+		} else if (!strcmp(lang, "en")) {
+			tmpl = "Number {ticket}, {desk}";
+			word = "desk";
+		}
+		for (int j = 0; j < st->nlangs; j++) {
+			struct lang_text *l = &st->langs[j];
+			if (strcmp(l->lang, lang))
+				continue;
+			if (l->has_tmpl)
+				tmpl = l->tmpl;
+			if (l->has_word)
+				word = l->desk_word;
+		}
+		if (!tmpl)
+			cfg_error_noline(ctx, "audio", "languages",
+			                 "no template_%s for language '%s'", lang, lang);
+		if (!word)
+			cfg_error_noline(ctx, "audio", "languages",
+			                 "no desk_word_%s for language '%s'", lang, lang);
+		snprintf(a->templates[i], sizeof a->templates[i], "%s", tmpl ? tmpl : "");
+		snprintf(a->desk_words[i], sizeof a->desk_words[i], "%s", word ? word : "");
+	}
+	for (int j = 0; j < st->nlangs; j++) {
+		bool used = false;
+		for (int i = 0; i < a->nlanguages; i++)
+			used |= !strcmp(a->languages[i], st->langs[j].lang);
+		if (!used) {
+			ctx->line = st->langs[j].line;
+			cfg_error(
+			    ctx, "audio", "languages", NULL,
+			    "a template or desk word is set for '%s', which is not in languages",
+			    st->langs[j].lang);
+		}
+	}
+}
+
+static int finish(struct parse_state *st, struct cfg_ctx *ctx, int r)
+{
+	struct display_config *c = st->cfg;
+	if (!st->has_id)
+		cfg_error_noline(ctx, "device", "id", "required");
+	if (!st->has_tenant)
+		cfg_error_noline(ctx, "device", "tenant", "required");
+	if (!st->has_site)
+		cfg_error_noline(ctx, "device", "site", "required");
+	if (!st->has_areas)
+		cfg_error_noline(ctx, "device", "areas", "required (comma-separated area names)");
+	if (!st->has_name && st->has_site)
+		snprintf(c->site_name, sizeof c->site_name, "%s", c->site);
+	if (!st->has_port && c->mqtt.cafile[0])
+		c->mqtt.port = 8883;
+	if ((c->mqtt.certfile[0] != '\0') != (c->mqtt.keyfile[0] != '\0'))
+		cfg_error_noline(ctx, "mqtt", "certfile",
+		                 "certfile and keyfile must be given together");
+	if (c->mqtt.certfile[0] && !c->mqtt.cafile[0])
+		cfg_error_noline(ctx, "mqtt", "cafile", "required when certfile is set");
+	if ((c->width != 0) != (c->height != 0))
+		cfg_error_noline(ctx, "screen", "width", "width and height must be given together");
+	for (int i = 0; i < c->nareas; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->areas[i], c->areas[j]))
+				cfg_error_noline(ctx, "device", "areas", "'%s' listed twice",
+				                 c->areas[i]);
+	finish_audio(st, ctx);
+	return r == 0 && ctx->nerrors == 0 ? 0 : -1;
+}
+
+int display_config_load(const char *path, struct display_config *out, struct cfg_ctx *errs)
+{
+	struct parse_state st = {.cfg = out};
+	display_config_defaults(out);
+	snprintf(out->path, sizeof out->path, "%s", path);
+	int before = errs->nerrors;
+	if (access(path, R_OK) != 0)
+		return cfg_parse_file(errs, path, on_key, &st); /* reports why */
+	int r = cfg_parse_file(errs, path, on_key, &st);
+	cfg_file_hash(path, out->config_hash);
+	(void)before;
+	return finish(&st, errs, r);
+}
+
+int display_config_load_string(const char *name, const char *text, struct display_config *out,
+                               struct cfg_ctx *errs)
+{
+	struct parse_state st = {.cfg = out};
+	display_config_defaults(out);
+	snprintf(out->path, sizeof out->path, "%s", name);
+	int r = cfg_parse_string(errs, name, text, on_key, &st);
+	return finish(&st, errs, r);
+}
+
+static double luminance(uint32_t c)
+{
+	double v[3];
+	for (int i = 0; i < 3; i++) {
+		double x = (double)((c >> (16 - 8 * i)) & 255) / 255.0;
+		v[i] = x <= 0.03928 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4);
+	}
+	return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+}
+
+double display_contrast(uint32_t a, uint32_t b)
+{
+	double la = luminance(a), lb = luminance(b);
+	return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
+}
+
+int display_theme_warnings(const struct display_theme *t, char *out, size_t len)
+{
+	const struct {
+		const char *what;
+		uint32_t a, b;
+	} pairs[] = {
+	    {"foreground on background", t->foreground, t->background},
+	    {"muted on background", t->muted, t->background},
+	    {"background on highlight (the newest call)", t->background, t->highlight},
+	    {"background on accent (the notice)", t->background, t->accent},
+	};
+	int n = 0;
+	size_t used = 0;
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		double c = display_contrast(pairs[i].a, pairs[i].b);
+		if (c >= 4.5)
+			continue;
+		n++;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used,
+			                         "%s[theme] %s: contrast %.1f:1 is below 4.5:1",
+			                         n > 1 ? "\n" : "", pairs[i].what, c);
+	}
+	return n;
+}

@@ -1,0 +1,406 @@
+/* The display's MQTT link on top of common/mqttc. */
+#define LOG_MODULE "link"
+#include "link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "timeutil.h"
+#include "topic.h"
+
+#ifndef CALLBOARD_VERSION
+#define CALLBOARD_VERSION "0"
+#endif
+
+struct link_area {
+	int64_t seq;      /* accepted (handed to the screen) */
+	int64_t ts_ms;    /* that board's ts */
+	bool ack_pending; /* accepted, not yet on a presented frame */
+	int nids;
+	char ids[PROTO_BOARD_CALLS_MAX][PROTO_ID_MAX + 1]; /* that board's calls */
+	char *last_ack; /* encoded, re-sent after a reconnect; owned */
+	char topic[PROTO_TOPIC_MAX];
+};
+
+struct link {
+	struct loop *loop;
+	struct link_params p;
+	struct link_callbacks cb;
+	void *data;
+	struct mqttc *mqtt;
+	int64_t started_ms;
+	char t_notice[PROTO_TOPIC_MAX], t_cmd[PROTO_TOPIC_MAX], t_status[PROTO_TOPIC_MAX];
+	char t_health[PROTO_TOPIC_MAX], t_ack[PROTO_TOPIC_MAX], t_result[PROTO_TOPIC_MAX];
+	char t_shot[PROTO_TOPIC_MAX];
+	struct link_area areas[PROTO_AREAS_MAX];
+};
+
+static int build(const struct link_params *p, enum proto_topic_kind kind, const char *area,
+                 char *out)
+{
+	struct proto_topic t = {.kind = kind};
+	snprintf(t.tenant, sizeof t.tenant, "%s", p->tenant);
+	snprintf(t.site, sizeof t.site, "%s", p->site);
+	snprintf(t.device, sizeof t.device, "%s", p->device);
+	if (area)
+		snprintf(t.area, sizeof t.area, "%s", area);
+	return proto_topic_build(&t, out, PROTO_TOPIC_MAX) < 0 ? -1 : 0;
+}
+
+int link_route(const struct link_params *p, const char *topic, int *area)
+{
+	struct proto_topic t;
+	struct proto_error err;
+	if (proto_topic_parse(topic, &t, &err) < 0)
+		return -1;
+	if (strcmp(t.tenant, p->tenant) || strcmp(t.site, p->site))
+		return -1;
+	switch (t.kind) {
+	case PROTO_TOPIC_BOARD:
+		for (int i = 0; i < p->nareas; i++) {
+			if (!strcmp(p->areas[i], t.area)) {
+				*area = i;
+				return PROTO_TOPIC_BOARD;
+			}
+		}
+		return -1;
+	case PROTO_TOPIC_NOTICE:
+		return PROTO_TOPIC_NOTICE;
+	case PROTO_TOPIC_CMD:
+		return strcmp(t.device, p->device) ? -1 : PROTO_TOPIC_CMD;
+	default:
+		return -1;
+	}
+}
+
+static char *status_payload(const struct link *l, enum proto_state state)
+{
+	struct proto_status s = {.state = state};
+	snprintf(s.device, sizeof s.device, "%s", l->p.device);
+	snprintf(s.version, sizeof s.version, "%s", CALLBOARD_VERSION);
+	s.started_ms = l->started_ms;
+	s.ts_ms = time_now_ms();
+	if (state == PROTO_STATE_ONLINE) {
+		snprintf(s.config_hash, sizeof s.config_hash, "%s", l->p.config_hash);
+		s.nareas = l->p.nareas;
+		memcpy(s.areas, l->p.areas, sizeof s.areas);
+	}
+	return proto_status_encode(&s);
+}
+
+static void on_connect(void *data)
+{
+	struct link *l = data;
+	char *st = status_payload(l, PROTO_STATE_ONLINE);
+	if (mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true) < 0)
+		log_warn("cannot publish status online");
+	free(st);
+	/* Acks sent while we were away were dropped: tell the bridge again
+	 * what is on the screen now. */
+	for (int i = 0; i < l->p.nareas; i++) {
+		char *a = l->areas[i].last_ack;
+		if (a && !l->areas[i].ack_pending)
+			mqttc_publish(l->mqtt, l->t_ack, a, strlen(a), 1, false);
+	}
+	if (l->cb.on_state)
+		l->cb.on_state(l->data, true);
+}
+
+static void on_disconnect(void *data)
+{
+	struct link *l = data;
+	log_debug("disconnected from %s:%d", l->p.mqtt.host, l->p.mqtt.port);
+	if (l->cb.on_state)
+		l->cb.on_state(l->data, false);
+}
+
+static void drop(const char *topic, const struct proto_error *err)
+{
+	log_warn_rl("dropped payload on %s: %s: %s", topic, err->field, err->reason);
+}
+
+static void handle_board(struct link *l, const char *topic, int idx, const void *payload,
+                         size_t len)
+{
+	struct proto_board *b = xmalloc(sizeof *b);
+	struct proto_error err = {0};
+	if (proto_board_decode(payload, len, b, &err) < 0) {
+		drop(topic, &err);
+		goto out;
+	}
+	struct link_area *a = &l->areas[idx];
+	if (b->seq <= a->seq) {
+		log_debug("board %s seq %lld ignored (showing %lld)", l->p.areas[idx],
+		          (long long)b->seq, (long long)a->seq);
+		goto out;
+	}
+	a->seq = b->seq;
+	a->ts_ms = b->ts_ms;
+	a->ack_pending = true;
+	a->nids = b->ncalls;
+	for (int i = 0; i < b->ncalls; i++)
+		memcpy(a->ids[i], b->calls[i].id, sizeof a->ids[i]);
+	if (l->cb.on_board)
+		l->cb.on_board(l->data, idx, b);
+out:
+	free(b);
+}
+
+static void on_message(void *data, const char *topic, const void *payload, size_t len,
+                       bool retained)
+{
+	struct link *l = data;
+	(void)retained;
+	int area = -1;
+	int kind = link_route(&l->p, topic, &area);
+	if (kind < 0) {
+		log_warn_rl("ignored a message on %s: not a topic of this display", topic);
+		return;
+	}
+	if (len > proto_topic_payload_max((enum proto_topic_kind)kind)) {
+		struct proto_error err = {"payload", ""};
+		snprintf(err.reason, sizeof err.reason, "%zu bytes, more than %zu", len,
+		         proto_topic_payload_max((enum proto_topic_kind)kind));
+		drop(topic, &err);
+		if (kind == PROTO_TOPIC_CMD && l->cb.on_cmd)
+			l->cb.on_cmd(l->data, payload, len); /* it answers "too large" */
+		return;
+	}
+	if (kind == PROTO_TOPIC_BOARD) {
+		handle_board(l, topic, area, payload, len);
+	} else if (kind == PROTO_TOPIC_NOTICE) {
+		struct proto_notice n;
+		struct proto_error err = {0};
+		if (proto_notice_decode(payload, len, &n, &err) < 0)
+			drop(topic, &err);
+		else if (l->cb.on_notice)
+			l->cb.on_notice(l->data, &n);
+	} else if (kind == PROTO_TOPIC_CMD && l->cb.on_cmd) {
+		l->cb.on_cmd(l->data, payload, len);
+	}
+}
+
+/* Topics and the MQTT client for l->p. */
+static int setup(struct link *l)
+{
+	const struct link_params *p = &l->p;
+	if (p->nareas < 0 || p->nareas > PROTO_AREAS_MAX ||
+	    build(p, PROTO_TOPIC_NOTICE, NULL, l->t_notice) < 0 ||
+	    build(p, PROTO_TOPIC_CMD, NULL, l->t_cmd) < 0 ||
+	    build(p, PROTO_TOPIC_STATUS, NULL, l->t_status) < 0 ||
+	    build(p, PROTO_TOPIC_HEALTH, NULL, l->t_health) < 0 ||
+	    build(p, PROTO_TOPIC_ACK, NULL, l->t_ack) < 0 ||
+	    build(p, PROTO_TOPIC_CMD_RESULT, NULL, l->t_result) < 0 ||
+	    build(p, PROTO_TOPIC_SCREENSHOT, NULL, l->t_shot) < 0) {
+		log_error("cannot build topics for %s/%s device %s", p->tenant, p->site, p->device);
+		return -1;
+	}
+	for (int i = 0; i < p->nareas; i++) {
+		if (build(p, PROTO_TOPIC_BOARD, p->areas[i], l->areas[i].topic) < 0) {
+			log_error("cannot build the board topic of area '%s'", p->areas[i]);
+			return -1;
+		}
+	}
+	struct mqttc_callbacks mcb = {
+	    .on_connect = on_connect,
+	    .on_disconnect = on_disconnect,
+	    .on_message = on_message,
+	};
+	/* Persistent session: commands sent during a short cut still arrive. */
+	l->mqtt = mqttc_create(l->loop, &p->mqtt, p->device, false, &mcb, l);
+	return l->mqtt ? 0 : -1;
+}
+
+struct link *link_create(struct loop *loop, const struct link_params *p,
+                         const struct link_callbacks *cb, void *data)
+{
+	struct link *l = xcalloc(1, sizeof *l);
+	l->loop = loop;
+	l->p = *p;
+	if (cb)
+		l->cb = *cb;
+	l->data = data;
+	l->started_ms = time_now_ms();
+	if (setup(l) < 0) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static bool same_mqtt(const struct mqttc_config *a, const struct mqttc_config *b)
+{
+	return !strcmp(a->host, b->host) && a->port == b->port && a->keepalive == b->keepalive &&
+	       !strcmp(a->username, b->username) && !strcmp(a->password, b->password) &&
+	       !strcmp(a->cafile, b->cafile) && !strcmp(a->certfile, b->certfile) &&
+	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max;
+}
+
+bool link_same_connection(const struct link *l, const struct link_params *p)
+{
+	return !strcmp(l->p.device, p->device) && !strcmp(l->p.tenant, p->tenant) &&
+	       !strcmp(l->p.site, p->site) && l->p.nareas == p->nareas &&
+	       !memcmp(l->p.areas, p->areas, sizeof p->areas) && same_mqtt(&l->p.mqtt, &p->mqtt);
+}
+
+int link_reconfigure(struct link *l, const struct link_params *p)
+{
+	bool same = link_same_connection(l, p);
+	if (same) {
+		snprintf(l->p.config_hash, sizeof l->p.config_hash, "%s", p->config_hash);
+		if (mqttc_connected(l->mqtt)) {
+			char *st = status_payload(l, PROTO_STATE_ONLINE);
+			mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true);
+			free(st);
+		}
+		return 0;
+	}
+	log_info("connection settings changed: reconnecting");
+	struct link_params old = l->p;
+	link_stop(l, 1000);
+	mqttc_destroy(l->mqtt);
+	l->mqtt = NULL;
+	for (int i = 0; i < PROTO_AREAS_MAX; i++)
+		free(l->areas[i].last_ack);
+	/* Fresh per-area state: the retained boards come again. */
+	memset(l->areas, 0, sizeof l->areas);
+	l->p = *p;
+	if (setup(l) < 0) {
+		l->p = old;
+		if (l->mqtt)
+			mqttc_destroy(l->mqtt);
+		l->mqtt = NULL;
+		if (setup(l) == 0)
+			link_start(l);
+		return -1;
+	}
+	if (link_start(l) < 0)
+		return -1;
+	return 1;
+}
+
+int link_start(struct link *l)
+{
+	char *will = status_payload(l, PROTO_STATE_OFFLINE);
+	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
+	free(will);
+	if (rc < 0)
+		return -1;
+	for (int i = 0; i < l->p.nareas; i++)
+		if (mqttc_subscribe(l->mqtt, l->areas[i].topic, 1) < 0)
+			return -1;
+	if (mqttc_subscribe(l->mqtt, l->t_notice, 1) < 0 ||
+	    mqttc_subscribe(l->mqtt, l->t_cmd, 1) < 0)
+		return -1;
+	return mqttc_start(l->mqtt);
+}
+
+void link_stop(struct link *l, int timeout_ms)
+{
+	if (!l || !l->mqtt)
+		return;
+	if (mqttc_connected(l->mqtt)) {
+		char *st = status_payload(l, PROTO_STATE_OFFLINE);
+		mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true);
+		free(st);
+	}
+	mqttc_disconnect(l->mqtt, timeout_ms);
+}
+
+void link_destroy(struct link *l)
+{
+	if (!l)
+		return;
+	if (l->mqtt)
+		mqttc_destroy(l->mqtt);
+	for (int i = 0; i < PROTO_AREAS_MAX; i++)
+		free(l->areas[i].last_ack);
+	free(l);
+}
+
+void link_presented(struct link *l, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1], int nids)
+{
+	for (int i = 0; i < l->p.nareas; i++) {
+		struct link_area *a = &l->areas[i];
+		if (!a->ack_pending)
+			continue;
+		a->ack_pending = false;
+		struct proto_ack *ack = xcalloc(1, sizeof *ack);
+		snprintf(ack->area, sizeof ack->area, "%s", l->p.areas[i]);
+		ack->seq = a->seq;
+		ack->shown_ms = now_ms;
+		/* Screen order, keeping only this area's calls. */
+		for (int k = 0; k < nids && ack->nids < PROTO_ACK_IDS_MAX; k++) {
+			for (int j = 0; j < a->nids; j++) {
+				if (!strcmp(ids[k], a->ids[j])) {
+					snprintf(ack->ids[ack->nids++], PROTO_ID_MAX + 1, "%s",
+					         ids[k]);
+					break;
+				}
+			}
+		}
+		free(a->last_ack);
+		a->last_ack = proto_ack_encode(ack);
+		free(ack);
+		if (mqttc_publish(l->mqtt, l->t_ack, a->last_ack, strlen(a->last_ack), 1, false) <
+		    0)
+			log_warn_rl("ack of %s seq %lld not sent (offline): sent on reconnect",
+			            l->p.areas[i], (long long)a->seq);
+	}
+}
+
+void link_fill_health(const struct link *l, struct proto_health *h, int64_t now_ms)
+{
+	h->nboards = l->p.nareas;
+	for (int i = 0; i < l->p.nareas; i++) {
+		struct proto_health_board *b = &h->boards[i];
+		snprintf(b->area, sizeof b->area, "%s", l->p.areas[i]);
+		b->seq = l->areas[i].seq;
+		b->age_s = l->areas[i].ts_ms > 0 && now_ms >= l->areas[i].ts_ms
+		               ? (now_ms - l->areas[i].ts_ms) / 1000
+		               : -1;
+	}
+	h->reconnects = mqttc_reconnects(l->mqtt);
+}
+
+int link_publish_health(struct link *l, const struct proto_health *h)
+{
+	char *s = proto_health_encode(h);
+	int rc = mqttc_publish(l->mqtt, l->t_health, s, strlen(s), 0, false);
+	free(s);
+	return rc;
+}
+
+int link_publish_result(struct link *l, const struct proto_cmd_result *r)
+{
+	char *s = proto_cmd_result_encode(r);
+	int rc = mqttc_publish(l->mqtt, l->t_result, s, strlen(s), 1, false);
+	free(s);
+	return rc;
+}
+
+int link_publish_screenshot(struct link *l, const void *png, size_t len)
+{
+	if (len > PROTO_SCREENSHOT_BYTES_MAX)
+		return -1;
+	return mqttc_publish(l->mqtt, l->t_shot, png, len, 1, false);
+}
+
+bool link_connected(const struct link *l)
+{
+	return l->mqtt && mqttc_connected(l->mqtt);
+}
+
+int64_t link_seq(const struct link *l, int area)
+{
+	return area >= 0 && area < l->p.nareas ? l->areas[area].seq : 0;
+}
+
+void link_flush(struct link *l)
+{
+	if (l->mqtt)
+		mqttc_flush(l->mqtt);
+}

@@ -1,0 +1,278 @@
+/* callboard-display: the waiting-room screen. */
+#define LOG_MODULE "main"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfgparse.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "remote.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: callboard-display --config FILE [--headless]\n"
+	        "       callboard-display --check-config FILE\n"
+	        "       callboard-display --render BOARD.json --out FILE.png [--size WxH]\n"
+	        "                         [--rotate DEG] [--config FILE] [--now YYYY-MM-DDTHH:MM]\n"
+	        "                         [--notice NOTICE.json] [--offline]\n"
+	        "\n"
+	        "  --config FILE        the display's INI config\n"
+	        "  --headless           offscreen rendering and no sound card\n"
+	        "  --check-config FILE  print every problem in FILE and exit 1, or exit 0\n"
+	        "  --render BOARD.json  write one frame of that board to --out and exit\n"
+	        "  --size WxH           frame size for --render (default 1920x1080)\n"
+	        "  --rotate DEG         0, 90, 180 or 270 (default [screen] rotate)\n"
+	        "  --now TIME           local time of the frame (clock, hours, highlight)\n"
+	        "  --offline            --render: show the offline mark\n"
+	        "  --verbose            debug logging\n"
+	        "\n"
+	        "development only (the MQTT link feeds the live daemon):\n"
+	        "  --board [AREA=]FILE  show this board at start; SIGUSR1 reads it again\n"
+	        "  --notice FILE        show this notice (with --render, or at start)\n"
+	        "  --snapshot-dir DIR   write DIR/screen.png after every change on screen\n");
+}
+
+static int check_config(const char *path)
+{
+	struct display_config *cfg = xmalloc(sizeof *cfg);
+	struct cfg_ctx errs = {0};
+	int r = display_config_load(path, cfg, &errs);
+	int n = errs.nerrors < CFG_MAX_ERRORS ? errs.nerrors : CFG_MAX_ERRORS;
+	for (int i = 0; i < n; i++)
+		printf("%s\n", errs.errors[i]);
+	if (errs.nerrors > n)
+		printf("%s: %d more problems\n", path, errs.nerrors - n);
+	cfg_ctx_free(&errs);
+	char warn[1024];
+	if (r == 0 && display_theme_warnings(&cfg->theme, warn, sizeof warn))
+		printf("%s: warning: %s\n", path, warn);
+	free(cfg);
+	if (r == 0)
+		printf("%s: ok\n", path);
+	return r == 0 ? 0 : 1;
+}
+
+static bool load_config(const char *path, struct display_config *cfg)
+{
+	struct cfg_ctx errs = {0};
+	int r = display_config_load(path, cfg, &errs);
+	int n = errs.nerrors < CFG_MAX_ERRORS ? errs.nerrors : CFG_MAX_ERRORS;
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", errs.errors[i]);
+	cfg_ctx_free(&errs);
+	return r == 0;
+}
+
+/* "2026-11-30T09:15" in local time. */
+static bool parse_now(const char *s, int64_t *ms)
+{
+	struct tm tm = {0};
+	char *end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (!end || *end)
+		return false;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*ms = (int64_t)t * 1000;
+	return true;
+}
+
+static int render_one(const char *config, const char *board_path, const char *out, const char *size,
+                      int rotate, const char *now, const char *notice_path, bool offline)
+{
+	int rc = 1;
+	struct display_config *cfg = xmalloc(sizeof *cfg);
+	struct proto_board *b = xmalloc(sizeof *b);
+	struct proto_notice notice;
+	char err[512];
+	int w = 0, h = 0;
+	int64_t now_ms = time(NULL) * (int64_t)1000;
+	if (config) {
+		if (!load_config(config, cfg))
+			goto out;
+	} else {
+		display_config_defaults(cfg);
+		snprintf(cfg->id, sizeof cfg->id, "render");
+		snprintf(cfg->site_name, sizeof cfg->site_name, "Borgerservice");
+		cfg->nareas = 1;
+		snprintf(cfg->areas[0], sizeof cfg->areas[0], "main");
+	}
+	if (rotate < 0)
+		rotate = cfg->rotate;
+	w = cfg->width ? cfg->width : 1920;
+	h = cfg->height ? cfg->height : 1080;
+	if (size) {
+		char *x;
+		long a = strtol(size, &x, 10), c = x && *x == 'x' ? strtol(x + 1, &x, 10) : 0;
+		if (*x || a < 320 || a > 7680 || c < 240 || c > 7680) {
+			fprintf(stderr, "--size %s: expected WxH between 320x240 and 7680x7680\n",
+			        size);
+			goto out;
+		}
+		w = (int)a;
+		h = (int)c;
+	}
+	if (now && !parse_now(now, &now_ms)) {
+		fprintf(stderr, "--now %s: expected YYYY-MM-DDTHH:MM (local time)\n", now);
+		goto out;
+	}
+	if (daemon_read_board(board_path, b, err, sizeof err) != 0) {
+		printf("%s\n", err);
+		goto out;
+	}
+	if (notice_path && daemon_read_notice(notice_path, &notice, err, sizeof err) != 0) {
+		printf("%s\n", err);
+		goto out;
+	}
+	if (daemon_render_once(cfg, b, notice_path ? &notice : NULL, offline, now_ms, w, h, rotate,
+	                       out) == 0)
+		rc = 0;
+out:
+	free(b);
+	free(cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		O_CHECK = 256,
+		O_RENDER,
+		O_OUT,
+		O_SIZE,
+		O_ROTATE,
+		O_NOW,
+		O_BOARD,
+		O_NOTICE,
+		O_SNAP,
+		O_OFFLINE,
+		O_VERSION
+	};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"headless", no_argument, NULL, 'H'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, O_VERSION},
+	    {"check-config", required_argument, NULL, O_CHECK},
+	    {"render", required_argument, NULL, O_RENDER},
+	    {"out", required_argument, NULL, O_OUT},
+	    {"size", required_argument, NULL, O_SIZE},
+	    {"rotate", required_argument, NULL, O_ROTATE},
+	    {"now", required_argument, NULL, O_NOW},
+	    {"board", required_argument, NULL, O_BOARD},
+	    {"notice", required_argument, NULL, O_NOTICE},
+	    {"snapshot-dir", required_argument, NULL, O_SNAP},
+	    {"offline", no_argument, NULL, O_OFFLINE},
+	    {0},
+	};
+	const char *config = NULL, *check = NULL, *render = NULL, *out = NULL, *size = NULL,
+	           *now = NULL, *notice = NULL;
+	struct daemon_opts dopts = {0};
+	int rotate = -1, c;
+	bool offline = false;
+	while ((c = getopt_long(argc, argv, "c:Hvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'H':
+			dopts.headless = true;
+			break;
+		case 'v':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case O_VERSION:
+			printf("callboard-display %s\n", CALLBOARD_VERSION);
+			return 0;
+		case O_CHECK:
+			check = optarg;
+			break;
+		case O_RENDER:
+			render = optarg;
+			break;
+		case O_OUT:
+			out = optarg;
+			break;
+		case O_SIZE:
+			size = optarg;
+			break;
+		case O_NOW:
+			now = optarg;
+			break;
+		case O_NOTICE:
+			notice = optarg;
+			break;
+		case O_SNAP:
+			dopts.snapshot_dir = optarg;
+			break;
+		case O_OFFLINE:
+			offline = true;
+			break;
+		case O_BOARD:
+			if (dopts.nboards < PROTO_AREAS_MAX)
+				dopts.boards[dopts.nboards++] = optarg;
+			break;
+		case O_ROTATE:
+			if (strcmp(optarg, "0") && strcmp(optarg, "90") && strcmp(optarg, "180") &&
+			    strcmp(optarg, "270")) {
+				fprintf(stderr, "--rotate %s: expected one of: 0, 90, 180, 270\n",
+				        optarg);
+				return 2;
+			}
+			rotate = atoi(optarg);
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (check)
+		return check_config(check);
+	if (render) {
+		if (!out) {
+			fprintf(stderr, "--render needs --out FILE.png\n");
+			return 2;
+		}
+		return render_one(config, render, out, size, rotate, now, notice, offline);
+	}
+	if (!config) {
+		usage(stderr);
+		return 2;
+	}
+	struct display_config *cfg = xmalloc(sizeof *cfg);
+	if (!load_config(config, cfg)) {
+		free(cfg);
+		return 1;
+	}
+	if (rotate >= 0)
+		cfg->rotate = rotate;
+	dopts.notice_file = notice;
+	struct daemon *d = daemon_create(cfg, &dopts);
+	free(cfg);
+	if (!d)
+		return 1;
+	struct remote *rm = remote_attach(d, NULL, NULL);
+	if (!rm) {
+		daemon_destroy(d);
+		return 1;
+	}
+	int rc = daemon_run(d);
+	remote_stop(rm);
+	remote_destroy(rm);
+	daemon_destroy(d);
+	return rc;
+}

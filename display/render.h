@@ -1,0 +1,55 @@
+/* The renderer: draws a snapshot of the board model with SDL2 + SDL2_ttf.
+ * Sizes come from the frame size; the frame is drawn upright into a target
+ * texture and copied rotated to the output (kmsdrm cannot rotate). */
+#ifndef CB_RENDER_H
+#define CB_RENDER_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "config.h"
+#include "proto.h"
+
+/* Everything a frame shows; the renderer reads it and keeps nothing. */
+struct render_view {
+	const struct board_model *model;
+	int64_t now_ms;                    /* wall clock, for the highlight pulse */
+	int hour, min;                     /* local clock */
+	int wday, mday, mon;               /* local date; wday 0 = Sunday, mon 1-12 */
+	bool open;                         /* inside opening hours */
+	bool offline;                      /* broker unreachable for long enough */
+	const struct proto_notice *notice; /* NULL: none */
+	int ticker_px;                     /* ticker scroll offset */
+	const char *identify;              /* NULL, or "id\nip" shown large */
+};
+
+struct render;
+
+/* A renderer drawing with r using cfg's theme and screen settings (copied).
+ * The caller owns the result; NULL when the fonts cannot be opened. */
+struct render *render_create(SDL_Renderer *r, const struct display_config *cfg);
+void render_destroy(struct render *rd);
+/* Draw the view upright at w x h into the current render target. */
+void render_draw(struct render *rd, const struct render_view *v, int w, int h);
+/* Draw a full frame for an out_w x out_h output rotated by rotate degrees:
+ * upright into the frame texture, then rotated onto the default target.
+ * The caller presents. 0, or -1 with the reason logged. */
+int render_frame(struct render *rd, const struct render_view *v, int out_w, int out_h, int rotate);
+/* True when the ticker needs animating (ticker notice wider than the screen). */
+bool render_ticker_moving(const struct render *rd);
+/* The last upright frame as PNG bytes, scaled to at most max_w wide.
+ * *png is malloc'ed and the caller frees it. 0, or -1. */
+int render_frame_png(struct render *rd, int max_w, void **png, size_t *len);
+/* Save the current default target (the rotated output) as a PNG file. */
+int render_save_output(struct render *rd, int out_w, int out_h, const char *path);
+/* Forget every texture after a render device reset. */
+void render_reset(struct render *rd);
+/* Pixel height of a digit of the newest ticket in the last frame (0: none). */
+int render_ticket_digit_px(const struct render *rd);
+/* Text textures built so far (bench, tests). */
+long render_text_builds(const struct render *rd);
+
+#endif

@@ -1,0 +1,78 @@
+/* Test driver for common/mqttc.c: echoes every message on test/in to
+ * test/out (with the reconnect count) until SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "mqttc.h"
+
+struct echo {
+	struct loop *loop;
+	struct mqttc *mq;
+};
+
+static void on_connect(void *data)
+{
+	struct echo *e = data;
+	printf("connected reconnects=%u\n", mqttc_reconnects(e->mq));
+	fflush(stdout);
+	mqttc_publish(e->mq, "test/status", "up", 2, 1, true);
+}
+
+static void on_disconnect(void *data)
+{
+	printf("disconnected\n");
+	fflush(stdout);
+}
+
+static void on_message(void *data, const char *topic, const void *payload, size_t len,
+		       bool retained)
+{
+	struct echo *e = data;
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "%.*s r=%u", (int)(len > 400 ? 400 : len),
+			 (const char *)payload, mqttc_reconnects(e->mq));
+	mqttc_publish(e->mq, "test/out", buf, (size_t)n, 1, false);
+}
+
+static void on_signal(int signo, void *data)
+{
+	loop_quit(((struct echo *)data)->loop);
+}
+
+static void idle(void *data)
+{
+	mqttc_flush(((struct echo *)data)->mq);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	struct mqttc_config cfg;
+	mqttc_config_defaults(&cfg);
+	cfg.port = atoi(argv[1]);
+	cfg.keepalive = 5;
+	if (argc > 2)
+		snprintf(cfg.cafile, sizeof cfg.cafile, "%s", argv[2]);
+	struct echo e = {.loop = loop_create()};
+	struct mqttc_callbacks cb = {on_connect, on_disconnect, on_message};
+	e.mq = mqttc_create(e.loop, &cfg, "echo-test", false, &cb, &e);
+	if (!e.mq)
+		return 1;
+	mqttc_set_will(e.mq, "test/status", "down", 4, 1, true);
+	mqttc_subscribe(e.mq, "test/in", 1);
+	loop_add_signal(e.loop, SIGTERM, on_signal, &e);
+	loop_add_signal(e.loop, SIGINT, on_signal, &e);
+	loop_set_idle(e.loop, idle, &e);
+	mqttc_start(e.mq);
+	loop_run(e.loop);
+	mqttc_publish(e.mq, "test/status", "bye", 3, 1, true);
+	mqttc_disconnect(e.mq, 2000);
+	mqttc_destroy(e.mq);
+	loop_destroy(e.loop);
+	return 0;
+}

@@ -1,0 +1,163 @@
+/* The board model: seq ordering, area merge, highlight timing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "board.h"
+
+static const char areas[3][PROTO_NAME_MAX + 1] = {"main", "pas", "sund"};
+
+static struct proto_call call(const char *id, const char *ticket, int64_t ts, int kind)
+{
+	struct proto_call c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.id, sizeof c.id, "%s", id);
+	snprintf(c.ticket, sizeof c.ticket, "%s", ticket);
+	snprintf(c.desk, sizeof c.desk, "1");
+	c.kind = (enum proto_call_kind)kind;
+	c.ts_ms = ts;
+	return c;
+}
+
+/* A board of n calls given newest first as (id, ts) pairs. */
+static struct proto_board board(int64_t seq, int n, const char *const *ids, const int64_t *ts)
+{
+	struct proto_board b;
+	memset(&b, 0, sizeof b);
+	b.seq = seq;
+	b.ncalls = n;
+	for (int i = 0; i < n; i++)
+		b.calls[i] = call(ids[i], ids[i], ts[i], PROTO_KIND_CALL);
+	return b;
+}
+
+static void test_seq_ordering(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const char *ids1[] = {"a1"}, *ids2[] = {"a2", "a1"};
+	int64_t ts1[] = {1000}, ts2[] = {2000, 1000};
+	struct proto_board b5 = board(5, 1, ids1, ts1), b6 = board(6, 2, ids2, ts2);
+	assert_int_equal(board_apply(&m, "main", &b5, 1000), BOARD_APPLIED);
+	assert_int_equal(board_seq(&m, "main"), 5);
+	assert_int_equal(board_apply(&m, "main", &b5, 1100), BOARD_STALE);
+	assert_int_equal(board_apply(&m, "main", &b6, 2000), BOARD_APPLIED);
+	/* An older board after a newer one is ignored: the screen keeps seq 6. */
+	assert_int_equal(board_apply(&m, "main", &b5, 2100), BOARD_STALE);
+	assert_int_equal(board_seq(&m, "main"), 6);
+	assert_string_equal(board_top(&m)->call->id, "a2");
+	assert_int_equal(board_apply(&m, "nope", &b6, 2100), BOARD_UNKNOWN_AREA);
+	assert_int_equal(board_seq(&m, "nope"), 0);
+}
+
+static void test_merge_newest_first(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 3, 10000);
+	const char *pa[] = {"p3", "p2", "p1"}, *sa[] = {"s2", "s1"};
+	int64_t pt[] = {5000, 3000, 1000}, st[] = {4000, 2000};
+	struct proto_board pb = board(1, 3, pa, pt), sb = board(9, 2, sa, st);
+	board_apply(&m, "pas", &pb, 5000);
+	board_apply(&m, "sund", &sb, 5000);
+	const char *want[] = {"p3", "s2", "p2", "s1", "p1"};
+	assert_int_equal(m.nmerged, 5);
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(m.merged[i].call->id, want[i]);
+	assert_int_equal(m.merged[1].area, 2);
+	char ids[3][PROTO_ID_MAX + 1];
+	assert_int_equal(board_visible_ids(&m, 3, ids, 3), 3);
+	assert_string_equal(ids[2], "p2");
+	/* Each area keeps its own seq. */
+	assert_int_equal(board_seq(&m, "pas"), 1);
+	assert_int_equal(board_seq(&m, "sund"), 9);
+}
+
+static void test_highlight_expiry(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const char *ids[] = {"a1"};
+	int64_t ts[] = {100000};
+	struct proto_board b = board(1, 1, ids, ts);
+	board_apply(&m, "main", &b, 100500);
+	assert_true(board_highlighted(&m, 100500));
+	assert_int_equal(board_highlight_elapsed(&m, 101500), 1000);
+	assert_true(board_highlighted(&m, 110499));
+	assert_false(board_highlighted(&m, 110500));
+	/* The same call again in a newer board (another call cancelled below
+	 * it) does not highlight again. */
+	struct proto_board b2 = board(2, 1, ids, ts);
+	board_apply(&m, "main", &b2, 200000);
+	assert_false(board_highlighted(&m, 200000));
+}
+
+static void test_recall_highlights_again(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	struct proto_board b;
+	memset(&b, 0, sizeof b);
+	b.seq = 1;
+	b.ncalls = 1;
+	b.calls[0] = call("x1", "A042", 1000, PROTO_KIND_CALL);
+	board_apply(&m, "main", &b, 1000);
+	assert_false(board_highlighted(&m, 20000));
+	b.seq = 2;
+	b.ncalls = 2;
+	b.calls[1] = b.calls[0];
+	b.calls[0] = call("x1", "A042", 30000, PROTO_KIND_RECALL);
+	board_apply(&m, "main", &b, 30000);
+	assert_true(board_highlighted(&m, 30000));
+	/* The recall and its call share an id: listed once, as the recall. */
+	assert_int_equal(m.nmerged, 1);
+	assert_int_equal(board_top(&m)->call->kind, PROTO_KIND_RECALL);
+}
+
+static void test_restart_no_stale_highlight(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const char *ids[] = {"old"};
+	int64_t ts[] = {1000};
+	struct proto_board b = board(7, 1, ids, ts);
+	/* Retained board after a restart an hour later: shown, not flashed. */
+	board_apply(&m, "main", &b, 3600000);
+	assert_non_null(board_top(&m));
+	assert_false(board_highlighted(&m, 3600000));
+}
+
+static void test_cancel_uncovers_older(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const char *ids[] = {"n2", "n1"};
+	int64_t ts[] = {2000, 1000};
+	struct proto_board b = board(1, 2, ids, ts);
+	board_apply(&m, "main", &b, 2000);
+	assert_true(board_highlighted(&m, 2000));
+	struct proto_board c = board(2, 1, ids + 1, ts + 1);
+	board_apply(&m, "main", &c, 3000);
+	assert_string_equal(board_top(&m)->call->id, "n1");
+	assert_false(board_highlighted(&m, 3000));
+	struct proto_board empty = board(3, 0, NULL, NULL);
+	board_apply(&m, "main", &empty, 4000);
+	assert_null(board_top(&m));
+	assert_false(board_highlighted(&m, 4000));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_seq_ordering),
+	    cmocka_unit_test(test_merge_newest_first),
+	    cmocka_unit_test(test_highlight_expiry),
+	    cmocka_unit_test(test_recall_highlights_again),
+	    cmocka_unit_test(test_restart_no_stale_highlight),
+	    cmocka_unit_test(test_cancel_uncovers_older),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,134 @@
+/* The daemon's hooks as the link and audio modules use them, on the
+ * offscreen driver: boards by seq, listeners, screenshot, identify, the
+ * offline mark, the screen state. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "loop.h"
+#include "timeutil.h"
+
+struct seen {
+	int boards, frames;
+	int64_t last_seq;
+};
+
+static void on_board(void *data, struct daemon *d, const char *area, const struct proto_board *b)
+{
+	struct seen *s = data;
+	s->boards++;
+	s->last_seq = b->seq;
+}
+
+static void on_frame(void *data, struct daemon *d)
+{
+	((struct seen *)data)->frames++;
+}
+
+static struct daemon *start(struct display_config *cfg)
+{
+	display_config_defaults(cfg);
+	snprintf(cfg->id, sizeof cfg->id, "api-1");
+	cfg->nareas = 2;
+	snprintf(cfg->areas[0], sizeof cfg->areas[0], "main");
+	snprintf(cfg->areas[1], sizeof cfg->areas[1], "pas");
+	cfg->width = 1920;
+	cfg->height = 1080;
+	cfg->offline_after_s = 1;
+	struct daemon_opts opts = {.headless = true};
+	return daemon_create(cfg, &opts);
+}
+
+static void one_board(struct proto_board *b, int64_t seq)
+{
+	memset(b, 0, sizeof *b);
+	b->seq = seq;
+	b->ncalls = 1;
+	snprintf(b->calls[0].id, sizeof b->calls[0].id, "id%lld", (long long)seq);
+	snprintf(b->calls[0].ticket, sizeof b->calls[0].ticket, "A%03lld", (long long)seq);
+	snprintf(b->calls[0].desk, sizeof b->calls[0].desk, "2");
+	b->calls[0].ts_ms = time_now_ms() - 120000;
+}
+
+static void test_hooks(void **state)
+{
+	struct display_config *cfg = malloc(sizeof *cfg);
+	struct daemon *d = start(cfg);
+	assert_non_null(d);
+	struct seen s = {0};
+	struct daemon_listener l = {.board = on_board, .frame = on_frame};
+	assert_int_equal(daemon_add_listener(d, &l, &s), 0);
+	struct loop *loop = daemon_loop(d);
+
+	struct proto_board *b = malloc(sizeof *b);
+	one_board(b, 7);
+	assert_int_equal(daemon_board(d, "main", b), BOARD_APPLIED);
+	assert_int_equal(daemon_board(d, "main", b), BOARD_STALE);
+	assert_int_equal(daemon_board(d, "other", b), BOARD_UNKNOWN_AREA);
+	assert_int_equal(s.boards, 1);
+	assert_int_equal(s.last_seq, 7);
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 1); /* one frame for the board, none for the refusals */
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 1); /* nothing changed: no frame */
+	assert_int_equal(board_seq(daemon_model(d), "main"), 7);
+	assert_int_equal(daemon_screen_state(d), PROTO_SCREEN_ON);
+
+	void *png = NULL;
+	size_t len = 0;
+	assert_int_equal(daemon_screenshot_png(d, 1280, &png, &len), 0);
+	assert_memory_equal(png, "\x89PNG", 4);
+	const unsigned char *p = png;
+	assert_int_equal((p[16] << 24 | p[17] << 16 | p[18] << 8 | p[19]), 1280);
+	free(png);
+
+	daemon_identify_self(d, 1);
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 2);
+	/* The overlay goes after its seconds: one more frame, within a bound. */
+	for (int i = 0; i < 50 && s.frames < 3; i++)
+		loop_dispatch(loop, 100);
+	assert_int_equal(s.frames, 3);
+
+	daemon_set_link_state(d, false);
+	for (int i = 0; i < 50 && s.frames < 4; i++)
+		loop_dispatch(loop, 100);
+	assert_int_equal(s.frames, 4); /* the offline mark */
+	daemon_set_link_state(d, true);
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 5); /* and gone again */
+
+	struct proto_notice n = {.text = "Husk billed-ID", .mode = PROTO_NOTICE_BANNER};
+	daemon_notice(d, &n);
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 6);
+	assert_true(daemon_last_frame_ms(d) > 0);
+	int w, h, rot;
+	daemon_output_size(d, &w, &h, &rot);
+	assert_int_equal(w, 1920);
+	assert_int_equal(h, 1080);
+
+	/* A reload with other areas starts the model afresh. */
+	snprintf(cfg->areas[0], sizeof cfg->areas[0], "sund");
+	daemon_apply_config(d, cfg);
+	assert_int_equal(board_seq(daemon_model(d), "main"), 0);
+	assert_int_equal(daemon_board(d, "sund", b), BOARD_APPLIED);
+
+	free(b);
+	daemon_destroy(d);
+	free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hooks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

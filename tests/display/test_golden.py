@@ -1,0 +1,84 @@
+"""Golden-image tests of `callboard-display --render`: every case in
+golden.txt is rendered through the live render path and compared with the
+checked-in PNG within a small pixel tolerance (pngdiff). Also: bad board
+files and --check-config output."""
+import os
+import subprocess
+import sys
+
+import cbtest
+from cbtest import test
+
+SRC = os.environ.get("CALLBOARD_SRC", cbtest.SRC)
+BUILD = os.environ.get("CALLBOARD_BUILD", os.path.join(SRC, "build"))
+DISPLAY = cbtest.binary("callboard-display")
+PNGDIFF = os.path.join(BUILD, "tests", "display", "pngdiff")
+GOLDEN = os.path.join(SRC, "tests", "display", "golden")
+ENV = dict(os.environ, TZ="Europe/Copenhagen", SDL_AUDIODRIVER="dummy")
+
+
+def cases():
+    with open(os.path.join(SRC, "tests", "display", "golden.txt")) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, args = (s.strip() for s in line.split("|", 1))
+                yield name, args.split()
+
+
+def display(*args):
+    return subprocess.run([DISPLAY, *args], cwd=SRC, env=ENV, capture_output=True, text=True,
+                          timeout=60)
+
+
+def golden_case(name, args):
+    def fn():
+        tmp = cbtest.TempDir()
+        out = os.path.join(tmp.path, name + ".png")
+        r = display(*args, "--out", out)
+        assert r.returncode == 0, r.stdout + r.stderr
+        d = subprocess.run([PNGDIFF, os.path.join(GOLDEN, name + ".png"), out],
+                           capture_output=True, text=True, timeout=60)
+        assert d.returncode == 0, f"{name}: {d.stdout}{d.stderr} (new frame: {out})"
+        tmp.cleanup()
+    fn.__name__ = "golden_" + name.replace("-", "_")
+    return fn
+
+
+for n, a in cases():
+    test(golden_case(n, a))
+
+
+@test
+def bad_board_names_field():
+    tmp = cbtest.TempDir()
+    bad = tmp.file("bad.json", '{"v":1,"seq":0,"ts":"2026-11-30T09:15:02.123Z","calls":[]}')
+    r = display("--render", bad, "--out", os.path.join(tmp.path, "x.png"))
+    assert r.returncode == 1, r
+    assert r.stdout.startswith(bad + ": seq: "), r.stdout
+    notjson = tmp.file("nj.json", "hello")
+    r = display("--render", notjson, "--out", os.path.join(tmp.path, "x.png"))
+    assert r.returncode == 1 and r.stdout.startswith(notjson + ": "), r.stdout
+    r = display("--render", os.path.join(tmp.path, "missing.json"), "--out", "x.png")
+    assert r.returncode == 1 and "missing.json: file: " in r.stdout, r.stdout
+    assert not os.path.exists(os.path.join(tmp.path, "x.png"))
+
+
+@test
+def check_config():
+    tmp = cbtest.TempDir()
+    r = display("--check-config", os.path.join(SRC, "assets", "callboard-display.ini"))
+    assert r.returncode == 0, r.stdout
+    bad = tmp.file("bad.ini", "[device]\nid = d1\ntenant = aarhus\nsite = dokk1\nareas = main\n"
+                   "[screen]\nrotate = 45\nhistorie = 3\n[hours]\nmon = 9-17\n")
+    r = display("--check-config", bad)
+    assert r.returncode == 1, r.stdout
+    lines = r.stdout.splitlines()
+    assert lines == [
+        f"{bad}:7: [screen] rotate: 45: expected one of: 0, 90, 180, 270",
+        f"{bad}:8: [screen] historie: 3: unknown key",
+        f"{bad}:10: [hours] mon: 9-17: expected HH:MM-HH:MM or closed",
+    ], lines
+
+
+cbtest.run()
