@@ -9,15 +9,18 @@ const char *const *proto_cmd_names(void);
 
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err)
 {
+	/* Cleared first: out->id is set even on failure when the id itself was
+	 * good, so the display can still answer with an error result. */
+	memset(out, 0, sizeof *out);
+	out->level = -1;
 	json_t *root = jin_load(buf, len, PROTO_CMD_BYTES_MAX, err);
 	if (!root)
 		return -1;
-	memset(out, 0, sizeof *out);
-	out->level = -1;
 	int rc = -1;
 	int cmd = 0;
 	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
-	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err))
+	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err) ||
+	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
 		goto out;
 	out->cmd = (enum proto_cmd_kind)cmd;
 	if (out->cmd == PROTO_CMD_VOLUME) {
@@ -40,6 +43,11 @@ char *proto_cmd_encode(const struct proto_cmd *c)
 	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
 	if (c->cmd == PROTO_CMD_VOLUME)
 		json_object_set_new(o, "level", json_integer(c->level));
+	if (c->ts_ms > 0) {
+		char ts[32];
+		time_fmt_iso(c->ts_ms, ts, sizeof ts);
+		json_object_set_new(o, "ts", json_string(ts));
+	}
 	return jin_dump(o);
 }
 
@@ -62,6 +70,8 @@ int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result
 		jin_fail(err, "error", "missing (required when ok is false)");
 		goto out;
 	}
+	if (out->ok)
+		memset(out->error, 0, sizeof out->error); /* only a failure carries one */
 	rc = 0;
 out:
 	json_decref(root);

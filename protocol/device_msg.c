@@ -63,13 +63,19 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	return ok ? 0 : -1;
 }
 
-static void set_ts(json_t *o, const char *key, int64_t ms)
+/* A required timestamp: always written, even the epoch itself. */
+static void set_ts_req(json_t *o, const char *key, int64_t ms)
 {
-	if (ms <= 0)
-		return;
 	char ts[32];
 	time_fmt_iso(ms, ts, sizeof ts);
 	json_object_set_new(o, key, json_string(ts));
+}
+
+/* An optional timestamp: 0 means absent. */
+static void set_ts(json_t *o, const char *key, int64_t ms)
+{
+	if (ms > 0)
+		set_ts_req(o, key, ms);
 }
 
 char *proto_status_encode(const struct proto_status *s)
@@ -109,22 +115,22 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	    !jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX, out->version,
 		     err) ||
 	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err) ||
-	    !jin_int(root, NULL, "uptime_s", false, 0, INT64_MAX, &out->uptime_s, err) ||
+	    !jin_int(root, NULL, "uptime_s", false, 0, PROTO_COUNT_MAX, &out->uptime_s, err) ||
 	    !jin_int(root, NULL, "width", false, 0, 16384, &w, err) ||
 	    !jin_int(root, NULL, "height", false, 0, 16384, &h, err) ||
 	    !jin_int(root, NULL, "rotate", false, 0, 270, &rot, err) ||
-	    !jin_int(root, NULL, "frames", false, 0, INT64_MAX, &out->frames, err) ||
+	    !jin_int(root, NULL, "frames", false, 0, PROTO_COUNT_MAX, &out->frames, err) ||
 	    !jin_num(root, NULL, "last_frame_ms", false, 0, 1e9, &out->last_frame_ms, err) ||
-	    !jin_int(root, NULL, "reconnects", false, 0, INT64_MAX, &out->reconnects, err) ||
+	    !jin_int(root, NULL, "reconnects", false, 0, PROTO_COUNT_MAX, &out->reconnects, err) ||
 	    !jin_enum(root, NULL, "audio", false, proto_audio_names(), &audio, err) ||
 	    !jin_int(root, NULL, "volume", false, 0, 100, &vol, err) ||
-	    !jin_int(root, NULL, "announced", false, 0, INT64_MAX, &out->announced, err) ||
-	    !jin_int(root, NULL, "announce_failed", false, 0, INT64_MAX, &out->announce_failed,
+	    !jin_int(root, NULL, "announced", false, 0, PROTO_COUNT_MAX, &out->announced, err) ||
+	    !jin_int(root, NULL, "announce_failed", false, 0, PROTO_COUNT_MAX, &out->announce_failed,
 		     err) ||
 	    !jin_num(root, NULL, "cpu_temp_c", false, -100, 200, &temp, err) ||
 	    !jin_num(root, NULL, "load1", false, 0, 1e6, &out->load1, err) ||
-	    !jin_int(root, NULL, "rss_kb", false, 0, INT64_MAX, &out->rss_kb, err) ||
-	    !jin_int(root, NULL, "disk_free_mb", false, 0, INT64_MAX, &out->disk_free_mb, err) ||
+	    !jin_int(root, NULL, "rss_kb", false, 0, PROTO_COUNT_MAX, &out->rss_kb, err) ||
+	    !jin_int(root, NULL, "disk_free_mb", false, 0, PROTO_COUNT_MAX, &out->disk_free_mb, err) ||
 	    !jin_int(root, NULL, "undervoltage", false, 0, 1, &uv, err) ||
 	    !jin_enum(root, NULL, "screen", false, proto_screen_names(), &screen, err))
 		goto out;
@@ -162,7 +168,7 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 			if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area,
 				     err) ||
 			    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
-			    !jin_int(b, path, "age_s", false, -1, INT64_MAX, &hb->age_s, err))
+			    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
 				goto out;
 			out->nboards++;
 		}
@@ -188,7 +194,7 @@ char *proto_health_encode(const struct proto_health *h)
 	json_object_set_new(o, "device", json_string(h->device));
 	if (h->version[0])
 		json_object_set_new(o, "version", json_string(h->version));
-	set_ts(o, "ts", h->ts_ms);
+	set_ts_req(o, "ts", h->ts_ms);
 	json_object_set_new(o, "uptime_s", json_integer(h->uptime_s));
 	json_object_set_new(o, "width", json_integer(h->width));
 	json_object_set_new(o, "height", json_integer(h->height));
@@ -281,7 +287,7 @@ char *proto_ack_encode(const struct proto_ack *a)
 	if (a->area[0])
 		json_object_set_new(o, "area", json_string(a->area));
 	json_object_set_new(o, "seq", json_integer(a->seq));
-	set_ts(o, "shown_ts", a->shown_ms);
+	set_ts_req(o, "shown_ts", a->shown_ms);
 	json_t *ids = json_array();
 	for (int i = 0; i < a->nids; i++)
 		json_array_append_new(ids, json_string(a->ids[i]));

@@ -136,7 +136,7 @@ json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
 	if (!prescan(buf, len, err))
 		return NULL;
 	json_error_t jerr;
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root) {
 		if (strstr(jerr.text, "duplicate"))
 			jin_fail(err, "payload", "duplicate key (%s)", jerr.text);
@@ -340,7 +340,8 @@ bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64
 	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
 	if (!v)
 		return !fail;
-	if (!json_is_string(v) || json_string_length(v) > 40) {
+	if (!json_is_string(v) || json_string_length(v) > 40 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
 		jin_fail(err, name, "must be an RFC 3339 UTC timestamp string");
 		return false;
 	}

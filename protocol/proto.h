@@ -29,6 +29,7 @@
 #define PROTO_AREAS_MAX       8
 #define PROTO_DEPTH_MAX       6
 #define PROTO_SEQ_MAX         9007199254740991LL /* 2^53 - 1 */
+#define PROTO_COUNT_MAX       PROTO_SEQ_MAX      /* counters: exact in every JSON reader */
 
 #define PROTO_BOARD_BYTES_MAX      32768
 #define PROTO_NOTICE_BYTES_MAX     4096
@@ -151,14 +152,15 @@ enum proto_cmd_kind {
 struct proto_cmd {
 	char id[PROTO_ID_MAX + 1];
 	enum proto_cmd_kind cmd;
-	int level; /* volume: 0-100; -1 otherwise */
+	int level;     /* volume: 0-100; -1 otherwise */
+	int64_t ts_ms; /* when it was sent; 0 when absent */
 };
 
 struct proto_cmd_result {
 	char id[PROTO_ID_MAX + 1];
 	char cmd[PROTO_SHORT_MAX + 1]; /* "" when absent */
 	bool ok;
-	char error[PROTO_INFO_MAX + 1]; /* "" when ok */
+	char error[PROTO_INFO_MAX + 1]; /* "" when ok (ignored then) */
 	char info[PROTO_INFO_MAX + 1];  /* "" when absent */
 	int64_t ts_ms;
 };
@@ -176,6 +178,8 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 			struct proto_error *err);
 int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err);
+/* On failure out->id is still the command's id when that was valid ("" if
+ * not), so an error result can answer it. */
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err);
 int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
 			    struct proto_error *err);

@@ -91,6 +91,11 @@ int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_err
 		return -1;
 	}
 	int n = split(topic, parts, 8);
+	if (n < 0) {
+		jin_fail(err, "topic", "more than 8 levels or a level longer than %d bytes",
+			 PROTO_NAME_MAX);
+		return -1;
+	}
 	if (n < 5 || strcmp(parts[0], "callboard") || strcmp(parts[1], "v1")) {
 		jin_fail(err, "topic", "not under " PROTO_TOPIC_ROOT "/{tenant}/{site}/");
 		return -1;

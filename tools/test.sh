@@ -51,7 +51,7 @@ if ninja -C build-fuzz >"$LOGDIR/build-fuzz.log" 2>&1; then
 		corpus="tests/fuzz/corpus/${name#fuzz-}"
 		work=$(mktemp -d)
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-		if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+		if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix="$LOGDIR/$name-" "$work" >"$LOGDIR/$name.log" 2>&1; then
 			echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$LOGDIR/$name.log" | awk '{print $2}') runs)" | tee -a "$LOGDIR/extra-pass"
 		else
