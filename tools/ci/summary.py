@@ -15,7 +15,8 @@ for name in ("gcc.json", "asan.json"):
         continue
     for line in open(path):
         t = json.loads(line)
-        out = t.get("stdout", "") or ""
+        # cmocka prints its case counts to stderr.
+        out = (t.get("stdout", "") or "") + "\n" + (t.get("stderr", "") or "")
         ok = t["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
         p = sum(int(m) for m in re.findall(r"^\[  PASSED  \] (\d+) test", out, re.M))
         f = sum(int(m) for m in re.findall(r"^\[  FAILED  \] (\d+) test", out, re.M))
