@@ -33,9 +33,16 @@ struct commands_ops {
 	void (*result)(void *data, const struct proto_cmd_result *r);
 };
 
-/* Handle one payload from the cmd topic: always answers through ops->result. */
+/* Commands whose ts is older than this (by the bridge's clock) are refused:
+ * a broker may hold a QoS 1 command for a display that was away for hours. */
+#define COMMANDS_MAX_AGE_MS 60000
+
+/* Handle one payload from the cmd topic: always answers through ops->result.
+ * bridge_now_ms is the bridge's clock as observed from boards, or -1 when not
+ * known yet (then a command's age is not judged: a display whose own clock
+ * is off must not refuse every command). */
 void commands_handle(const struct commands_ops *ops, void *data, const char *payload, size_t len,
-                     int64_t now_ms);
+                     int64_t now_ms, int64_t bridge_now_ms);
 
 /* Best effort id from a payload that failed to decode: a valid "id"
  * string of a JSON object, else "unknown". */

@@ -240,7 +240,16 @@ static const struct commands_ops ops = {
 
 static void on_cmd(void *data, const char *payload, size_t len)
 {
-	commands_handle(&ops, data, payload, len, time_now_ms());
+	struct remote *r = data;
+	int64_t now = time_now_ms(), bridge_now = -1;
+	/* The bridge's clock, as the announcer observes it from boards. */
+	struct proto_health h;
+	proto_health_init(&h);
+	if (r->audio.health)
+		r->audio.health(r->audio_data, &h);
+	if (h.has_clock_offset)
+		bridge_now = now - h.clock_offset_ms;
+	commands_handle(&ops, data, payload, len, now, bridge_now);
 }
 
 /* --- lifecycle --- */

@@ -42,7 +42,7 @@ static int on_volume(void *data, const struct proto_cmd *c, char *info, size_t i
 static void on_cmd(void *data, const char *payload, size_t len)
 {
 	static const struct commands_ops ops = {.volume = on_volume, .result = on_result};
-	commands_handle(&ops, data, payload, len, time_now_ms());
+	commands_handle(&ops, data, payload, len, time_now_ms(), -1);
 }
 
 static void idle(void *data)

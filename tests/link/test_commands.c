@@ -23,6 +23,7 @@ struct fake {
 	size_t shot_len;
 	int shots_published;
 	bool publish_fails;
+	int64_t bridge_now; /* the bridge's clock as observed, -1 unknown */
 };
 
 static int fake_identify(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
@@ -96,8 +97,32 @@ static const struct commands_ops ops = {
 static void run(struct fake *f, const char *payload, size_t len)
 {
 	int before = f->results;
-	commands_handle(&ops, f, payload, len, 1764494102000);
+	commands_handle(&ops, f, payload, len, 1764494102000, f->bridge_now);
 	assert_int_equal(f->results, before + 1); /* exactly one answer, always */
+}
+
+/* A command queued for a display that was away is refused once it is more
+ * than a minute old by the bridge's clock; with no clock estimate yet, it
+ * runs (a display with a wrong clock must not refuse everything). */
+static void test_stale_command(void **state)
+{
+	const char *cmd = "{\"v\":1,\"id\":\"old1\",\"cmd\":\"identify\","
+	                  "\"ts\":\"2026-11-30T09:00:00.000Z\"}";
+	struct fake f = {0};
+	f.bridge_now = 1796029200000LL + 61000; /* 09:01:01 */
+	run(&f, cmd, strlen(cmd));
+	assert_false(f.last.ok);
+	assert_string_equal(f.last.id, "old1");
+	assert_non_null(strstr(f.last.error, "ts:"));
+	assert_int_equal(f.identifies, 0);
+	f.bridge_now = 1796029200000LL + 30000; /* 30 s old: runs */
+	run(&f, cmd, strlen(cmd));
+	assert_true(f.last.ok);
+	assert_int_equal(f.identifies, 1);
+	f.bridge_now = -1; /* clock not known: runs */
+	run(&f, cmd, strlen(cmd));
+	assert_true(f.last.ok);
+	assert_int_equal(f.identifies, 2);
 }
 
 static void test_table(void **state)
@@ -229,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_stale_command),
 	    cmocka_unit_test(test_reload_error_and_controls),
 	    cmocka_unit_test(test_screenshot_publish_fails),
 	    cmocka_unit_test(test_huge_and_binary),
