@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "proto.h"
 #include "mqttc.h"
 #include "registry.h"
 #include "statuspage.h"
@@ -33,116 +35,507 @@ __attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char 
 	}
 }
 
-/* HTML-escape s (names are already [a-z0-9-], but versions and audio states
- * come from displays: escape everything anyway). */
-static void esc(struct buf *b, const char *s)
+static void add(struct buf *b, const char *s, size_t n)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			put(b, "&lt;");
-			break;
-		case '>':
-			put(b, "&gt;");
-			break;
-		case '&':
-			put(b, "&amp;");
-			break;
-		case '"':
-			put(b, "&quot;");
-			break;
-		case '\'':
-			put(b, "&#39;");
-			break;
-		default:
-			put(b, "%c", *s);
-		}
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
 	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
 }
 
+/* HTML-escape s: names are [a-z0-9-], but versions come from displays. */
+static void esc(struct buf *b, const char *s)
+{
+	const char *run = s;
+	for (; *s; s++) {
+		const char *rep = NULL;
+		switch (*s) {
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		add(b, run, (size_t)(s - run));
+		add(b, rep, strlen(rep));
+		run = s + 1;
+	}
+	add(b, run, (size_t)(s - run));
+}
+
+/* "12 s", "3 min", "2 h 5 min", "4 d". */
+static void fmt_dur(char *out, size_t cap, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, cap, "%lld s", (long long)s);
+	else if (s < 3600)
+		snprintf(out, cap, "%lld min", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(out, cap, "%lld h %lld min", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
+	else
+		snprintf(out, cap, "%lld d %lld h", (long long)(s / 86400),
+		         (long long)(s % 86400 / 3600));
+}
+
+/* Local wall-clock time; the date too when it is not today. */
+static void fmt_clock(char *out, size_t cap, int64_t ms, int64_t now_ms)
+{
+	time_t t = (time_t)(ms / 1000), n = (time_t)(now_ms / 1000);
+	struct tm tm, tn;
+	localtime_r(&t, &tm);
+	localtime_r(&n, &tn);
+	bool today = tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday;
+	strftime(out, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+}
+
+/* "10:44:58 (3 min ago)" */
+static void put_when(struct buf *b, int64_t ms, int64_t now)
+{
+	char clock[32], ago[32];
+	fmt_clock(clock, sizeof clock, ms, now);
+	fmt_dur(ago, sizeof ago, (now - ms) / 1000);
+	put(b, "%s (%s ago)", clock, ago);
+}
+
+#define PROBLEMS_LISTED 300 /* more are counted, and marked in the tables */
+#define CLOCK_OFF_MS    30000
+#define HOT_C           80.0
+
 struct page {
-	struct buf *b;
 	struct bridge *br;
+	int64_t now;
+	struct buf probs;  /* the problem list */
+	struct buf tables; /* finished site sections */
+	struct buf rows;   /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
+	bool site_open; /* within its opening hours */
+	int sn, sprob, scount[4], sbehind;
+	int total, count[4], behind, problems, listed;
+	char seen[CFG_TENANTS_MAX * CFG_SITES_MAX][2 * PROTO_NAME_MAX + 2];
+	int nseen;
 };
 
-static void row(void *data, const struct registry_view *v)
+static const char *const state_icon[] = {"&#10067;", "&#10004;", "&#10006;", "&#8987;"};
+
+static void badge(struct buf *b, const char *cls, const char *icon, const char *text)
 {
-	struct page *p = data;
-	struct buf *b = p->b;
-	char site[sizeof p->site];
-	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
-	if (strcmp(site, p->site) != 0) {
-		if (p->site[0])
-			put(b, "</tbody></table>\n");
-		snprintf(p->site, sizeof p->site, "%s", site);
-		put(b, "<h2>");
-		esc(b, site);
-		put(b, "</h2>\n<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
-		       "<th>Version</th><th>Temp.</th><th>Audio</th><th>Screenshot</th></tr>"
-		       "</thead><tbody>\n");
-	}
-	const char *st = registry_state_name(v->state);
-	put(b, "<tr><td>");
-	esc(b, v->device);
-	put(b, "</td><td><span class=\"s-%s\">%s</span>%s</td><td>", st, st,
-	    v->behind ? " <span class=\"s-behind\">behind</span>" : "");
-	if (v->last_seen_ms) {
-		char ts[32];
-		time_fmt_iso(v->last_seen_ms, ts, sizeof ts);
-		ts[19] = '\0';
-		esc(b, ts);
-		put(b, " UTC");
-	} else
-		put(b, "never");
-	put(b, "</td><td>");
-	esc(b, v->version[0] ? v->version : "-");
-	put(b, "</td><td>");
-	if (isnan(v->temp_c))
-		put(b, "-");
-	else
-		put(b, "%.1f &deg;C", v->temp_c);
-	put(b, "</td><td>");
-	esc(b, v->audio[0] ? v->audio : "-");
-	put(b, "</td><td><a href=\"/status/screenshot/");
+	put(b, "<span class=\"b %s\">%s %s</span>", cls, icon, text);
+}
+
+/* One problem: a line in the list (while there is room) and the count. */
+static void problem(struct page *p, const struct registry_view *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(struct page *p, const struct registry_view *v, const char *fmt, ...)
+{
+	if (p->listed >= PROBLEMS_LISTED)
+		return;
+	p->listed++;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	put(&p->probs, "<li><a href=\"#d-");
+	esc(&p->probs, v->tenant);
+	put(&p->probs, "-");
+	esc(&p->probs, v->site);
+	put(&p->probs, "-");
+	esc(&p->probs, v->device);
+	put(&p->probs, "\"><b>");
+	esc(&p->probs, v->device);
+	put(&p->probs, "</b></a> at ");
+	esc(&p->probs, v->tenant);
+	put(&p->probs, "/");
+	esc(&p->probs, v->site);
+	put(&p->probs, ": ");
+	esc(&p->probs, text);
+	put(&p->probs, "</li>\n");
+}
+
+static void flush_site(struct page *p)
+{
+	if (!p->site[0])
+		return;
+	struct buf *t = &p->tables;
+	put(t, "<section><h2 id=\"s-");
+	esc(t, p->site);
+	put(t, "\">");
+	esc(t, p->site);
+	put(t, " <small>%d display%s: %d online", p->sn, p->sn == 1 ? "" : "s",
+	    p->scount[DEV_ONLINE]);
+	if (p->scount[DEV_OFFLINE])
+		put(t, ", <b class=\"t-bad\">%d offline</b>", p->scount[DEV_OFFLINE]);
+	if (p->scount[DEV_STALE])
+		put(t, ", <b class=\"t-warn\">%d stale</b>", p->scount[DEV_STALE]);
+	if (p->sbehind)
+		put(t, ", <b class=\"t-warn\">%d behind</b>", p->sbehind);
+	if (p->sprob)
+		put(t, ", <b class=\"t-bad\">%d with problems</b>", p->sprob);
+	put(t, "; %s</small></h2>\n", p->site_open ? "open now" : "closed now");
+	put(t, "<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
+	       "<th>Screen</th><th>Boards shown / sent</th><th>Audio</th><th>Device</th>"
+	       "<th>Screenshot</th></tr></thead><tbody>\n");
+	add(t, p->rows.s ? p->rows.s : "", p->rows.len);
+	put(t, "</tbody></table></section>\n");
+	p->rows.len = 0;
+	p->sn = p->sprob = p->sbehind = 0;
+	memset(p->scount, 0, sizeof p->scount);
+}
+
+static void dev_path(struct buf *b, const struct registry_view *v)
+{
 	esc(b, v->tenant);
 	put(b, "/");
 	esc(b, v->site);
 	put(b, "/");
 	esc(b, v->device);
-	put(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
+}
+
+static void row(void *data, const struct registry_view *v)
+{
+	struct page *p = data;
+	int64_t now = p->now;
+	char site[sizeof p->site];
+	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
+	if (strcmp(site, p->site) != 0) {
+		flush_site(p);
+		snprintf(p->site, sizeof p->site, "%s", site);
+		if (p->nseen < (int)(sizeof p->seen / sizeof p->seen[0]))
+			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
+		p->site_open = bridge_config_site_open(
+		    bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
+	}
+	const struct proto_health *h = v->health;
+	bool live = v->state == DEV_ONLINE; /* health numbers are current */
+	int np = 0;
+	p->total++;
+	p->sn++;
+	p->count[v->state]++;
+	p->scount[v->state]++;
+	if (v->behind) {
+		p->behind++;
+		p->sbehind++;
+	}
+	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
+	char when[80] = "", ago[32];
+	if (since) {
+		struct buf w = {0};
+		put_when(&w, since, now);
+		snprintf(when, sizeof when, "%s", w.s);
+		free(w.s);
+	}
+	/* Problems first: they decide the row's look. */
+	if (v->state == DEV_OFFLINE) {
+		np++;
+		problem(p, v, "offline since %s", since ? when : "an unknown time");
+	} else if (v->state == DEV_STALE) {
+		np++;
+		problem(p, v, "stale: no health report since %s",
+		        v->last_seen_ms ? when : "an unknown time");
+	} else if (v->state == DEV_UNKNOWN) {
+		np++;
+		problem(p, v, "state unknown");
+	}
+	bool bad_screen = false, bad_audio = false, bad_clock = false, bad_uv = false,
+	     bad_temp = false;
+	if (v->behind) {
+		np++;
+		for (int i = 0; i < v->nacks; i++)
+			if (v->acks[i].seq < v->acks[i].board_seq) {
+				problem(p, v,
+				        "behind: area %s shows board %lld, the bridge sent %lld",
+				        v->acks[i].area, (long long)v->acks[i].seq,
+				        (long long)v->acks[i].board_seq);
+				break;
+			}
+	}
+	if (live && h) {
+		if (h->screen == PROTO_SCREEN_NO_OUTPUT && p->site_open) {
+			bad_screen = true;
+			np++;
+			problem(p, v, "no output: no screen connected during opening hours");
+		}
+		if (h->audio == PROTO_AUDIO_NONE || h->audio == PROTO_AUDIO_ERROR) {
+			bad_audio = true;
+			np++;
+			problem(p, v, "silent: audio %s", proto_audio_name(h->audio));
+		}
+		if (h->undervoltage == 1) {
+			bad_uv = true;
+			np++;
+			problem(p, v, "under-voltage: check the power supply");
+		}
+		if (h->has_clock_offset && llabs(h->clock_offset_ms) > CLOCK_OFF_MS) {
+			bad_clock = true;
+			np++;
+			problem(p, v, "clock off by %lld s",
+			        (long long)(h->clock_offset_ms / 1000));
+		}
+		if (!isnan(h->cpu_temp_c) && h->cpu_temp_c >= HOT_C) {
+			bad_temp = true;
+			np++;
+			problem(p, v, "CPU at %.0f \u00b0C", h->cpu_temp_c);
+		}
+	}
+	if (np) {
+		p->problems++;
+		p->sprob++;
+	}
+
+	struct buf *b = &p->rows;
+	put(b, "<tr id=\"d-");
+	esc(b, v->tenant);
+	put(b, "-");
+	esc(b, v->site);
+	put(b, "-");
+	esc(b, v->device);
+	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
+	esc(b, v->device);
+	put(b, "</b><br><small>");
+	esc(b, v->version[0] ? v->version : "version unknown");
+	put(b, "</small></td><td data-l=\"State\">");
+	static const char *const cls[] = {"unknown", "ok", "bad", "warn"};
+	badge(b, cls[v->state], state_icon[v->state], registry_state_name(v->state));
+	if (v->behind)
+		badge(b, "warn", "&#9888;", "behind");
+	if (since && v->state != DEV_ONLINE) {
+		put(b, "<br><small>since ");
+		esc(b, when);
+		put(b, "</small>");
+	}
+	put(b, "</td><td data-l=\"Last seen\">");
+	if (v->last_seen_ms) {
+		char clock[32];
+		fmt_dur(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
+		fmt_clock(clock, sizeof clock, v->last_seen_ms, now);
+		put(b, "%s ago<br><small>%s</small>", ago, clock);
+	} else
+		put(b, "never");
+	put(b, "</td><td data-l=\"Screen\">");
+	if (!h)
+		put(b, "&ndash;");
+	else if (bad_screen)
+		badge(b, "bad", "&#9888;", "no output");
+	else if (h->screen == PROTO_SCREEN_NO_OUTPUT)
+		put(b, "no output <small>(closed)</small>");
+	else
+		put(b, "%s", h->screen == PROTO_SCREEN_ON ? "on" : "closed");
+	if (h && h->width > 0)
+		put(b, "<br><small>%d&times;%d%s</small>", h->width, h->height,
+		    h->rotate ? " rotated" : "");
+	put(b, "</td><td data-l=\"Boards\">");
+	if (!v->nacks)
+		put(b, "&ndash;");
+	for (int i = 0; i < v->nacks; i++) {
+		bool lag = v->acks[i].seq < v->acks[i].board_seq;
+		put(b, "%s<span class=\"%s\">", i ? "<br>" : "", lag ? "t-warn" : "");
+		esc(b, v->acks[i].area);
+		put(b, ": %lld / %lld%s</span>", (long long)v->acks[i].seq,
+		    (long long)v->acks[i].board_seq, lag ? " &#9888;" : "");
+	}
+	put(b, "</td><td data-l=\"Audio\">");
+	if (!h)
+		put(b, "&ndash;");
+	else {
+		const char *an = proto_audio_name(h->audio);
+		if (bad_audio)
+			badge(b, "bad", "&#128263;", an);
+		else
+			put(b, "%s", an);
+		if (h->volume >= 0)
+			put(b, " <small>vol. %d</small>", h->volume);
+		if (h->announced >= 0)
+			put(b, "<br><small>%lld announced", (long long)h->announced);
+		if (h->announce_failed > 0)
+			put(b, ", <b class=\"t-bad\">%lld failed</b>",
+			    (long long)h->announce_failed);
+		else if (h->announce_failed == 0)
+			put(b, ", 0 failed");
+		if (h->announced >= 0)
+			put(b, "</small>");
+	}
+	put(b, "</td><td data-l=\"Device\"><small>");
+	if (!h)
+		put(b, "no health report yet");
+	else {
+		char up[32];
+		if (h->uptime_s >= 0) {
+			fmt_dur(up, sizeof up, h->uptime_s);
+			put(b, "up %s", up);
+		}
+		if (h->reconnects >= 0)
+			put(b, ", %lld reconnect%s", (long long)h->reconnects,
+			    h->reconnects == 1 ? "" : "s");
+		if (!isnan(h->cpu_temp_c))
+			put(b, "<br>%s%.1f &deg;C%s",
+			    bad_temp ? "<b class=\"t-bad\">&#9888; " : "CPU ", h->cpu_temp_c,
+			    bad_temp ? "</b>" : "");
+		if (bad_uv)
+			put(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
+		if (h->has_clock_offset)
+			put(b, "<br>%sclock %+.1f s%s",
+			    bad_clock ? "<b class=\"t-bad\">&#9888; " : "",
+			    (double)h->clock_offset_ms / 1000.0, bad_clock ? "</b>" : "");
+		if (h->rss_kb >= 0)
+			put(b, "<br>RSS %.1f MB", (double)h->rss_kb / 1024.0);
+		if (h->frames >= 0) {
+			put(b, "<br>%lld frames", (long long)h->frames);
+			if (h->last_frame_ms >= 0 && !isnan(h->last_frame_ms))
+				put(b, ", last %.1f ms", h->last_frame_ms);
+		}
+	}
+	put(b, "</small></td><td data-l=\"Screenshot\">");
+	if (v->has_png) {
+		put(b, "<a href=\"/status/latest/");
+		dev_path(b, v);
+		put(b, "\" target=\"_blank\"><img src=\"/status/latest/");
+		dev_path(b, v);
+		put(b, "?t=%lld\" width=\"160\" loading=\"lazy\" alt=\"latest screenshot of ",
+		    (long long)v->png_ms);
+		esc(b, v->device);
+		put(b, "\"></a><br><small>");
+		fmt_dur(ago, sizeof ago, (now - v->png_ms) / 1000);
+		put(b, "taken %s ago</small><br>", ago);
+	}
+	put(b, "<a class=\"btn\" href=\"/status/screenshot/");
+	dev_path(b, v);
+	put(b, "\" target=\"_blank\">&#128247; take screenshot</a></td></tr>\n");
+}
+
+static void stat(struct buf *b, const char *cls, int n, const char *label)
+{
+	put(b, "<div class=\"st %s\"><b>%d</b>%s</div>", n ? cls : "", n, label);
 }
 
 char *statuspage_render(struct bridge *br, size_t *len)
 {
+	struct page *p = xcalloc(1, sizeof *p);
+	p->br = br;
+	p->now = time_now_ms();
+	registry_each(br->registry, row, p);
+	flush_site(p);
+
 	struct buf b = {0};
 	put(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	        "<meta http-equiv=\"refresh\" content=\"10\">"
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	        "<title>callboard displays</title><style>"
-	        "body{font-family:sans-serif;margin:1.5em;color:#111;background:#fafafa}"
-	        "table{border-collapse:collapse;width:100%%;margin-bottom:1.5em}"
-	        "th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid #ddd}"
-	        "th{background:#eee}"
-	        "span[class^=s-]{padding:.1em .45em;border-radius:.3em;font-weight:bold}"
-	        ".s-online{background:#cfeccf;color:#0a4d0a}"
-	        ".s-offline{background:#f6d0d0;color:#7a0c0c}"
-	        ".s-stale{background:#fde9bf;color:#6b4a00}"
-	        ".s-unknown{background:#e4e4e4}"
-	        ".s-behind{background:#fde9bf;color:#6b4a00}"
-	        "</style></head><body>\n<h1>callboard displays</h1>\n");
-	bool up = br->mqtt && mqttc_connected(br->mqtt);
+	        "<title>");
+	if (p->problems)
+		put(&b, "(%d) ", p->problems);
 	put(&b,
-	    "<p>Broker: <span class=\"s-%s\">%s</span> &middot; boards waiting to be "
-	    "published: %d &middot; refreshes every 10 s</p>\n",
-	    up ? "online" : "offline", up ? "connected" : "disconnected", bridge_outbox_depth(br));
-	struct page p = {&b, br, ""};
-	registry_each(br->registry, row, &p);
-	if (p.site[0])
-		put(&b, "</tbody></table>\n");
-	else
+	    "callboard displays</title><style>"
+	    "body{font-family:system-ui,sans-serif;margin:1em;color:#111;background:#f6f6f6;"
+	    "font-size:15px}"
+	    "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .4em}"
+	    "h2 small{font-weight:normal;color:#444;font-size:.8em}"
+	    ".meta{color:#555;margin:.2em 0 .8em}"
+	    ".sum{display:flex;flex-wrap:wrap;gap:.5em;margin-bottom:1em}"
+	    ".st{background:#fff;border:1px solid #ccc;border-radius:.4em;padding:.4em .8em;"
+	    "min-width:6em}.st b{display:block;font-size:1.6em}"
+	    ".st.bad{background:#fbe3e3;border-color:#c33;color:#7a0c0c}"
+	    ".st.warn{background:#fff3d6;border-color:#c90;color:#6b4a00}"
+	    ".st.ok{background:#e3f4e3;border-color:#3a3;color:#0a4d0a}"
+	    ".probs{background:#fff;border:2px solid #c33;border-radius:.4em;padding:.5em 1em}"
+	    ".probs h2{margin:.2em 0;color:#7a0c0c}.probs ul{margin:.3em 0;padding-left:1.3em}"
+	    ".probs li{margin:.25em 0}.fine{border-color:#3a3}.fine h2{color:#0a4d0a}"
+	    "table{border-collapse:collapse;width:100%%;background:#fff}"
+	    "th,td{text-align:left;vertical-align:top;padding:.4em .5em;"
+	    "border-bottom:1px solid #ddd}"
+	    "th{background:#e8e8e8;font-size:.9em}"
+	    "tr.prob td:first-child{border-left:5px solid #c33}"
+	    "small{color:#444}"
+	    ".b{display:inline-block;padding:.1em .45em;border-radius:.3em;font-weight:bold;"
+	    "margin:0 .2em .2em 0;white-space:nowrap}"
+	    ".b.ok{background:#cfeccf;color:#0a4d0a}.b.bad{background:#f6d0d0;color:#7a0c0c}"
+	    ".b.warn{background:#fde9bf;color:#6b4a00}.b.unknown{background:#e4e4e4}"
+	    ".t-bad{color:#a00}.t-warn{color:#8a5a00;font-weight:bold}"
+	    ".btn{display:inline-block;padding:.2em .5em;border:1px solid #888;border-radius:.3em;"
+	    "background:#f0f0f0;color:#111;text-decoration:none;white-space:nowrap}"
+	    "img{border:1px solid #999;background:#000;max-width:100%%}"
+	    "@media (max-width:800px){table,tbody,tr,td{display:block}thead{display:none}"
+	    "tr{border-bottom:2px solid #bbb;padding:.3em 0}td{border:0;padding:.15em .5em}"
+	    "td::before{content:attr(data-l) \": \";font-weight:bold;color:#333}"
+	    "tr.prob{border-left:5px solid #c33}tr.prob td:first-child{border-left:0}}"
+	    "</style></head><body>\n<h1>callboard displays</h1>\n");
+	char clock[32], tz[16];
+	fmt_clock(clock, sizeof clock, p->now, p->now);
+	time_t nt = (time_t)(p->now / 1000);
+	struct tm tm;
+	localtime_r(&nt, &tm);
+	strftime(tz, sizeof tz, "%Z", &tm);
+	put(&b, "<p class=\"meta\">As of %s ", clock);
+	esc(&b, tz);
+	put(&b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
+	bool up = br->mqtt && mqttc_connected(br->mqtt);
+	put(&b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
+	stat(&b, "ok", p->count[DEV_ONLINE], "&#10004; online");
+	stat(&b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
+	stat(&b, "warn", p->count[DEV_STALE], "&#8987; stale");
+	stat(&b, "warn", p->behind, "&#9888; behind");
+	stat(&b, "bad", p->problems, "&#9888; with problems");
+	put(&b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
+	    up ? "&#10004; up" : "&#10006; down");
+	int depth = bridge_outbox_depth(br);
+	put(&b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
+	    depth ? "warn" : "", depth);
+	if (!up)
+		put(&b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
+		        "broker</h2>No board reaches any display until it is.</div>\n");
+	if (p->problems) {
+		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
+		    p->problems, p->problems == 1 ? "" : "s");
+		add(&b, p->probs.s, p->probs.len);
+		if (p->listed >= PROBLEMS_LISTED)
+			put(&b, "<li>&hellip; and more: see the marked rows below</li>\n");
+		put(&b, "</ul></div>\n");
+	} else if (p->total)
+		put(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
+	if (p->tables.s)
+		add(&b, p->tables.s, p->tables.len);
+	/* Configured sites no display has reported from. */
+	bool any = false;
+	for (int i = 0; i < br->cfg.ntenants; i++) {
+		const struct cfg_tenant *t = &br->cfg.tenants[i];
+		for (int j = 0; j < t->nsites; j++) {
+			char site[sizeof p->site];
+			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
+			bool seen = false;
+			for (int k = 0; k < p->nseen && !seen; k++)
+				seen = strcmp(p->seen[k], site) == 0;
+			if (seen)
+				continue;
+			put(&b, any ? ", " : "<h2>Sites with no display reporting</h2><p>");
+			esc(&b, site);
+			any = true;
+		}
+	}
+	if (any)
+		put(&b, "</p>\n");
+	if (!p->total)
 		put(&b, "<p>No display has reported yet.</p>\n");
 	put(&b, "</body></html>\n");
+	free(p->probs.s);
+	free(p->tables.s);
+	free(p->rows.s);
+	free(p);
 	*len = b.len;
 	return b.s;
 }
