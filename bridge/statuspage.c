@@ -115,25 +115,25 @@ static void put_when(struct buf *b, int64_t ms, int64_t now)
 	put(b, "%s (%s ago)", clock, ago);
 }
 
-#define PROBLEMS_LISTED 300 /* more are counted, and marked in the tables */
+#define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
 #define CLOCK_OFF_MS    30000
 #define HOT_C           80.0
 
 struct page {
 	struct bridge *br;
 	int64_t now;
-	struct buf probs;  /* the problem list */
-	struct buf tables; /* finished site sections */
-	struct buf rows;   /* rows of the current site */
+	struct buf probs[3]; /* the problem list, by severity */
+	struct buf tables;   /* finished site sections */
+	struct buf rows;     /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
 	bool site_open; /* within its opening hours */
 	int sn, sprob, scount[4], sbehind;
-	int total, count[4], behind, problems, listed;
+	int total, count[4], behind, problems, listed[3], unlisted;
 	char seen[CFG_TENANTS_MAX * CFG_SITES_MAX][2 * PROTO_NAME_MAX + 2];
 	int nseen;
 };
 
-static const char *const state_icon[] = {"&#10067;", "&#10004;", "&#10006;", "&#8987;"};
+static const char *const state_icon[] = {"?", "&#10004;", "&#10006;", "&#9719;"};
 
 static void badge(struct buf *b, const char *cls, const char *icon, const char *text)
 {
@@ -141,33 +141,38 @@ static void badge(struct buf *b, const char *cls, const char *icon, const char *
 }
 
 /* One problem: a line in the list (while there is room) and the count. */
-static void problem(struct page *p, const struct registry_view *v, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void problem(struct page *p, const struct registry_view *v, const char *fmt, ...)
+/* sev 0: not working (offline, stale); 1: not doing its job (behind, no
+ * output, silent); 2: will fail (power, clock, heat). */
+static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
 {
-	if (p->listed >= PROBLEMS_LISTED)
+	struct buf *pb = &p->probs[sev];
+	if (p->listed[sev] >= PROBLEMS_LISTED) {
+		p->unlisted++;
 		return;
-	p->listed++;
+	}
+	p->listed[sev]++;
 	char text[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	put(&p->probs, "<li><a href=\"#d-");
-	esc(&p->probs, v->tenant);
-	put(&p->probs, "-");
-	esc(&p->probs, v->site);
-	put(&p->probs, "-");
-	esc(&p->probs, v->device);
-	put(&p->probs, "\"><b>");
-	esc(&p->probs, v->device);
-	put(&p->probs, "</b></a> at ");
-	esc(&p->probs, v->tenant);
-	put(&p->probs, "/");
-	esc(&p->probs, v->site);
-	put(&p->probs, ": ");
-	esc(&p->probs, text);
-	put(&p->probs, "</li>\n");
+	put(pb, "<li><a href=\"#d-");
+	esc(pb, v->tenant);
+	put(pb, "-");
+	esc(pb, v->site);
+	put(pb, "-");
+	esc(pb, v->device);
+	put(pb, "\"><b>");
+	esc(pb, v->device);
+	put(pb, "</b></a> at ");
+	esc(pb, v->tenant);
+	put(pb, "/");
+	esc(pb, v->site);
+	put(pb, ": ");
+	esc(pb, text);
+	put(pb, "</li>\n");
 }
 
 static void flush_site(struct page *p)
@@ -191,7 +196,7 @@ static void flush_site(struct page *p)
 		put(t, ", <b class=\"t-bad\">%d with problems</b>", p->sprob);
 	put(t, "; %s</small></h2>\n", p->site_open ? "open now" : "closed now");
 	put(t, "<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
-	       "<th>Screen</th><th>Boards shown / sent</th><th>Audio</th><th>Device</th>"
+	       "<th>Screen</th><th>Boards</th><th>Audio</th><th>Device</th>"
 	       "<th>Screenshot</th></tr></thead><tbody>\n");
 	add(t, p->rows.s ? p->rows.s : "", p->rows.len);
 	put(t, "</tbody></table></section>\n");
@@ -245,14 +250,20 @@ static void row(void *data, const struct registry_view *v)
 	/* Problems first: they decide the row's look. */
 	if (v->state == DEV_OFFLINE) {
 		np++;
-		problem(p, v, "offline since %s", since ? when : "an unknown time");
+		problem(p, 0, v, "offline since %s", since ? when : "an unknown time");
 	} else if (v->state == DEV_STALE) {
 		np++;
-		problem(p, v, "stale: no health report since %s",
-		        v->last_seen_ms ? when : "an unknown time");
+		char heard[80] = "an unknown time";
+		if (v->last_seen_ms) {
+			struct buf w = {0};
+			put_when(&w, v->last_seen_ms, now);
+			snprintf(heard, sizeof heard, "%s", w.s);
+			free(w.s);
+		}
+		problem(p, 0, v, "stale: no health report, last heard from %s", heard);
 	} else if (v->state == DEV_UNKNOWN) {
 		np++;
-		problem(p, v, "state unknown");
+		problem(p, 0, v, "state unknown");
 	}
 	bool bad_screen = false, bad_audio = false, bad_clock = false, bad_uv = false,
 	     bad_temp = false;
@@ -260,8 +271,9 @@ static void row(void *data, const struct registry_view *v)
 		np++;
 		for (int i = 0; i < v->nacks; i++)
 			if (v->acks[i].seq < v->acks[i].board_seq) {
-				problem(p, v,
-				        "behind: area %s shows board %lld, the bridge sent %lld",
+				problem(p, 1, v,
+				        "behind: area %s still shows an older board (seq %lld, "
+				        "sent %lld)",
 				        v->acks[i].area, (long long)v->acks[i].seq,
 				        (long long)v->acks[i].board_seq);
 				break;
@@ -271,28 +283,28 @@ static void row(void *data, const struct registry_view *v)
 		if (h->screen == PROTO_SCREEN_NO_OUTPUT && p->site_open) {
 			bad_screen = true;
 			np++;
-			problem(p, v, "no output: no screen connected during opening hours");
+			problem(p, 1, v, "no output: no screen connected during opening hours");
 		}
 		if (h->audio == PROTO_AUDIO_NONE || h->audio == PROTO_AUDIO_ERROR) {
 			bad_audio = true;
 			np++;
-			problem(p, v, "silent: audio %s", proto_audio_name(h->audio));
+			problem(p, 1, v, "silent: audio %s", proto_audio_name(h->audio));
 		}
 		if (h->undervoltage == 1) {
 			bad_uv = true;
 			np++;
-			problem(p, v, "under-voltage: check the power supply");
+			problem(p, 2, v, "under-voltage: check the power supply");
 		}
 		if (h->has_clock_offset && llabs(h->clock_offset_ms) > CLOCK_OFF_MS) {
 			bad_clock = true;
 			np++;
-			problem(p, v, "clock off by %lld s",
+			problem(p, 2, v, "clock off by %lld s",
 			        (long long)(h->clock_offset_ms / 1000));
 		}
 		if (!isnan(h->cpu_temp_c) && h->cpu_temp_c >= HOT_C) {
 			bad_temp = true;
 			np++;
-			problem(p, v, "CPU at %.0f \u00b0C", h->cpu_temp_c);
+			problem(p, 2, v, "CPU at %.0f \u00b0C", h->cpu_temp_c);
 		}
 	}
 	if (np) {
@@ -329,7 +341,7 @@ static void row(void *data, const struct registry_view *v)
 		put(b, "%s ago<br><small>%s</small>", ago, clock);
 	} else
 		put(b, "never");
-	put(b, "</td><td data-l=\"Screen\">");
+	put(b, "</td><td data-l=\"Screen\"%s>", h && !live ? " class=\"old\"" : "");
 	if (!h)
 		put(b, "&ndash;");
 	else if (bad_screen)
@@ -345,19 +357,26 @@ static void row(void *data, const struct registry_view *v)
 	if (!v->nacks)
 		put(b, "&ndash;");
 	for (int i = 0; i < v->nacks; i++) {
-		bool lag = v->acks[i].seq < v->acks[i].board_seq;
-		put(b, "%s<span class=\"%s\">", i ? "<br>" : "", lag ? "t-warn" : "");
-		esc(b, v->acks[i].area);
-		put(b, ": %lld / %lld%s</span>", (long long)v->acks[i].seq,
-		    (long long)v->acks[i].board_seq, lag ? " &#9888;" : "");
+		const struct registry_view_ack *a = &v->acks[i];
+		put(b, "%s", i ? "<br>" : "");
+		esc(b, a->area);
+		if (!a->board_seq)
+			put(b, ": <small>no board sent yet</small>");
+		else if (a->seq >= a->board_seq)
+			put(b, ": &#10004; up to date");
+		else
+			put(b,
+			    ": <span class=\"t-warn\">&#9888; shows an older board</span>"
+			    "<br><small>seq %lld, sent %lld</small>",
+			    (long long)a->seq, (long long)a->board_seq);
 	}
-	put(b, "</td><td data-l=\"Audio\">");
+	put(b, "</td><td data-l=\"Audio\"%s>", h && !live ? " class=\"old\"" : "");
 	if (!h)
 		put(b, "&ndash;");
 	else {
 		const char *an = proto_audio_name(h->audio);
 		if (bad_audio)
-			badge(b, "bad", "&#128263;", an);
+			badge(b, "bad", "&#9888;", an);
 		else
 			put(b, "%s", an);
 		if (h->volume >= 0)
@@ -372,10 +391,12 @@ static void row(void *data, const struct registry_view *v)
 		if (h->announced >= 0)
 			put(b, "</small>");
 	}
-	put(b, "</td><td data-l=\"Device\"><small>");
+	put(b, "</td><td data-l=\"Device\"%s><small>", h && !live ? " class=\"old\"" : "");
 	if (!h)
 		put(b, "no health report yet");
 	else {
+		if (!live)
+			put(b, "<i>as last reported:</i><br>");
 		char up[32];
 		if (h->uptime_s >= 0) {
 			fmt_dur(up, sizeof up, h->uptime_s);
@@ -417,7 +438,7 @@ static void row(void *data, const struct registry_view *v)
 	}
 	put(b, "<a class=\"btn\" href=\"/status/screenshot/");
 	dev_path(b, v);
-	put(b, "\" target=\"_blank\">&#128247; take screenshot</a></td></tr>\n");
+	put(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
 }
 
 static void stat(struct buf *b, const char *cls, int n, const char *label)
@@ -461,7 +482,7 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	    "border-bottom:1px solid #ddd}"
 	    "th{background:#e8e8e8;font-size:.9em}"
 	    "tr.prob td:first-child{border-left:5px solid #c33}"
-	    "small{color:#444}"
+	    "small{color:#444}td.old{color:#777}td.old small{color:#777}"
 	    ".b{display:inline-block;padding:.1em .45em;border-radius:.3em;font-weight:bold;"
 	    "margin:0 .2em .2em 0;white-space:nowrap}"
 	    ".b.ok{background:#cfeccf;color:#0a4d0a}.b.bad{background:#f6d0d0;color:#7a0c0c}"
@@ -488,7 +509,7 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	put(&b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
 	stat(&b, "ok", p->count[DEV_ONLINE], "&#10004; online");
 	stat(&b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
-	stat(&b, "warn", p->count[DEV_STALE], "&#8987; stale");
+	stat(&b, "warn", p->count[DEV_STALE], "&#9719; stale");
 	stat(&b, "warn", p->behind, "&#9888; behind");
 	stat(&b, "bad", p->problems, "&#9888; with problems");
 	put(&b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
@@ -502,9 +523,12 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	if (p->problems) {
 		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
 		    p->problems, p->problems == 1 ? "" : "s");
-		add(&b, p->probs.s, p->probs.len);
-		if (p->listed >= PROBLEMS_LISTED)
-			put(&b, "<li>&hellip; and more: see the marked rows below</li>\n");
+		for (int i = 0; i < 3; i++)
+			if (p->probs[i].s)
+				add(&b, p->probs[i].s, p->probs[i].len);
+		if (p->unlisted)
+			put(&b, "<li>&hellip; and %d more: see the marked rows below</li>\n",
+			    p->unlisted);
 		put(&b, "</ul></div>\n");
 	} else if (p->total)
 		put(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
@@ -532,7 +556,8 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	if (!p->total)
 		put(&b, "<p>No display has reported yet.</p>\n");
 	put(&b, "</body></html>\n");
-	free(p->probs.s);
+	for (int i = 0; i < 3; i++)
+		free(p->probs[i].s);
 	free(p->tables.s);
 	free(p->rows.s);
 	free(p);
