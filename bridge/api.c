@@ -500,7 +500,7 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 			return 0;
 		resp->status = 200;
 		resp->ctype = "text/html; charset=utf-8";
-		resp->body = statuspage_render(c.b, &resp->len);
+		resp->body = statuspage_render(c.b, http_query(req, "site"), &resp->len);
 		return 0;
 	}
 	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "screenshot")) {

@@ -46,6 +46,9 @@ static void add(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/* Append a string literal without formatting it. */
+#define PUTS(b, lit) add((b), "" lit, sizeof(lit) - 1)
+
 /* HTML-escape s: names are [a-z0-9-], but versions come from displays. */
 static void esc(struct buf *b, const char *s)
 {
@@ -116,6 +119,7 @@ static void put_when(struct buf *b, int64_t ms, int64_t now)
 }
 
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
+#define PAGE_ROWS_MAX   500 /* more displays: one line per site, a page per site */
 #define CLOCK_OFF_MS    30000
 #define HOT_C           80.0
 
@@ -124,6 +128,8 @@ struct page {
 	int64_t now;
 	struct buf probs[3]; /* the problem list, by severity */
 	struct buf tables;   /* finished site sections */
+	struct buf index;    /* one line per site */
+	const char *only;    /* "tenant/site" to show alone, or NULL */
 	struct buf rows;     /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
 	bool site_open; /* within its opening hours */
@@ -158,32 +164,30 @@ static void problem(struct page *p, int sev, const struct registry_view *v, cons
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	put(pb, "<li><a href=\"#d-");
+	PUTS(pb, "<li><a href=\"/?site=");
 	esc(pb, v->tenant);
-	put(pb, "-");
+	PUTS(pb, "/");
 	esc(pb, v->site);
-	put(pb, "-");
-	esc(pb, v->device);
-	put(pb, "\"><b>");
-	esc(pb, v->device);
-	put(pb, "</b></a> at ");
+	PUTS(pb, "#d-");
 	esc(pb, v->tenant);
-	put(pb, "/");
+	PUTS(pb, "-");
 	esc(pb, v->site);
-	put(pb, ": ");
+	PUTS(pb, "-");
+	esc(pb, v->device);
+	PUTS(pb, "\"><b>");
+	esc(pb, v->device);
+	PUTS(pb, "</b></a> at ");
+	esc(pb, v->tenant);
+	PUTS(pb, "/");
+	esc(pb, v->site);
+	PUTS(pb, ": ");
 	esc(pb, text);
-	put(pb, "</li>\n");
+	PUTS(pb, "</li>\n");
 }
 
-static void flush_site(struct page *p)
+/* The site's summary: its heading, and its line in the index of sites. */
+static void site_summary(struct buf *t, const struct page *p)
 {
-	if (!p->site[0])
-		return;
-	struct buf *t = &p->tables;
-	put(t, "<section><h2 id=\"s-");
-	esc(t, p->site);
-	put(t, "\">");
-	esc(t, p->site);
 	put(t, " <small>%d display%s: %d online", p->sn, p->sn == 1 ? "" : "s",
 	    p->scount[DEV_ONLINE]);
 	if (p->scount[DEV_OFFLINE])
@@ -194,12 +198,37 @@ static void flush_site(struct page *p)
 		put(t, ", <b class=\"t-warn\">%d behind</b>", p->sbehind);
 	if (p->sprob)
 		put(t, ", <b class=\"t-bad\">%d with problems</b>", p->sprob);
-	put(t, "; %s</small></h2>\n", p->site_open ? "open now" : "closed now");
-	put(t, "<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
-	       "<th>Screen</th><th>Boards</th><th>Audio</th><th>Device</th>"
-	       "<th>Screenshot</th></tr></thead><tbody>\n");
-	add(t, p->rows.s ? p->rows.s : "", p->rows.len);
-	put(t, "</tbody></table></section>\n");
+	put(t, "; %s</small>", p->site_open ? "open now" : "closed now");
+}
+
+static void flush_site(struct page *p)
+{
+	if (!p->site[0])
+		return;
+	struct buf *x = &p->index;
+	PUTS(x, "<li><a href=\"/?site=");
+	esc(x, p->site);
+	PUTS(x, "\">");
+	esc(x, p->site);
+	PUTS(x, "</a>");
+	site_summary(x, p);
+	PUTS(x, "</li>\n");
+	if (!p->only || strcmp(p->only, p->site) == 0) {
+		struct buf *t = &p->tables;
+		PUTS(t, "<section><h2 id=\"s-");
+		esc(t, p->site);
+		PUTS(t, "\"><a href=\"/?site=");
+		esc(t, p->site);
+		PUTS(t, "\">");
+		esc(t, p->site);
+		PUTS(t, "</a>");
+		site_summary(t, p);
+		PUTS(t, "</h2>\n<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
+		        "<th>Screen</th><th>Boards</th><th>Audio</th><th>Device</th>"
+		        "<th>Screenshot</th></tr></thead><tbody>\n");
+		add(t, p->rows.s ? p->rows.s : "", p->rows.len);
+		PUTS(t, "</tbody></table></section>\n");
+	}
 	p->rows.len = 0;
 	p->sn = p->sprob = p->sbehind = 0;
 	memset(p->scount, 0, sizeof p->scount);
@@ -208,9 +237,9 @@ static void flush_site(struct page *p)
 static void dev_path(struct buf *b, const struct registry_view *v)
 {
 	esc(b, v->tenant);
-	put(b, "/");
+	PUTS(b, "/");
 	esc(b, v->site);
-	put(b, "/");
+	PUTS(b, "/");
 	esc(b, v->device);
 }
 
@@ -312,58 +341,60 @@ static void row(void *data, const struct registry_view *v)
 		p->sprob++;
 	}
 
+	if (p->only && strcmp(p->only, p->site) != 0)
+		return; /* counted, not shown */
 	struct buf *b = &p->rows;
-	put(b, "<tr id=\"d-");
+	PUTS(b, "<tr id=\"d-");
 	esc(b, v->tenant);
-	put(b, "-");
+	PUTS(b, "-");
 	esc(b, v->site);
-	put(b, "-");
+	PUTS(b, "-");
 	esc(b, v->device);
 	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
 	esc(b, v->device);
-	put(b, "</b><br><small>");
+	PUTS(b, "</b><br><small>");
 	esc(b, v->version[0] ? v->version : "version unknown");
-	put(b, "</small></td><td data-l=\"State\">");
+	PUTS(b, "</small></td><td data-l=\"State\">");
 	static const char *const cls[] = {"unknown", "ok", "bad", "warn"};
 	badge(b, cls[v->state], state_icon[v->state], registry_state_name(v->state));
 	if (v->behind)
 		badge(b, "warn", "&#9888;", "behind");
 	if (since && v->state != DEV_ONLINE) {
-		put(b, "<br><small>since ");
+		PUTS(b, "<br><small>since ");
 		esc(b, when);
-		put(b, "</small>");
+		PUTS(b, "</small>");
 	}
-	put(b, "</td><td data-l=\"Last seen\">");
+	PUTS(b, "</td><td data-l=\"Last seen\">");
 	if (v->last_seen_ms) {
 		char clock[32];
 		fmt_dur(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
 		fmt_clock(clock, sizeof clock, v->last_seen_ms, now);
 		put(b, "%s ago<br><small>%s</small>", ago, clock);
 	} else
-		put(b, "never");
+		PUTS(b, "never");
 	put(b, "</td><td data-l=\"Screen\"%s>", h && !live ? " class=\"old\"" : "");
 	if (!h)
-		put(b, "&ndash;");
+		PUTS(b, "&ndash;");
 	else if (bad_screen)
 		badge(b, "bad", "&#9888;", "no output");
 	else if (h->screen == PROTO_SCREEN_NO_OUTPUT)
-		put(b, "no output <small>(closed)</small>");
+		PUTS(b, "no output <small>(closed)</small>");
 	else
 		put(b, "%s", h->screen == PROTO_SCREEN_ON ? "on" : "closed");
 	if (h && h->width > 0)
 		put(b, "<br><small>%d&times;%d%s</small>", h->width, h->height,
 		    h->rotate ? " rotated" : "");
-	put(b, "</td><td data-l=\"Boards\">");
+	PUTS(b, "</td><td data-l=\"Boards\">");
 	if (!v->nacks)
-		put(b, "&ndash;");
+		PUTS(b, "&ndash;");
 	for (int i = 0; i < v->nacks; i++) {
 		const struct registry_view_ack *a = &v->acks[i];
 		put(b, "%s", i ? "<br>" : "");
 		esc(b, a->area);
 		if (!a->board_seq)
-			put(b, ": <small>no board sent yet</small>");
+			PUTS(b, ": <small>no board sent yet</small>");
 		else if (a->seq >= a->board_seq)
-			put(b, ": &#10004; up to date");
+			PUTS(b, ": &#10004; up to date");
 		else
 			put(b,
 			    ": <span class=\"t-warn\">&#9888; shows an older board</span>"
@@ -372,7 +403,7 @@ static void row(void *data, const struct registry_view *v)
 	}
 	put(b, "</td><td data-l=\"Audio\"%s>", h && !live ? " class=\"old\"" : "");
 	if (!h)
-		put(b, "&ndash;");
+		PUTS(b, "&ndash;");
 	else {
 		const char *an = proto_audio_name(h->audio);
 		if (bad_audio)
@@ -387,16 +418,16 @@ static void row(void *data, const struct registry_view *v)
 			put(b, ", <b class=\"t-bad\">%lld failed</b>",
 			    (long long)h->announce_failed);
 		else if (h->announce_failed == 0)
-			put(b, ", 0 failed");
+			PUTS(b, ", 0 failed");
 		if (h->announced >= 0)
-			put(b, "</small>");
+			PUTS(b, "</small>");
 	}
 	put(b, "</td><td data-l=\"Device\"%s><small>", h && !live ? " class=\"old\"" : "");
 	if (!h)
-		put(b, "no health report yet");
+		PUTS(b, "no health report yet");
 	else {
 		if (!live)
-			put(b, "<i>as last reported:</i><br>");
+			PUTS(b, "<i>as last reported:</i><br>");
 		char up[32];
 		if (h->uptime_s >= 0) {
 			fmt_dur(up, sizeof up, h->uptime_s);
@@ -410,7 +441,7 @@ static void row(void *data, const struct registry_view *v)
 			    bad_temp ? "<b class=\"t-bad\">&#9888; " : "CPU ", h->cpu_temp_c,
 			    bad_temp ? "</b>" : "");
 		if (bad_uv)
-			put(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
+			PUTS(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
 		if (h->has_clock_offset)
 			put(b, "<br>%sclock %+.1f s%s",
 			    bad_clock ? "<b class=\"t-bad\">&#9888; " : "",
@@ -423,22 +454,22 @@ static void row(void *data, const struct registry_view *v)
 				put(b, ", last %.1f ms", h->last_frame_ms);
 		}
 	}
-	put(b, "</small></td><td data-l=\"Screenshot\">");
+	PUTS(b, "</small></td><td data-l=\"Screenshot\">");
 	if (v->has_png) {
-		put(b, "<a href=\"/status/latest/");
+		PUTS(b, "<a href=\"/status/latest/");
 		dev_path(b, v);
-		put(b, "\" target=\"_blank\"><img src=\"/status/latest/");
+		PUTS(b, "\" target=\"_blank\"><img src=\"/status/latest/");
 		dev_path(b, v);
 		put(b, "?t=%lld\" width=\"160\" loading=\"lazy\" alt=\"latest screenshot of ",
 		    (long long)v->png_ms);
 		esc(b, v->device);
-		put(b, "\"></a><br><small>");
+		PUTS(b, "\"></a><br><small>");
 		fmt_dur(ago, sizeof ago, (now - v->png_ms) / 1000);
 		put(b, "taken %s ago</small><br>", ago);
 	}
-	put(b, "<a class=\"btn\" href=\"/status/screenshot/");
+	PUTS(b, "<a class=\"btn\" href=\"/status/screenshot/");
 	dev_path(b, v);
-	put(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
+	PUTS(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
 }
 
 static void stat(struct buf *b, const char *cls, int n, const char *label)
@@ -446,19 +477,20 @@ static void stat(struct buf *b, const char *cls, int n, const char *label)
 	put(b, "<div class=\"st %s\"><b>%d</b>%s</div>", n ? cls : "", n, label);
 }
 
-char *statuspage_render(struct bridge *br, size_t *len)
+char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 {
 	struct page *p = xcalloc(1, sizeof *p);
 	p->br = br;
+	p->only = only_site && only_site[0] ? only_site : NULL;
 	p->now = time_now_ms();
 	registry_each(br->registry, row, p);
 	flush_site(p);
 
 	struct buf b = {0};
-	put(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	        "<meta http-equiv=\"refresh\" content=\"10\">"
-	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	        "<title>");
+	PUTS(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	         "<meta http-equiv=\"refresh\" content=\"10\">"
+	         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	         "<title>");
 	if (p->problems)
 		put(&b, "(%d) ", p->problems);
 	put(&b,
@@ -504,7 +536,7 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	strftime(tz, sizeof tz, "%Z", &tm);
 	put(&b, "<p class=\"meta\">As of %s ", clock);
 	esc(&b, tz);
-	put(&b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
+	PUTS(&b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
 	bool up = br->mqtt && mqttc_connected(br->mqtt);
 	put(&b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
 	stat(&b, "ok", p->count[DEV_ONLINE], "&#10004; online");
@@ -518,8 +550,8 @@ char *statuspage_render(struct bridge *br, size_t *len)
 	put(&b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
 	    depth ? "warn" : "", depth);
 	if (!up)
-		put(&b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
-		        "broker</h2>No board reaches any display until it is.</div>\n");
+		PUTS(&b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
+		         "broker</h2>No board reaches any display until it is.</div>\n");
 	if (p->problems) {
 		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
 		    p->problems, p->problems == 1 ? "" : "s");
@@ -529,10 +561,27 @@ char *statuspage_render(struct bridge *br, size_t *len)
 		if (p->unlisted)
 			put(&b, "<li>&hellip; and %d more: see the marked rows below</li>\n",
 			    p->unlisted);
-		put(&b, "</ul></div>\n");
+		PUTS(&b, "</ul></div>\n");
 	} else if (p->total)
-		put(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
-	if (p->tables.s)
+		PUTS(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
+	if (p->only) {
+		PUTS(&b, "<p><a class=\"btn\" href=\"/\">&larr; all sites</a></p>\n");
+		if (p->tables.s)
+			add(&b, p->tables.s, p->tables.len);
+		else {
+			PUTS(&b, "<p>No display has reported from ");
+			esc(&b, p->only);
+			PUTS(&b, ".</p>\n");
+		}
+	} else if (p->total > PAGE_ROWS_MAX) {
+		put(&b,
+		    "<h2>Sites</h2><p>%d displays are too many for one page: choose a "
+		    "site.</p><ul>\n",
+		    p->total);
+		if (p->index.s)
+			add(&b, p->index.s, p->index.len);
+		PUTS(&b, "</ul>\n");
+	} else if (p->tables.s)
 		add(&b, p->tables.s, p->tables.len);
 	/* Configured sites no display has reported from. */
 	bool any = false;
@@ -552,13 +601,14 @@ char *statuspage_render(struct bridge *br, size_t *len)
 		}
 	}
 	if (any)
-		put(&b, "</p>\n");
+		PUTS(&b, "</p>\n");
 	if (!p->total)
-		put(&b, "<p>No display has reported yet.</p>\n");
-	put(&b, "</body></html>\n");
+		PUTS(&b, "<p>No display has reported yet.</p>\n");
+	PUTS(&b, "</body></html>\n");
 	for (int i = 0; i < 3; i++)
 		free(p->probs[i].s);
 	free(p->tables.s);
+	free(p->index.s);
 	free(p->rows.s);
 	free(p);
 	*len = b.len;

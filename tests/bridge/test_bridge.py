@@ -671,6 +671,13 @@ def status_page_shows_problems():
         assert '<b>1</b>&#10006; offline' in text and '<b>1</b>&#9719; stale' in text, text
         assert '<b>1</b>&#9888; behind' in text, text
         assert f"seq 0, sent {seq}" in text, text
+        # one site alone: its rows only, the problems of every site still on top
+        st, body = b.req("GET", "/?site=aarhus/lystrup", token=None,
+                         headers={"Authorization": basic})
+        alone = body.decode()
+        assert st == 200 and 'id="d-aarhus-dokk1-off-1"' not in alone, alone
+        assert "off-1</b></a> at aarhus/dokk1: offline" in alone, alone
+        assert 'id="d-aarhus-dokk1-off-1"' in text
         # the kept screenshot is a thumbnail, served under the page's auth
         png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
         path = "/status/latest/aarhus/dokk1/silent-1"
