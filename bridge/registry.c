@@ -34,7 +34,7 @@ struct device {
 	int64_t last_seen_ms;     /* wall clock of the last message */
 	int64_t last_health_mono; /* or of going online, for stale detection */
 	int64_t online_mono;
-	char *health; /* owned: last health payload as received (validated) */
+	char *health;              /* owned: last health payload as received (validated) */
 	struct proto_health *hdec; /* owned: the same, decoded (for the page) */
 	int64_t state_since_ms;    /* wall clock of entering state; 0 unknown */
 	double temp_c;

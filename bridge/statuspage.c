@@ -119,6 +119,7 @@ static void put_when(struct buf *b, int64_t ms, int64_t now)
 }
 
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
+#define PROBLEMS_SHOWN  25  /* lines in sight; the others behind a click */
 #define PAGE_ROWS_MAX   500 /* more displays: one line per site, a page per site */
 #define CLOCK_OFF_MS    30000
 #define HOT_C           80.0
@@ -508,7 +509,8 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	    ".st.ok{background:#e3f4e3;border-color:#3a3;color:#0a4d0a}"
 	    ".probs{background:#fff;border:2px solid #c33;border-radius:.4em;padding:.5em 1em}"
 	    ".probs h2{margin:.2em 0;color:#7a0c0c}.probs ul{margin:.3em 0;padding-left:1.3em}"
-	    ".probs li{margin:.25em 0}.fine{border-color:#3a3}.fine h2{color:#0a4d0a}"
+	    ".probs li{margin:.25em 0}summary{cursor:pointer;font-weight:bold;margin:.3em "
+	    "0}.fine{border-color:#3a3}.fine h2{color:#0a4d0a}"
 	    "table{border-collapse:collapse;width:100%%;background:#fff}"
 	    "th,td{text-align:left;vertical-align:top;padding:.4em .5em;"
 	    "border-bottom:1px solid #ddd}"
@@ -555,13 +557,36 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	if (p->problems) {
 		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
 		    p->problems, p->problems == 1 ? "" : "s");
+		/* The worst PROBLEMS_SHOWN lines in sight; the rest folded away
+		 * (one line per problem, each ending in a newline). */
+		struct buf all = {0};
 		for (int i = 0; i < 3; i++)
 			if (p->probs[i].s)
-				add(&b, p->probs[i].s, p->probs[i].len);
+				add(&all, p->probs[i].s, p->probs[i].len);
+		size_t cut = 0;
+		int lines = 0, more = 0;
+		for (size_t i = 0; i < all.len; i++)
+			if (all.s[i] == '\n' && ++lines == PROBLEMS_SHOWN)
+				cut = i + 1;
+		if (lines > PROBLEMS_SHOWN)
+			more = lines - PROBLEMS_SHOWN;
+		else
+			cut = all.len;
+		if (cut)
+			add(&b, all.s, cut);
+		if (more) {
+			put(&b, "</ul><details><summary>%d more problem%s</summary><ul>\n", more,
+			    more == 1 ? "" : "s");
+			add(&b, all.s + cut, all.len - cut);
+		}
 		if (p->unlisted)
-			put(&b, "<li>&hellip; and %d more: see the marked rows below</li>\n",
+			put(&b, "<li>&hellip; and %d more: see the marked rows of each site</li>\n",
 			    p->unlisted);
-		PUTS(&b, "</ul></div>\n");
+		PUTS(&b, "</ul>");
+		if (more)
+			PUTS(&b, "</details>");
+		PUTS(&b, "</div>\n");
+		free(all.s);
 	} else if (p->total)
 		PUTS(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
 	if (p->only) {
