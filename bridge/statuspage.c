@@ -110,12 +110,12 @@ static void fmt_clock(char *out, size_t cap, int64_t ms, int64_t now_ms)
 }
 
 /* "10:44:58 (3 min ago)" */
-static void put_when(struct buf *b, int64_t ms, int64_t now)
+static void fmt_when(char *out, size_t cap, int64_t ms, int64_t now)
 {
 	char clock[32], ago[32];
 	fmt_clock(clock, sizeof clock, ms, now);
 	fmt_dur(ago, sizeof ago, (now - ms) / 1000);
-	put(b, "%s (%s ago)", clock, ago);
+	snprintf(out, cap, "%s (%s ago)", clock, ago);
 }
 
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
@@ -271,12 +271,8 @@ static void row(void *data, const struct registry_view *v)
 	}
 	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
 	char when[80] = "", ago[32];
-	if (since) {
-		struct buf w = {0};
-		put_when(&w, since, now);
-		snprintf(when, sizeof when, "%s", w.s);
-		free(w.s);
-	}
+	if (since)
+		fmt_when(when, sizeof when, since, now);
 	/* Problems first: they decide the row's look. */
 	if (v->state == DEV_OFFLINE) {
 		np++;
@@ -284,12 +280,8 @@ static void row(void *data, const struct registry_view *v)
 	} else if (v->state == DEV_STALE) {
 		np++;
 		char heard[80] = "an unknown time";
-		if (v->last_seen_ms) {
-			struct buf w = {0};
-			put_when(&w, v->last_seen_ms, now);
-			snprintf(heard, sizeof heard, "%s", w.s);
-			free(w.s);
-		}
+		if (v->last_seen_ms)
+			fmt_when(heard, sizeof heard, v->last_seen_ms, now);
 		problem(p, 0, v, "stale: no health report, last heard from %s", heard);
 	} else if (v->state == DEV_UNKNOWN) {
 		np++;
