@@ -136,8 +136,8 @@ struct page {
 	bool site_open; /* within its opening hours */
 	int sn, sprob, scount[4], sbehind;
 	int total, count[4], behind, problems, listed[3], unlisted;
-	char seen[CFG_TENANTS_MAX * CFG_SITES_MAX][2 * PROTO_NAME_MAX + 2];
-	int nseen;
+	char (*seen)[2 * PROTO_NAME_MAX + 2]; /* sites with displays; owned */
+	int nseen, seen_cap;
 };
 
 static const char *const state_icon[] = {"?", "&#10004;", "&#10006;", "&#9719;"};
@@ -253,7 +253,7 @@ static void row(void *data, const struct registry_view *v)
 	if (strcmp(site, p->site) != 0) {
 		flush_site(p);
 		snprintf(p->site, sizeof p->site, "%s", site);
-		if (p->nseen < (int)(sizeof p->seen / sizeof p->seen[0]))
+		if (p->nseen < p->seen_cap)
 			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
 		p->site_open = bridge_config_site_open(
 		    bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
@@ -475,6 +475,9 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	struct page *p = xcalloc(1, sizeof *p);
 	p->br = br;
 	p->only = only_site && only_site[0] ? only_site : NULL;
+	for (int i = 0; i < br->cfg.ntenants; i++)
+		p->seen_cap += br->cfg.tenants[i].nsites;
+	p->seen = xcalloc((size_t)p->seen_cap + 1, sizeof *p->seen);
 	p->now = time_now_ms();
 	registry_each(br->registry, row, p);
 	flush_site(p);
@@ -626,6 +629,7 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 		free(p->probs[i].s);
 	free(p->tables.s);
 	free(p->index.s);
+	free(p->seen);
 	free(p->rows.s);
 	free(p);
 	*len = b.len;

@@ -851,6 +851,10 @@ sites = dokk1
         c.request("GET", "/")
         r = c.getresponse()
         assert r.status == 200 and b"callboard displays" in r.read()
+        c.request("GET", "/status/latest/aarhus/dokk1/screen-1")
+        r = c.getresponse()
+        assert r.status == 404, r.status  # thumbnails open too: none kept yet
+        r.read()
         c.request("GET", "/v1/devices")
         assert c.getresponse().status == 401  # the API still wants a token
         c.close()
