@@ -500,7 +500,7 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 			return 0;
 		resp->status = 200;
 		resp->ctype = "text/html; charset=utf-8";
-		resp->body = statuspage_render(c.b, &resp->len);
+		resp->body = statuspage_render(c.b, http_query(req, "site"), &resp->len);
 		return 0;
 	}
 	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "screenshot")) {
@@ -509,6 +509,14 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 		if (!page_open(&c) && need_admin(&c))
 			return 0;
 		return status_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
+	}
+	/* The page's thumbnails: the kept screenshot, no new command. */
+	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "latest")) {
+		if (!get)
+			return method_not_allowed(&c);
+		if (!page_open(&c) && need_admin(&c))
+			return 0;
+		return get_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
 	}
 	if (is(&c, 0, "v1") && is(&c, 1, "sites") && c.nsegs >= 5) {
 		const char *t = c.segs[2], *s = c.segs[3];

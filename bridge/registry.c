@@ -34,7 +34,9 @@ struct device {
 	int64_t last_seen_ms;     /* wall clock of the last message */
 	int64_t last_health_mono; /* or of going online, for stale detection */
 	int64_t online_mono;
-	char *health; /* owned: last health payload as received (validated) */
+	char *health;              /* owned: last health payload as received (validated) */
+	struct proto_health *hdec; /* owned: the same, decoded (for the page) */
+	int64_t state_since_ms;    /* wall clock of entering state; 0 unknown */
 	double temp_c;
 	char audio[PROTO_SHORT_MAX + 1];
 	int nacks;
@@ -42,6 +44,7 @@ struct device {
 	unsigned char *png; /* owned */
 	size_t png_len;
 	int64_t png_mono;
+	int64_t png_ms; /* wall clock of the screenshot */
 	bool dirty;
 	struct device *next; /* hash chain */
 };
@@ -130,6 +133,7 @@ static void transition(struct registry *r, struct device *d, enum dev_state to, 
 		return;
 	enum dev_state from = d->state;
 	d->state = to;
+	d->state_since_ms = time_now_ms();
 	d->dirty = true;
 	r->b->metrics.device_transitions++;
 	r->b->metrics.device_transitions_to[to]++;
@@ -318,7 +322,8 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
 		for (int i = 0; i < h->nboards; i++)
 			ack_slot(d, h->boards[i].area);
 		d->last_health_mono = mono;
-		free(h);
+		free(d->hdec);
+		d->hdec = h;
 		transition(r, d, DEV_ONLINE, "health");
 		break;
 	}
@@ -360,6 +365,7 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
 		memcpy(d->png, payload, len);
 		d->png_len = len;
 		d->png_mono = mono;
+		d->png_ms = now;
 		png_ready(r, d);
 		break;
 	}
@@ -402,6 +408,7 @@ static json_t *dev_record(struct registry *r, const struct device *d, bool full)
 		json_object_set_new(o, "screenshot", json_boolean(d->png != NULL));
 	} else {
 		json_object_set_new(o, "last_seen_ms", json_integer(d->last_seen_ms));
+		json_object_set_new(o, "since_ms", json_integer(d->state_since_ms));
 		if (d->health)
 			json_object_set_new(o, "health", json_string(d->health));
 	}
@@ -491,6 +498,7 @@ static void load_device(void *data, const struct store_device_row *row)
 	const char *v = json_string_value(json_object_get(o, "version"));
 	snprintf(d->version, sizeof d->version, "%s", v ? v : "");
 	d->last_seen_ms = json_integer_value(json_object_get(o, "last_seen_ms"));
+	d->state_since_ms = json_integer_value(json_object_get(o, "since_ms"));
 	const char *h = json_string_value(json_object_get(o, "health"));
 	if (h) {
 		struct proto_health *ph = xmalloc(sizeof *ph);
@@ -499,6 +507,8 @@ static void load_device(void *data, const struct store_device_row *row)
 			d->health = xstrdup(h);
 			d->temp_c = ph->cpu_temp_c;
 			snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(ph->audio));
+			d->hdec = ph;
+			ph = NULL;
 		}
 		free(ph);
 	}
@@ -542,6 +552,7 @@ void registry_destroy(struct registry *r)
 	}
 	for (int i = 0; i < r->n; i++) {
 		free(r->all[i]->health);
+		free(r->all[i]->hdec);
 		free(r->all[i]->png);
 		free(r->all[i]);
 	}
@@ -648,17 +659,86 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
 	}
 }
 
+static int cmp_area(const void *a, const void *b)
+{
+	const struct area *x = *(struct area *const *)a, *y = *(struct area *const *)b;
+	int c = strcmp(x->tenant, y->tenant);
+	if (!c)
+		c = strcmp(x->site, y->site);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c;
+}
+
+struct area_key {
+	const char *tenant, *site, *name;
+};
+
+static int cmp_area_key(const void *k, const void *e)
+{
+	const struct area_key *x = k;
+	const struct area *y = *(struct area *const *)e;
+	int c = strcmp(x->tenant, y->tenant);
+	if (!c)
+		c = strcmp(x->site, y->site);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c;
+}
+
+/* bridge_area() is a linear search; the page looks up every device's areas,
+ * so it searches a sorted copy instead (n log n for the whole page). */
+static const struct area *area_find(struct area **ix, int n, const struct device *d,
+                                    const char *name)
+{
+	struct area_key key = {d->tenant, d->site, name};
+	struct area **hit = n ? bsearch(&key, ix, (size_t)n, sizeof *ix, cmp_area_key) : NULL;
+	return hit ? *hit : NULL;
+}
+
 void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
                    void *data)
 {
 	int64_t now = time_now_ms();
+	int64_t grace = (int64_t)r->b->cfg.behind_grace_s * 1000;
 	if (r->n > 1)
 		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	int na = r->b->nareas;
+	struct area **ix = xmalloc((size_t)(na ? na : 1) * sizeof *ix);
+	if (na)
+		memcpy(ix, r->b->areas, (size_t)na * sizeof *ix);
+	if (na > 1)
+		qsort(ix, (size_t)na, sizeof *ix, cmp_area);
+	struct registry_view *v = xcalloc(1, sizeof *v);
 	for (int i = 0; i < r->n; i++) {
 		struct device *d = r->all[i];
-		struct registry_view v = {d->tenant,         d->site,         d->name,    d->state,
-		                          behind(r, d, now), d->last_seen_ms, d->version, d->temp_c,
-		                          d->audio,          d->png != NULL};
-		cb(data, &v);
+		*v = (struct registry_view){
+		    .tenant = d->tenant,
+		    .site = d->site,
+		    .device = d->name,
+		    .state = d->state,
+		    .last_seen_ms = d->last_seen_ms,
+		    .version = d->version,
+		    .temp_c = d->temp_c,
+		    .audio = d->audio,
+		    .has_png = d->png != NULL,
+		    .state_since_ms = d->state_since_ms,
+		    .health = d->hdec,
+		    .png_ms = d->png ? d->png_ms : 0,
+		};
+		for (int k = 0; k < d->nacks && k < PROTO_AREAS_MAX; k++) {
+			const struct area *a = area_find(ix, na, d, d->acks[k].area);
+			struct registry_view_ack *va = &v->acks[v->nacks++];
+			va->area = d->acks[k].area;
+			va->seq = d->acks[k].seq;
+			va->board_seq = a ? a->published_seq : 0;
+			/* the same rule as behind() */
+			if (d->state == DEV_ONLINE && a && d->acks[k].seq < a->published_seq &&
+			    now - d->acks[k].ack_ms > grace)
+				v->behind = true;
+		}
+		cb(data, v);
 	}
+	free(v);
+	free(ix);
 }

@@ -621,6 +621,81 @@ def registry_transitions_and_webhook():
 
 
 @test
+def status_page_shows_problems():
+    """The page facilities staff read: an offline, a stale, a behind and a
+    silent display in the problem list; text from displays escaped."""
+    tmp, broker, b = setup("behind_grace = 1\n")
+    basic = "Basic " + base64.b64encode(f"x:{ADMIN}".encode()).decode()
+
+    def page():
+        st, body = b.req("GET", "/", token=None, headers={"Authorization": basic})
+        assert st == 200, st
+        return body.decode()
+
+    def problems(text):
+        start = text.find('<div class="probs">')
+        return text[start:text.find("</div>", start)] if start >= 0 else ""
+    try:
+        dev = Client(broker.port)
+        online = {"v": 1, "state": "online", "version": "0.1.0", "areas": ["main"]}
+        for d in ("off-1", "stale-1", "behind-1", "silent-1"):
+            dev.publish(f"{ROOT}/display/{d}/status", online, retain=True)
+        dev.publish(f"{ROOT}/display/stale-1/health", health("stale-1"))
+        dev.publish(f"{ROOT}/display/off-1/status", {"v": 1, "state": "offline"}, retain=True)
+        # a name that is not a valid device name never reaches the page
+        dev.publish(f"{ROOT}/display/<script>/status", online)
+        seq = b.call("A1", "1")[1]["seq"]
+
+        def keep_alive():
+            dev.publish(f"{ROOT}/display/behind-1/health", health("behind-1"))
+            dev.publish(f"{ROOT}/display/silent-1/health",
+                        health("silent-1", audio="none", version="<script>x</script>"))
+            dev.publish(f"{ROOT}/display/silent-1/ack",
+                        {"v": 1, "area": "main", "seq": seq, "shown_ts": iso_now(), "ids": []})
+        # behind-1 never acks the board; stale-1 sends no more health
+        deadline = time.monotonic() + 20
+        while True:
+            keep_alive()
+            text = page()
+            probs = problems(text)
+            if ("stale-1</b></a> at aarhus/dokk1: stale" in probs and
+                    "behind-1</b></a> at aarhus/dokk1: behind" in probs and
+                    "silent-1</b></a> at aarhus/dokk1: silent: audio none" in probs):
+                break
+            assert time.monotonic() < deadline, probs
+            time.sleep(0.3)
+        assert "off-1</b></a> at aarhus/dokk1: offline since" in probs, probs
+        assert "4 displays with problems" in probs, probs
+        assert "<script>" not in text and "&lt;script&gt;x&lt;/script&gt;" in text
+        # the summary counts what the registry says
+        assert '<b>1</b>&#10006; offline' in text and '<b>1</b>&#9719; stale' in text, text
+        assert '<b>1</b>&#9888; behind' in text, text
+        assert f"seq 0, sent {seq}" in text, text
+        # one site alone: its rows only, the problems of every site still on top
+        st, body = b.req("GET", "/?site=aarhus/lystrup", token=None,
+                         headers={"Authorization": basic})
+        alone = body.decode()
+        assert st == 200 and 'id="d-aarhus-dokk1-off-1"' not in alone, alone
+        assert "off-1</b></a> at aarhus/dokk1: offline" in alone, alone
+        assert 'id="d-aarhus-dokk1-off-1"' in text
+        # the kept screenshot is a thumbnail, served under the page's auth
+        png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+        path = "/status/latest/aarhus/dokk1/silent-1"
+        assert b.req("GET", path, token=None, headers={"Authorization": basic})[0] == 404
+        dev.publish(f"{ROOT}/display/silent-1/screenshot", png)
+        wait_until(lambda: f'<img src="{path}?t=' in page(), 5, what="thumbnail")
+        st, body = b.req("GET", path, token=None, headers={"Authorization": basic})
+        assert st == 200 and body == png, st
+        assert b.req("GET", path, token=None)[0] == 401
+        assert b.req("GET", path, token=TOK_A)[0] == 403
+        assert b.req("GET", "/", token=None)[0] == 401
+        dev.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
 def commands_and_screenshot():
     tmp, broker, b = setup()
     try:
@@ -776,6 +851,10 @@ sites = dokk1
         c.request("GET", "/")
         r = c.getresponse()
         assert r.status == 200 and b"callboard displays" in r.read()
+        c.request("GET", "/status/latest/aarhus/dokk1/screen-1")
+        r = c.getresponse()
+        assert r.status == 404, r.status  # thumbnails open too: none kept yet
+        r.read()
         c.request("GET", "/v1/devices")
         assert c.getresponse().status == 401  # the API still wants a token
         c.close()
