@@ -78,7 +78,11 @@ class System:
     def __init__(self, ndisplays=1, areas=("main",), board_length=10, display_extra="",
                  bridge_extra="", announce_window=60):
         self.tmp = TempDir("cbe2e-")
-        self.broker = Mosquitto(self.tmp, persistent=True)
+        # The watcher below sees every message of the site; a Python client
+        # on a loaded machine can lag, and mosquitto drops QoS 1 messages for
+        # a client past 1000 queued by default: no limit in the tests.
+        self.broker = Mosquitto(self.tmp, persistent=True,
+                                extra_conf="max_queued_messages 0\n")
         self.http_port = cbtest.free_port()
         self.db = os.path.join(self.tmp.path, "bridge.db")
         self.bridge_conf = self.tmp.file("bridge.ini", f"""[http]
