@@ -66,14 +66,15 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
                    int64_t steady_ms, int64_t wall_ms, bool silenced, struct proto_call *out,
                    int max)
 {
-	bool first;
+	bool first, hint = p->hint_live;
+	p->hint_live = false;
 	struct announce_area *a = area_get(p, area, &first);
 	if (!a)
 		return 0;
 	if (!first && b->seq <= a->seq)
 		return 0;
 	a->seq = b->seq;
-	bool retained = !a->since_connect;
+	bool retained = !a->since_connect && !hint;
 	a->since_connect = true;
 
 	p->samples[p->sample_next] = steady_ms - b->ts_ms;
@@ -107,6 +108,11 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
 		}
 	}
 	return n;
+}
+
+void announce_hint_live(struct announce_policy *p)
+{
+	p->hint_live = true;
 }
 
 void announce_link_reset(struct announce_policy *p)

@@ -45,6 +45,7 @@ struct announce_policy {
 	int64_t samples[ANNOUNCE_SAMPLES_MAX];
 	int nsamples, sample_next;
 	bool live;                 /* a sample from a board that was not the first */
+	bool hint_live;            /* the next board is known to be live (not retained) */
 	int64_t wall_minus_steady; /* at the last board: for the health offset */
 };
 
@@ -58,6 +59,9 @@ void announce_init(struct announce_policy *p, int window_s);
 int announce_board(struct announce_policy *p, const char *area, const struct proto_board *b,
                    int64_t steady_ms, int64_t wall_ms, bool silenced, struct proto_call *out,
                    int max);
+/* The next board is known to be live (the MQTT retain flag was not set), so
+ * even the first board after a connect is a good clock sample. */
+void announce_hint_live(struct announce_policy *p);
 /* The link (re)connected: the next board of each area may be an old
  * retained one, so it gives no proof of a live clock sample. */
 void announce_link_reset(struct announce_policy *p);

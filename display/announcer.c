@@ -318,6 +318,11 @@ struct announcer *announcer_create(struct loop *loop, const struct audio_config 
 	return a;
 }
 
+void announcer_hint_live(struct announcer *a)
+{
+	announce_hint_live(&a->policy);
+}
+
 void announcer_board(struct announcer *a, const char *area, const struct proto_board *b,
                      int64_t now_ms_wall, bool silenced)
 {

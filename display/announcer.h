@@ -37,6 +37,8 @@ struct announcer_stats {
  * retried every minute, state "none"). The caller owns the result. */
 struct announcer *announcer_create(struct loop *loop, const struct audio_config *cfg,
                                    const char *chime_path);
+/* The next board came live (not from the broker's retained store). */
+void announcer_hint_live(struct announcer *a);
 /* A board of area arrived (already validated): speak its fresh calls.
  * now_ms is the local wall clock; silenced is true in quiet hours or when
  * closed (calls are then marked seen and never spoken later). */

@@ -50,6 +50,7 @@ struct daemon {
 	bool anim_armed;
 	int anim_ms;
 
+	bool board_retained; /* of the board being handed to listeners */
 	int nlisteners;
 	struct daemon_listener listeners[LISTENERS_MAX];
 	void *listener_data[LISTENERS_MAX];
@@ -551,6 +552,18 @@ void daemon_apply_config(struct daemon *d, const struct display_config *cfg)
 
 enum board_result daemon_board(struct daemon *d, const char *area, const struct proto_board *b)
 {
+	return daemon_board_from(d, area, b, true);
+}
+
+bool daemon_board_retained(const struct daemon *d)
+{
+	return d->board_retained;
+}
+
+enum board_result daemon_board_from(struct daemon *d, const char *area,
+                                    const struct proto_board *b, bool retained)
+{
+	d->board_retained = retained;
 	enum board_result r = board_apply(&d->model, area, b, time_now_ms());
 	if (r != BOARD_APPLIED)
 		return r;

@@ -62,6 +62,13 @@ const struct board_model *daemon_model(const struct daemon *d);
 
 /* Feed a decoded board for an area; redraws when applied. */
 enum board_result daemon_board(struct daemon *d, const char *area, const struct proto_board *b);
+/* Same, saying whether it came from the broker's retained store (possibly
+ * old) or live; listeners read it with daemon_board_retained. */
+enum board_result daemon_board_from(struct daemon *d, const char *area,
+                                    const struct proto_board *b, bool retained);
+/* During a board listener call: did that board come from the retained store
+ * (or from a file), so that it may be old? */
+bool daemon_board_retained(const struct daemon *d);
 /* Set or clear (n->cleared, or n == NULL) the site notice. */
 void daemon_notice(struct daemon *d, const struct proto_notice *n);
 /* Broker reachable or not; the offline mark shows after [screen] offline_after. */

@@ -36,6 +36,7 @@ struct link {
 	char t_health[PROTO_TOPIC_MAX], t_ack[PROTO_TOPIC_MAX], t_result[PROTO_TOPIC_MAX];
 	char t_shot[PROTO_TOPIC_MAX];
 	struct link_area areas[PROTO_AREAS_MAX];
+	bool retained; /* the message being handled came from the retained store */
 };
 
 static int build(const struct link_params *p, enum proto_topic_kind kind, const char *area,
@@ -153,7 +154,7 @@ static void on_message(void *data, const char *topic, const void *payload, size_
                        bool retained)
 {
 	struct link *l = data;
-	(void)retained;
+	l->retained = retained;
 	int area = -1;
 	int kind = link_route(&l->p, topic, &area);
 	if (kind < 0) {
@@ -387,6 +388,11 @@ int link_publish_screenshot(struct link *l, const void *png, size_t len)
 	if (len > PROTO_SCREENSHOT_BYTES_MAX)
 		return -1;
 	return mqttc_publish(l->mqtt, l->t_shot, png, len, 1, false);
+}
+
+bool link_message_retained(const struct link *l)
+{
+	return l->retained;
 }
 
 bool link_connected(const struct link *l)

@@ -347,7 +347,7 @@ static void d_board(void *data, int area, const struct proto_board *b)
 	struct remote *r = data;
 	const struct display_config *c = daemon_config(r->daemon);
 	if (area >= 0 && area < c->nareas)
-		daemon_board(r->daemon, c->areas[area], b);
+		daemon_board_from(r->daemon, c->areas[area], b, link_message_retained(r->link));
 }
 
 static void d_notice(void *data, const struct proto_notice *n)

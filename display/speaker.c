@@ -32,6 +32,8 @@ static void on_board(void *data, struct daemon *d, const char *area, const struc
 {
 	struct speaker *s = data;
 	int64_t now = time_now_ms();
+	if (!daemon_board_retained(d))
+		announcer_hint_live(s->a);
 	announcer_board(s->a, area, b, now, silenced(s, now));
 }
 

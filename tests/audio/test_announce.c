@@ -205,6 +205,35 @@ static void test_reconnect_before_live(void **state)
 	assert_true(off >= skew && off <= skew + 50);
 }
 
+/* A skewed display whose first board after connecting is live (the MQTT
+ * retain flag was clear) speaks its fresh call at once. */
+static void test_first_board_live_hint(void **state)
+{
+	int64_t skew = 7 * MIN, off;
+	add_call("c1", "A042", PROTO_KIND_CALL, T0);
+	announce_hint_live(&pol);
+	assert_int_equal(deliver(T0, T0 + 30, skew, false), 1);
+	assert_true(announce_clock_offset(&pol, &off));
+	assert_true(off >= skew && off <= skew + 50);
+	/* Without the hint the same situation stays silent (the board may be
+	 * an old retained one and the wall clock disagrees). */
+	announce_init(&pol, 60);
+	memset(&board, 0, sizeof(board));
+	add_call("c9", "B001", PROTO_KIND_CALL, T0);
+	assert_int_equal(deliver(T0, T0 + 30, skew, false), 0);
+	/* Once a live sample exists, boards after a reconnect are judged by the
+	 * bridge clock. */
+	announce_init(&pol, 60);
+	announce_hint_live(&pol);
+	announce_link_reset(&pol);
+	memset(&board, 0, sizeof(board));
+	add_call("c8", "B002", PROTO_KIND_CALL, T0);
+	assert_int_equal(deliver(T0, T0 + 30, skew, false), 1);
+	announce_link_reset(&pol);
+	add_call("c7", "B003", PROTO_KIND_CALL, T0 + 20 * MIN);
+	assert_int_equal(deliver(T0 + 20 * MIN, T0 + 20 * MIN + 30, skew, false), 1);
+}
+
 static void test_areas_separate_seq(void **state)
 {
 	add_call("c1", "A042", PROTO_KIND_CALL, T0);
@@ -235,6 +264,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_wall_clock_step, setup),
 	    cmocka_unit_test_setup(test_reconnect_before_live, setup),
 	    cmocka_unit_test_setup(test_areas_separate_seq, setup),
+	    cmocka_unit_test_setup(test_first_board_live_hint, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
