@@ -52,6 +52,7 @@ struct mqttc {
 	bool v5;
 	bool session_started; /* a CONNECT was sent on the current socket */
 	bool retry_pending;
+	int subacks_pending; /* SUBSCRIBEs of this connection not yet acknowledged */
 	int attempt;
 	unsigned connects;
 	int inflight;
@@ -121,6 +122,7 @@ static void lost(struct mqttc *c, const char *why)
 	c->connected = false;
 	c->session_started = false;
 	c->inflight = 0;
+	c->subacks_pending = 0;
 	drop_socket(c);
 	if (was) {
 		log_warn("connection to %s:%d lost: %s", c->cfg.host, port_of(c), why);
@@ -284,8 +286,10 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 		else
 			log_info("connected to %s:%d (MQTT %s)", c->cfg.host, port_of(c),
 				 c->v5 ? "5" : "3.1.1");
+		c->subacks_pending = 0;
 		for (struct sub *s = c->subs; s; s = s->next)
-			mosquitto_subscribe(m, NULL, s->filter, s->qos);
+			if (mosquitto_subscribe(m, NULL, s->filter, s->qos) == MOSQ_ERR_SUCCESS)
+				c->subacks_pending++;
 		if (c->cb.on_connect)
 			c->cb.on_connect(c->data);
 		return;
@@ -310,6 +314,14 @@ static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquit
 	c->session_started = false;
 	if (c->connected || c->want_connect)
 		lost(c, rc == 0 ? "disconnected" : mosquitto_strerror(rc));
+}
+
+static void on_subscribe(struct mosquitto *m, void *data, int mid, int qos_count,
+			 const int *granted)
+{
+	struct mqttc *c = data;
+	if (c->subacks_pending > 0)
+		c->subacks_pending--;
 }
 
 static void on_publish(struct mosquitto *m, void *data, int mid)
@@ -358,6 +370,7 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
 	mosquitto_connect_v5_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_v5_callback_set(c->mosq, on_disconnect);
 	mosquitto_publish_callback_set(c->mosq, on_publish);
+	mosquitto_subscribe_callback_set(c->mosq, on_subscribe);
 	mosquitto_message_callback_set(c->mosq, on_message);
 	if (cfg->username[0] &&
 	    mosquitto_username_pw_set(c->mosq, cfg->username,
@@ -441,6 +454,11 @@ int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_
 bool mqttc_connected(const struct mqttc *c)
 {
 	return c->connected;
+}
+
+bool mqttc_synced(const struct mqttc *c)
+{
+	return c->connected && c->subacks_pending == 0;
 }
 
 unsigned mqttc_reconnects(const struct mqttc *c)

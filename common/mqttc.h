@@ -54,6 +54,11 @@ int mqttc_subscribe(struct mqttc *c, const char *filter, int qos);
 int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
 		  bool retain);
 bool mqttc_connected(const struct mqttc *c);
+/* Connected and every subscription of this connection acknowledged. A
+ * message that arrives before that may have waited in the broker (a
+ * persistent session's queue); after it, a message without the retain flag
+ * is live. */
+bool mqttc_synced(const struct mqttc *c);
 /* Number of successful connects after the first. */
 unsigned mqttc_reconnects(const struct mqttc *c);
 /* Messages waiting for the broker's acknowledgement. */

@@ -154,7 +154,9 @@ static void on_message(void *data, const char *topic, const void *payload, size_
                        bool retained)
 {
 	struct link *l = data;
-	l->retained = retained;
+	/* Possibly old: from the retained store, or handed over from the
+	 * session's queue before our subscriptions were acknowledged. */
+	l->retained = retained || !mqttc_synced(l->mqtt);
 	int area = -1;
 	int kind = link_route(&l->p, topic, &area);
 	if (kind < 0) {

@@ -84,8 +84,9 @@ int64_t link_seq(const struct link *l, int area);
  * *area set for a board of one of our areas, or -1 (not ours). */
 int link_route(const struct link_params *p, const char *topic, int *area);
 
-/* True while a callback runs for a message the broker sent from its
- * retained store (on subscribe), false for a live one. */
+/* True while a callback runs for a message that may be old: sent from the
+ * broker's retained store, or queued in our persistent session while we were
+ * away (those arrive before the SUBACKs); false for a live one. */
 bool link_message_retained(const struct link *l);
 
 #endif
