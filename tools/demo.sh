@@ -103,7 +103,7 @@ cat <<MSG
 callboard demo is running.
   status page:   http://127.0.0.1:$HTTP_PORT/
   display:       $MODE; a PNG of the screen after each change in $TMP/frames/
-                 (latest: $TMP/frames/latest.png)
+                 (latest: $TMP/frames/screen.png)
   API:           CALLBOARD_URL=http://127.0.0.1:$HTTP_PORT CALLBOARD_TOKEN=$TOKEN build/tools/callboard/callboard devices
   logs:          $TMP/*.log
 Press Ctrl-C to stop (everything started here stops and $TMP is removed).
