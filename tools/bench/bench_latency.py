@@ -46,7 +46,8 @@ def one_run(ndisp, args):
         # cbsystem makes its broker with no extra lines: add ours.
         cbsystem.Mosquitto = lambda tmp, **kw: cbtest.Mosquitto(
             tmp, extra_conf=args.broker_conf.replace("\\n", "\n"), **kw)
-    sysm = cbsystem.System(ndisplays=ndisp)
+    sysm = cbsystem.System(ndisplays=ndisp,
+                           display_extra=args.display_conf.replace("\\n", "\n"))
     acks = None
     http = None
     try:
@@ -130,15 +131,20 @@ def analyse(sent, got, devs, complete):
 
 
 def section(args, results, info):
+    import re
+    w = re.search(r"width\s*=\s*(\d+)", args.display_conf)
+    h = re.search(r"height\s*=\s*(\d+)", args.display_conf)
+    size = f"{w.group(1)}x{h.group(1)}" if w and h else "1920x1080"
     out = [HEADING, "",
            f"- Machine: {info['machine']}; load average at start {info['load']}",
            f"- Date: {info['date']}",
            f"- Command: `{info['command']}`",
            f"- callboard `{info['version']}`, meson {info['buildtype']} build in "
            f"`{info['build']}`; private mosquitto, bridge (fresh SQLite database, WAL, "
-           f"synchronous=FULL) and N headless displays at 1920x1080 (SDL offscreen, software "
+           f"synchronous=FULL) and N headless displays at {size} (SDL offscreen, software "
            f"renderer, `SDL_AUDIODRIVER=dummy`, announcements on), all on 127.0.0.1; "
-           f"extra broker config: `{args.broker_conf or 'none'}`",
+           f"extra broker config: `{args.broker_conf or 'none'}`; extra display config: "
+           f"`{args.display_conf or 'none'}`",
            f"- {args.calls} calls per run at {args.rate:g}/s, open loop, one keep-alive HTTP "
            f"connection, after {args.warmup} warm-up calls; {args.repeat} runs per display "
            f"count, each with a fresh system; figures are median (min–max) over the runs; "
@@ -191,6 +197,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=60, help="bound on the final ack wait")
     ap.add_argument("--broker-conf", default="set_tcp_nodelay true",
                     help="extra mosquitto.conf lines, \\n-separated (e.g. 'set_tcp_nodelay true')")
+    ap.add_argument("--display-conf", default="",
+                    help="extra display config lines, \\n-separated, after its [audio] "
+                    "section (e.g. '[screen]\\nwidth = 800\\nheight = 480')")
     ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
     ap.add_argument("--markdown", help="also write the section to this file")
     ap.add_argument("--json", help="also write every run's figures to this file")
