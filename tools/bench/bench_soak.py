@@ -86,7 +86,7 @@ def run(args):
         sampler.start()
         cli = cbtest.binary("callboard")
         per, extra = divmod(args.calls, args.clients)
-        t0 = time.monotonic()
+        t0 = res["t0"] = time.monotonic()
         for i in range(args.clients):
             n = per + (1 if i < extra else 0)
             argv = [cli, "sim", "--url", sysm.api.base, "--token", cbsystem.TOKEN, "--site",
@@ -142,9 +142,12 @@ def run(args):
     return res
 
 
-def at_seq(samples, seq, name):
-    for t, s, row in samples:
-        if s is not None and s >= seq:
+def at_fraction(r, frac, name):
+    """RSS at the first sample taken after frac of the load phase."""
+    samples = r["samples"]
+    t0 = r.get("t0", samples[0][0] if samples else 0)
+    for t, _, row in samples:
+        if t >= t0 + frac * r["load_s"]:
             return row[name][0]
     return None
 
@@ -156,12 +159,16 @@ def section(args, r, info):
     for name in ("bridge", "display"):
         start, end = r["start"][name][0], r["end"][name][0]
         peak = max([row[name][0] for _, _, row in r["samples"]] + [start, end])
-        ten = at_seq(r["samples"], args.calls // 10, name)
+        ten = at_fraction(r, 0.1, name)
         rows.append(f"| {name} | {mb(start)} | {mb(ten)} | {mb(end)} | {mb(peak)} | "
                     f"{(end - start) / 1024:+.1f} |")
         cpu[name] = (r["end"][name][1] - r["start"][name][1]) / 1e9
     sims_ok = all(rc == 0 for rc, _ in r["sims"])
-    summary = "; ".join(o.replace("callboard sim: ", "") for _, o in r["sims"])
+    import re
+    refused = sum(int(m.group(1)) for _, o in r["sims"]
+                  for m in [re.search(r"(\d+) refused", o)] if m)
+    rps = [m.group(1) for _, o in r["sims"] for m in [re.search(r"([\d.]+) requests/s", o)] if m]
+    summary = f"{refused} refused by the bridge; requests/s per client {', '.join(rps)}"
     match = "yes" if r["ids_match"] and r["last_ack_seq"] == r["final_seq"] else "NO"
     out = [HEADING, "",
            f"- Machine: {info['machine']}; load average at start {info['load']}",
@@ -180,11 +187,11 @@ def section(args, r, info):
            f"(tools/bench/procstat.py, smaps_rollup); start = idle after {args.settle:g} s, "
            f"end = {args.settle:g} s after the display acked the final board",
            "",
-           "| process | RSS at start MB | after 10% of the calls MB | at end MB | peak MB | end - start MB |",
+           "| process | RSS at start MB | after 10% of the load time MB | at end MB | peak MB | end - start MB |",
            "|---|---|---|---|---|---|"] + rows + [
            "",
-           f"- Final board: seq {r['final_seq']:,}; the display's last ack: seq "
-           f"{r['last_ack_seq']:,} with {len(r['ack_ids'])} call ids, the first "
+           f"- Final board: seq {r['final_seq']}; the display's last ack: seq "
+           f"{r['last_ack_seq']} with {len(r['ack_ids'])} call ids, the first "
            f"{len(r['ack_ids'])} of the board's {len(r['board_ids'])}: match **{match}** "
            f"(acked {r['ack_wait_s']:.1f} s after the last 202)",
            f"- Acks published by the display: {r['acks']:,} for {args.calls:,} boards (a "
@@ -207,10 +214,15 @@ def main():
     ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
     ap.add_argument("--markdown", help="also write the section to this file")
     ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument("--report", metavar="JSON", help="only print the section from a --json file")
     ap.add_argument("--update", metavar="BENCHMARKS.md", help="replace (or add) the section")
     args = ap.parse_args()
     if args.calls < args.clients or args.rate <= 0 or args.clients < 1:
         ap.error("--calls >= --clients >= 1 and --rate > 0")
+    if args.report:
+        d = json.load(open(args.report))
+        print(section(args, d["result"], d["info"]))
+        return 0
     benchsys.build(args.build)
     info = {"machine": benchsys.machine(), "load": benchsys.loadavg(),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
