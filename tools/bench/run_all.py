@@ -39,16 +39,20 @@ def log(msg):
     benchsys.log("run-all", msg)
 
 
-def run(argv, timeout, env=None):
-    """Run a benchmark; its stderr goes to ours, its stdout is returned."""
+def run(argv, timeout, env=None, quiet=False):
+    """Run a benchmark and return its stdout; its stderr goes to ours, or
+    (quiet) only its tail when it fails."""
     e = dict(os.environ)
     e.update(env or {})
     log("$ " + " ".join(shlex.quote(a) for a in argv))
     t0 = time.monotonic()
     r = subprocess.run(argv, cwd=ROOT, env=e, stdout=subprocess.PIPE, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, stderr=subprocess.PIPE if quiet else None)
     log(f"  exit {r.returncode} after {time.monotonic() - t0:.0f} s")
     if r.returncode != 0:
+        if quiet:
+            sys.stderr.write("\n".join(r.stderr.decode("utf-8", "replace").splitlines()[-20:])
+                             + "\n")
         raise RuntimeError(f"{argv[0]} exited {r.returncode}")
     return r.stdout.decode("utf-8", "replace")
 
@@ -110,7 +114,7 @@ def sec_announce(a, info):
     cmd = [exe, "assets/chime.wav"]
     vals = {k: [] for k, *_ in ANN}
     for _ in range(n):
-        out = run(cmd, 600)
+        out = run(cmd, 600, quiet=True)
         for k, rx, _, _ in ANN:
             m = re.search(rx, out)
             if not m:
