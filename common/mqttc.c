@@ -166,6 +166,9 @@ static void real_connect(struct mqttc *c)
 	mosquitto_property *props = NULL;
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 			     c->v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	/* Small packets (an ack right after a PUBACK) must not wait for the
+	 * broker's delayed TCP ACK: Nagle added ~40 ms to every ack. */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (c->v5 && !c->clean)
 		mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
 					     SESSION_EXPIRY_S);

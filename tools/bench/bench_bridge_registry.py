@@ -86,7 +86,7 @@ def main():
                                  headers={"Authorization": f"Bearer {a.admin}"})
     with urllib.request.urlopen(req, timeout=30) as r:
         devs = json.loads(r.read())["devices"]
-    online = sum(1 for d in devs if d["state"] == "online")
+    online = sum(1 for d in devs if d.get("status", d.get("state")) == "online")
     for c in clients:
         c.loop_stop()
         c.disconnect()

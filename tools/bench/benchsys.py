@@ -1,0 +1,200 @@
+"""Shared by bench_latency.py and bench_soak.py: a release build, the whole
+system on loopback (tests/lib/cbsystem.py: private mosquitto, bridge with a
+fresh database, N headless displays), an ack listener that timestamps every
+ack as it arrives, a keep-alive HTTP client for the bridge, statistics and
+the BENCHMARKS.md section update."""
+import http.client
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def log(name, msg):
+    sys.stderr.write(f"[{name} {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+def build(build_dir):
+    """Configure (release, no tests) when needed and build the three programs."""
+    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+        subprocess.run(["meson", "setup", build_dir, "--buildtype=release", "-Dtests=false"],
+                       cwd=ROOT, check=True, timeout=600, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", build_dir, "display/callboard-display",
+                    "bridge/callboard-bridge", "tools/callboard/callboard"], cwd=ROOT,
+                   check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    # cbtest reads CALLBOARD_BUILD when it is imported.
+    os.environ["CALLBOARD_BUILD"] = os.path.abspath(build_dir)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+
+def buildtype(build_dir):
+    try:
+        r = subprocess.run(["meson", "introspect", "--buildoptions", build_dir],
+                           capture_output=True, text=True, timeout=60)
+        for o in json.loads(r.stdout):
+            if o["name"] == "buildtype":
+                return o["value"]
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    return "unknown"
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return (f"{os.cpu_count()} CPUs (nproc), {model}, {mem_kb / 1024 / 1024:.1f} GiB RAM, "
+            f"Linux {platform.release()}")
+
+
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def git_version():
+    r = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                       capture_output=True, text=True)
+    return r.stdout.strip() or "unknown"
+
+
+class AckListener:
+    """Every ack on the site, with the monotonic and wall time it arrived."""
+
+    def __init__(self, port, topic):
+        import paho.mqtt.client as mqtt
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.acks = {}   # device -> list of (t_mono, t_wall, seq, shown_ms, ids)
+        self.latest = {}  # device -> highest seq acked
+        self.c = mqtt.Client(client_id=f"bench-acks-{os.getpid()}", clean_session=True)
+        self.c.on_message = self._on_message
+        ok = threading.Event()
+        self.c.on_connect = lambda c, u, f, rc: (c.subscribe(topic, 1), ok.set())
+        self.c.connect("127.0.0.1", port, 30)
+        self.c.loop_start()
+        if not ok.wait(10):
+            raise TimeoutError("ack listener: MQTT connect")
+        time.sleep(0.2)
+
+    def _on_message(self, c, u, msg):
+        t_mono, t_wall = time.monotonic(), time.time()
+        dev = msg.topic.split("/")[-2]
+        try:
+            a = json.loads(msg.payload)
+            seq = int(a["seq"])
+        except (ValueError, KeyError, TypeError):
+            return
+        with self.cond:
+            self.acks.setdefault(dev, []).append((t_mono, t_wall, seq, iso_ms(a.get("shown_ts")),
+                                                  a.get("ids", [])))
+            if seq > self.latest.get(dev, 0):
+                self.latest[dev] = seq
+            self.cond.notify_all()
+
+    def wait_all(self, devices, seq, timeout):
+        """True once every device acked seq or later; bounded by timeout."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while not all(self.latest.get(d, 0) >= seq for d in devices):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+        return True
+
+    def last(self, dev):
+        with self.lock:
+            a = self.acks.get(dev)
+            return a[-1] if a else None
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def iso_ms(ts):
+    """Wall time in ms from '2026-11-30T09:15:02.123Z', or None."""
+    if not isinstance(ts, str):
+        return None
+    try:
+        import calendar
+        base, frac = ts.rstrip("Z").split(".")
+        return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) * 1000 + int(frac[:3])
+    except ValueError:
+        return None
+
+
+class Http:
+    """A keep-alive client for the bridge API; reconnects when dropped."""
+
+    def __init__(self, port, token):
+        self.port, self.token = port, token
+        self.conn = None
+
+    def post(self, path, body):
+        data = json.dumps(body).encode()
+        h = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        for attempt in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn.request("POST", path, data, h)
+                r = self.conn.getresponse()
+                return r.status, json.loads(r.read() or b"null")
+            except (http.client.HTTPException, OSError):
+                if self.conn:
+                    self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+
+
+def pct(xs, p):
+    """Nearest-rank percentile of a non-empty list."""
+    s = sorted(xs)
+    k = max(0, min(len(s) - 1, int(round(p / 100.0 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def med_range(xs, fmt):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "–"
+    m = statistics.median(xs)
+    if len(xs) == 1:
+        return fmt.format(m)
+    return f"{fmt.format(m)} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+
+
+def update_file(path, heading, section):
+    """Replace the section that starts with heading (up to the next '## ')
+    in path, or append it."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    start = text.find(heading + "\n")
+    if start >= 0:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    with open(path, "w") as f:
+        f.write(text)

@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""Run every benchmark and write BENCHMARKS.md (tools/bench/run-all.sh calls
+this). Each benchmark gives its own section; the runner replaces that
+section in place (from its '## ' heading to the next one) and leaves every
+other line of the file alone. A benchmark that fails keeps its old section
+and makes the exit status 1.
+
+  render    tools/bench/bench_render.sh       frame costs, start to first frame
+  announce  build/tools/bench/bench_announce  board -> first sample, synthesis, RSS
+  bridge    tools/bench/bench_bridge.sh       calls/s, accept latency, registry load
+  idle      tools/bench/bench_idle.py         idle display vs Chromium kiosk (~4 min)
+  latency   tools/bench/bench_latency.py      bridge 202 -> display ack, 1 and 20 displays
+  soak      tools/bench/bench_soak.py         100,000 calls, RSS of bridge and display
+
+--quick runs each with short durations and few repeats (a smoke run of the
+whole chain, a few minutes) and writes to build-bench/BENCHMARKS-quick.md
+unless --out is given: its figures are not for publishing.
+"""
+import argparse
+import datetime
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import benchsys  # noqa: E402
+
+PY = "/usr/bin/python3"
+ORDER = ["render", "announce", "bridge", "idle", "latency", "soak"]
+
+
+def log(msg):
+    benchsys.log("run-all", msg)
+
+
+def run(argv, timeout, env=None, quiet=False):
+    """Run a benchmark and return its stdout; its stderr goes to ours, or
+    (quiet) only its tail when it fails."""
+    e = dict(os.environ)
+    e.update(env or {})
+    log("$ " + " ".join(shlex.quote(a) for a in argv))
+    t0 = time.monotonic()
+    r = subprocess.run(argv, cwd=ROOT, env=e, stdout=subprocess.PIPE, timeout=timeout,
+                       stdin=subprocess.DEVNULL, stderr=subprocess.PIPE if quiet else None)
+    log(f"  exit {r.returncode} after {time.monotonic() - t0:.0f} s")
+    if r.returncode != 0:
+        if quiet:
+            sys.stderr.write("\n".join(r.stderr.decode("utf-8", "replace").splitlines()[-20:])
+                             + "\n")
+        raise RuntimeError(f"{argv[0]} exited {r.returncode}")
+    return r.stdout.decode("utf-8", "replace")
+
+
+def header(info, command, extra=""):
+    return [f"- Machine: {info['machine']}; load average at start {benchsys.loadavg()}",
+            f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+            f"- Command: `{command}` (through `{info['command']}`){extra}",
+            f"- callboard `{info['version']}`, meson {info['buildtype']} build in "
+            f"`{info['build']}`"]
+
+
+def med(xs, fmt):
+    return benchsys.med_range(xs, fmt)
+
+
+# --- render ------------------------------------------------------------------
+
+def sec_render(a, info):
+    runs = 2 if a.quick else 10
+    cmd = ["sh", "tools/bench/bench_render.sh", a.build, str(runs)]
+    out = run(cmd, 900)
+    table = [ln for ln in out.splitlines() if ln.startswith("|")]
+    if len(table) < 4:
+        raise RuntimeError("bench_render.sh: no table in its output")
+    return "\n".join([
+        "## Display: rendering (`tools/bench/bench_render.sh`)", ""] +
+        header(info, " ".join(cmd[1:])) + [
+        "",
+        "Software renderer on SDL's offscreen driver, the path `--headless` uses "
+        "(on a Pi the GPU renderer does the copies). A frame is drawn only when "
+        "something on it changes; \"unchanged board\" is the daemon receiving a board "
+        "it already shows: one loop turn and no frame at all. Frame rows: 30 frames "
+        f"each; start to first frame and idle RSS: {runs} starts of the daemon.",
+        ""] + table + [
+        "",
+        "Idle: the only timer left running with a board and no highlight is the minute "
+        "tick for the clock. The highlight pulse runs at 10 frames per second for "
+        "`[screen] highlight` seconds (default 10) after a call, then stops.", ""])
+
+
+# --- announce ----------------------------------------------------------------
+
+ANN = [
+    ("first sample, p50", r"first sample queued .*?p50 ([\d.]+) ms", "{:.2f} ms", ""),
+    ("first sample, p99", r"first sample queued .*?p99 ([\d.]+) ms", "{:.1f} ms", "<= 50 ms"),
+    ("first sample, max", r"first sample queued .*?max ([\d.]+) ms", "{:.1f} ms", ""),
+    ("synthesis per phrase, p50", r"synthesis per phrase .*?p50 ([\d.]+) ms", "{:.1f} ms", ""),
+    ("synthesis per phrase, p99", r"synthesis per phrase .*?p99 ([\d.]+) ms", "{:.1f} ms", ""),
+    ("RSS at start", r"RSS: (\d+) kB at start", "{:.1f} MB", ""),
+    ("RSS with espeak-ng loaded", r"(\d+) kB with espeak-ng", "{:.1f} MB", ""),
+    ("RSS at end (SDL audio open)", r"(\d+) kB at end", "{:.1f} MB", ""),
+]
+
+
+def sec_announce(a, info):
+    n = 1 if a.quick else 3
+    exe = os.path.join(a.build, "tools", "bench", "bench_announce")
+    cmd = [exe, "assets/chime.wav"]
+    vals = {k: [] for k, *_ in ANN}
+    for _ in range(n):
+        out = run(cmd, 600, quiet=True)
+        for k, rx, _, _ in ANN:
+            m = re.search(rx, out)
+            if not m:
+                raise RuntimeError(f"bench_announce: no '{k}' in its output")
+            v = float(m.group(1))
+            vals[k].append(v / 1024 if "MB" in dict((x[0], x[2]) for x in ANN)[k] else v)
+    rows = ["| figure | median (min–max) | " + " | ".join(f"run {i + 1}" for i in range(n))
+            + " | goal |", "|---" * (n + 3) + "|"]
+    for k, _, fmt, goal in ANN:
+        rows.append(f"| {k} | {med(vals[k], fmt)} | "
+                    + " | ".join(fmt.format(v) for v in vals[k]) + f" | {goal} |")
+    return "\n".join([
+        "## Announcements", ""] + header(info, " ".join(cmd), f"; {n} runs") + [
+        "",
+        "It runs SDL's disk audio driver writing to /dev/null (the same queueing path as "
+        "a sound card, paced in real time) unless `SDL_AUDIODRIVER` is set.",
+        "",
+        "- *board received -> first sample queued*: from a board payload in hand (decode, "
+        "announce policy, phrase, speech request, chime converted to the device format and "
+        "queued with `SDL_QueueAudio`) to the chime's first sample queued, over 200 calls, "
+        "each starting on an idle player. The chime is queued at once; speech is made on the "
+        "espeak-ng thread meanwhile and follows the chime and a 250 ms pause, so this does "
+        "not wait for espeak-ng.",
+        "- *synthesis per phrase*: espeak-ng (synchronous mode, on its own thread) for 100 "
+        "Danish phrases \"Nummer A 42, skranke 3\" and the like.",
+        "- *RSS*: the bench process at start, after espeak-ng made 100 phrases, and at the "
+        "end (SDL audio open too).",
+        ""] + rows + [""])
+
+
+# --- bridge ------------------------------------------------------------------
+
+def sec_bridge(a, info):
+    n = 1 if a.quick else 2
+    secs, reg = ("2", "15") if a.quick else ("10", "60")
+    env = {"SECONDS_PER_RUN": secs, "REG_SECONDS": reg}
+    cmd = ["sh", "tools/bench/bench_bridge.sh", a.build]
+    runs = []
+    for _ in range(n):
+        out = run(cmd, 900, env)
+        r = {}
+        for m in re.finditer(r"clients=(\d+) .*?calls_per_s=(\d+) p50_ms=([\d.]+) "
+                             r"p99_ms=([\d.]+)", out):
+            c = int(m.group(1))
+            r[f"cps{c}"] = float(m.group(2))
+            r[f"p50_{c}"] = float(m.group(3))
+            r[f"p99_{c}"] = float(m.group(4))
+        m = re.search(r"bridge RSS after the call runs: (\d+) kB", out)
+        r["rss"] = int(m.group(1)) / 1024 if m else None
+        m = re.search(r"duration_s=(\d+) .*?bridge_cpu_pct=([\d.]+) rss_start_kb=(\d+) "
+                      r"rss_end_kb=(\d+) listed_online=(\d+)", out)
+        if not m or "cps8" not in r or "cps64" not in r:
+            raise RuntimeError("bench_bridge.sh: figures missing from its output")
+        r["reg_cpu"] = float(m.group(2))
+        r["reg_rss0"] = int(m.group(3)) / 1024
+        r["reg_rss1"] = int(m.group(4)) / 1024
+        r["online"] = int(m.group(5))
+        runs.append(r)
+
+    def row(label, key, fmt):
+        xs = [r[key] for r in runs]
+        return f"| {label} | {med(xs, fmt)} | " + " | ".join(fmt.format(x) for x in xs) + " |"
+
+    rows = ["| measure | median (min–max) | " + " | ".join(f"run {i + 1}" for i in range(n))
+            + " |", "|---" * (n + 2) + "|",
+            row("accepted calls/s, 8 clients", "cps8", "{:,.0f}"),
+            row("accept latency p50, 8 clients", "p50_8", "{:.2f} ms"),
+            row("accept latency p99, 8 clients", "p99_8", "{:.2f} ms"),
+            row("accepted calls/s, 64 clients", "cps64", "{:,.0f}"),
+            row("accept latency p50, 64 clients", "p50_64", "{:.2f} ms"),
+            row("accept latency p99, 64 clients", "p99_64", "{:.2f} ms"),
+            row("bridge RSS after the call runs", "rss", "{:.1f} MB"),
+            row("registry: 5,000 displays, health every 10 s: bridge CPU, % of one core",
+                "reg_cpu", "{:.1f}"),
+            row("registry: bridge RSS at start", "reg_rss0", "{:.1f} MB"),
+            row("registry: bridge RSS at end", "reg_rss1", "{:.1f} MB"),
+            row("displays listed online at the end", "online", "{:,.0f}")]
+    return "\n".join([
+        "## Bridge", ""] + header(info, f"SECONDS_PER_RUN={secs} REG_SECONDS={reg} "
+                                  + " ".join(cmd[1:]), f"; {n} runs") + [
+        "",
+        "Private mosquitto on a free loopback port, fresh database in a temp folder. "
+        "`bench_bridge` (C, plain sockets, one keep-alive connection per client) POSTs "
+        "calls back to back to `/v1/sites/aarhus/dokk1/calls` over 4 areas and measures "
+        "request-sent to 202-read. Every 202 is durable: SQLite WAL with "
+        "`synchronous=FULL`, group commit per loop turn. Registry load: "
+        "`bench_bridge_registry.py` (paho, 8 connections) makes 5,000 displays publish a "
+        f"retained status, then a full health message every 10 s each (500 msg/s) for "
+        f"{reg} s; CPU and RSS of the bridge from /proc. The client and the bridge share "
+        "the CPUs, so the figures include the load generator's own cost.",
+        ""] + rows + [""])
+
+
+# --- idle, latency, soak: scripts that write their own section -------------------
+
+def own_section(argv, timeout):
+    with tempfile.NamedTemporaryFile("r", suffix=".md", delete=False) as f:
+        path = f.name
+    try:
+        run(argv + ["--markdown", path], timeout)
+        text = open(path).read()
+    finally:
+        os.unlink(path)
+    if not text.startswith("## "):
+        raise RuntimeError(f"{argv[1]}: no section written")
+    return text
+
+
+def sec_idle(a, info):
+    q = ["--seconds", "5", "--repeat", "1", "--settle", "2"] if a.quick else []
+    return own_section([PY, "tools/bench/bench_idle.py", "--build-dir", a.build] + q, 2400)
+
+
+def sec_latency(a, info):
+    q = ["--calls", "100", "--repeat", "1", "--displays", "1,5"] if a.quick else []
+    return own_section([PY, "tools/bench/bench_latency.py", "--build", a.build] + q, 3600)
+
+
+def sec_soak(a, info):
+    q = ["--calls", "2000", "--rate", "500"] if a.quick else []
+    return own_section([PY, "tools/bench/bench_soak.py", "--build", a.build] + q, 3600)
+
+
+SECTIONS = {"render": sec_render, "announce": sec_announce, "bridge": sec_bridge,
+            "idle": sec_idle, "latency": sec_latency, "soak": sec_soak}
+
+
+# --- BENCHMARKS.md -------------------------------------------------------------
+
+def split(text):
+    """(preamble, [(heading, body)]) at '## ' headings."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    pre = parts[0]
+    return pre, [(p.split("\n", 1)[0], p) for p in parts[1:]]
+
+
+def key_of(heading):
+    """A section's identity: its heading up to any parenthesis or colon detail."""
+    h = heading[3:].strip()
+    for names, k in ((("Display: rendering",), "render"), (("Announcements",), "announce"),
+                     (("Bridge",), "bridge"), (("Idle screen",), "idle"),
+                     (("Call latency",), "latency"), (("Soak",), "soak")):
+        if any(h.startswith(n) for n in names):
+            return k
+    return h
+
+
+def merge(path, new):
+    """Replace each new section in place; add the ones not there yet."""
+    text = open(path).read() if os.path.exists(path) else (
+        "# Benchmarks\n\nEvery figure here was measured on the machine named in its "
+        "section, with the command given there. Goals from the issues are quoted beside "
+        "the results.\n\n")
+    pre, secs = split(text)
+    done = set()
+    out = []
+    for heading, body in secs:
+        k = key_of(heading)
+        if k in new and k not in done:
+            fresh = new[k].rstrip("\n") + "\n"
+            # Hand-written subsections (e.g. the idle bench's variants, measured
+            # with other options) stay, after the fresh figures.
+            sub = re.split(r"(?m)^(?=### )", body, maxsplit=1)
+            if len(sub) == 2:
+                fresh += "\n" + sub[1].rstrip("\n") + "\n"
+            out.append(fresh + "\n")
+            done.add(k)
+        else:
+            out.append(body if body.endswith("\n\n") else body.rstrip("\n") + "\n\n")
+    for k in ORDER:
+        if k in new and k not in done:
+            out.append(new[k].rstrip("\n") + "\n\n")
+    with open(path, "w") as f:
+        f.write((pre + "".join(out)).rstrip("\n") + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--quick", action="store_true", help="short smoke run of every bench")
+    ap.add_argument("--out", help="file to write (default BENCHMARKS.md; with --quick "
+                    "build-bench/BENCHMARKS-quick.md)")
+    ap.add_argument("--build", default="build-bench",
+                    help="release build folder, made when missing (default build-bench)")
+    ap.add_argument("--only", help="comma-separated: " + ",".join(ORDER))
+    ap.add_argument("--skip", default="", help="comma-separated benches to leave out")
+    a = ap.parse_args()
+    names = a.only.split(",") if a.only else list(ORDER)
+    names = [n for n in names if n not in a.skip.split(",")]
+    bad = [n for n in names if n not in SECTIONS]
+    if bad:
+        ap.error(f"unknown bench: {', '.join(bad)}")
+    out = a.out or (os.path.join(a.build, "BENCHMARKS-quick.md") if a.quick else "BENCHMARKS.md")
+    out = os.path.join(ROOT, out) if not os.path.isabs(out) else out
+    a.build = os.path.relpath(os.path.abspath(os.path.join(ROOT, a.build)), ROOT)
+    benchsys.build(a.build)
+    subprocess.run(["ninja", "-C", a.build], cwd=ROOT, check=True, timeout=1800,
+                   stdout=subprocess.DEVNULL)
+    info = {"machine": benchsys.machine(), "version": benchsys.git_version(),
+            "buildtype": benchsys.buildtype(a.build), "build": a.build,
+            "command": "tools/bench/run-all.sh " + " ".join(shlex.quote(x) for x in sys.argv[1:])}
+    info["command"] = info["command"].rstrip()
+    failed = []
+    t0 = time.monotonic()
+    for n in names:
+        log(f"== {n}")
+        try:
+            merge(out, {n: SECTIONS[n](a, info)})
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            log(f"{n} failed: {e} (its old section stays)")
+            failed.append(n)
+    log(f"wrote {out} in {(time.monotonic() - t0) / 60:.1f} min"
+        + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
