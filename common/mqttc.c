@@ -29,7 +29,9 @@
 
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS   30000
-#define MISC_INTERVAL_MS 1000
+/* libmosquitto's housekeeping (keepalive PINGREQ, its timeout) needs a call
+ * a few times per keepalive; more would only wake an idle screen. */
+#define MISC_PER_KEEPALIVE 4
 #define SESSION_EXPIRY_S (7 * 24 * 3600)
 
 struct sub {
@@ -390,7 +392,8 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
 		}
 	}
 	c->retry_timer = loop_add_timer(loop, 0, 0, retry_cb, c);
-	c->misc_timer = loop_add_timer(loop, MISC_INTERVAL_MS, MISC_INTERVAL_MS, misc_cb, c);
+	int misc_ms = c->cfg.keepalive * 1000 / MISC_PER_KEEPALIVE;
+	c->misc_timer = loop_add_timer(loop, misc_ms, misc_ms, misc_cb, c);
 	if (!c->retry_timer || !c->misc_timer)
 		goto fail;
 	return c;

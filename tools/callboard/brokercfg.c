@@ -295,7 +295,9 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "per_listener_settings false\n"
 	          "allow_anonymous false\n"
 	          "password_file %s/passwd\n"
-	          "acl_file %s/acl\n\n",
+	          "acl_file %s/acl\n"
+	          "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
+	          "set_tcp_nodelay true\n\n",
 	          c->ntenants, c->ndisplays, l->dir, l->dir);
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
