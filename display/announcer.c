@@ -125,12 +125,16 @@ static void queue_pcm(struct announcer *a, struct pcm *p)
 
 /* Queue whatever is ready, in order: the announcement being written gets
  * its chime at once and each speech part as soon as it (and every part
- * before it) is ready; the next one starts only after it. */
+ * before it) is ready. The next one starts only when the one before has
+ * finished playing (on_poll), so the device holds at most one announcement
+ * and memory stays bounded however fast calls come. */
 static void pump(struct announcer *a)
 {
 	for (struct item *it = a->head; it; it = it->next) {
 		if (it->written)
 			continue;
+		if (!it->started && it != a->head)
+			return;
 		struct pcm p = {.rate = tts_rate()};
 		if (!it->started) {
 			part_chime(&p, &a->chime, a->cfg.volume);
@@ -274,6 +278,8 @@ static void on_poll(void *data)
 	}
 	if (!a->head)
 		set_polling(a, false);
+	else
+		pump(a);
 }
 
 /* Every minute: notice a lost device while idle, and try to open one

@@ -152,6 +152,24 @@ def queue_cap_drops_oldest_pending():
 
 
 @test
+def calls_in_a_stream_wait_their_turn():
+    """Boards coming faster than speech: one announcement plays, the rest wait
+    (so the device never holds more than one) and the cap drops the oldest
+    waiting ones. Before, every synthesized call went to the device at once,
+    unbounded."""
+    tmp = TempDir()
+    steps = []
+    calls = []
+    for i in range(1, 7):
+        calls.insert(0, call("c%d" % i, "A%03d" % i, "3"))
+        steps += ["board:main:" + board_file(tmp, "b%d.json" % i, i, list(calls)), "sleep:60"]
+    s, rate, stats = run_harness(tmp, steps, "--queue", "2")
+    # 6 calls: 1 playing, 2 waiting, 3 dropped.
+    assert stats["dropped"] == 3, stats
+    tmp.cleanup()
+
+
+@test
 def recall_is_spoken_again():
     tmp = TempDir()
     c1 = call("c1", "A042", "3")
