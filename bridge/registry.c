@@ -580,8 +580,8 @@ void registry_subscribe(struct registry *r)
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
                      int cmd, int level, enum registry_png png, registry_cmd_cb cb, void *ctx)
 {
-	struct proto_cmd c = {.cmd = (enum proto_cmd_kind)cmd, .level = level,
-	                      .ts_ms = time_now_ms()};
+	struct proto_cmd c = {
+	    .cmd = (enum proto_cmd_kind)cmd, .level = level, .ts_ms = time_now_ms()};
 	calls_make_id(c.id);
 	char *json = proto_cmd_encode(&c);
 	struct proto_topic t = {.kind = PROTO_TOPIC_CMD};

@@ -26,7 +26,7 @@ static void add_error(struct cfg_ctx *ctx, char *msg)
 }
 
 void cfg_error(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	       const char *fmt, ...)
+               const char *fmt, ...)
 {
 	char reason[256];
 	va_list ap;
@@ -37,17 +37,17 @@ void cfg_error(struct cfg_ctx *ctx, const char *section, const char *key, const 
 	int r;
 	if (value)
 		r = asprintf(&msg, "%s:%d: [%s] %s: %s: %s", ctx->path, ctx->line, section, key,
-			     value, reason);
+		             value, reason);
 	else
 		r = asprintf(&msg, "%s:%d: [%s] %s: %s", ctx->path, ctx->line, section, key,
-			     reason);
+		             reason);
 	if (r < 0)
 		abort();
 	add_error(ctx, msg);
 }
 
-void cfg_error_noline(struct cfg_ctx *ctx, const char *section, const char *key,
-		      const char *fmt, ...)
+void cfg_error_noline(struct cfg_ctx *ctx, const char *section, const char *key, const char *fmt,
+                      ...)
 {
 	char reason[256];
 	va_list ap;
@@ -108,7 +108,7 @@ static int run(struct cfg_ctx *ctx, struct reader_state *st, void *user)
 		ctx->line = r;
 		char *msg = NULL;
 		if (asprintf(&msg, "%s:%d: syntax error (expected [section] or key = value)",
-			     ctx->path, r) < 0)
+		             ctx->path, r) < 0)
 			abort();
 		add_error(ctx, msg);
 	}
@@ -133,15 +133,15 @@ int cfg_parse_file(struct cfg_ctx *ctx, const char *path, cfg_key_cb cb, void *u
 }
 
 int cfg_parse_string(struct cfg_ctx *ctx, const char *name, const char *text, cfg_key_cb cb,
-		     void *user)
+                     void *user)
 {
 	ctx->path = name;
 	struct reader_state st = {.text = text, .ctx = ctx, .cb = cb};
 	return run(ctx, &st, user);
 }
 
-bool cfg_int(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	     long min, long max, long *out)
+bool cfg_int(struct cfg_ctx *ctx, const char *section, const char *key, const char *value, long min,
+             long max, long *out)
 {
 	char *end;
 	errno = 0;
@@ -159,7 +159,7 @@ bool cfg_int(struct cfg_ctx *ctx, const char *section, const char *key, const ch
 }
 
 bool cfg_bool(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	      bool *out)
+              bool *out)
 {
 	if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") ||
 	    !strcmp(value, "on")) {
@@ -176,7 +176,7 @@ bool cfg_bool(struct cfg_ctx *ctx, const char *section, const char *key, const c
 }
 
 bool cfg_enum(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	      const char *const *names, int *out)
+              const char *const *names, int *out)
 {
 	char list[256] = "";
 	for (int i = 0; names[i]; i++) {
@@ -193,7 +193,7 @@ bool cfg_enum(struct cfg_ctx *ctx, const char *section, const char *key, const c
 }
 
 bool cfg_str(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	     char *out, int cap)
+             char *out, int cap)
 {
 	size_t n = strlen(value);
 	if (n >= (size_t)cap) {
@@ -226,12 +226,12 @@ static bool name_ok(const char *s, size_t n)
 }
 
 bool cfg_name(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-	      char *out, int cap)
+              char *out, int cap)
 {
 	size_t n = strlen(value);
 	if (!name_ok(value, n) || n >= (size_t)cap) {
 		cfg_error(ctx, section, key, value,
-			  "must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, digits, '-')");
+		          "must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, digits, '-')");
 		return false;
 	}
 	memcpy(out, value, n + 1);
@@ -239,7 +239,7 @@ bool cfg_name(struct cfg_ctx *ctx, const char *section, const char *key, const c
 }
 
 int cfg_name_list(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
-		  char *out, int cap, int max)
+                  char *out, int cap, int max)
 {
 	int count = 0;
 	const char *p = value;
@@ -263,7 +263,7 @@ int cfg_name_list(struct cfg_ctx *ctx, const char *section, const char *key, con
 		}
 		if (!name_ok(start, n) || n >= (size_t)cap) {
 			cfg_error(ctx, section, key, value,
-				  "item '%.*s' must match [a-z0-9][a-z0-9-]{0,62}", (int)n, start);
+			          "item '%.*s' must match [a-z0-9][a-z0-9-]{0,62}", (int)n, start);
 			return -1;
 		}
 		memcpy(out + (size_t)count * cap, start, n);

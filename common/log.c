@@ -32,7 +32,7 @@ static const char *level_name(enum log_level level)
 }
 
 void log_write(enum log_level level, const char *module, const char *file, int line,
-	       const char *fmt, ...)
+               const char *fmt, ...)
 {
 	if (level > max_level)
 		return;
@@ -51,7 +51,7 @@ void log_write(enum log_level level, const char *module, const char *file, int l
 		char ts[32];
 		time_fmt_iso(time_now_ms(), ts, sizeof ts);
 		fprintf(stderr, "%s %s %s: %s (%s:%d)\n", ts, level_name(level), module, msg, base,
-			line);
+		        line);
 	}
 }
 
@@ -61,7 +61,7 @@ bool log_ratelimit_ok(struct log_ratelimit *rl, const char *module)
 	if (rl->window_start_ms == 0 || now - rl->window_start_ms >= rl->interval_ms) {
 		if (rl->suppressed)
 			log_write(LOG_LVL_WARN, module, __FILE__, __LINE__,
-				  "%u similar messages suppressed", rl->suppressed);
+			          "%u similar messages suppressed", rl->suppressed);
 		rl->window_start_ms = now;
 		rl->printed = 0;
 		rl->suppressed = 0;

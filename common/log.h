@@ -21,7 +21,7 @@ enum log_level {
 void log_set_level(enum log_level level);
 /* Print one line to stderr; with a journal on stderr, a <N> level prefix. */
 void log_write(enum log_level level, const char *module, const char *file, int line,
-	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A rate limit: at most `burst` lines per `interval_ms`; counts suppressed. */
 struct log_ratelimit {
@@ -31,7 +31,10 @@ struct log_ratelimit {
 	int printed;
 	unsigned suppressed;
 };
-#define LOG_RATELIMIT_INIT(interval, n) {0, (interval), (n), 0, 0}
+#define LOG_RATELIMIT_INIT(interval, n)                                                            \
+	{                                                                                          \
+		0, (interval), (n), 0, 0                                                           \
+	}
 /* True when a line may be printed now; reports suppressed lines once. */
 bool log_ratelimit_ok(struct log_ratelimit *rl, const char *module);
 

@@ -83,7 +83,7 @@ void loop_destroy(struct loop *loop)
 }
 
 static struct loop_source *add(struct loop *loop, enum source_kind kind, int fd, uint32_t events,
-			       void *data)
+                               void *data)
 {
 	struct loop_source *src = xcalloc(1, sizeof *src);
 	src->kind = kind;
@@ -101,7 +101,7 @@ static struct loop_source *add(struct loop *loop, enum source_kind kind, int fd,
 }
 
 struct loop_source *loop_add_fd(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb,
-				void *data)
+                                void *data)
 {
 	struct loop_source *src = add(loop, SRC_FD, fd, events, data);
 	if (src)
@@ -122,14 +122,14 @@ int loop_update_fd(struct loop *loop, struct loop_source *src, uint32_t events)
 int loop_timer_arm(struct loop_source *src, int first_ms, int interval_ms)
 {
 	struct itimerspec its = {
-		.it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000L},
-		.it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L},
+	    .it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000L},
+	    .it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L},
 	};
 	return timerfd_settime(src->fd, 0, &its, NULL);
 }
 
 struct loop_source *loop_add_timer(struct loop *loop, int first_ms, int interval_ms,
-				   loop_timer_cb cb, void *data)
+                                   loop_timer_cb cb, void *data)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0) {

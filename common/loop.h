@@ -24,12 +24,12 @@ void loop_destroy(struct loop *loop);
 
 /* Watch fd for events; the loop does not own fd. */
 struct loop_source *loop_add_fd(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb,
-				void *data);
+                                void *data);
 /* Change the events watched on an fd source. */
 int loop_update_fd(struct loop *loop, struct loop_source *src, uint32_t events);
 /* A timer firing after first_ms, then every interval_ms (0: once). */
 struct loop_source *loop_add_timer(struct loop *loop, int first_ms, int interval_ms,
-				   loop_timer_cb cb, void *data);
+                                   loop_timer_cb cb, void *data);
 /* Re-arm a timer source (first_ms 0 disarms it). */
 int loop_timer_arm(struct loop_source *src, int first_ms, int interval_ms);
 /* Block signo and deliver it through a signalfd. */

@@ -32,7 +32,7 @@
 /* libmosquitto's housekeeping (keepalive PINGREQ, its timeout) needs a call
  * a few times per keepalive; more would only wake an idle screen. */
 #define MISC_PER_KEEPALIVE 4
-#define SESSION_EXPIRY_S (7 * 24 * 3600)
+#define SESSION_EXPIRY_S   (7 * 24 * 3600)
 
 struct sub {
 	char *filter;
@@ -167,19 +167,19 @@ static void real_connect(struct mqttc *c)
 {
 	mosquitto_property *props = NULL;
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
-			     c->v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	                     c->v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
 	/* Small packets (an ack right after a PUBACK) must not wait for the
 	 * broker's delayed TCP ACK: Nagle added ~40 ms to every ack. */
 	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (c->v5 && !c->clean)
 		mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
-					     SESSION_EXPIRY_S);
-	int rc = mosquitto_connect_bind_v5(c->mosq, c->cfg.host, port_of(c), c->cfg.keepalive,
-					   NULL, props);
+		                             SESSION_EXPIRY_S);
+	int rc = mosquitto_connect_bind_v5(c->mosq, c->cfg.host, port_of(c), c->cfg.keepalive, NULL,
+	                                   props);
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn_rl("connect to %s:%d failed: %s", c->cfg.host, port_of(c),
-			    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		            rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		drop_socket(c);
 		schedule_retry(c);
 		return;
@@ -209,8 +209,7 @@ static void probe_cb(int fd, uint32_t events, void *data)
 		err = errno;
 	close_probe(c);
 	if (err) {
-		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c),
-			    strerror(err));
+		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c), strerror(err));
 		schedule_retry(c);
 		return;
 	}
@@ -239,7 +238,7 @@ static void start_probe(struct mqttc *c)
 	freeaddrinfo(res);
 	if (rc < 0 && errno != EINPROGRESS) {
 		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c),
-			    strerror(errno));
+		            strerror(errno));
 		close(fd);
 		schedule_retry(c);
 		return;
@@ -279,7 +278,7 @@ static void schedule_retry(struct mqttc *c)
 }
 
 static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
-		       const mosquitto_property *props)
+                       const mosquitto_property *props)
 {
 	struct mqttc *c = data;
 	if (rc == MOSQ_ERR_SUCCESS) {
@@ -287,10 +286,10 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 		c->attempt = 0;
 		if (c->connects++ > 0)
 			log_info("reconnected to %s:%d (MQTT %s)", c->cfg.host, port_of(c),
-				 c->v5 ? "5" : "3.1.1");
+			         c->v5 ? "5" : "3.1.1");
 		else
 			log_info("connected to %s:%d (MQTT %s)", c->cfg.host, port_of(c),
-				 c->v5 ? "5" : "3.1.1");
+			         c->v5 ? "5" : "3.1.1");
 		c->subacks_pending = 0;
 		for (struct sub *s = c->subs; s; s = s->next)
 			if (mosquitto_subscribe(m, NULL, s->filter, s->qos) == MOSQ_ERR_SUCCESS)
@@ -305,7 +304,7 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 		c->attempt = 0;
 	} else {
 		log_warn_rl("broker refused the connection: %s",
-			    c->v5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
+		            c->v5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
 	}
 	/* libmosquitto closes the socket after a refused CONNACK. */
 }
@@ -322,7 +321,7 @@ static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquit
 }
 
 static void on_subscribe(struct mosquitto *m, void *data, int mid, int qos_count,
-			 const int *granted)
+                         const int *granted)
 {
 	struct mqttc *c = data;
 	if (c->subacks_pending > 0)
@@ -341,12 +340,11 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 	struct mqttc *c = data;
 	if (c->cb.on_message)
 		c->cb.on_message(c->data, msg->topic, msg->payload, (size_t)msg->payloadlen,
-				 msg->retain);
+		                 msg->retain);
 }
 
-struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
-			   const char *client_id, bool clean, const struct mqttc_callbacks *cb,
-			   void *data)
+struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, const char *client_id,
+                           bool clean, const struct mqttc_callbacks *cb, void *data)
 {
 	if (!lib_ready) {
 		mosquitto_lib_init();
@@ -379,15 +377,15 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
 	mosquitto_message_callback_set(c->mosq, on_message);
 	if (cfg->username[0] &&
 	    mosquitto_username_pw_set(c->mosq, cfg->username,
-				      cfg->password[0] ? cfg->password : NULL) != MOSQ_ERR_SUCCESS)
+	                              cfg->password[0] ? cfg->password : NULL) != MOSQ_ERR_SUCCESS)
 		goto fail;
 	if (cfg->cafile[0]) {
 		int rc = mosquitto_tls_set(c->mosq, cfg->cafile, NULL,
-					   cfg->certfile[0] ? cfg->certfile : NULL,
-					   cfg->keyfile[0] ? cfg->keyfile : NULL, NULL);
+		                           cfg->certfile[0] ? cfg->certfile : NULL,
+		                           cfg->keyfile[0] ? cfg->keyfile : NULL, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			log_error("TLS setup (cafile %s): %s", cfg->cafile,
-				  rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+			          rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 			goto fail;
 		}
 	}
@@ -403,7 +401,7 @@ fail:
 }
 
 int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-		   bool retain)
+                   bool retain)
 {
 	int rc = mosquitto_will_set(c->mosq, topic, (int)len, payload, qos, retain);
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -438,7 +436,7 @@ int mqttc_subscribe(struct mqttc *c, const char *filter, int qos)
 }
 
 int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-		  bool retain)
+                  bool retain)
 {
 	if (!c->connected)
 		return -1;
@@ -494,8 +492,8 @@ void mqttc_disconnect(struct mqttc *c, int timeout_ms)
 		int fd = mosquitto_socket(c->mosq);
 		if (fd < 0)
 			break;
-		struct pollfd p = {.fd = fd,
-				   .events = POLLIN | (mosquitto_want_write(c->mosq) ? POLLOUT : 0)};
+		struct pollfd p = {
+		    .fd = fd, .events = POLLIN | (mosquitto_want_write(c->mosq) ? POLLOUT : 0)};
 		if (poll(&p, 1, 50) > 0) {
 			if (p.revents & (POLLIN | POLLERR | POLLHUP))
 				mosquitto_loop_read(c->mosq, 1);

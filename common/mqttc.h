@@ -33,26 +33,25 @@ struct mqttc_callbacks {
 	void (*on_disconnect)(void *data);
 	/* payload is not NUL-terminated and is valid only during the call. */
 	void (*on_message)(void *data, const char *topic, const void *payload, size_t len,
-			   bool retained);
+	                   bool retained);
 };
 
 struct mqttc;
 
 /* Create a client (does not connect yet). clean=false asks the broker for a
  * persistent session. Copies cfg and client_id. */
-struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg,
-			   const char *client_id, bool clean, const struct mqttc_callbacks *cb,
-			   void *data);
+struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, const char *client_id,
+                           bool clean, const struct mqttc_callbacks *cb, void *data);
 /* Set the Last Will (before mqttc_start). */
 int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-		   bool retain);
+                   bool retain);
 /* Start connecting; failures are retried with backoff. */
 int mqttc_start(struct mqttc *c);
 /* Subscribe now (when connected) and after every reconnect. */
 int mqttc_subscribe(struct mqttc *c, const char *filter, int qos);
 /* Publish; -1 when disconnected or the in-flight cap is reached. */
 int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-		  bool retain);
+                  bool retain);
 bool mqttc_connected(const struct mqttc *c);
 /* Connected and every subscription of this connection acknowledged. A
  * message that arrives before that may have waited in the broker (a

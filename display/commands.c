@@ -83,10 +83,11 @@ void commands_handle(const struct commands_ops *ops, void *data, const char *pay
 	}
 	snprintf(r->id, sizeof r->id, "%s", cmd.id);
 	snprintf(r->cmd, sizeof r->cmd, "%s", proto_cmd_name(cmd.cmd));
-	if (cmd.ts_ms > 0 && bridge_now_ms >= 0 && bridge_now_ms - cmd.ts_ms > COMMANDS_MAX_AGE_MS) {
-		snprintf(r->error, sizeof r->error,
-		         "ts: sent %lld s ago, more than %d s: not run",
-		         (long long)((bridge_now_ms - cmd.ts_ms) / 1000), COMMANDS_MAX_AGE_MS / 1000);
+	if (cmd.ts_ms > 0 && bridge_now_ms >= 0 &&
+	    bridge_now_ms - cmd.ts_ms > COMMANDS_MAX_AGE_MS) {
+		snprintf(r->error, sizeof r->error, "ts: sent %lld s ago, more than %d s: not run",
+		         (long long)((bridge_now_ms - cmd.ts_ms) / 1000),
+		         COMMANDS_MAX_AGE_MS / 1000);
 		log_warn_rl("command %s (%s) refused: %s", r->id, r->cmd, r->error);
 		goto answer;
 	}

@@ -560,8 +560,8 @@ bool daemon_board_retained(const struct daemon *d)
 	return d->board_retained;
 }
 
-enum board_result daemon_board_from(struct daemon *d, const char *area,
-                                    const struct proto_board *b, bool retained)
+enum board_result daemon_board_from(struct daemon *d, const char *area, const struct proto_board *b,
+                                    bool retained)
 {
 	d->board_retained = retained;
 	enum board_result r = board_apply(&d->model, area, b, time_now_ms());

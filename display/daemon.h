@@ -64,8 +64,8 @@ const struct board_model *daemon_model(const struct daemon *d);
 enum board_result daemon_board(struct daemon *d, const char *area, const struct proto_board *b);
 /* Same, saying whether it came from the broker's retained store (possibly
  * old) or live; listeners read it with daemon_board_retained. */
-enum board_result daemon_board_from(struct daemon *d, const char *area,
-                                    const struct proto_board *b, bool retained);
+enum board_result daemon_board_from(struct daemon *d, const char *area, const struct proto_board *b,
+                                    bool retained);
 /* During a board listener call: did that board come from the retained store
  * (or from a file), so that it may be old? */
 bool daemon_board_retained(const struct daemon *d);

@@ -60,10 +60,10 @@ static void on_config(void *data, struct daemon *d, const struct display_config 
 }
 
 static const struct daemon_listener listener = {
-	.board = on_board,
-	.open_changed = on_open,
-	.link_changed = on_link,
-	.config_changed = on_config,
+    .board = on_board,
+    .open_changed = on_open,
+    .link_changed = on_link,
+    .config_changed = on_config,
 };
 
 struct speaker *speaker_attach(struct daemon *d)
@@ -131,9 +131,9 @@ static void r_health(void *data, struct proto_health *h)
 }
 
 const struct remote_audio speaker_remote = {
-	.volume = r_volume,
-	.announce_test = r_test,
-	.health = r_health,
+    .volume = r_volume,
+    .announce_test = r_test,
+    .health = r_health,
 };
 
 void speaker_destroy(struct speaker *s)

@@ -7,7 +7,7 @@
 static const char *const kind_names[] = {"call", "recall", NULL};
 
 static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
-			   struct proto_error *err)
+                           struct proto_error *err)
 {
 	if (!json_is_object(o)) {
 		jin_fail(err, path ? path : "payload", "must be an object");
@@ -18,8 +18,7 @@ static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
 	if (!jin_str(o, path, "id", true, JIN_ID, PROTO_ID_MAX, c->id, err) ||
 	    !jin_str(o, path, "ticket", true, JIN_TICKET, PROTO_TICKET_MAX, c->ticket, err) ||
 	    !jin_str(o, path, "desk", true, JIN_DESK, PROTO_DESK_MAX, c->desk, err) ||
-	    !jin_str(o, path, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, c->desk_label,
-		     err) ||
+	    !jin_str(o, path, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, c->desk_label, err) ||
 	    !jin_str(o, path, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, c->service, err) ||
 	    !jin_enum(o, path, "kind", true, kind_names, &kind, err) ||
 	    !jin_ts(o, path, "ts", true, &c->ts_ms, err))
@@ -29,7 +28,7 @@ static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
 }
 
 int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
-		       struct proto_error *err)
+                       struct proto_error *err)
 {
 	json_t *root = jin_load(buf, len, PROTO_BOARD_BYTES_MAX, err);
 	if (!root)
@@ -63,7 +62,7 @@ int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
 				char f[48];
 				snprintf(f, sizeof f, "%s.id", path);
 				jin_fail(err, f, "duplicate call id '%s' of the same kind",
-					 out->calls[i].id);
+				         out->calls[i].id);
 				goto out;
 			}
 		}
@@ -75,8 +74,7 @@ out:
 	return rc;
 }
 
-int proto_call_decode(const char *buf, size_t len, struct proto_call *out,
-		      struct proto_error *err)
+int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err)
 {
 	/* A lone call object (as in a board's "calls") has no "v" of its own. */
 	json_t *root = jin_load_ex(buf, len, 4096, false, err);

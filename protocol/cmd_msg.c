@@ -52,7 +52,7 @@ char *proto_cmd_encode(const struct proto_cmd *c)
 }
 
 int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
-			    struct proto_error *err)
+                            struct proto_error *err)
 {
 	json_t *root = jin_load(buf, len, PROTO_RESULT_BYTES_MAX, err);
 	if (!root)

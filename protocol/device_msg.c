@@ -12,7 +12,7 @@ const char *const *proto_screen_names(void);
 static const char *const state_names[] = {"online", "offline", NULL};
 
 static bool name_list(json_t *root, const char *key, int max, char (*out)[PROTO_NAME_MAX + 1],
-		      int *count, struct proto_error *err)
+                      int *count, struct proto_error *err)
 {
 	json_t *a = json_object_get(root, key);
 	*count = 0;
@@ -41,23 +41,23 @@ static bool name_list(json_t *root, const char *key, int max, char (*out)[PROTO_
 }
 
 int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
-			struct proto_error *err)
+                        struct proto_error *err)
 {
 	json_t *root = jin_load(buf, len, PROTO_STATUS_BYTES_MAX, err);
 	if (!root)
 		return -1;
 	memset(out, 0, sizeof *out);
 	int state = 0;
-	bool ok = jin_enum(root, NULL, "state", true, state_names, &state, err) &&
-		  jin_str(root, NULL, "device", false, JIN_NAME, PROTO_NAME_MAX, out->device,
-			  err) &&
-		  jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX,
-			  out->version, err) &&
-		  jin_ts(root, NULL, "started", false, &out->started_ms, err) &&
-		  jin_ts(root, NULL, "ts", false, &out->ts_ms, err) &&
-		  jin_str(root, NULL, "config_hash", false, JIN_HEX, PROTO_HASH_MAX,
-			  out->config_hash, err) &&
-		  name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err);
+	bool ok =
+	    jin_enum(root, NULL, "state", true, state_names, &state, err) &&
+	    jin_str(root, NULL, "device", false, JIN_NAME, PROTO_NAME_MAX, out->device, err) &&
+	    jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX, out->version,
+	            err) &&
+	    jin_ts(root, NULL, "started", false, &out->started_ms, err) &&
+	    jin_ts(root, NULL, "ts", false, &out->ts_ms, err) &&
+	    jin_str(root, NULL, "config_hash", false, JIN_HEX, PROTO_HASH_MAX, out->config_hash,
+	            err) &&
+	    name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err);
 	out->state = (enum proto_state)state;
 	json_decref(root);
 	return ok ? 0 : -1;
@@ -101,7 +101,7 @@ char *proto_status_encode(const struct proto_status *s)
 }
 
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
-			struct proto_error *err)
+                        struct proto_error *err)
 {
 	json_t *root = jin_load(buf, len, PROTO_HEALTH_BYTES_MAX, err);
 	if (!root)
@@ -113,7 +113,7 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	double temp = NAN;
 	if (!jin_str(root, NULL, "device", true, JIN_NAME, PROTO_NAME_MAX, out->device, err) ||
 	    !jin_str(root, NULL, "version", false, JIN_TEXT, PROTO_VERSION_STR_MAX, out->version,
-		     err) ||
+	             err) ||
 	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err) ||
 	    !jin_int(root, NULL, "uptime_s", false, 0, PROTO_COUNT_MAX, &out->uptime_s, err) ||
 	    !jin_int(root, NULL, "width", false, 0, 16384, &w, err) ||
@@ -125,12 +125,13 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	    !jin_enum(root, NULL, "audio", false, proto_audio_names(), &audio, err) ||
 	    !jin_int(root, NULL, "volume", false, 0, 100, &vol, err) ||
 	    !jin_int(root, NULL, "announced", false, 0, PROTO_COUNT_MAX, &out->announced, err) ||
-	    !jin_int(root, NULL, "announce_failed", false, 0, PROTO_COUNT_MAX, &out->announce_failed,
-		     err) ||
+	    !jin_int(root, NULL, "announce_failed", false, 0, PROTO_COUNT_MAX,
+	             &out->announce_failed, err) ||
 	    !jin_num(root, NULL, "cpu_temp_c", false, -100, 200, &temp, err) ||
 	    !jin_num(root, NULL, "load1", false, 0, 1e6, &out->load1, err) ||
 	    !jin_int(root, NULL, "rss_kb", false, 0, PROTO_COUNT_MAX, &out->rss_kb, err) ||
-	    !jin_int(root, NULL, "disk_free_mb", false, 0, PROTO_COUNT_MAX, &out->disk_free_mb, err) ||
+	    !jin_int(root, NULL, "disk_free_mb", false, 0, PROTO_COUNT_MAX, &out->disk_free_mb,
+	             err) ||
 	    !jin_int(root, NULL, "undervoltage", false, 0, 1, &uv, err) ||
 	    !jin_enum(root, NULL, "screen", false, proto_screen_names(), &screen, err))
 		goto out;
@@ -141,7 +142,7 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	json_t *off = json_object_get(root, "clock_offset_ms");
 	if (off && !json_is_null(off)) {
 		if (!jin_int(root, NULL, "clock_offset_ms", false, -PROTO_SEQ_MAX, PROTO_SEQ_MAX,
-			     &out->clock_offset_ms, err))
+		             &out->clock_offset_ms, err))
 			goto out;
 		out->has_clock_offset = true;
 	}
@@ -166,7 +167,7 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 				goto out;
 			}
 			if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area,
-				     err) ||
+			             err) ||
 			    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
 			    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
 				goto out;
@@ -202,7 +203,7 @@ char *proto_health_encode(const struct proto_health *h)
 	json_object_set_new(o, "frames", json_integer(h->frames));
 	if (h->last_frame_ms >= 0)
 		json_object_set_new(o, "last_frame_ms",
-				    json_real(round(h->last_frame_ms * 1000) / 1000));
+		                    json_real(round(h->last_frame_ms * 1000) / 1000));
 	json_t *boards = json_array();
 	for (int i = 0; i < h->nboards; i++) {
 		json_t *b = json_object();
@@ -268,7 +269,7 @@ int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct 
 		}
 		if (!proto_id_valid(json_string_value(v))) {
 			jin_fail(err, path, "must be 1-%d of letters, digits, '.', '_', ':', '-'",
-				 PROTO_ID_MAX);
+			         PROTO_ID_MAX);
 			goto out;
 		}
 		strcpy(out->ids[i], json_string_value(v));

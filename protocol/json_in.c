@@ -106,7 +106,7 @@ static bool prescan(const char *buf, size_t len, struct proto_error *err)
 		} else if (cp == '{' || cp == '[') {
 			if (++depth > PROTO_DEPTH_MAX) {
 				jin_fail(err, "payload", "nested deeper than %d levels",
-					 PROTO_DEPTH_MAX);
+				         PROTO_DEPTH_MAX);
 				return false;
 			}
 		} else if (cp == '}' || cp == ']') {
@@ -122,8 +122,7 @@ json_t *jin_load(const char *buf, size_t len, size_t max, struct proto_error *er
 	return jin_load_ex(buf, len, max, true, err);
 }
 
-json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
-		    struct proto_error *err)
+json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v, struct proto_error *err)
 {
 	if (len == 0) {
 		jin_fail(err, "payload", "empty");
@@ -142,7 +141,7 @@ json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
 			jin_fail(err, "payload", "duplicate key (%s)", jerr.text);
 		else
 			jin_fail(err, "payload", "not valid JSON: %s at line %d column %d",
-				 jerr.text, jerr.line, jerr.column);
+			         jerr.text, jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -165,7 +164,7 @@ json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
 	}
 	if (json_integer_value(v) != PROTO_VERSION) {
 		jin_fail(err, "v", "unsupported version %lld (this side speaks %d)",
-			 (long long)json_integer_value(v), PROTO_VERSION);
+		         (long long)json_integer_value(v), PROTO_VERSION);
 		json_decref(root);
 		return NULL;
 	}
@@ -221,7 +220,7 @@ bool jin_charset_ok(const char *s, enum jin_charset cs)
 }
 
 static json_t *field(json_t *obj, const char *path, const char *key, bool required, char *name,
-		     size_t namelen, struct proto_error *err, bool *fail)
+                     size_t namelen, struct proto_error *err, bool *fail)
 {
 	jin_path(name, namelen, path, key, 0);
 	json_t *v = json_object_get(obj, key);
@@ -237,7 +236,7 @@ static json_t *field(json_t *obj, const char *path, const char *key, bool requir
 }
 
 bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum jin_charset cs,
-	     size_t max, char *out, struct proto_error *err)
+             size_t max, char *out, struct proto_error *err)
 {
 	char name[96];
 	bool fail;
@@ -274,7 +273,7 @@ bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum
 }
 
 bool jin_int(json_t *obj, const char *path, const char *key, bool required, int64_t min,
-	     int64_t max, int64_t *out, struct proto_error *err)
+             int64_t max, int64_t *out, struct proto_error *err)
 {
 	char name[96];
 	bool fail;
@@ -288,15 +287,15 @@ bool jin_int(json_t *obj, const char *path, const char *key, bool required, int6
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max) {
 		jin_fail(err, name, "must be between %lld and %lld", (long long)min,
-			 (long long)max);
+		         (long long)max);
 		return false;
 	}
 	*out = i;
 	return true;
 }
 
-bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min,
-	     double max, double *out, struct proto_error *err)
+bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min, double max,
+             double *out, struct proto_error *err)
 {
 	char name[96];
 	bool fail;
@@ -317,7 +316,7 @@ bool jin_num(json_t *obj, const char *path, const char *key, bool required, doub
 }
 
 bool jin_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
-	      struct proto_error *err)
+              struct proto_error *err)
 {
 	char name[96];
 	bool fail;
@@ -333,7 +332,7 @@ bool jin_bool(json_t *obj, const char *path, const char *key, bool required, boo
 }
 
 bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
-	    struct proto_error *err)
+            struct proto_error *err)
 {
 	char name[96];
 	bool fail;
@@ -346,14 +345,15 @@ bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64
 		return false;
 	}
 	if (!time_parse_iso(json_string_value(v), out)) {
-		jin_fail(err, name, "must be an RFC 3339 UTC timestamp like 2026-11-30T09:15:02.123Z");
+		jin_fail(err, name,
+		         "must be an RFC 3339 UTC timestamp like 2026-11-30T09:15:02.123Z");
 		return false;
 	}
 	return true;
 }
 
 bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
-	      const char *const *names, int *out, struct proto_error *err)
+              const char *const *names, int *out, struct proto_error *err)
 {
 	char name[96];
 	bool fail;

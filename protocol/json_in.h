@@ -18,31 +18,30 @@ enum jin_charset {
 };
 
 void jin_fail(struct proto_error *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Load an object payload of at most max bytes; NULL with err on failure.
  * Also checks "v". The caller json_decref()s the result. */
 json_t *jin_load(const char *buf, size_t len, size_t max, struct proto_error *err);
 /* Same, checking "v" only when check_v. */
-json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v,
-		    struct proto_error *err);
+json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v, struct proto_error *err);
 
 /* Getters: return false with err filled when the field is bad. An absent
  * optional field leaves the default and returns true. `path` prefixes the
  * key in error messages ("calls[3]"), or NULL at top level. */
 bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum jin_charset cs,
-	     size_t max, char *out, struct proto_error *err);
+             size_t max, char *out, struct proto_error *err);
 bool jin_int(json_t *obj, const char *path, const char *key, bool required, int64_t min,
-	     int64_t max, int64_t *out, struct proto_error *err);
-bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min,
-	     double max, double *out, struct proto_error *err);
+             int64_t max, int64_t *out, struct proto_error *err);
+bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min, double max,
+             double *out, struct proto_error *err);
 bool jin_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
-	      struct proto_error *err);
+              struct proto_error *err);
 bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
-	    struct proto_error *err);
+            struct proto_error *err);
 /* names is NULL-terminated; *out is the index. */
 bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
-	      const char *const *names, int *out, struct proto_error *err);
+              const char *const *names, int *out, struct proto_error *err);
 /* Compose "path.key" or "path[i]". */
 void jin_path(char *buf, size_t len, const char *path, const char *key, int index);
 

@@ -4,8 +4,8 @@
 #include "json_in.h"
 #include "proto.h"
 
-static const char *const cmd_names[] = {"identify", "screenshot", "announce-test", "volume",
-					"reload", NULL};
+static const char *const cmd_names[] = {"identify", "screenshot", "announce-test",
+                                        "volume",   "reload",     NULL};
 static const char *const audio_names[] = {"ok", "none", "muted", "error", NULL};
 static const char *const screen_names[] = {"on", "closed", "no-output", NULL};
 

@@ -7,7 +7,7 @@
 static const char *const mode_names[] = {"banner", "ticker", NULL};
 
 int proto_notice_decode(const char *buf, size_t len, struct proto_notice *out,
-			struct proto_error *err)
+                        struct proto_error *err)
 {
 	memset(out, 0, sizeof *out);
 	if (len == 0) {
@@ -19,8 +19,8 @@ int proto_notice_decode(const char *buf, size_t len, struct proto_notice *out,
 		return -1;
 	int mode = PROTO_NOTICE_BANNER;
 	bool ok = jin_str(root, NULL, "text", true, JIN_TEXT, PROTO_NOTICE_MAX, out->text, err) &&
-		  jin_enum(root, NULL, "mode", false, mode_names, &mode, err) &&
-		  jin_ts(root, NULL, "ts", true, &out->ts_ms, err);
+	          jin_enum(root, NULL, "mode", false, mode_names, &mode, err) &&
+	          jin_ts(root, NULL, "ts", true, &out->ts_ms, err);
 	out->mode = (enum proto_notice_mode)mode;
 	json_decref(root);
 	return ok ? 0 : -1;

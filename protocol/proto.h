@@ -168,21 +168,20 @@ struct proto_cmd_result {
 /* Decoders: 0 on success, -1 with *err filled. They never read past len,
  * need no NUL terminator, and accept unknown fields. */
 int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
-		       struct proto_error *err);
-int proto_call_decode(const char *buf, size_t len, struct proto_call *out,
-		      struct proto_error *err);
+                       struct proto_error *err);
+int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err);
 int proto_notice_decode(const char *buf, size_t len, struct proto_notice *out,
-			struct proto_error *err);
+                        struct proto_error *err);
 int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
-			struct proto_error *err);
+                        struct proto_error *err);
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
-			struct proto_error *err);
+                        struct proto_error *err);
 int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err);
 /* On failure out->id is still the command's id when that was valid ("" if
  * not), so an error result can answer it. */
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err);
 int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
-			    struct proto_error *err);
+                            struct proto_error *err);
 
 /* Encoders: a malloc'ed compact JSON string the caller frees. */
 char *proto_board_encode(const struct proto_board *b);

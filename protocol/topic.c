@@ -4,8 +4,8 @@
 #include "json_in.h"
 #include "topic.h"
 
-static const char *const kind_names[] = {"board", "notice", "status", "health",
-					 "ack", "cmd", "cmd/result", "screenshot"};
+static const char *const kind_names[] = {"board", "notice", "status",     "health",
+                                         "ack",   "cmd",    "cmd/result", "screenshot"};
 
 const char *proto_topic_kind_name(enum proto_topic_kind kind)
 {
@@ -45,7 +45,7 @@ int proto_topic_build(const struct proto_topic *t, char *buf, size_t len)
 		if (!proto_name_valid(t->area))
 			return -1;
 		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/board/%s", t->tenant, t->site,
-			     t->area);
+		             t->area);
 		break;
 	case PROTO_TOPIC_NOTICE:
 		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/notice", t->tenant, t->site);
@@ -54,7 +54,7 @@ int proto_topic_build(const struct proto_topic *t, char *buf, size_t len)
 		if (!proto_name_valid(t->device))
 			return -1;
 		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/display/%s/%s", t->tenant, t->site,
-			     t->device, kind_names[t->kind]);
+		             t->device, kind_names[t->kind]);
 		break;
 	}
 	if (n < 0 || (size_t)n >= len)
@@ -93,7 +93,7 @@ int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_err
 	int n = split(topic, parts, 8);
 	if (n < 0) {
 		jin_fail(err, "topic", "more than 8 levels or a level longer than %d bytes",
-			 PROTO_NAME_MAX);
+		         PROTO_NAME_MAX);
 		return -1;
 	}
 	if (n < 5 || strcmp(parts[0], "callboard") || strcmp(parts[1], "v1")) {
@@ -117,7 +117,7 @@ int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_err
 	if (n == 6 && !strcmp(parts[4], "board")) {
 		if (!proto_name_valid(parts[5])) {
 			jin_fail(err, "topic", "area '%s' must match [a-z0-9][a-z0-9-]{0,62}",
-				 parts[5]);
+			         parts[5]);
 			return -1;
 		}
 		strcpy(t->area, parts[5]);
@@ -127,7 +127,7 @@ int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_err
 	if ((n == 7 || n == 8) && !strcmp(parts[4], "display")) {
 		if (!proto_name_valid(parts[5])) {
 			jin_fail(err, "topic", "device '%s' must match [a-z0-9][a-z0-9-]{0,62}",
-				 parts[5]);
+			         parts[5]);
 			return -1;
 		}
 		strcpy(t->device, parts[5]);

@@ -29,12 +29,12 @@ static void on_disconnect(void *data)
 }
 
 static void on_message(void *data, const char *topic, const void *payload, size_t len,
-		       bool retained)
+                       bool retained)
 {
 	struct echo *e = data;
 	char buf[512];
 	int n = snprintf(buf, sizeof buf, "%.*s r=%u", (int)(len > 400 ? 400 : len),
-			 (const char *)payload, mqttc_reconnects(e->mq));
+	                 (const char *)payload, mqttc_reconnects(e->mq));
 	mqttc_publish(e->mq, "test/out", buf, (size_t)n, 1, false);
 }
 

@@ -179,10 +179,8 @@ static void test_contrast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_minimal_defaults),
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_every_error_reported),
+	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors),           cmocka_unit_test(test_every_error_reported),
 	    cmocka_unit_test(test_contrast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
