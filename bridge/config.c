@@ -184,28 +184,9 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		} else
 			cfg_error(ctx, s, k, v, "unknown key");
 	} else if (strcmp(s, "mqtt") == 0) {
-		struct mqttc_config *m = &cfg->mqtt;
-		if (strcmp(k, "host") == 0)
-			cfg_str(ctx, s, k, v, m->host, sizeof m->host);
-		else if (strcmp(k, "port") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, 65535, &n))
-				m->port = (int)n;
-		} else if (strcmp(k, "keepalive") == 0) {
-			if (cfg_int(ctx, s, k, v, 5, 3600, &n))
-				m->keepalive = (int)n;
-		} else if (strcmp(k, "username") == 0)
-			cfg_str(ctx, s, k, v, m->username, sizeof m->username);
-		else if (strcmp(k, "password") == 0)
-			cfg_str(ctx, s, k, v, m->password, sizeof m->password);
-		else if (strcmp(k, "cafile") == 0)
-			cfg_str(ctx, s, k, v, m->cafile, sizeof m->cafile);
-		else if (strcmp(k, "certfile") == 0)
-			cfg_str(ctx, s, k, v, m->certfile, sizeof m->certfile);
-		else if (strcmp(k, "keyfile") == 0)
-			cfg_str(ctx, s, k, v, m->keyfile, sizeof m->keyfile);
-		else if (strcmp(k, "client_id") == 0)
+		if (strcmp(k, "client_id") == 0)
 			cfg_name(ctx, s, k, v, cfg->client_id, sizeof cfg->client_id);
-		else
+		else if (!mqttc_config_key(ctx, &cfg->mqtt, k, v))
 			cfg_error(ctx, s, k, v, "unknown key");
 	} else if (strcmp(s, "storage") == 0) {
 		if (strcmp(k, "path") == 0)
@@ -343,8 +324,7 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0])
 		cfg_error_noline(ctx, "http", cfg->tls_cert[0] ? "keyfile" : "certfile",
 		                 "certfile and keyfile go together");
-	if (cfg->mqtt.certfile[0] && !cfg->mqtt.keyfile[0])
-		cfg_error_noline(ctx, "mqtt", "keyfile", "needed with certfile");
+	mqttc_config_finish(ctx, &cfg->mqtt);
 	return ctx->nerrors ? -1 : 0;
 }
 

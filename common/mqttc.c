@@ -72,15 +72,6 @@ struct mqttc {
 
 static bool lib_ready;
 
-void mqttc_config_defaults(struct mqttc_config *cfg)
-{
-	memset(cfg, 0, sizeof *cfg);
-	strcpy(cfg->host, "127.0.0.1");
-	cfg->port = 0;
-	cfg->keepalive = 30;
-	cfg->queue_max = 1000;
-}
-
 static int port_of(const struct mqttc *c)
 {
 	if (c->cfg.port > 0)

@@ -25,8 +25,16 @@ struct mqttc_config {
 	int queue_max; /* publishes in flight at most; default 1000 */
 };
 
-/* Defaults: 127.0.0.1:1883, keepalive 30, queue 1000. */
+struct cfg_ctx;
+/* Defaults: 127.0.0.1, port by TLS (1883 or 8883), keepalive 30, queue 1000. */
 void mqttc_config_defaults(struct mqttc_config *cfg);
+/* One key of an [mqtt] config section (host, port, keepalive, username,
+ * password, cafile, certfile, keyfile); false when the key is not one of
+ * them (the caller reports it or handles its own keys). */
+bool mqttc_config_key(struct cfg_ctx *ctx, struct mqttc_config *m, const char *key,
+                      const char *value);
+/* After the whole file: pick the default port, check the TLS keys agree. */
+void mqttc_config_finish(struct cfg_ctx *ctx, struct mqttc_config *m);
 
 struct mqttc_callbacks {
 	void (*on_connect)(void *data);

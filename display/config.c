@@ -22,7 +22,7 @@ struct lang_text {
 
 struct parse_state {
 	struct display_config *cfg;
-	bool has_id, has_tenant, has_site, has_areas, has_port, has_name;
+	bool has_id, has_tenant, has_site, has_areas, has_name;
 	int nlangs;
 	struct lang_text langs[LANG_KNOWN_MAX];
 };
@@ -30,10 +30,7 @@ struct parse_state {
 void display_config_defaults(struct display_config *c)
 {
 	memset(c, 0, sizeof *c);
-	snprintf(c->mqtt.host, sizeof c->mqtt.host, "127.0.0.1");
-	c->mqtt.port = 1883;
-	c->mqtt.keepalive = 30;
-	c->mqtt.queue_max = 1000;
+	mqttc_config_defaults(&c->mqtt);
 	c->health_interval_s = 30;
 	c->rotate = 0;
 	c->history = 6;
@@ -109,35 +106,6 @@ static void device_key(struct parse_state *st, struct cfg_ctx *ctx, const char *
 			cfg_error(ctx, s, k, v, "must not be empty");
 		else
 			st->has_name = cfg_str(ctx, s, k, v, c->site_name, sizeof c->site_name);
-	} else {
-		cfg_error(ctx, s, k, v, "unknown key");
-	}
-}
-
-static void mqtt_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
-{
-	struct mqttc_config *m = &st->cfg->mqtt;
-	const char *s = "mqtt";
-	if (!strcmp(k, "host")) {
-		if (!*v)
-			cfg_error(ctx, s, k, v, "must not be empty");
-		else
-			cfg_str(ctx, s, k, v, m->host, sizeof m->host);
-	} else if (!strcmp(k, "port")) {
-		set_int(ctx, s, k, v, 1, 65535, &m->port);
-		st->has_port = true;
-	} else if (!strcmp(k, "keepalive")) {
-		set_int(ctx, s, k, v, 5, 3600, &m->keepalive);
-	} else if (!strcmp(k, "username")) {
-		cfg_str(ctx, s, k, v, m->username, sizeof m->username);
-	} else if (!strcmp(k, "password")) {
-		cfg_str(ctx, s, k, v, m->password, sizeof m->password);
-	} else if (!strcmp(k, "cafile")) {
-		cfg_str(ctx, s, k, v, m->cafile, sizeof m->cafile);
-	} else if (!strcmp(k, "certfile")) {
-		cfg_str(ctx, s, k, v, m->certfile, sizeof m->certfile);
-	} else if (!strcmp(k, "keyfile")) {
-		cfg_str(ctx, s, k, v, m->keyfile, sizeof m->keyfile);
 	} else {
 		cfg_error(ctx, s, k, v, "unknown key");
 	}
@@ -330,9 +298,10 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 	struct parse_state *st = ctx->user;
 	if (!strcmp(section, "device"))
 		device_key(st, ctx, key, value);
-	else if (!strcmp(section, "mqtt"))
-		mqtt_key(st, ctx, key, value);
-	else if (!strcmp(section, "screen"))
+	else if (!strcmp(section, "mqtt")) {
+		if (!mqttc_config_key(ctx, &st->cfg->mqtt, key, value))
+			cfg_error(ctx, section, key, value, "unknown key");
+	} else if (!strcmp(section, "screen"))
 		screen_key(st->cfg, ctx, key, value);
 	else if (!strcmp(section, "theme"))
 		theme_key(st->cfg, ctx, key, value);
@@ -410,13 +379,7 @@ static int finish(struct parse_state *st, struct cfg_ctx *ctx, int r)
 		cfg_error_noline(ctx, "device", "areas", "required (comma-separated area names)");
 	if (!st->has_name && st->has_site)
 		snprintf(c->site_name, sizeof c->site_name, "%s", c->site);
-	if (!st->has_port && c->mqtt.cafile[0])
-		c->mqtt.port = 8883;
-	if ((c->mqtt.certfile[0] != '\0') != (c->mqtt.keyfile[0] != '\0'))
-		cfg_error_noline(ctx, "mqtt", "certfile",
-		                 "certfile and keyfile must be given together");
-	if (c->mqtt.certfile[0] && !c->mqtt.cafile[0])
-		cfg_error_noline(ctx, "mqtt", "cafile", "required when certfile is set");
+	mqttc_config_finish(ctx, &c->mqtt);
 	if ((c->width != 0) != (c->height != 0))
 		cfg_error_noline(ctx, "screen", "width", "width and height must be given together");
 	for (int i = 0; i < c->nareas; i++)

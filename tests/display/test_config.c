@@ -111,7 +111,7 @@ static void test_errors(void **state)
 	     "t.ini:7: [hours] closed_mode: off: expected one of: screen, black"},
 	    {MIN "[mqtt]\nport = 0\n", "t.ini:7: [mqtt] port: 0: must be between 1 and 65535"},
 	    {MIN "[mqtt]\ncertfile = /c.pem\n",
-	     "t.ini: [mqtt] certfile: certfile and keyfile must be given together"},
+	     "t.ini: [mqtt] keyfile: required when certfile is set"},
 	    {MIN "[printer]\nx = 1\n", "t.ini:7: [printer] x: 1: unknown section (expected device, "
 	                               "mqtt, screen, theme, hours, health or audio)"},
 	    {"[device]\nid = D1\n",
