@@ -25,7 +25,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shlex
 import shutil
 import signal
@@ -40,6 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import benchsys  # noqa: E402
 import procstat  # noqa: E402
 
 TENANT, SITE, AREA, DEVICE = "aarhus", "dokk1", "main", "bench1"
@@ -423,21 +423,6 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def machine():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return f"{os.cpu_count()} CPUs, {model}, {mem_kb / 1024 / 1024:.1f} GiB RAM, Linux {platform.release()}"
-
-
 def version(argv):
     try:
         r = subprocess.run(argv, capture_output=True, timeout=30)
@@ -570,7 +555,7 @@ def main():
         log(f"set-up failed: {e}")
         return 1
     info = {
-        "machine": machine(),
+        "machine": benchsys.machine(),
         "load": " ".join(open("/proc/loadavg").read().split()[:3]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python3 tools/bench/bench_idle.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
