@@ -7,14 +7,32 @@
 #include "log.h"
 #include "store.h"
 
+static int area_cmp(const struct area *a, const char *tenant, const char *site, const char *name)
+{
+	int c = strcmp(a->tenant, tenant);
+	if (!c)
+		c = strcmp(a->site, site);
+	if (!c)
+		c = strcmp(a->name, name);
+	return c;
+}
+
+/* b->areas is kept sorted by (tenant, site, name): every accepted call and
+ * every display ack looks its area up, so the look-up is a binary search;
+ * a new area (rare) is inserted in place. */
 struct area *bridge_area(struct bridge *b, const char *tenant, const char *site, const char *name,
                          bool create)
 {
-	for (int i = 0; i < b->nareas; i++) {
-		struct area *a = b->areas[i];
-		if (strcmp(a->name, name) == 0 && strcmp(a->site, site) == 0 &&
-		    strcmp(a->tenant, tenant) == 0)
-			return a;
+	int lo = 0, hi = b->nareas;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		int c = area_cmp(b->areas[mid], tenant, site, name);
+		if (c == 0)
+			return b->areas[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	if (!create)
 		return NULL;
@@ -26,7 +44,9 @@ struct area *bridge_area(struct bridge *b, const char *tenant, const char *site,
 	snprintf(a->tenant, sizeof a->tenant, "%s", tenant);
 	snprintf(a->site, sizeof a->site, "%s", site);
 	snprintf(a->name, sizeof a->name, "%s", name);
-	b->areas[b->nareas++] = a;
+	memmove(&b->areas[lo + 1], &b->areas[lo], (size_t)(b->nareas - lo) * sizeof *b->areas);
+	b->areas[lo] = a;
+	b->nareas++;
 	return a;
 }
 

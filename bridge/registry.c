@@ -156,15 +156,22 @@ static void transition(struct registry *r, struct device *d, enum dev_state to, 
 	}
 }
 
-static bool behind(struct registry *r, const struct device *d, int64_t now_ms)
+/* An online display is behind on an area when the broker confirmed a newer
+ * board than it acked, longer ago than the grace period. */
+static bool ack_behind(struct registry *r, const struct device *d, const struct dev_ack *ack,
+                       const struct area *a, int64_t now_ms)
 {
 	int64_t grace = (int64_t)r->b->cfg.behind_grace_s * 1000;
-	if (d->state != DEV_ONLINE)
-		return false;
+	return d->state == DEV_ONLINE && a && ack->seq < a->published_seq &&
+	       now_ms - ack->ack_ms > grace;
+}
+
+static bool behind(struct registry *r, const struct device *d, int64_t now_ms)
+{
 	for (int i = 0; i < d->nacks; i++) {
 		const struct area *a =
 		    bridge_area(r->b, d->tenant, d->site, d->acks[i].area, false);
-		if (a && d->acks[i].seq < a->published_seq && now_ms - d->acks[i].ack_ms > grace)
+		if (ack_behind(r, d, &d->acks[i], a, now_ms))
 			return true;
 	}
 	return false;
@@ -659,56 +666,12 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
 	}
 }
 
-static int cmp_area(const void *a, const void *b)
-{
-	const struct area *x = *(struct area *const *)a, *y = *(struct area *const *)b;
-	int c = strcmp(x->tenant, y->tenant);
-	if (!c)
-		c = strcmp(x->site, y->site);
-	if (!c)
-		c = strcmp(x->name, y->name);
-	return c;
-}
-
-struct area_key {
-	const char *tenant, *site, *name;
-};
-
-static int cmp_area_key(const void *k, const void *e)
-{
-	const struct area_key *x = k;
-	const struct area *y = *(struct area *const *)e;
-	int c = strcmp(x->tenant, y->tenant);
-	if (!c)
-		c = strcmp(x->site, y->site);
-	if (!c)
-		c = strcmp(x->name, y->name);
-	return c;
-}
-
-/* bridge_area() is a linear search; the page looks up every device's areas,
- * so it searches a sorted copy instead (n log n for the whole page). */
-static const struct area *area_find(struct area **ix, int n, const struct device *d,
-                                    const char *name)
-{
-	struct area_key key = {d->tenant, d->site, name};
-	struct area **hit = n ? bsearch(&key, ix, (size_t)n, sizeof *ix, cmp_area_key) : NULL;
-	return hit ? *hit : NULL;
-}
-
 void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
                    void *data)
 {
 	int64_t now = time_now_ms();
-	int64_t grace = (int64_t)r->b->cfg.behind_grace_s * 1000;
 	if (r->n > 1)
 		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
-	int na = r->b->nareas;
-	struct area **ix = xmalloc((size_t)(na ? na : 1) * sizeof *ix);
-	if (na)
-		memcpy(ix, r->b->areas, (size_t)na * sizeof *ix);
-	if (na > 1)
-		qsort(ix, (size_t)na, sizeof *ix, cmp_area);
 	struct registry_view *v = xcalloc(1, sizeof *v);
 	for (int i = 0; i < r->n; i++) {
 		struct device *d = r->all[i];
@@ -727,18 +690,16 @@ void registry_each(struct registry *r, void (*cb)(void *data, const struct regis
 		    .png_ms = d->png ? d->png_ms : 0,
 		};
 		for (int k = 0; k < d->nacks && k < PROTO_AREAS_MAX; k++) {
-			const struct area *a = area_find(ix, na, d, d->acks[k].area);
+			const struct area *a =
+			    bridge_area(r->b, d->tenant, d->site, d->acks[k].area, false);
 			struct registry_view_ack *va = &v->acks[v->nacks++];
 			va->area = d->acks[k].area;
 			va->seq = d->acks[k].seq;
 			va->board_seq = a ? a->published_seq : 0;
-			/* the same rule as behind() */
-			if (d->state == DEV_ONLINE && a && d->acks[k].seq < a->published_seq &&
-			    now - d->acks[k].ack_ms > grace)
+			if (ack_behind(r, d, &d->acks[k], a, now))
 				v->behind = true;
 		}
 		cb(data, v);
 	}
 	free(v);
-	free(ix);
 }
