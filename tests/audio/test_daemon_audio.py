@@ -80,8 +80,18 @@ class Rig:
 
     def command(self, cmd, **args):
         cid = f"k{time.monotonic_ns()}"
-        self.obs.publish(T_CMD, {"v": 1, "id": cid, "cmd": cmd, **args})
-        r = self.obs.wait_json(T_RESULT, lambda m: m.get("id") == cid)
+        # Right after start the daemon's subscription to its cmd topic may
+        # not be in place yet (a command is not retained): send again,
+        # with the same id, until it answers.
+        r = None
+        for _ in range(10):
+            self.obs.publish(T_CMD, {"v": 1, "id": cid, "cmd": cmd, **args})
+            try:
+                r = self.obs.wait_json(T_RESULT, lambda m: m.get("id") == cid, timeout=1.5)
+                break
+            except TimeoutError:
+                pass
+        assert r is not None, f"no result for {cmd}"
         assert r["ok"] is True and r["cmd"] == cmd, r
         return r
 
