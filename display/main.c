@@ -11,8 +11,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "announcer.h"
-#include "remote.h"
-#include "speaker.h"
+#include "daemon_link.h"
+#include "daemon_audio.h"
 
 static void usage(FILE *f)
 {
@@ -322,17 +322,17 @@ int main(int argc, char **argv)
 	free(cfg);
 	if (!d)
 		return 1;
-	struct speaker *sp = speaker_attach(d);
-	struct remote *rm = remote_attach(d, &speaker_remote, sp);
+	struct daemon_audio *sp = daemon_audio_attach(d);
+	struct daemon_link *rm = daemon_link_attach(d, &daemon_audio_link_hooks, sp);
 	if (!rm) {
-		speaker_destroy(sp);
+		daemon_audio_destroy(sp);
 		daemon_destroy(d);
 		return 1;
 	}
 	int rc = daemon_run(d);
-	remote_stop(rm);
-	remote_destroy(rm);
-	speaker_destroy(sp);
+	daemon_link_stop(rm);
+	daemon_link_destroy(rm);
+	daemon_audio_destroy(sp);
 	daemon_destroy(d);
 	return rc;
 }

@@ -51,7 +51,7 @@ until curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; do
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(df -T "$TMP" | awk 'NR==2{print $2}') at $TMP"
 for c in 8 64; do
-	"$BUILD/bridge/bench_bridge" --port "$HTTP_PORT" --token "$TOKEN" --site aarhus/dokk1 \
+	"$BUILD/tools/bench/bench_bridge" --port "$HTTP_PORT" --token "$TOKEN" --site aarhus/dokk1 \
 		--clients "$c" --seconds "$SECS"
 done
 echo "bridge RSS after the call runs: $(awk '/VmRSS/{print $2}' /proc/$BRIDGE/status) kB"

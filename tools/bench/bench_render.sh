@@ -6,11 +6,11 @@ set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 RUNS=${2:-10}
-ninja -C "$BUILD" display/callboard-display display/bench_render >/dev/null
+ninja -C "$BUILD" display/callboard-display tools/bench/bench_render >/dev/null
 echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-"$BUILD/display/bench_render" 30 2>/dev/null
+"$BUILD/tools/bench/bench_render" 30 2>/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 i=0

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "announce.h"
+#include "announce_policy.h"
 
 #define T0   1764493200000LL /* bridge time of the first board */
 #define MIN  60000LL

@@ -4,7 +4,7 @@
 
 #include <SDL.h>
 
-#include "audio.h"
+#include "audio_out.h"
 #include "log.h"
 
 #define AUDIO_WANT_RATE 48000

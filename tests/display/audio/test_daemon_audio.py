@@ -3,7 +3,7 @@
 against a real mosquitto, with SDL's disk audio driver writing what the
 daemon plays to a raw file (in real time, silence included). Boards are
 published as the bridge would; the part of the file written after each
-board is read back and analysed (tests/audio/audiocheck.py)."""
+board is read back and analysed (tests/display/audio/audiocheck.py)."""
 import json
 import os
 import re

@@ -1,4 +1,4 @@
-/* Test driver for display/link.c and commands.c without a screen: every
+/* Test driver for display/link/link.c and commands.c without a screen: every
  * accepted board counts as presented at once. Args: port device areas. */
 #include <signal.h>
 #include <stdio.h>

@@ -2,9 +2,9 @@
  * timer, remote commands (identify, screenshot, announce-test, volume,
  * reload) and the systemd notify/watchdog. The daemon provides hooks for
  * what only it can do (show a board, draw, play sound) and calls
- * remote_presented after every present. */
-#ifndef CB_DISPLAY_REMOTE_H
-#define CB_DISPLAY_REMOTE_H
+ * daemon_link_presented after every present. */
+#ifndef CB_DAEMON_LINK_H
+#define CB_DAEMON_LINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,9 +15,9 @@
 struct loop;
 struct daemon;
 struct display_config;
-struct remote;
+struct daemon_link;
 
-struct remote_hooks {
+struct daemon_link_hooks {
 	/* A board newer than the one shown for cfg->areas[area]. */
 	void (*board)(void *d, int area, const struct proto_board *b);
 	/* A valid notice (n->cleared: none). */
@@ -42,11 +42,11 @@ struct remote_hooks {
 
 /* Create from cfg (copied; reload replaces the copy). The caller owns the
  * result; NULL on failure (logged). */
-struct remote *remote_create(struct loop *loop, const struct display_config *cfg,
-                             const struct remote_hooks *hooks, void *d);
+struct daemon_link *daemon_link_create(struct loop *loop, const struct display_config *cfg,
+                             const struct daemon_link_hooks *hooks, void *d);
 /* Audio hooks (volume, announce-test, audio health fields); any may be
  * NULL. Set by whoever owns the announcer. */
-struct remote_audio {
+struct daemon_link_audio {
 	int (*volume)(void *d, int level, char *err, size_t errlen);
 	int (*announce_test)(void *d, char *err, size_t errlen);
 	void (*health)(void *d, struct proto_health *h);
@@ -54,27 +54,27 @@ struct remote_audio {
 
 /* Wire the remote side into the daemon: boards, notice and link state go
  * to it, acks follow its frames, commands use its screen. Starts it. The
- * caller owns the result (remote_stop, then remote_destroy). audio may be
+ * caller owns the result (daemon_link_stop, then daemon_link_destroy). audio may be
  * NULL (no sound: health says "none"). */
-struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio, void *audio_data);
+struct daemon_link *daemon_link_attach(struct daemon *d, const struct daemon_link_audio *audio, void *audio_data);
 
 /* Connect, start the health timer and the systemd watchdog. */
-int remote_start(struct remote *r);
+int daemon_link_start(struct daemon_link *r);
 /* After every present: acks for boards now on screen (ids: calls visible),
  * and READY=1 to systemd after the first frame. */
-void remote_presented(struct remote *r, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1],
+void daemon_link_presented(struct daemon_link *r, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1],
                       int nids);
 /* The config in force (owned by r; changes on a successful reload). */
-const struct display_config *remote_config(const struct remote *r);
+const struct display_config *daemon_link_config(const struct daemon_link *r);
 /* True while connected to the broker. */
-bool remote_connected(const struct remote *r);
+bool daemon_link_connected(const struct daemon_link *r);
 /* Flush MQTT writes: call from the loop's idle callback, after rendering. */
-void remote_flush(struct remote *r);
+void daemon_link_flush(struct daemon_link *r);
 /* Publish a health report now. */
-void remote_health_now(struct remote *r);
+void daemon_link_health_now(struct daemon_link *r);
 /* STOPPING=1, status offline, clean disconnect. */
-void remote_stop(struct remote *r);
-/* Free r and its link (after remote_stop for a clean offline). */
-void remote_destroy(struct remote *r);
+void daemon_link_stop(struct daemon_link *r);
+/* Free r and its link (after daemon_link_stop for a clean offline). */
+void daemon_link_destroy(struct daemon_link *r);
 
 #endif

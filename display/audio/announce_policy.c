@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "announce.h"
+#include "announce_policy.h"
 
 void announce_init(struct announce_policy *p, int window_s)
 {

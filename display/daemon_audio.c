@@ -3,13 +3,13 @@
 #include <string.h>
 #include <time.h>
 
-#define LOG_MODULE "speaker"
+#define LOG_MODULE "daemon-audio"
 #include "announcer.h"
 #include "log.h"
-#include "speaker.h"
+#include "daemon_audio.h"
 #include "timeutil.h"
 
-struct speaker {
+struct daemon_audio {
 	struct daemon *d;
 	struct announcer *a;
 };
@@ -22,7 +22,7 @@ static int minute_of_day(int64_t now_ms)
 	return tm.tm_hour * 60 + tm.tm_min;
 }
 
-static bool silenced(struct speaker *s, int64_t now_ms)
+static bool silenced(struct daemon_audio *s, int64_t now_ms)
 {
 	const struct display_config *cfg = daemon_config(s->d);
 	return !daemon_is_open(s->d) || audio_quiet_now(&cfg->audio, minute_of_day(now_ms));
@@ -30,7 +30,7 @@ static bool silenced(struct speaker *s, int64_t now_ms)
 
 static void on_board(void *data, struct daemon *d, const char *area, const struct proto_board *b)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	int64_t now = time_now_ms();
 	if (!daemon_board_retained(d))
 		announcer_hint_live(s->a);
@@ -39,21 +39,21 @@ static void on_board(void *data, struct daemon *d, const char *area, const struc
 
 static void on_open(void *data, struct daemon *d, bool open)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	if (!open)
 		announcer_flush(s->a); /* closing time: nothing more is spoken */
 }
 
 static void on_link(void *data, struct daemon *d, bool up)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	if (up)
 		announcer_link_up(s->a);
 }
 
 static void on_config(void *data, struct daemon *d, const struct display_config *cfg)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	char err[256];
 	if (announcer_reconfigure(s->a, &cfg->audio, NULL, err, sizeof err) < 0)
 		log_warn("audio settings not changed: %s", err);
@@ -66,14 +66,14 @@ static const struct daemon_listener listener = {
     .config_changed = on_config,
 };
 
-struct speaker *speaker_attach(struct daemon *d)
+struct daemon_audio *daemon_audio_attach(struct daemon *d)
 {
 	const struct display_config *cfg = daemon_config(d);
 	if (!cfg->audio.enabled) {
 		log_info("announcements disabled in [audio]");
 		return NULL;
 	}
-	struct speaker *s = xcalloc(1, sizeof *s);
+	struct daemon_audio *s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->a = announcer_create(daemon_loop(d), &cfg->audio, NULL);
 	if (!s->a) {
@@ -86,7 +86,7 @@ struct speaker *speaker_attach(struct daemon *d)
 
 static int r_volume(void *data, int level, char *err, size_t errlen)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	if (!s) {
 		snprintf(err, errlen, "announcements are disabled in [audio]");
 		return -1;
@@ -97,7 +97,7 @@ static int r_volume(void *data, int level, char *err, size_t errlen)
 
 static int r_test(void *data, char *err, size_t errlen)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	if (!s) {
 		snprintf(err, errlen, "announcements are disabled in [audio]");
 		return -1;
@@ -112,7 +112,7 @@ static int r_test(void *data, char *err, size_t errlen)
 
 static void r_health(void *data, struct proto_health *h)
 {
-	struct speaker *s = data;
+	struct daemon_audio *s = data;
 	if (!s) {
 		h->audio = PROTO_AUDIO_MUTED;
 		return;
@@ -130,13 +130,13 @@ static void r_health(void *data, struct proto_health *h)
 	}
 }
 
-const struct remote_audio speaker_remote = {
+const struct daemon_link_audio daemon_audio_link_hooks = {
     .volume = r_volume,
     .announce_test = r_test,
     .health = r_health,
 };
 
-void speaker_destroy(struct speaker *s)
+void daemon_audio_destroy(struct daemon_audio *s)
 {
 	if (!s)
 		return;

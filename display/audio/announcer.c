@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "announce.h"
+#include "announce_policy.h"
 #include "announcer.h"
-#include "audio.h"
+#include "audio_out.h"
 #include "log.h"
 #include "loop.h"
 #include "phrase.h"

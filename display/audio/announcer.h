@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audio.h"
+#include "audio_out.h"
 #include "audio_config.h"
 #include "config.h"
 #include "proto.h"

@@ -1,6 +1,6 @@
 /* The daemon's remote side: link + health + commands + systemd glue. */
 #define LOG_MODULE "remote"
-#include "remote.h"
+#include "daemon_link.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +20,19 @@
 #define CALLBOARD_VERSION "0"
 #endif
 
-struct remote {
+struct daemon_link {
 	struct loop *loop;
 	struct display_config *cfg; /* owned */
-	struct remote_hooks h;
+	struct daemon_link_hooks h;
 	void *d;
 	struct link *link;
 	struct loop_source *health_timer;
 	int64_t started_mono_ms;
 	bool ready_sent;
 	int volume; /* kept here when the daemon has no audio hook */
-	struct remote_audio audio;
+	struct daemon_link_audio audio;
 	void *audio_data;
-	struct daemon *daemon;       /* set by remote_attach; not owned */
+	struct daemon *daemon;       /* set by daemon_link_attach; not owned */
 	struct link_params *pending; /* owned; applied by reconf_timer */
 	struct loop_source *reconf_timer;
 };
@@ -49,7 +49,7 @@ static void params_from(const struct display_config *c, struct link_params *p)
 	p->mqtt = c->mqtt;
 }
 
-static void build_health(struct remote *r, struct proto_health *h)
+static void build_health(struct daemon_link *r, struct proto_health *h)
 {
 	int64_t now = time_now_ms();
 	proto_health_init(h);
@@ -66,7 +66,7 @@ static void build_health(struct remote *r, struct proto_health *h)
 	health_collect_system(h, "", state && *state ? state : "/");
 }
 
-void remote_health_now(struct remote *r)
+void daemon_link_health_now(struct daemon_link *r)
 {
 	if (!link_connected(r->link))
 		return;
@@ -78,32 +78,32 @@ void remote_health_now(struct remote *r)
 
 static void health_tick(void *data)
 {
-	remote_health_now(data);
+	daemon_link_health_now(data);
 }
 
 /* --- link callbacks --- */
 
 static void on_board(void *data, int area, const struct proto_board *b)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (r->h.board)
 		r->h.board(r->d, area, b);
 }
 
 static void on_notice(void *data, const struct proto_notice *n)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (r->h.notice)
 		r->h.notice(r->d, n);
 }
 
 static void on_state(void *data, bool connected)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (r->h.link_state)
 		r->h.link_state(r->d, connected);
 	if (connected)
-		remote_health_now(r);
+		daemon_link_health_now(r);
 }
 
 /* --- commands --- */
@@ -111,7 +111,7 @@ static void on_state(void *data, bool connected)
 static int cmd_identify(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
                         size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (!r->h.identify) {
 		snprintf(err, el, "identify: this display cannot show it");
 		return -1;
@@ -126,7 +126,7 @@ static int cmd_identify(void *data, const struct proto_cmd *c, char *info, size_
 
 static int cmd_screenshot(void *data, int max_w, void **png, size_t *len, char *err, size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (!r->h.screenshot || r->h.screenshot(r->d, max_w, png, len) < 0) {
 		snprintf(err, el, "screenshot: no frame to capture");
 		return -1;
@@ -136,14 +136,14 @@ static int cmd_screenshot(void *data, int max_w, void **png, size_t *len, char *
 
 static int cmd_publish_shot(void *data, const void *png, size_t len)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	return link_publish_screenshot(r->link, png, len);
 }
 
 static int cmd_volume(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
                       size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (r->h.volume && r->h.volume(r->d, c->level, err, el) < 0)
 		return -1;
 	r->volume = c->level;
@@ -155,7 +155,7 @@ static int cmd_volume(void *data, const struct proto_cmd *c, char *info, size_t 
 static int cmd_announce_test(void *data, const struct proto_cmd *c, char *info, size_t il,
                              char *err, size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (!r->h.announce_test) {
 		snprintf(err, el, "announce-test: no audio output on this display");
 		return -1;
@@ -166,7 +166,7 @@ static int cmd_announce_test(void *data, const struct proto_cmd *c, char *info, 
 static int cmd_reload(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
                       size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	struct display_config *n = xmalloc(sizeof *n);
 	struct cfg_ctx errs = {0};
 	int rc = -1;
@@ -212,7 +212,7 @@ out:
 
 static void reconf_tick(void *data)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (!r->pending)
 		return;
 	if (link_reconfigure(r->link, r->pending) < 0)
@@ -223,7 +223,7 @@ static void reconf_tick(void *data)
 
 static void cmd_result(void *data, const struct proto_cmd_result *res)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	if (link_publish_result(r->link, res) < 0)
 		log_warn_rl("result of command %s not sent (offline)", res->id);
 }
@@ -240,7 +240,7 @@ static const struct commands_ops ops = {
 
 static void on_cmd(void *data, const char *payload, size_t len)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	int64_t now = time_now_ms(), bridge_now = -1;
 	/* The bridge's clock, as the announcer observes it from boards. */
 	struct proto_health h;
@@ -254,10 +254,10 @@ static void on_cmd(void *data, const char *payload, size_t len)
 
 /* --- lifecycle --- */
 
-struct remote *remote_create(struct loop *loop, const struct display_config *cfg,
-                             const struct remote_hooks *hooks, void *d)
+struct daemon_link *daemon_link_create(struct loop *loop, const struct display_config *cfg,
+                             const struct daemon_link_hooks *hooks, void *d)
 {
-	struct remote *r = xcalloc(1, sizeof *r);
+	struct daemon_link *r = xcalloc(1, sizeof *r);
 	r->loop = loop;
 	r->cfg = xmalloc(sizeof *r->cfg);
 	*r->cfg = *cfg;
@@ -277,13 +277,13 @@ struct remote *remote_create(struct loop *loop, const struct display_config *cfg
 	r->link = link_create(loop, &p, &cb, r);
 	r->reconf_timer = loop_add_timer(loop, 0, 0, reconf_tick, r);
 	if (!r->link || !r->reconf_timer) {
-		remote_destroy(r);
+		daemon_link_destroy(r);
 		return NULL;
 	}
 	return r;
 }
 
-int remote_start(struct remote *r)
+int daemon_link_start(struct daemon_link *r)
 {
 	int ms = r->cfg->health_interval_s > 0 ? r->cfg->health_interval_s * 1000 : 30000;
 	r->health_timer = loop_add_timer(r->loop, ms, ms, health_tick, r);
@@ -293,7 +293,7 @@ int remote_start(struct remote *r)
 	return link_start(r->link);
 }
 
-void remote_presented(struct remote *r, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1],
+void daemon_link_presented(struct daemon_link *r, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1],
                       int nids)
 {
 	link_presented(r->link, now_ms, ids, nids);
@@ -303,22 +303,22 @@ void remote_presented(struct remote *r, int64_t now_ms, const char ids[][PROTO_I
 	}
 }
 
-const struct display_config *remote_config(const struct remote *r)
+const struct display_config *daemon_link_config(const struct daemon_link *r)
 {
 	return r->cfg;
 }
 
-bool remote_connected(const struct remote *r)
+bool daemon_link_connected(const struct daemon_link *r)
 {
 	return link_connected(r->link);
 }
 
-void remote_flush(struct remote *r)
+void daemon_link_flush(struct daemon_link *r)
 {
 	link_flush(r->link);
 }
 
-void remote_stop(struct remote *r)
+void daemon_link_stop(struct daemon_link *r)
 {
 	if (!r)
 		return;
@@ -326,7 +326,7 @@ void remote_stop(struct remote *r)
 	link_stop(r->link, 1000);
 }
 
-void remote_destroy(struct remote *r)
+void daemon_link_destroy(struct daemon_link *r)
 {
 	if (!r)
 		return;
@@ -344,7 +344,7 @@ void remote_destroy(struct remote *r)
 
 static void d_board(void *data, int area, const struct proto_board *b)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	const struct display_config *c = daemon_config(r->daemon);
 	if (area >= 0 && area < c->nareas)
 		daemon_board_from(r->daemon, c->areas[area], b, link_message_retained(r->link));
@@ -352,33 +352,33 @@ static void d_board(void *data, int area, const struct proto_board *b)
 
 static void d_notice(void *data, const struct proto_notice *n)
 {
-	daemon_notice(((struct remote *)data)->daemon, n);
+	daemon_notice(((struct daemon_link *)data)->daemon, n);
 }
 
 static void d_link_state(void *data, bool up)
 {
-	daemon_set_link_state(((struct remote *)data)->daemon, up);
+	daemon_set_link_state(((struct daemon_link *)data)->daemon, up);
 }
 
 static void d_identify(void *data, const char *text, int seconds)
 {
-	daemon_identify(((struct remote *)data)->daemon, text, seconds);
+	daemon_identify(((struct daemon_link *)data)->daemon, text, seconds);
 }
 
 static int d_screenshot(void *data, int max_w, void **png, size_t *len)
 {
-	return daemon_screenshot_png(((struct remote *)data)->daemon, max_w, png, len);
+	return daemon_screenshot_png(((struct daemon_link *)data)->daemon, max_w, png, len);
 }
 
 static int d_apply_config(void *data, const struct display_config *cfg, char *err, size_t el)
 {
-	daemon_apply_config(((struct remote *)data)->daemon, cfg);
+	daemon_apply_config(((struct daemon_link *)data)->daemon, cfg);
 	return 0;
 }
 
 static void d_health(void *data, struct proto_health *h)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	struct daemon *d = r->daemon;
 	daemon_output_size(d, &h->width, &h->height, &h->rotate);
 	h->frames = daemon_frames(d);
@@ -390,31 +390,31 @@ static void d_health(void *data, struct proto_health *h)
 
 static int d_volume(void *data, int level, char *err, size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	return r->audio.volume(r->audio_data, level, err, el);
 }
 
 static int d_announce_test(void *data, char *err, size_t el)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	return r->audio.announce_test(r->audio_data, err, el);
 }
 
 static void on_frame(void *data, struct daemon *d)
 {
-	struct remote *r = data;
+	struct daemon_link *r = data;
 	static char ids[PROTO_BOARD_CALLS_MAX][PROTO_ID_MAX + 1];
 	const struct display_config *c = daemon_config(d);
 	/* On screen: the newest call and the history rows, when open. */
 	int shown =
 	    daemon_is_open(d) && daemon_screen_state(d) == PROTO_SCREEN_ON ? 1 + c->history : 0;
 	int n = board_visible_ids(daemon_model(d), shown, ids, PROTO_BOARD_CALLS_MAX);
-	remote_presented(r, time_now_ms(), (const char(*)[PROTO_ID_MAX + 1]) ids, n);
+	daemon_link_presented(r, time_now_ms(), (const char(*)[PROTO_ID_MAX + 1]) ids, n);
 }
 
-struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio, void *audio_data)
+struct daemon_link *daemon_link_attach(struct daemon *d, const struct daemon_link_audio *audio, void *audio_data)
 {
-	struct remote_hooks h = {
+	struct daemon_link_hooks h = {
 	    .board = d_board,
 	    .notice = d_notice,
 	    .link_state = d_link_state,
@@ -427,7 +427,7 @@ struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio,
 		h.volume = d_volume;
 	if (audio && audio->announce_test)
 		h.announce_test = d_announce_test;
-	struct remote *r = remote_create(daemon_loop(d), daemon_config(d), &h, NULL);
+	struct daemon_link *r = daemon_link_create(daemon_loop(d), daemon_config(d), &h, NULL);
 	if (!r)
 		return NULL;
 	r->d = r;
@@ -436,14 +436,14 @@ struct remote *remote_attach(struct daemon *d, const struct remote_audio *audio,
 		r->audio = *audio;
 	r->audio_data = audio_data;
 	daemon_set_link_state(d, false); /* until the first connect */
-	if (remote_start(r) < 0) {
-		remote_destroy(r);
+	if (daemon_link_start(r) < 0) {
+		daemon_link_destroy(r);
 		return NULL;
 	}
 	struct daemon_listener l = {.frame = on_frame};
 	if (daemon_add_listener(d, &l, r) < 0) {
-		remote_stop(r);
-		remote_destroy(r);
+		daemon_link_stop(r);
+		daemon_link_destroy(r);
 		return NULL;
 	}
 	/* No output to draw on (TV off at boot): the daemon waits for one, and
