@@ -23,7 +23,7 @@ int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct 
 	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
 		goto out;
 	out->cmd = (enum proto_cmd_kind)cmd;
-	if (out->cmd == PROTO_CMD_VOLUME) {
+	if (proto_cmd_takes_level(out->cmd)) {
 		int64_t level = -1;
 		if (!jin_int(root, NULL, "level", true, 0, 100, &level, err))
 			goto out;
@@ -41,7 +41,7 @@ char *proto_cmd_encode(const struct proto_cmd *c)
 	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
-	if (c->cmd == PROTO_CMD_VOLUME)
+	if (proto_cmd_takes_level(c->cmd))
 		json_object_set_new(o, "level", json_integer(c->level));
 	if (c->ts_ms > 0) {
 		char ts[32];

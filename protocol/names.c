@@ -1,11 +1,16 @@
-#include <string.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "json_in.h"
 #include "proto.h"
 
-static const char *const cmd_names[] = {"identify", "screenshot", "announce-test",
-                                        "volume",   "reload",     NULL};
+#define PROTO_CMD_NAME(e, name, level) name,
+static const char *const cmd_names[] = {PROTO_CMDS(PROTO_CMD_NAME) NULL};
+#undef PROTO_CMD_NAME
+#define PROTO_CMD_LEVEL(e, name, level) level,
+static const bool cmd_levels[] = {PROTO_CMDS(PROTO_CMD_LEVEL)};
+#undef PROTO_CMD_LEVEL
 static const char *const audio_names[] = {"ok", "none", "muted", "error", NULL};
 static const char *const screen_names[] = {"on", "closed", "no-output", NULL};
 
@@ -49,6 +54,21 @@ int proto_cmd_from_name(const char *name)
 		if (!strcmp(cmd_names[i], name))
 			return i;
 	return -1;
+}
+
+bool proto_cmd_takes_level(enum proto_cmd_kind k)
+{
+	return cmd_levels[k];
+}
+
+void proto_cmd_choices(char *buf, size_t len, bool level_only)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = 0; cmd_names[i] && off < len; i++)
+		if (!level_only || cmd_levels[i])
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+			                        cmd_names[i]);
 }
 
 const char *proto_audio_name(enum proto_audio_state s)

@@ -141,18 +141,26 @@ struct proto_ack {
 	char ids[PROTO_ACK_IDS_MAX][PROTO_ID_MAX + 1];
 };
 
-enum proto_cmd_kind {
-	PROTO_CMD_IDENTIFY,
-	PROTO_CMD_SCREENSHOT,
-	PROTO_CMD_ANNOUNCE_TEST,
-	PROTO_CMD_VOLUME,
-	PROTO_CMD_RELOAD,
-};
+/* Remote commands, one row each: the one list of their names, used by the
+ * codec, the display, the bridge and the CLI. X(ENUM, "name", takes_level):
+ * takes_level means the command needs "level", 0-100. A new command is a
+ * row here, in schema/cmd.json and PROTOCOL.md, and a handler in the
+ * display's command table. */
+#define PROTO_CMDS(X)                                                                              \
+	X(IDENTIFY, "identify", false)                                                             \
+	X(SCREENSHOT, "screenshot", false)                                                         \
+	X(ANNOUNCE_TEST, "announce-test", false)                                                   \
+	X(VOLUME, "volume", true)                                                                  \
+	X(RELOAD, "reload", false)
+
+#define PROTO_CMD_ENUM(e, name, level) PROTO_CMD_##e,
+enum proto_cmd_kind { PROTO_CMDS(PROTO_CMD_ENUM) PROTO_CMD_COUNT };
+#undef PROTO_CMD_ENUM
 
 struct proto_cmd {
 	char id[PROTO_ID_MAX + 1];
 	enum proto_cmd_kind cmd;
-	int level;     /* volume: 0-100; -1 otherwise */
+	int level;     /* 0-100 for a command that takes one; -1 otherwise */
 	int64_t ts_ms; /* when it was sent; 0 when absent */
 };
 
@@ -207,6 +215,11 @@ const char *proto_audio_name(enum proto_audio_state s);
 const char *proto_screen_name(enum proto_screen_state s);
 /* Parse a command name; -1 when unknown. */
 int proto_cmd_from_name(const char *name);
+/* Does command k need "level" (0-100)? */
+bool proto_cmd_takes_level(enum proto_cmd_kind k);
+/* The command names, ", "-separated, into buf (for error messages): all of
+ * them, or with level_only those that take a level. */
+void proto_cmd_choices(char *buf, size_t len, bool level_only);
 
 /* Health with every optional value set to "unknown". */
 void proto_health_init(struct proto_health *h);

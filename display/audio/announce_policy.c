@@ -48,15 +48,6 @@ static struct announce_area *area_get(struct announce_policy *p, const char *nam
 	return a;
 }
 
-static int64_t min_sample(const struct announce_policy *p)
-{
-	int64_t m = p->samples[0];
-	for (int i = 1; i < p->nsamples; i++)
-		if (p->samples[i] < m)
-			m = p->samples[i];
-	return m;
-}
-
 static bool fresh(int64_t age_ms, int64_t window_ms)
 {
 	return age_ms <= window_ms && age_ms >= -window_ms;
@@ -77,14 +68,8 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
 	bool retained = !a->since_connect && !hint;
 	a->since_connect = true;
 
-	p->samples[p->sample_next] = steady_ms - b->ts_ms;
-	p->sample_next = (p->sample_next + 1) % ANNOUNCE_SAMPLES_MAX;
-	if (p->nsamples < ANNOUNCE_SAMPLES_MAX)
-		p->nsamples++;
-	if (!retained)
-		p->live = true;
-	p->wall_minus_steady = wall_ms - steady_ms;
-	int64_t bridge_now = steady_ms - min_sample(p);
+	proto_clock_sample(&p->clock, b->ts_ms, steady_ms, wall_ms, !retained);
+	int64_t bridge_now = proto_clock_bridge_now(&p->clock, steady_ms);
 
 	int n = 0;
 	/* Newest first on the board: speak in the order they were made. */
@@ -97,7 +82,7 @@ int announce_board(struct announce_policy *p, const char *area, const struct pro
 			continue;
 		if (!fresh(bridge_now - c->ts_ms, p->window_ms))
 			continue;
-		if (!p->live && !fresh(wall_ms - c->ts_ms, p->window_ms))
+		if (!p->clock.live && !fresh(wall_ms - c->ts_ms, p->window_ms))
 			continue;
 		if (n < max)
 			out[n++] = *c;
@@ -123,9 +108,5 @@ void announce_link_reset(struct announce_policy *p)
 
 bool announce_clock_offset(const struct announce_policy *p, int64_t *ms)
 {
-	if (!p->live || p->nsamples == 0)
-		return false;
-	/* wall - bridge = wall - (steady - min) */
-	*ms = p->wall_minus_steady + min_sample(p);
-	return true;
+	return proto_clock_offset(&p->clock, ms);
 }

@@ -1,26 +1,22 @@
 /* Announce policy: which calls of a board are spoken. Pure: explicit time,
  * no audio, no espeak.
  *
- * Clock: a display without NTP may be minutes off. Every board carries the
- * bridge's ts, so each board gives a sample s = local_steady_now - board.ts
- * = offset + delay (delay >= 0; a retained board also adds its age). The
- * minimum over recent samples is the best estimate of the offset, and the
- * bridge's "now" is local_steady_now - offset. Call age is judged against
- * that, never against the local wall clock, once a live board (not the
- * first of its area since the link connected, which may be an old
- * retained one) has been seen.
- * Until then the wall clock is the only guard against a stale retained
- * board, so both must agree the call is fresh. */
+ * Clock: a display without NTP may be minutes off. Call age is judged
+ * against the bridge's clock as observed from boards (protocol/clock.h),
+ * never against the local wall clock, once a live board (not the first of
+ * its area since the link connected, which may be an old retained one) has
+ * been seen. Until then the wall clock is the only guard against a stale
+ * retained board, so both must agree the call is fresh. */
 #ifndef CB_ANNOUNCE_H
 #define CB_ANNOUNCE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "proto.h"
 
-#define ANNOUNCE_SEEN_MAX    512 /* > 50 calls x 8 areas */
-#define ANNOUNCE_SAMPLES_MAX 32
+#define ANNOUNCE_SEEN_MAX 512 /* > 50 calls x 8 areas */
 
 struct announce_key {
 	char id[PROTO_ID_MAX + 1];
@@ -41,12 +37,8 @@ struct announce_policy {
 	int nseen, seen_next;
 	struct announce_area areas[PROTO_AREAS_MAX];
 	int nareas;
-	/* s = steady_now - board.ts of recent boards (a ring). */
-	int64_t samples[ANNOUNCE_SAMPLES_MAX];
-	int nsamples, sample_next;
-	bool live;                 /* a sample from a board that was not the first */
-	bool hint_live;            /* the next board is known to be live (not retained) */
-	int64_t wall_minus_steady; /* at the last board: for the health offset */
+	struct proto_clock clock; /* from every board's ts */
+	bool hint_live;           /* the next board is known to be live (not retained) */
 };
 
 /* Reset the policy with an announce window in seconds. */

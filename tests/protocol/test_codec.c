@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "proto.h"
 
 enum type { T_BOARD, T_CALL, T_NOTICE, T_STATUS, T_HEALTH, T_ACK, T_CMD, T_RESULT };
@@ -616,6 +617,41 @@ static void test_field_checks(void **state)
 	assert_string_equal(proto_kind_name(PROTO_KIND_RECALL), "recall");
 }
 
+/* Each name in the protocol's command table parses back to its own kind,
+ * and exactly volume takes a level. */
+static void test_command_names(void **state)
+{
+	for (int k = 0; k < PROTO_CMD_COUNT; k++)
+		assert_int_equal(proto_cmd_from_name(proto_cmd_name(k)), k);
+	char buf[160];
+	proto_cmd_choices(buf, sizeof buf, false);
+	assert_string_equal(buf, "identify, screenshot, announce-test, volume, reload");
+	proto_cmd_choices(buf, sizeof buf, true);
+	assert_string_equal(buf, "volume");
+	proto_cmd_choices(buf, 10, false); /* cut, still a string */
+	assert_string_equal(buf, "identify,");
+}
+
+/* The bridge's clock: the minimum sample wins (delays only add), and the
+ * offset is known only after a live board. Here the wall clock is
+ * steady + 999000 and the bridge 2 s behind it: bridge = steady + 997000. */
+static void test_clock(void **state)
+{
+	struct proto_clock c = {0};
+	int64_t off;
+	assert_int_equal(proto_clock_bridge_now(&c, 5000), -1);
+	assert_false(proto_clock_offset(&c, &off));
+	/* A retained board 10 minutes old: a sample, but no known offset. */
+	proto_clock_sample(&c, 1000 + 997000 - 600000, 1000, 1000 + 999000, false);
+	assert_false(proto_clock_offset(&c, &off));
+	/* Live boards that took 300 and 40 ms to arrive. */
+	proto_clock_sample(&c, 1700 + 997000, 2000, 2000 + 999000, true);
+	proto_clock_sample(&c, 2960 + 997000, 3000, 3000 + 999000, true);
+	assert_true(proto_clock_offset(&c, &off));
+	assert_int_equal(off, 2040); /* 2 s, plus the smallest delay */
+	assert_int_equal(proto_clock_bridge_now(&c, 3000), 2960 + 997000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +660,8 @@ int main(void)
 	    cmocka_unit_test(test_empty_notice_clears),
 	    cmocka_unit_test(test_decoded_values),
 	    cmocka_unit_test(test_field_checks),
+	    cmocka_unit_test(test_command_names),
+	    cmocka_unit_test(test_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,6 +169,28 @@ def schema_agrees_with_decoder_on_edge_cases():
 
 
 @test
+def commands_in_schema_and_doc_match_header():
+    """The command rows of proto.h (PROTO_CMDS) are the schema's cmd enum,
+    the commands that need a level, and the rows of the doc's table."""
+    with open(os.path.join(SRC, "protocol", "proto.h"), encoding="utf-8") as f:
+        rows = re.findall(r'X\([A-Z_]+, "([a-z-]+)", (true|false)\)', f.read())
+    assert rows, "no PROTO_CMDS rows in proto.h"
+    names = [n for n, _ in rows]
+    cmd = schema("cmd")
+    assert cmd["properties"]["cmd"]["enum"] == names, cmd["properties"]["cmd"]["enum"]
+    levelled = [n for n, lv in rows if lv == "true"]
+    cond = cmd["if"]["properties"]["cmd"]
+    assert cond.get("enum", [cond.get("const")]) == levelled, cond
+    with open(DOC, encoding="utf-8") as f:
+        doc = f.read()
+    for n in names:
+        assert f"| `{n}` |" in doc, f"PROTOCOL.md has no row for command {n}"
+        r, _ = validate_c("cmd", json.dumps({"v": 1, "id": "x", "cmd": n, "level": 1}),
+                          f"cmd-{n}.json")
+        assert r.returncode == 0, (n, r.stdout)
+
+
+@test
 def limits_in_doc_match_header():
     """The numbers the document quotes are the ones proto.h defines."""
     with open(os.path.join(SRC, "protocol", "proto.h"), encoding="utf-8") as f:
