@@ -162,16 +162,19 @@ int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, 
 	*cmd = name ? proto_cmd_from_name(name) : -1;
 	*level = -1;
 	if (*cmd < 0) {
-		refuse(e, 422, "invalid-field", "cmd",
-		       "one of identify, screenshot, announce-test, volume, reload");
+		char names[160], why[200];
+		proto_cmd_choices(names, sizeof names, false);
+		snprintf(why, sizeof why, "one of %s", names);
+		refuse(e, 422, "invalid-field", "cmd", why);
 		goto out;
 	}
-	if (*cmd == PROTO_CMD_VOLUME) {
+	if (proto_cmd_takes_level(*cmd)) {
 		json_t *lv = json_object_get(o, "level");
 		if (!json_is_integer(lv) || json_integer_value(lv) < 0 ||
 		    json_integer_value(lv) > 100) {
-			refuse(e, 422, "invalid-field", "level",
-			       "a whole number 0-100 is required for volume");
+			char why[120];
+			snprintf(why, sizeof why, "a whole number 0-100 is required for %s", name);
+			refuse(e, 422, "invalid-field", "level", why);
 			goto out;
 		}
 		*level = (int)json_integer_value(lv);

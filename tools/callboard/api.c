@@ -566,12 +566,15 @@ int cmd_command(int argc, char **argv)
 	struct opts o;
 	if (!parse_opts("command", argc, argv, allowed, 2, &o))
 		return 2;
+	char cmds[160], levelled[160];
+	proto_cmd_choices(cmds, sizeof cmds, false);
+	proto_cmd_choices(levelled, sizeof levelled, true);
 	if (o.help) {
 		printf("usage: callboard command %s\n"
 		       "  Send a command to one display and print its result.\n"
-		       "  CMD: identify, screenshot, announce-test, volume, reload\n"
-		       "  --level N      volume 0..100 (for volume)\n" CONN_HELP,
-		       u);
+		       "  CMD: %s\n"
+		       "  --level N      0..100 (for %s)\n" CONN_HELP,
+		       u, cmds, levelled);
 		return 0;
 	}
 	if (o.npos != 2)
@@ -581,16 +584,14 @@ int cmd_command(int argc, char **argv)
 		return 2;
 	int kind = proto_cmd_from_name(o.pos[1]);
 	if (kind < 0) {
-		fprintf(stderr,
-		        "callboard command: CMD '%s': expected one of identify, screenshot, "
-		        "announce-test, volume, reload\n",
-		        o.pos[1]);
+		fprintf(stderr, "callboard command: CMD '%s': expected one of %s\n", o.pos[1],
+		        cmds);
 		return 2;
 	}
-	if ((kind == PROTO_CMD_VOLUME) != (o.level >= 0)) {
-		fprintf(stderr, "callboard command: --level %s\n",
-		        kind == PROTO_CMD_VOLUME ? "is required for volume"
-		                                 : "applies only to volume");
+	if (proto_cmd_takes_level(kind) != (o.level >= 0)) {
+		fprintf(stderr, "callboard command: --level %s %s\n",
+		        o.level < 0 ? "is required for" : "applies only to",
+		        o.level < 0 ? o.pos[1] : levelled);
 		return 2;
 	}
 	struct client c;
@@ -630,7 +631,7 @@ int cmd_screenshot(int argc, char **argv)
 	if (!client_init(&c, "screenshot", o.url, o.token, o.cafile))
 		return 2;
 	json_t *res = NULL;
-	int rc = send_command(&c, names, "screenshot", -1, &res);
+	int rc = send_command(&c, names, proto_cmd_name(PROTO_CMD_SCREENSHOT), -1, &res);
 	json_decref(res);
 	if (rc)
 		return rc;
