@@ -84,9 +84,8 @@ struct daemon_audio *daemon_audio_attach(struct daemon *d)
 	return s;
 }
 
-static int r_volume(void *data, int level, char *err, size_t errlen)
+int daemon_audio_volume(struct daemon_audio *s, int level, char *err, size_t errlen)
 {
-	struct daemon_audio *s = data;
 	if (!s) {
 		snprintf(err, errlen, "announcements are disabled in [audio]");
 		return -1;
@@ -95,9 +94,8 @@ static int r_volume(void *data, int level, char *err, size_t errlen)
 	return 0;
 }
 
-static int r_test(void *data, char *err, size_t errlen)
+int daemon_audio_test(struct daemon_audio *s, char *err, size_t errlen)
 {
-	struct daemon_audio *s = data;
 	if (!s) {
 		snprintf(err, errlen, "announcements are disabled in [audio]");
 		return -1;
@@ -110,9 +108,8 @@ static int r_test(void *data, char *err, size_t errlen)
 	return 0;
 }
 
-static void r_health(void *data, struct proto_health *h)
+void daemon_audio_health(struct daemon_audio *s, struct proto_health *h)
 {
-	struct daemon_audio *s = data;
 	if (!s) {
 		h->audio = PROTO_AUDIO_MUTED;
 		return;
@@ -123,18 +120,7 @@ static void r_health(void *data, struct proto_health *h)
 	h->volume = announcer_volume(s->a);
 	h->announced = st.announced;
 	h->announce_failed = st.failed;
-	int64_t off;
-	if (announcer_clock_offset(s->a, &off)) {
-		h->has_clock_offset = true;
-		h->clock_offset_ms = off;
-	}
 }
-
-const struct daemon_link_audio daemon_audio_link_hooks = {
-    .volume = r_volume,
-    .announce_test = r_test,
-    .health = r_health,
-};
 
 void daemon_audio_destroy(struct daemon_audio *s)
 {

@@ -11,8 +11,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "announcer.h"
-#include "daemon_link.h"
 #include "daemon_audio.h"
+#include "daemon_link.h"
 
 static void usage(FILE *f)
 {
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	struct daemon_audio *sp = daemon_audio_attach(d);
-	struct daemon_link *rm = daemon_link_attach(d, &daemon_audio_link_hooks, sp);
+	struct daemon_link *rm = daemon_link_attach(d, sp);
 	if (!rm) {
 		daemon_audio_destroy(sp);
 		daemon_destroy(d);

@@ -41,38 +41,29 @@ static void salvage_cmd(const char *payload, size_t len, char out[PROTO_SHORT_MA
 	json_decref(root);
 }
 
-static int run_screenshot(const struct commands_ops *ops, void *data, char *info, size_t infolen,
-                          char *err, size_t errlen)
+static commands_fn find(const struct commands_row *rows, size_t n, enum proto_cmd_kind cmd)
 {
-	if (!ops->screenshot || !ops->publish_screenshot) {
-		snprintf(err, errlen, "screenshot: not supported by this display");
-		return -1;
-	}
-	void *png = NULL;
-	size_t len = 0;
-	if (ops->screenshot(data, COMMANDS_SHOT_MAX_WIDTH, &png, &len, err, errlen) < 0)
-		return -1;
-	int rc = 0;
-	if (len > PROTO_SCREENSHOT_BYTES_MAX) {
-		snprintf(err, errlen, "screenshot: %zu bytes, more than %d", len,
-		         PROTO_SCREENSHOT_BYTES_MAX);
-		rc = -1;
-	} else if (ops->publish_screenshot(data, png, len) < 0) {
-		snprintf(err, errlen, "screenshot: could not publish (broker unreachable)");
-		rc = -1;
-	} else {
-		snprintf(info, infolen, "png %zu bytes", len);
-	}
-	free(png);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].cmd == cmd)
+			return rows[i].handle;
+	return NULL;
 }
 
-void commands_handle(const struct commands_ops *ops, void *data, const char *payload, size_t len,
-                     int64_t now_ms, int64_t bridge_now_ms)
+/* Keep a text within the protocol's rules whatever a handler wrote (file
+ * names in config errors, say). */
+static void strip_controls(char *s)
 {
-	struct proto_cmd_result *r = xcalloc(1, sizeof *r);
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+void commands_handle(const struct commands_row *rows, size_t n, void *data, const char *payload,
+                     size_t len, int64_t now_ms, int64_t bridge_now_ms, struct proto_cmd_result *r)
+{
 	struct proto_cmd cmd;
 	struct proto_error perr = {0};
+	memset(r, 0, sizeof *r);
 	r->ts_ms = now_ms;
 	if (proto_cmd_decode(payload, len, &cmd, &perr) < 0) {
 		commands_salvage_id(payload, len, r->id);
@@ -91,33 +82,14 @@ void commands_handle(const struct commands_ops *ops, void *data, const char *pay
 		log_warn_rl("command %s (%s) refused: %s", r->id, r->cmd, r->error);
 		goto answer;
 	}
-	commands_fn fn = NULL;
-	switch (cmd.cmd) {
-	case PROTO_CMD_IDENTIFY:
-		fn = ops->identify;
-		break;
-	case PROTO_CMD_ANNOUNCE_TEST:
-		fn = ops->announce_test;
-		break;
-	case PROTO_CMD_VOLUME:
-		fn = ops->volume;
-		break;
-	case PROTO_CMD_RELOAD:
-		fn = ops->reload;
-		break;
-	case PROTO_CMD_SCREENSHOT:
-		r->ok = run_screenshot(ops, data, r->info, sizeof r->info, r->error,
-		                       sizeof r->error) == 0;
-		goto done;
-	}
+	commands_fn fn = find(rows, n, cmd.cmd);
 	if (!fn) {
 		snprintf(r->error, sizeof r->error, "%s: not supported by this display", r->cmd);
 	} else {
-		r->ok = fn(data, &cmd, r->info, sizeof r->info, r->error, sizeof r->error) == 0;
+		r->ok = fn(data, &cmd, r) == 0;
 		if (!r->ok && !r->error[0])
 			snprintf(r->error, sizeof r->error, "%s: failed", r->cmd);
 	}
-done:
 	if (r->ok) {
 		r->error[0] = '\0';
 		log_info("command %s %s: ok%s%s", r->id, r->cmd, r->info[0] ? ": " : "", r->info);
@@ -125,16 +97,8 @@ done:
 		log_warn("command %s %s: %s", r->id, r->cmd, r->error);
 	}
 answer:
-	/* Keep the payload within the protocol's text rules whatever a
-	 * handler wrote (file names in config errors, say). */
-	for (char *s = r->error; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-	for (char *s = r->info; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-	ops->result(data, r);
-	free(r);
+	strip_controls(r->error);
+	strip_controls(r->info);
 }
 
 void commands_local_ip(char *buf, size_t len)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "timeutil.h"
@@ -36,7 +37,8 @@ struct link {
 	char t_health[PROTO_TOPIC_MAX], t_ack[PROTO_TOPIC_MAX], t_result[PROTO_TOPIC_MAX];
 	char t_shot[PROTO_TOPIC_MAX];
 	struct link_area areas[PROTO_AREAS_MAX];
-	bool retained; /* the message being handled came from the retained store */
+	bool retained;            /* the message being handled came from the retained store */
+	struct proto_clock clock; /* the bridge's, from accepted boards */
 };
 
 static int build(const struct link_params *p, enum proto_topic_kind kind, const char *area,
@@ -140,6 +142,7 @@ static void handle_board(struct link *l, const char *topic, int idx, const void 
 	}
 	a->seq = b->seq;
 	a->ts_ms = b->ts_ms;
+	proto_clock_sample(&l->clock, b->ts_ms, time_mono_ms(), time_now_ms(), !l->retained);
 	a->ack_pending = true;
 	a->nids = b->ncalls;
 	for (int i = 0; i < b->ncalls; i++)
@@ -367,6 +370,13 @@ void link_fill_health(const struct link *l, struct proto_health *h, int64_t now_
 		               : -1;
 	}
 	h->reconnects = mqttc_reconnects(l->mqtt);
+	h->has_clock_offset = proto_clock_offset(&l->clock, &h->clock_offset_ms);
+}
+
+int64_t link_bridge_now(const struct link *l, int64_t now_ms)
+{
+	int64_t off;
+	return proto_clock_offset(&l->clock, &off) ? now_ms - off : -1;
 }
 
 int link_publish_health(struct link *l, const struct proto_health *h)
@@ -400,15 +410,4 @@ bool link_message_retained(const struct link *l)
 bool link_connected(const struct link *l)
 {
 	return l->mqtt && mqttc_connected(l->mqtt);
-}
-
-int64_t link_seq(const struct link *l, int area)
-{
-	return area >= 0 && area < l->p.nareas ? l->areas[area].seq : 0;
-}
-
-void link_flush(struct link *l)
-{
-	if (l->mqtt)
-		mqttc_flush(l->mqtt);
 }

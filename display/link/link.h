@@ -65,8 +65,12 @@ void link_destroy(struct link *l);
  * present. ids are the call ids visible now (any area); each area's ack
  * lists those of its own board. */
 void link_presented(struct link *l, int64_t now_ms, const char ids[][PROTO_ID_MAX + 1], int nids);
-/* Fill boards[] (per-area seq and age) and reconnects of h. */
+/* Fill boards[] (per-area seq and age), reconnects and the clock offset
+ * of h. */
 void link_fill_health(const struct link *l, struct proto_health *h, int64_t now_ms);
+/* The bridge's clock at local wall time now_ms, learned from live boards
+ * (PROTOCOL.md section 6); -1 until a live board has come. */
+int64_t link_bridge_now(const struct link *l, int64_t now_ms);
 
 /* Publishers: 0, or -1 when disconnected (the message is dropped). */
 int link_publish_health(struct link *l, const struct proto_health *h);
@@ -75,10 +79,6 @@ int link_publish_screenshot(struct link *l, const void *png, size_t len);
 
 /* True while connected to the broker. */
 bool link_connected(const struct link *l);
-/* Flush pending writes (once per loop turn). */
-void link_flush(struct link *l);
-/* Seq shown for areas[area]; 0 when none yet. */
-int64_t link_seq(const struct link *l, int area);
 
 /* Pure: does this concrete topic concern us? Returns the topic kind with
  * *area set for a board of one of our areas, or -1 (not ours). */

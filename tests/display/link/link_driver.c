@@ -28,21 +28,17 @@ static void on_board(void *data, int area, const struct proto_board *b)
 	d->dirty = true;
 }
 
-static void on_result(void *data, const struct proto_cmd_result *r)
-{
-	link_publish_result(((struct drv *)data)->link, r);
-}
-
-static int on_volume(void *data, const struct proto_cmd *c, char *info, size_t il, char *err,
-                     size_t el)
+static int on_volume(void *data, const struct proto_cmd *c, struct proto_cmd_result *res)
 {
 	return 0;
 }
 
 static void on_cmd(void *data, const char *payload, size_t len)
 {
-	static const struct commands_ops ops = {.volume = on_volume, .result = on_result};
-	commands_handle(&ops, data, payload, len, time_now_ms(), -1);
+	static const struct commands_row rows[] = {{PROTO_CMD_VOLUME, on_volume}};
+	struct proto_cmd_result res;
+	commands_handle(rows, 1, data, payload, len, time_now_ms(), -1, &res);
+	link_publish_result(((struct drv *)data)->link, &res);
 }
 
 static void idle(void *data)
@@ -53,7 +49,6 @@ static void idle(void *data)
 		link_presented(d->link, time_now_ms(), (const char(*)[PROTO_ID_MAX + 1]) d->ids,
 		               d->nids);
 	}
-	link_flush(d->link);
 }
 
 static void on_signal(int signo, void *data)

@@ -319,6 +319,31 @@ def commands():
 
 
 @test
+def stale_command_refused_without_audio():
+    """The age of a command is judged by the bridge's clock, learned from live
+    boards, also when announcements are off: here the bridge runs 10 minutes
+    ahead, so a command sent 2 minutes ago by its clock is still in the
+    future by ours, and must be refused."""
+    ahead = 600
+    rig = Rig(extra="[audio]\nenabled = false\n")
+    try:
+        rig.start()
+        rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online")
+        rig.obs.wait_json(T_HEALTH, lambda h: True)  # subscribed: the next board is live
+        rig.publish_board("main", board(50, "k-1", ts=iso_now(ahead)), retain=False)
+        rig.wait_ack(50)
+        r = rig.command({"v": 1, "id": "old-1", "cmd": "identify", "ts": iso_now(ahead - 120)})
+        assert r["id"] == "old-1" and r["ok"] is False and "ts" in r["error"], r
+        r = rig.command({"v": 1, "id": "new-1", "cmd": "identify", "ts": iso_now(ahead - 5)})
+        assert r["id"] == "new-1" and r["ok"] is True, r
+        h = rig.obs.wait_json(T_HEALTH, lambda m: "clock_offset_ms" in m, timeout=15)
+        assert h["audio"] == "muted" and abs(h["clock_offset_ms"] + ahead * 1000) < 30000, h
+        alive(rig)
+    finally:
+        rig.close()
+
+
+@test
 def reload_with_new_areas_reconnects():
     rig = Rig()
     try:
