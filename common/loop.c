@@ -246,8 +246,3 @@ void loop_quit(struct loop *loop)
 {
 	loop->running = false;
 }
-
-bool loop_running(struct loop *loop)
-{
-	return loop->running;
-}

@@ -44,6 +44,5 @@ int loop_dispatch(struct loop *loop, int timeout_ms);
 /* Run until loop_quit. */
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
-bool loop_running(struct loop *loop);
 
 #endif

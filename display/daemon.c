@@ -1,8 +1,5 @@
 #define LOG_MODULE "daemon"
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <SDL_image.h>
 #include <signal.h>
 #include <stdio.h>
@@ -484,12 +481,6 @@ int daemon_run(struct daemon *d)
 	return d->status;
 }
 
-void daemon_quit(struct daemon *d, int status)
-{
-	d->status = status;
-	loop_quit(d->loop);
-}
-
 void daemon_destroy(struct daemon *d)
 {
 	if (!d)
@@ -608,31 +599,6 @@ void daemon_identify(struct daemon *d, const char *text, int seconds)
 	snprintf(d->identify, sizeof d->identify, "%s", text ? text : "");
 	loop_timer_arm(d->identify_timer, seconds > 0 ? seconds * 1000 : 10000, 0);
 	mark(d, true);
-}
-
-void daemon_identify_self(struct daemon *d, int seconds)
-{
-	char text[512];
-	int n = snprintf(text, sizeof text, "%s\n", d->cfg.id);
-	struct ifaddrs *ifa = NULL;
-	int found = 0;
-	if (getifaddrs(&ifa) == 0) {
-		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-			    (i->ifa_flags & IFF_LOOPBACK))
-				continue;
-			char ip[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, ip,
-			          sizeof ip);
-			if (n < (int)sizeof text)
-				n += snprintf(text + n, sizeof text - n, "%s%s",
-				              found++ ? "  " : "", ip);
-		}
-		freeifaddrs(ifa);
-	}
-	if (!found && n < (int)sizeof text)
-		snprintf(text + n, sizeof text - n, "ingen IP-adresse");
-	daemon_identify(d, text, seconds);
 }
 
 int daemon_screenshot_png(struct daemon *d, int max_w, void **png, size_t *len)

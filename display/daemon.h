@@ -44,9 +44,9 @@ struct daemon_listener {
 
 /* Create the daemon for cfg (copied): loop, signals, output. NULL on failure. */
 struct daemon *daemon_create(const struct display_config *cfg, const struct daemon_opts *opts);
-/* Run until SIGINT/SIGTERM or daemon_quit; returns the exit status. */
+/* Run until SIGINT/SIGTERM (or the renderer cannot start); returns the
+ * exit status. */
 int daemon_run(struct daemon *d);
-void daemon_quit(struct daemon *d, int status);
 void daemon_destroy(struct daemon *d);
 
 /* Register a listener (up to 8); data is passed back unchanged. */
@@ -75,8 +75,6 @@ void daemon_notice(struct daemon *d, const struct proto_notice *n);
 void daemon_set_link_state(struct daemon *d, bool up);
 /* Show text ("id\nip" lines) large over the board for seconds. */
 void daemon_identify(struct daemon *d, const char *text, int seconds);
-/* Same with this device's id and its IPv4 addresses. */
-void daemon_identify_self(struct daemon *d, int seconds);
 /* The current upright frame as PNG bytes at most max_w wide (1280 for the
  * screenshot command); *png is malloc'ed, the caller frees it. 0 or -1. */
 int daemon_screenshot_png(struct daemon *d, int max_w, void **png, size_t *len);

@@ -327,11 +327,6 @@ void textcache_sweep(struct textcache *tc)
 	tc->n = k;
 }
 
-int textcache_count(const struct textcache *tc)
-{
-	return tc->n;
-}
-
 long textcache_builds(const struct textcache *tc)
 {
 	return tc->builds;

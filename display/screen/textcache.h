@@ -38,8 +38,7 @@ int textcache_glyph_height(struct textcache *tc, enum text_face face, int px, ui
 void textcache_sweep(struct textcache *tc);
 /* Forget every texture (after a render device reset). */
 void textcache_flush(struct textcache *tc);
-/* Textures currently held and textures built so far (for tests, bench). */
-int textcache_count(const struct textcache *tc);
+/* Textures built so far (for tests, bench). */
 long textcache_builds(const struct textcache *tc);
 
 #endif

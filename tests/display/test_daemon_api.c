@@ -88,7 +88,7 @@ static void test_hooks(void **state)
 	assert_int_equal((p[16] << 24 | p[17] << 16 | p[18] << 8 | p[19]), 1280);
 	free(png);
 
-	daemon_identify_self(d, 1);
+	daemon_identify(d, "tv-1\n192.0.2.10", 1);
 	loop_dispatch(loop, 0);
 	assert_int_equal(s.frames, 2);
 	/* The overlay goes after its seconds: one more frame, within a bound. */
