@@ -162,29 +162,9 @@ static void theme_key(struct display_config *c, struct cfg_ctx *ctx, const char 
 
 static void hours_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
 {
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 	const char *s = "hours";
-	struct sched_day day;
-	for (int i = 0; i < 7; i++) {
-		if (strcmp(k, days[i]))
-			continue;
-		if (!schedule_parse_day(v, &day))
-			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
-		else
-			c->hours.week[i] = day;
+	if (schedule_config_key(ctx, &c->hours, s, k, v))
 		return;
-	}
-	int y, m, d;
-	if (isdigit((unsigned char)k[0])) {
-		if (!schedule_parse_date(k, &y, &m, &d))
-			cfg_error(ctx, s, k, v, "expected a date as YYYY-MM-DD");
-		else if (!schedule_parse_day(v, &day))
-			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
-		else if (!schedule_add_exception(&c->hours, y, m, d, &day))
-			cfg_error(ctx, s, k, v, "more than %d exception dates",
-			          SCHEDULE_EXCEPTIONS_MAX);
-		return;
-	}
 	if (!strcmp(k, "closed_mode")) {
 		static const char *const names[] = {"screen", "black", NULL};
 		int i;
