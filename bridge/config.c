@@ -368,7 +368,8 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 	          "site:TENANT/SITE)");
 }
 
-static int finish(struct load_state *st, struct cfg_ctx *ctx)
+/* Policy over the whole file, once every key is read. */
+static void check_tenants(struct load_state *st, struct cfg_ctx *ctx)
 {
 	struct bridge_config *cfg = st->cfg;
 	for (int i = 0; i < cfg->ntenants; i++) {
@@ -384,6 +385,14 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 				cfg_error_noline(ctx, sec, "token", "same token as tenant %s",
 				                 cfg->tenants[j].name);
 	}
+	if (cfg->ntenants == 0)
+		cfg_error_noline(ctx, "tenant:NAME", "token", "no tenant configured");
+}
+
+/* Give each [site:] section's hours to its site, wherever the section was. */
+static void attach_hours(struct load_state *st, struct cfg_ctx *ctx)
+{
+	struct bridge_config *cfg = st->cfg;
 	for (int i = 0; i < cfg->nhours; i++) {
 		struct pending_site *p = &st->sites[i];
 		struct cfg_site *site =
@@ -397,8 +406,13 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 		}
 		site->hours = i + 1;
 	}
-	if (cfg->ntenants == 0)
-		cfg_error_noline(ctx, "tenant:NAME", "token", "no tenant configured");
+}
+
+static int finish(struct load_state *st, struct cfg_ctx *ctx)
+{
+	struct bridge_config *cfg = st->cfg;
+	check_tenants(st, ctx);
+	attach_hours(st, ctx);
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0])
 		cfg_error_noline(ctx, "http", cfg->tls_cert[0] ? "keyfile" : "certfile",
 		                 "certfile and keyfile go together");
