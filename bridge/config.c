@@ -1,26 +1,33 @@
+/* [http] [mqtt] [storage] [board] [registry] [tenant:NAME] [site:TENANT/SITE]:
+ * one handler per section, found in one table. A [site:] section holds the
+ * site's opening hours, in the display's [hours] syntax (mon = 08:00-16:00,
+ * 2026-12-24 = closed) and in a compact form for the whole week,
+ * hours = mon-fri 08:00-16:00; sat 10:00-13:00; sun closed
+ * where days not named are closed and a weekday key wins over it. */
+#include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "cfgparse.h"
 #include "log.h"
 #include "config.h"
 
-/* [site:TENANT/SITE] sections may come before their tenant: kept here and
- * matched to a configured site at the end. */
-struct pending_hours {
+/* [site:TENANT/SITE] sections may come before their tenant: the hours are
+ * parsed into cfg->hours[i] and matched to a configured site at the end. */
+struct pending_site {
 	char tenant[PROTO_NAME_MAX + 1];
 	char site[PROTO_NAME_MAX + 1];
-	struct cfg_hours hours;
+	char key[16]; /* the first key, named when the site is unknown */
 	int line;
+	bool day_key[7]; /* a weekday key was given: hours = leaves that day */
 };
 
 struct load_state {
 	struct bridge_config *cfg;
-	struct pending_hours hours[CFG_TENANTS_MAX];
-	int nhours;
+	struct pending_site sites[CFG_HOURS_MAX]; /* cfg->nhours of them */
 	bool seen_token[CFG_TENANTS_MAX];
 };
 
@@ -68,36 +75,17 @@ static bool parse_listen(struct cfg_ctx *ctx, const char *s, const char *k, cons
 	return true;
 }
 
-static int day_index(const char *s, size_t n)
-{
-	static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-	for (int i = 0; i < 7; i++)
-		if (n == 3 && strncasecmp(s, days[i], 3) == 0)
-			return i;
-	return -1;
-}
-
-static bool parse_hhmm(const char *s, int *out)
-{
-	int h, m;
-	char extra;
-	if (sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 || m > 59 ||
-	    (h == 24 && m != 0) || strlen(s) != 5)
-		return false;
-	*out = h * 60 + m;
-	return true;
-}
-
-/* "mon-fri 08:00-16:00; sat 10:00-13:00; sun closed" */
-static bool parse_hours(const char *v, struct cfg_hours *out, char *why, size_t whylen)
+/* "mon-fri 08:00-16:00; sat 10:00-13:00; sun closed" into week (0 = Sunday);
+ * days not named are closed. */
+static bool parse_hours(const char *v, struct sched_day week[7], char *why, size_t whylen)
 {
 	char buf[512];
 	if (strlen(v) >= sizeof buf) {
 		snprintf(why, whylen, "too long");
 		return false;
 	}
-	memset(out, 0, sizeof *out);
-	out->set = true;
+	for (int d = 0; d < 7; d++)
+		week[d] = (struct sched_day){.closed = true};
 	snprintf(buf, sizeof buf, "%s", v);
 	char *save = NULL;
 	for (char *part = strtok_r(buf, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
@@ -112,37 +100,31 @@ static bool parse_hours(const char *v, struct cfg_hours *out, char *why, size_t 
 			         part);
 			return false;
 		}
-		int d0, d1;
+		/* Ranges run Monday first: mon-sun, not sat-mon. */
 		char *dash = strchr(days, '-');
-		if (dash) {
-			d0 = day_index(days, (size_t)(dash - days));
-			d1 = day_index(dash + 1, strlen(dash + 1));
-		} else {
-			d0 = d1 = day_index(days, strlen(days));
-		}
+		size_t n0 = dash ? (size_t)(dash - days) : strlen(days);
+		const char *last = dash ? dash + 1 : days;
+		int d0 = schedule_weekday(days, n0), d1 = schedule_weekday(last, strlen(last));
+		d0 = d0 < 0 ? -1 : (d0 + 6) % 7;
+		d1 = d1 < 0 ? -1 : (d1 + 6) % 7;
 		if (d0 < 0 || d1 < 0 || d1 < d0) {
 			snprintf(why, whylen, "'%s': days are mon, tue, wed, thu, fri, sat, sun",
 			         days);
 			return false;
 		}
-		int open = 0, close = 0;
+		struct sched_day day = {.closed = true};
 		if (strcasecmp(range, "closed") != 0) {
-			char *rd = strchr(range, '-');
-			if (!rd) {
+			if (!strchr(range, '-')) {
 				snprintf(why, whylen, "'%s': expected HH:MM-HH:MM", range);
 				return false;
 			}
-			*rd = '\0';
-			if (!parse_hhmm(range, &open) || !parse_hhmm(rd + 1, &close) ||
-			    close <= open) {
+			if (!schedule_parse_day(range, &day) || day.closed) {
 				snprintf(why, whylen, "bad time range for %s", days);
 				return false;
 			}
 		}
-		for (int d = d0; d <= d1; d++) {
-			out->open_min[d] = open;
-			out->close_min[d] = close;
-		}
+		for (int d = d0; d <= d1; d++)
+			week[(d + 1) % 7] = day;
 	}
 	return true;
 }
@@ -161,136 +143,233 @@ static struct cfg_tenant *tenant_get(struct load_state *st, const char *name, bo
 	return t;
 }
 
-static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
-{
-	struct load_state *st = ctx->user;
-	struct bridge_config *cfg = st->cfg;
-	long n;
-	if (strcmp(s, "http") == 0) {
-		if (strcmp(k, "listen") == 0)
-			parse_listen(ctx, s, k, v, cfg);
-		else if (strcmp(k, "body_limit") == 0) {
-			if (cfg_int(ctx, s, k, v, 256, 1048576, &n))
-				cfg->body_limit = n;
-		} else if (strcmp(k, "certfile") == 0) {
-			cfg_str(ctx, s, k, v, cfg->tls_cert, sizeof cfg->tls_cert);
-		} else if (strcmp(k, "keyfile") == 0) {
-			cfg_str(ctx, s, k, v, cfg->tls_key, sizeof cfg->tls_key);
-		} else if (strcmp(k, "admin_token") == 0) {
-			if (strlen(v) < 16)
-				cfg_error(ctx, s, k, "(hidden)", "at least 16 characters");
-			else
-				cfg_str(ctx, s, k, v, cfg->admin_token, sizeof cfg->admin_token);
-		} else
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strcmp(s, "mqtt") == 0) {
-		if (strcmp(k, "client_id") == 0)
-			cfg_name(ctx, s, k, v, cfg->client_id, sizeof cfg->client_id);
-		else if (!mqttc_config_key(ctx, &cfg->mqtt, k, v))
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strcmp(s, "storage") == 0) {
-		if (strcmp(k, "path") == 0)
-			cfg_str(ctx, s, k, v, cfg->db_path, sizeof cfg->db_path);
-		else if (strcmp(k, "stats_days") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, 3650, &n))
-				cfg->stats_days = (int)n;
-		} else
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strcmp(s, "board") == 0) {
-		if (strcmp(k, "length") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, PROTO_BOARD_CALLS_MAX, &n))
-				cfg->board_length = (int)n;
-		} else if (strcmp(k, "max_age") == 0) {
-			if (cfg_int(ctx, s, k, v, 0, 7 * 86400, &n))
-				cfg->board_max_age_s = (int)n;
-		} else
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strcmp(s, "registry") == 0) {
-		if (strcmp(k, "health_interval") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, 3600, &n))
-				cfg->health_interval_s = (int)n;
-		} else if (strcmp(k, "behind_grace") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, 3600, &n))
-				cfg->behind_grace_s = (int)n;
-		} else if (strcmp(k, "command_timeout") == 0) {
-			if (cfg_int(ctx, s, k, v, 1, 300, &n))
-				cfg->command_timeout_s = (int)n;
-		} else if (strcmp(k, "webhook") == 0) {
-			if (strncmp(v, "http://", 7) != 0)
-				cfg_error(ctx, s, k, v, "must start with http://");
-			else
-				cfg_str(ctx, s, k, v, cfg->webhook, sizeof cfg->webhook);
-		} else
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strncmp(s, "tenant:", 7) == 0) {
-		const char *name = s + 7;
-		if (!proto_name_valid(name)) {
-			cfg_error(ctx, s, k, v, "tenant name must match [a-z0-9][a-z0-9-]{0,62}");
-			return;
-		}
-		struct cfg_tenant *t = tenant_get(st, name, true);
-		if (!t) {
-			cfg_error(ctx, s, k, v, "more than %d tenants", CFG_TENANTS_MAX);
-			return;
-		}
-		if (strcmp(k, "token") == 0) {
-			if (strlen(v) < 16)
-				cfg_error(ctx, s, k, "(hidden)", "at least 16 characters");
-			else if (cfg_str(ctx, s, k, v, t->token, sizeof t->token))
-				st->seen_token[t - cfg->tenants] = true;
-		} else if (strcmp(k, "sites") == 0) {
-			char names[CFG_SITES_MAX][PROTO_NAME_MAX + 1];
-			int c = cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1,
-			                      CFG_SITES_MAX);
-			if (c > 0) {
-				t->nsites = c;
-				for (int i = 0; i < c; i++) {
-					memset(&t->sites[i], 0, sizeof t->sites[i]);
-					memcpy(t->sites[i].name, names[i], sizeof t->sites[i].name);
-					t->sites[i].name[PROTO_NAME_MAX] = '\0';
-				}
-			} else if (c == 0)
-				cfg_error(ctx, s, k, v, "at least one site");
-		} else
-			cfg_error(ctx, s, k, v, "unknown key");
-	} else if (strncmp(s, "site:", 5) == 0) {
-		char tn[PROTO_NAME_MAX + 1], sn[PROTO_NAME_MAX + 1];
-		const char *slash = strchr(s + 5, '/');
-		size_t tl = slash ? (size_t)(slash - (s + 5)) : 0;
-		if (!slash || tl > PROTO_NAME_MAX || strlen(slash + 1) > PROTO_NAME_MAX) {
-			cfg_error(ctx, s, k, v, "section must be [site:TENANT/SITE]");
-			return;
-		}
-		memcpy(tn, s + 5, tl);
-		tn[tl] = '\0';
-		snprintf(sn, sizeof sn, "%s", slash + 1);
-		if (strcmp(k, "hours") != 0) {
-			cfg_error(ctx, s, k, v, "unknown key");
-			return;
-		}
-		char why[160];
-		struct cfg_hours h;
-		if (!parse_hours(v, &h, why, sizeof why)) {
-			cfg_error(ctx, s, k, v, "%s", why);
-			return;
-		}
-		if (st->nhours >= CFG_TENANTS_MAX) {
-			cfg_error(ctx, s, k, v, "too many [site:] sections");
-			return;
-		}
-		struct pending_hours *p = &st->hours[st->nhours++];
-		snprintf(p->tenant, sizeof p->tenant, "%s", tn);
-		snprintf(p->site, sizeof p->site, "%s", sn);
-		p->hours = h;
-		p->line = ctx->line;
-	} else {
-		cfg_error(ctx, s, k, v,
-		          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
-		          "site:TENANT/SITE)");
+/* The whole-number keys: section, key, bounds and the field they set. */
+static const struct {
+	const char *section, *key;
+	long min, max;
+	size_t field; /* offsetof an int in struct bridge_config */
+} int_keys[] = {
+    {"storage", "stats_days", 1, 3650, offsetof(struct bridge_config, stats_days)},
+    {"board", "length", 1, PROTO_BOARD_CALLS_MAX, offsetof(struct bridge_config, board_length)},
+    {"board", "max_age", 0, 7 * 86400, offsetof(struct bridge_config, board_max_age_s)},
+    {"registry", "health_interval", 1, 3600, offsetof(struct bridge_config, health_interval_s)},
+    {"registry", "behind_grace", 1, 3600, offsetof(struct bridge_config, behind_grace_s)},
+    {"registry", "command_timeout", 1, 300, offsetof(struct bridge_config, command_timeout_s)},
+};
+
+#define STR_KEY(sec, key, member, prefix)                                                          \
+	{                                                                                          \
+		sec, key, prefix, offsetof(struct bridge_config, member),                          \
+		    sizeof((struct bridge_config *)0)->member                                      \
 	}
+
+/* The text keys: the field they set, and a prefix the value must have. */
+static const struct {
+	const char *section, *key, *prefix;
+	size_t field, cap; /* offsetof and size of a char array in struct bridge_config */
+} str_keys[] = {
+    STR_KEY("http", "certfile", tls_cert, ""),
+    STR_KEY("http", "keyfile", tls_key, ""),
+    STR_KEY("storage", "path", db_path, ""),
+    STR_KEY("registry", "webhook", webhook, "http://"),
+};
+
+/* True when s/k is one of int_keys or str_keys (then set, or reported when
+ * the value is bad). */
+static bool table_key(struct bridge_config *cfg, struct cfg_ctx *ctx, const char *s, const char *k,
+                      const char *v)
+{
+	for (size_t i = 0; i < sizeof int_keys / sizeof int_keys[0]; i++) {
+		if (strcmp(s, int_keys[i].section) != 0 || strcmp(k, int_keys[i].key) != 0)
+			continue;
+		long n;
+		if (cfg_int(ctx, s, k, v, int_keys[i].min, int_keys[i].max, &n))
+			*(int *)((char *)cfg + int_keys[i].field) = (int)n;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof str_keys / sizeof str_keys[0]; i++) {
+		if (strcmp(s, str_keys[i].section) != 0 || strcmp(k, str_keys[i].key) != 0)
+			continue;
+		const char *prefix = str_keys[i].prefix;
+		if (strncmp(v, prefix, strlen(prefix)) != 0)
+			cfg_error(ctx, s, k, v, "must start with %s", prefix);
+		else
+			cfg_str(ctx, s, k, v, (char *)cfg + str_keys[i].field,
+			        (int)str_keys[i].cap);
+		return true;
+	}
+	return false;
 }
 
-static int finish(struct load_state *st, struct cfg_ctx *ctx)
+/* A secret: never echoed in an error. */
+static void set_token(struct cfg_ctx *ctx, const char *s, const char *k, const char *v, char *out,
+                      int cap, bool *ok)
+{
+	if (strlen(v) < 16)
+		cfg_error(ctx, s, k, "(hidden)", "at least 16 characters");
+	else if (cfg_str(ctx, s, k, v, out, cap) && ok)
+		*ok = true;
+}
+
+static bool http_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                     const char *v)
+{
+	struct bridge_config *cfg = st->cfg;
+	long n;
+	if (strcmp(k, "listen") == 0)
+		parse_listen(ctx, s, k, v, cfg);
+	else if (strcmp(k, "body_limit") == 0) {
+		if (cfg_int(ctx, s, k, v, 256, 1048576, &n))
+			cfg->body_limit = n;
+	} else if (strcmp(k, "admin_token") == 0)
+		set_token(ctx, s, k, v, cfg->admin_token, sizeof cfg->admin_token, NULL);
+	else
+		return false;
+	return true;
+}
+
+static bool mqtt_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                     const char *v)
+{
+	struct bridge_config *cfg = st->cfg;
+	if (strcmp(k, "client_id") == 0)
+		cfg_name(ctx, s, k, v, cfg->client_id, sizeof cfg->client_id);
+	else
+		return mqttc_config_key(ctx, &cfg->mqtt, k, v);
+	return true;
+}
+
+static bool tenant_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                       const char *v)
+{
+	const char *name = s + strlen("tenant:");
+	if (!proto_name_valid(name)) {
+		cfg_error(ctx, s, k, v, "tenant name must match [a-z0-9][a-z0-9-]{0,62}");
+		return true;
+	}
+	struct cfg_tenant *t = tenant_get(st, name, true);
+	if (!t) {
+		cfg_error(ctx, s, k, v, "more than %d tenants", CFG_TENANTS_MAX);
+		return true;
+	}
+	if (strcmp(k, "token") == 0) {
+		set_token(ctx, s, k, v, t->token, sizeof t->token,
+		          &st->seen_token[t - st->cfg->tenants]);
+	} else if (strcmp(k, "sites") == 0) {
+		char names[CFG_SITES_MAX][PROTO_NAME_MAX + 1];
+		int c =
+		    cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1, CFG_SITES_MAX);
+		if (c > 0) {
+			t->nsites = c;
+			for (int i = 0; i < c; i++) {
+				memset(&t->sites[i], 0, sizeof t->sites[i]);
+				memcpy(t->sites[i].name, names[i], sizeof t->sites[i].name);
+				t->sites[i].name[PROTO_NAME_MAX] = '\0';
+			}
+		} else if (c == 0)
+			cfg_error(ctx, s, k, v, "at least one site");
+	} else
+		return false;
+	return true;
+}
+
+/* The pending hours of [site:TENANT/SITE], made on its first key; NULL
+ * (reported) when the section name is malformed or there are too many. */
+static struct pending_site *site_get(struct load_state *st, struct cfg_ctx *ctx, const char *s,
+                                     const char *k, const char *v)
+{
+	struct bridge_config *cfg = st->cfg;
+	const char *tn = s + strlen("site:");
+	const char *slash = strchr(tn, '/');
+	size_t tl = slash ? (size_t)(slash - tn) : 0;
+	if (!slash || tl > PROTO_NAME_MAX || strlen(slash + 1) > PROTO_NAME_MAX) {
+		cfg_error(ctx, s, k, v, "section must be [site:TENANT/SITE]");
+		return NULL;
+	}
+	for (int i = 0; i < cfg->nhours; i++) {
+		struct pending_site *p = &st->sites[i];
+		if (strlen(p->tenant) == tl && !strncmp(p->tenant, tn, tl) &&
+		    !strcmp(p->site, slash + 1))
+			return p;
+	}
+	if (cfg->nhours >= CFG_HOURS_MAX) {
+		cfg_error(ctx, s, k, v, "too many [site:] sections");
+		return NULL;
+	}
+	struct pending_site *p = &st->sites[cfg->nhours];
+	schedule_init(&cfg->hours[cfg->nhours++]);
+	memcpy(p->tenant, tn, tl);
+	p->tenant[tl] = '\0';
+	snprintf(p->site, sizeof p->site, "%s", slash + 1);
+	snprintf(p->key, sizeof p->key, "%s", k);
+	p->line = ctx->line;
+	return p;
+}
+
+static bool site_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                     const char *v)
+{
+	int wday = schedule_weekday(k, strlen(k));
+	bool hours = strcmp(k, "hours") == 0;
+	if (!hours && wday < 0 && !isdigit((unsigned char)k[0]))
+		return false;
+	struct pending_site *p = site_get(st, ctx, s, k, v);
+	if (!p)
+		return true;
+	struct schedule *sched = &st->cfg->hours[p - st->sites];
+	if (!hours) {
+		schedule_config_key(ctx, sched, s, k, v);
+		if (wday >= 0)
+			p->day_key[wday] = true;
+		return true;
+	}
+	char why[160];
+	struct sched_day week[7];
+	if (!parse_hours(v, week, why, sizeof why)) {
+		cfg_error(ctx, s, k, v, "%s", why);
+		return true;
+	}
+	for (int d = 0; d < 7; d++)
+		if (!p->day_key[d])
+			sched->week[d] = week[d];
+	return true;
+}
+
+/* One key of a section; false when the key is not one of the section's
+ * (reported once, by on_key). A bad value is reported by the handler. */
+typedef bool section_fn(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                        const char *v);
+
+/* A name ending in ':' is a prefix: [tenant:NAME], [site:TENANT/SITE].
+ * NULL: the section has only int_keys and str_keys. */
+static const struct {
+	const char *name;
+	section_fn *key;
+} sections[] = {
+    {"http", http_key}, {"mqtt", mqtt_key},      {"storage", NULL},   {"board", NULL},
+    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key},
+};
+
+static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
+{
+	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+		const char *name = sections[i].name;
+		size_t n = strlen(name);
+		if (name[n - 1] == ':' ? strncmp(s, name, n) == 0 : strcmp(s, name) == 0) {
+			struct load_state *st = ctx->user;
+			if (!table_key(st->cfg, ctx, s, k, v) &&
+			    !(sections[i].key && sections[i].key(st, ctx, s, k, v)))
+				cfg_error(ctx, s, k, v, "unknown key");
+			return;
+		}
+	}
+	cfg_error(ctx, s, k, v,
+	          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
+	          "site:TENANT/SITE)");
+}
+
+/* Policy over the whole file, once every key is read. */
+static void check_tenants(struct load_state *st, struct cfg_ctx *ctx)
 {
 	struct bridge_config *cfg = st->cfg;
 	for (int i = 0; i < cfg->ntenants; i++) {
@@ -306,21 +385,34 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 				cfg_error_noline(ctx, sec, "token", "same token as tenant %s",
 				                 cfg->tenants[j].name);
 	}
-	for (int i = 0; i < st->nhours; i++) {
-		struct pending_hours *p = &st->hours[i];
+	if (cfg->ntenants == 0)
+		cfg_error_noline(ctx, "tenant:NAME", "token", "no tenant configured");
+}
+
+/* Give each [site:] section's hours to its site, wherever the section was. */
+static void attach_hours(struct load_state *st, struct cfg_ctx *ctx)
+{
+	struct bridge_config *cfg = st->cfg;
+	for (int i = 0; i < cfg->nhours; i++) {
+		struct pending_site *p = &st->sites[i];
 		struct cfg_site *site =
 		    (struct cfg_site *)bridge_config_site(cfg, p->tenant, p->site);
 		if (!site) {
 			ctx->line = p->line;
 			char sec[160];
 			snprintf(sec, sizeof sec, "site:%s/%s", p->tenant, p->site);
-			cfg_error(ctx, sec, "hours", NULL, "no such site in any [tenant:] sites");
+			cfg_error(ctx, sec, p->key, NULL, "no such site in any [tenant:] sites");
 			continue;
 		}
-		site->hours = p->hours;
+		site->hours = i + 1;
 	}
-	if (cfg->ntenants == 0)
-		cfg_error_noline(ctx, "tenant:NAME", "token", "no tenant configured");
+}
+
+static int finish(struct load_state *st, struct cfg_ctx *ctx)
+{
+	struct bridge_config *cfg = st->cfg;
+	check_tenants(st, ctx);
+	attach_hours(st, ctx);
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0])
 		cfg_error_noline(ctx, "http", cfg->tls_cert[0] ? "keyfile" : "certfile",
 		                 "certfile and keyfile go together");
@@ -372,14 +464,12 @@ const struct cfg_site *bridge_config_site(const struct bridge_config *cfg, const
 	return NULL;
 }
 
-bool bridge_config_site_open(const struct cfg_site *site, int64_t now_ms)
+bool bridge_config_site_open(const struct bridge_config *cfg, const struct cfg_site *site,
+                             int64_t now_ms)
 {
-	if (!site || !site->hours.set)
+	if (!site || !site->hours)
 		return true;
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	int d = (tm.tm_wday + 6) % 7;
-	int m = tm.tm_hour * 60 + tm.tm_min;
-	return m >= site->hours.open_min[d] && m < site->hours.close_min[d];
+	struct sched_time t;
+	schedule_local(now_ms, &t);
+	return schedule_open(&cfg->hours[site->hours - 1], &t);
 }

@@ -9,22 +9,17 @@
 #include "cfgparse.h"
 #include "mqttc.h"
 #include "proto.h"
+#include "schedule.h"
 
 #define CFG_TENANTS_MAX 64
 #define CFG_SITES_MAX   64
 #define CFG_TOKEN_MAX   128
 
-/* Opening hours of a site: per weekday (0 = Monday) minutes from midnight,
- * open <= t < close; open == close == 0 means closed all day. */
-struct cfg_hours {
-	bool set; /* false: always open */
-	int open_min[7];
-	int close_min[7];
-};
+#define CFG_HOURS_MAX 64
 
 struct cfg_site {
 	char name[PROTO_NAME_MAX + 1];
-	struct cfg_hours hours;
+	int hours; /* 1 + index into bridge_config.hours; 0: always open */
 };
 
 struct cfg_tenant {
@@ -59,6 +54,9 @@ struct bridge_config {
 	/* [tenant:NAME] */
 	int ntenants;
 	struct cfg_tenant tenants[CFG_TENANTS_MAX];
+	/* [site:TENANT/SITE]: opening hours, one per site that has them */
+	int nhours;
+	struct schedule hours[CFG_HOURS_MAX];
 };
 
 /* Fill defaults (no tenants). */
@@ -73,7 +71,9 @@ const struct cfg_tenant *bridge_config_tenant(const struct bridge_config *cfg, c
 /* The site of a tenant, or NULL when not configured. */
 const struct cfg_site *bridge_config_site(const struct bridge_config *cfg, const char *tenant,
                                           const char *site);
-/* True when the site is open at wall-clock time now_ms (local time). */
-bool bridge_config_site_open(const struct cfg_site *site, int64_t now_ms);
+/* True when the site (NULL: unknown, so open) is within its opening hours
+ * at wall-clock time now_ms, in the process's local time zone. */
+bool bridge_config_site_open(const struct bridge_config *cfg, const struct cfg_site *site,
+                             int64_t now_ms);
 
 #endif

@@ -43,11 +43,7 @@ int main(int argc, char **argv)
 	struct cfg_ctx ctx = {0};
 	bridge_config_defaults(&cfg);
 	if (bridge_config_load(&cfg, path, &ctx) < 0) {
-		int n = ctx.nerrors < CFG_MAX_ERRORS ? ctx.nerrors : CFG_MAX_ERRORS;
-		for (int i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", ctx.errors[i]);
-		if (ctx.nerrors > n)
-			fprintf(stderr, "%s: %d more errors\n", path, ctx.nerrors - n);
+		cfg_print_errors(&ctx, stderr);
 		cfg_ctx_free(&ctx);
 		return 1;
 	}

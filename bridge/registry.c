@@ -141,7 +141,7 @@ static void transition(struct registry *r, struct device *d, enum dev_state to, 
 	         registry_state_name(from), registry_state_name(to), why);
 	if ((to == DEV_OFFLINE || to == DEV_STALE) && r->b->webhook) {
 		const struct cfg_site *site = bridge_config_site(&r->b->cfg, d->tenant, d->site);
-		if (bridge_config_site_open(site, time_now_ms())) {
+		if (bridge_config_site_open(&r->b->cfg, site, time_now_ms())) {
 			char ts[32];
 			time_fmt_iso(time_now_ms(), ts, sizeof ts);
 			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "event",

@@ -256,7 +256,7 @@ static void row(void *data, const struct registry_view *v)
 		if (p->nseen < p->seen_cap)
 			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
 		p->site_open = bridge_config_site_open(
-		    bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
+		    &p->br->cfg, bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
 	}
 	const struct proto_health *h = v->health;
 	bool live = v->state == DEV_ONLINE; /* health numbers are current */

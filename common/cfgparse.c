@@ -68,6 +68,15 @@ void cfg_ctx_free(struct cfg_ctx *ctx)
 	ctx->nerrors = 0;
 }
 
+void cfg_print_errors(const struct cfg_ctx *ctx, FILE *out)
+{
+	int n = ctx->nerrors < CFG_MAX_ERRORS ? ctx->nerrors : CFG_MAX_ERRORS;
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s\n", ctx->errors[i]);
+	if (ctx->nerrors > n)
+		fprintf(out, "%s: %d more errors\n", ctx->path, ctx->nerrors - n);
+}
+
 /* inih asks for one line per call, so counting calls gives line numbers. */
 static char *read_line(char *buf, int size, void *stream)
 {

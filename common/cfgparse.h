@@ -4,6 +4,7 @@
 #define CB_CFGPARSE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define CFG_MAX_ERRORS 64
@@ -32,7 +33,11 @@ void cfg_error(struct cfg_ctx *ctx, const char *section, const char *key, const 
 /* Record an error not tied to a line (a missing required key). */
 void cfg_error_noline(struct cfg_ctx *ctx, const char *section, const char *key, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
+/* Free the collected errors (the ctx itself belongs to the caller). */
 void cfg_ctx_free(struct cfg_ctx *ctx);
+/* Print every kept error to out, a line each, then how many more were
+ * counted but not kept. */
+void cfg_print_errors(const struct cfg_ctx *ctx, FILE *out);
 
 /* Value helpers: report an error and return false when the value is bad. */
 bool cfg_int(struct cfg_ctx *ctx, const char *section, const char *key, const char *value, long min,

@@ -3,23 +3,13 @@
 #include <time.h>
 
 #include "schedule.h"
+#include "timeutil.h"
 
 void schedule_init(struct schedule *s)
 {
 	memset(s, 0, sizeof *s);
 	for (int i = 0; i < 7; i++)
 		s->week[i] = (struct sched_day){.closed = false, .from_min = 0, .to_min = 1440};
-}
-
-static bool leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
 
 static const struct sched_day *day_for(const struct schedule *s, int y, int m, int d, int wday)
@@ -42,15 +32,11 @@ bool schedule_open(const struct schedule *s, const struct sched_time *t)
 		}
 	}
 	/* Yesterday's span may run past midnight into today. */
-	int y = t->year, m = t->mon, d = t->mday - 1;
-	if (d < 1) {
-		if (--m < 1) {
-			m = 12;
-			y--;
-		}
-		d = days_in_month(y, m);
-	}
-	const struct sched_day *prev = day_for(s, y, m, d, (t->wday + 6) % 7);
+	struct tm yd = {
+	    .tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->mday - 1, .tm_hour = 12};
+	timegm(&yd); /* normalises day 0 to the last of the month before */
+	const struct sched_day *prev =
+	    day_for(s, yd.tm_year + 1900, yd.tm_mon + 1, yd.tm_mday, (t->wday + 6) % 7);
 	return !prev->closed && prev->to_min <= prev->from_min && t->min < prev->to_min;
 }
 
@@ -99,8 +85,7 @@ bool schedule_parse_date(const char *s, int *year, int *mon, int *mday)
 	int y, m, d, n = 0;
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
 		return false;
-	if (s[4] != '-' || s[7] != '-' || y < 1970 || m < 1 || m > 12 || d < 1 ||
-	    d > days_in_month(y, m))
+	if (s[4] != '-' || s[7] != '-' || y < 1970 || !time_date_valid(y, m, d))
 		return false;
 	*year = y;
 	*mon = m;

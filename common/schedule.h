@@ -5,7 +5,10 @@
 #define CB_SCHEDULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct cfg_ctx;
 
 #define SCHEDULE_EXCEPTIONS_MAX 64
 
@@ -48,5 +51,13 @@ bool schedule_parse_date(const char *s, int *year, int *mon, int *mday);
 /* Add or replace an exception date; false when the table is full. */
 bool schedule_add_exception(struct schedule *s, int year, int mon, int mday,
                             const struct sched_day *day);
+/* The weekday (0 = Sunday) named by the n bytes at name ("mon", any
+ * case), or -1. */
+int schedule_weekday(const char *name, size_t n);
+/* One opening-hours config key (schedule_config.c): a weekday "mon".."sun"
+ * or a date "YYYY-MM-DD", each = "HH:MM-HH:MM" or "closed". A bad value is
+ * reported in ctx; false when key is neither, so the caller tries its own. */
+bool schedule_config_key(struct cfg_ctx *ctx, struct schedule *s, const char *section,
+                         const char *key, const char *value);
 
 #endif

@@ -40,15 +40,14 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int y, int m, int d)
+bool time_date_valid(int year, int mon, int mday)
 {
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	/* timegm normalises 2023-02-29 to 03-01: a date is real when it
+	 * comes back unchanged. */
+	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = mday, .tm_hour = 12};
+	if (mon < 1 || mon > 12 || mday < 1 || mday > 31 || timegm(&tm) == (time_t)-1)
+		return false;
+	return tm.tm_year == year - 1900 && tm.tm_mon == mon - 1 && tm.tm_mday == mday;
 }
 
 bool time_parse_iso(const char *s, int64_t *ms)
@@ -60,12 +59,7 @@ bool time_parse_iso(const char *s, int64_t *ms)
 	    !digits(s + 8, 2, &d) || s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
 	    !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
 		return false;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-	    mi > 59 || se > 60)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo == 2 && d == 29 && !leap)
+	if (y < 1970 || y > 9999 || !time_date_valid(y, mo, d) || h > 23 || mi > 59 || se > 60)
 		return false;
 	const char *p = s + 19;
 	int frac = 0;
@@ -85,8 +79,12 @@ bool time_parse_iso(const char *s, int64_t *ms)
 	}
 	if (p[0] != 'Z' || p[1] != '\0')
 		return false;
-	if (se == 60)
-		se = 59;
-	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + frac;
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mo - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = se == 60 ? 59 : se}; /* a leap second is held at :59 */
+	*ms = (int64_t)timegm(&tm) * 1000 + frac;
 	return true;
 }

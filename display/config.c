@@ -9,6 +9,7 @@
 
 #include "cfgparse.h"
 #include "config.h"
+#include "lang.h"
 
 #define LANG_KNOWN_MAX 8
 
@@ -38,7 +39,7 @@ void display_config_defaults(struct display_config *c)
 	c->offline_after_s = 10;
 	schedule_init(&c->hours);
 	c->closed_mode = DISPLAY_CLOSED_SCREEN;
-	snprintf(c->closed_text, sizeof c->closed_text, "Vi har lukket");
+	snprintf(c->closed_text, sizeof c->closed_text, "%s", lang_find("da")->closed);
 	c->theme = (struct display_theme){
 	    .background = 0x0b1a2b,
 	    .foreground = 0xffffff,
@@ -49,15 +50,21 @@ void display_config_defaults(struct display_config *c)
 	snprintf(c->theme.font, sizeof c->theme.font, "%s", DISPLAY_FONT_DEFAULT);
 	snprintf(c->theme.font_bold, sizeof c->theme.font_bold, "%s", DISPLAY_FONT_BOLD_DEFAULT);
 
-	struct audio_config *a = &c->audio;
+	audio_config_defaults(&c->audio);
+}
+
+void audio_config_defaults(struct audio_config *a)
+{
+	const struct lang *da = lang_find("da");
+	memset(a, 0, sizeof *a);
 	a->enabled = true;
 	a->volume = 80;
 	a->announce_window_s = 60;
 	a->queue_max = 5;
 	a->nlanguages = 1;
-	snprintf(a->languages[0], sizeof a->languages[0], "da");
-	snprintf(a->templates[0], sizeof a->templates[0], "Nummer {ticket}, {desk}");
-	snprintf(a->desk_words[0], sizeof a->desk_words[0], "skranke");
+	snprintf(a->languages[0], sizeof a->languages[0], "%s", da->code);
+	snprintf(a->templates[0], sizeof a->templates[0], "%s", da->tmpl);
+	snprintf(a->desk_words[0], sizeof a->desk_words[0], "%s", da->desk_word);
 	a->speed = 150;
 }
 
@@ -162,29 +169,9 @@ static void theme_key(struct display_config *c, struct cfg_ctx *ctx, const char 
 
 static void hours_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
 {
-	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 	const char *s = "hours";
-	struct sched_day day;
-	for (int i = 0; i < 7; i++) {
-		if (strcmp(k, days[i]))
-			continue;
-		if (!schedule_parse_day(v, &day))
-			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
-		else
-			c->hours.week[i] = day;
+	if (schedule_config_key(ctx, &c->hours, s, k, v))
 		return;
-	}
-	int y, m, d;
-	if (isdigit((unsigned char)k[0])) {
-		if (!schedule_parse_date(k, &y, &m, &d))
-			cfg_error(ctx, s, k, v, "expected a date as YYYY-MM-DD");
-		else if (!schedule_parse_day(v, &day))
-			cfg_error(ctx, s, k, v, "expected HH:MM-HH:MM or closed");
-		else if (!schedule_add_exception(&c->hours, y, m, d, &day))
-			cfg_error(ctx, s, k, v, "more than %d exception dates",
-			          SCHEDULE_EXCEPTIONS_MAX);
-		return;
-	}
 	if (!strcmp(k, "closed_mode")) {
 		static const char *const names[] = {"screen", "black", NULL};
 		int i;
@@ -320,20 +307,16 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		          "or audio)");
 }
 
-/* Templates and desk words follow the order of [audio] languages. */
+/* Templates and desk words follow the order of [audio] languages; a
+ * shipped language (lang.c) has defaults, any other needs both keys. */
 static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
 {
 	struct audio_config *a = &st->cfg->audio;
 	for (int i = 0; i < a->nlanguages; i++) {
 		const char *lang = a->languages[i];
-		const char *tmpl = NULL, *word = NULL;
-		if (!strcmp(lang, "da")) {
-			tmpl = "Nummer {ticket}, {desk}";
-			word = "skranke";
-		} else if (!strcmp(lang, "en")) {
-			tmpl = "Number {ticket}, {desk}";
-			word = "desk";
-		}
+		const struct lang *shipped = lang_find(lang);
+		const char *tmpl = shipped ? shipped->tmpl : NULL;
+		const char *word = shipped ? shipped->desk_word : NULL;
 		for (int j = 0; j < st->nlangs; j++) {
 			struct lang_text *l = &st->langs[j];
 			if (strcmp(l->lang, lang))

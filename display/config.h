@@ -20,10 +20,9 @@ struct audio_config {
 	int queue_max;         /* [audio] queue, default 5 */
 	int nlanguages;        /* [audio] languages = da, en (default da) */
 	char languages[DISPLAY_LANG_MAX][8];
-	/* [audio] template_da / template_en: "{ticket}" and "{desk}" are
-	 * replaced; defaults "Nummer {ticket}, {desk}" and
-	 * "Number {ticket}, {desk}". {desk} is the desk label when set,
-	 * else "skranke N" / "desk N" (desk_word_LANG). */
+	/* [audio] template_LANG: "{ticket}" and "{desk}" are replaced;
+	 * {desk} is the desk label when set, else "<desk_word_LANG> N".
+	 * Defaults for the shipped languages come from common/lang.c. */
 	char templates[DISPLAY_LANG_MAX][256];
 	char desk_words[DISPLAY_LANG_MAX][32];
 	char chime[4096];   /* [audio] chime: WAV path, "" = the audio module's default */
@@ -91,6 +90,9 @@ double display_contrast(uint32_t a, uint32_t b);
 /* Write a line per theme colour pair below WCAG AA (4.5:1) into out
  * (newline-separated); returns how many. Low contrast is legal, not wise. */
 int display_theme_warnings(const struct display_theme *t, char *out, size_t len);
+/* Fill *a with the [audio] defaults: on, volume 80, window 60 s, queue 5,
+ * Danish only, speed 150, no quiet hours, the audio module's chime. */
+void audio_config_defaults(struct audio_config *a);
 /* Every default; [device] id, tenant, site and areas are still required. */
 void display_config_defaults(struct display_config *out);
 /* Read path into *out (defaults first). 0 when valid; -1 with every problem

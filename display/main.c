@@ -47,11 +47,7 @@ static int check_config(const char *path)
 	struct display_config *cfg = xmalloc(sizeof *cfg);
 	struct cfg_ctx errs = {0};
 	int r = display_config_load(path, cfg, &errs);
-	int n = errs.nerrors < CFG_MAX_ERRORS ? errs.nerrors : CFG_MAX_ERRORS;
-	for (int i = 0; i < n; i++)
-		printf("%s\n", errs.errors[i]);
-	if (errs.nerrors > n)
-		printf("%s: %d more problems\n", path, errs.nerrors - n);
+	cfg_print_errors(&errs, stdout);
 	cfg_ctx_free(&errs);
 	char warn[1024];
 	if (r == 0 && display_theme_warnings(&cfg->theme, warn, sizeof warn))
@@ -66,9 +62,7 @@ static bool load_config(const char *path, struct display_config *cfg)
 {
 	struct cfg_ctx errs = {0};
 	int r = display_config_load(path, cfg, &errs);
-	int n = errs.nerrors < CFG_MAX_ERRORS ? errs.nerrors : CFG_MAX_ERRORS;
-	for (int i = 0; i < n; i++)
-		fprintf(stderr, "%s\n", errs.errors[i]);
+	cfg_print_errors(&errs, stderr);
 	cfg_ctx_free(&errs);
 	return r == 0;
 }

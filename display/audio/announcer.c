@@ -7,6 +7,7 @@
 #include "announce_policy.h"
 #include "announcer.h"
 #include "audio_out.h"
+#include "lang.h"
 #include "log.h"
 #include "loop.h"
 #include "phrase.h"
@@ -196,7 +197,7 @@ static void enqueue(struct announcer *a, const struct proto_call *call, double t
 	for (int k = 0; k < it->nparts; k++) {
 		char text[PHRASE_MAX];
 		if (make_phrase(&a->cfg, k, call, text, sizeof(text)) || !a->tts ||
-		    tts_submit(a->tts, it->id, k, a->cfg.languages[k], text)) {
+		    tts_submit(a->tts, it->id, k, lang_voice(a->cfg.languages[k]), text)) {
 			log_warn_rl("no phrase for %s in %s", call->ticket, a->cfg.languages[k]);
 			it->ready[k] = true;
 			it->failed = true;
@@ -463,7 +464,8 @@ int announce_to_wav(const struct audio_config *cfg, const char *chime_path,
 			snprintf(err, errlen, "template_%s: phrase too long", cfg->languages[k]);
 			goto out;
 		}
-		if (tts_synth_once(cfg->languages[k], text, cfg->speed, &speech, err, errlen))
+		if (tts_synth_once(lang_voice(cfg->languages[k]), text, cfg->speed, &speech, err,
+		                   errlen))
 			goto out;
 		if (speech.rate != tts_rate()) {
 			int rc = audio_resample(&speech, tts_rate(), &conv, err, errlen);

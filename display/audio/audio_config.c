@@ -3,58 +3,26 @@
 #include <unistd.h>
 
 #include "audio_config.h"
+#include "lang.h"
 
 #ifndef CALLBOARD_CHIME
 #define CALLBOARD_CHIME "/usr/local/share/callboard/chime.wav"
 #endif
-
-static const struct {
-	const char *lang, *tmpl, *desk;
-} lang_defaults[] = {
-    {"da", "Nummer {ticket}, {desk}", "skranke"},  {"en", "Number {ticket}, {desk}", "desk"},
-    {"de", "Nummer {ticket}, {desk}", "Schalter"}, {"sv", "Nummer {ticket}, {desk}", "disk"},
-    {"nb", "Nummer {ticket}, {desk}", "skranke"},
-};
-
-bool audio_lang_defaults(const char *lang, const char **tmpl, const char **desk_word)
-{
-	for (size_t i = 0; i < sizeof(lang_defaults) / sizeof(lang_defaults[0]); i++) {
-		if (strcmp(lang, lang_defaults[i].lang) == 0) {
-			*tmpl = lang_defaults[i].tmpl;
-			*desk_word = lang_defaults[i].desk;
-			return true;
-		}
-	}
-	return false;
-}
 
 bool audio_config_set_languages(struct audio_config *cfg, const char *const *langs, int n)
 {
 	if (n < 1 || n > DISPLAY_LANG_MAX)
 		return false;
 	for (int i = 0; i < n; i++) {
-		const char *tmpl, *desk;
-		if (!audio_lang_defaults(langs[i], &tmpl, &desk))
+		const struct lang *l = lang_find(langs[i]);
+		if (!l)
 			return false;
-		snprintf(cfg->languages[i], sizeof(cfg->languages[i]), "%s", langs[i]);
-		snprintf(cfg->templates[i], sizeof(cfg->templates[i]), "%s", tmpl);
-		snprintf(cfg->desk_words[i], sizeof(cfg->desk_words[i]), "%s", desk);
+		snprintf(cfg->languages[i], sizeof(cfg->languages[i]), "%s", l->code);
+		snprintf(cfg->templates[i], sizeof(cfg->templates[i]), "%s", l->tmpl);
+		snprintf(cfg->desk_words[i], sizeof(cfg->desk_words[i]), "%s", l->desk_word);
 	}
 	cfg->nlanguages = n;
 	return true;
-}
-
-void audio_config_defaults(struct audio_config *cfg)
-{
-	static const char *const da[] = {"da"};
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->enabled = true;
-	cfg->volume = 80;
-	cfg->announce_window_s = 60;
-	cfg->queue_max = 5;
-	cfg->speed = 150;
-	audio_config_set_languages(cfg, da, 1);
-	snprintf(cfg->chime, sizeof(cfg->chime), "%s", CALLBOARD_CHIME);
 }
 
 const char *audio_default_chime(void)

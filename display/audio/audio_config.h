@@ -1,4 +1,5 @@
-/* Defaults for [audio] (struct audio_config lives in config.h). */
+/* Helpers for [audio] (struct audio_config and its defaults live in
+ * config.h; the languages in common/lang.h). */
 #ifndef CB_AUDIO_CONFIG_H
 #define CB_AUDIO_CONFIG_H
 
@@ -7,14 +8,9 @@
 
 #include "config.h"
 
-/* Fill cfg with the [audio] defaults: on, volume 80, window 60 s, queue 5,
- * Danish only, speed 150, no quiet hours, the installed chime. */
-void audio_config_defaults(struct audio_config *cfg);
-/* The default template and desk word for a language code ("da", "en",
- * "de", "sv", "nb"); false when the language has no defaults. */
-bool audio_lang_defaults(const char *lang, const char **tmpl, const char **desk_word);
-/* Set languages from a list of codes, each with its default template;
- * false when a code is unknown or there are too many. */
+/* Set languages from a list of codes, each with its template and desk word
+ * from the language table (lang.h); false when a code is not shipped or
+ * there are too many. The defaults are audio_config_defaults (config.h). */
 bool audio_config_set_languages(struct audio_config *cfg, const char *const *langs, int n);
 
 /* Check a template_LANG value: it must contain {ticket}, may contain

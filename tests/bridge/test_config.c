@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -29,6 +30,10 @@ static const struct row rows[] = {
     {"[registry]\nhealth_interval = 10\nwebhook = http://127.0.0.1:9/alert\n" TENANT, NULL},
     {TENANT "[site:aarhus/dokk1]\nhours = mon-fri 08:00-16:00; sat 10:00-13:00; sun closed\n",
      NULL},
+    /* the display's [hours] syntax: weekday keys, spans past midnight, dates */
+    {TENANT "[site:aarhus/dokk1]\nhours = Mon-Fri 08:00-16:00; SAT Closed\nfri = 22:00-02:00\n"
+            "2026-12-24 = closed\n",
+     NULL},
     {"", "no tenant configured"},
     {"[http]\nlisten = 9000\n" TENANT, "[http] listen: 9000: expected host:port"},
     {"[http]\nlisten = 127.0.0.1:99999\n" TENANT, "[http] listen"},
@@ -46,7 +51,17 @@ static const struct row rows[] = {
     {"[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = Dokk1\n", "[tenant:aarhus] sites"},
     {TENANT "[tenant:samsoe]\ntoken = 0123456789abcdef\nsites = x\n", "same token"},
     {TENANT "[site:aarhus/nowhere]\nhours = mon 08:00-16:00\n", "no such site"},
-    {TENANT "[site:aarhus/dokk1]\nhours = mon 16:00-08:00\n", "bad time range"},
+    {TENANT "[site:aarhus/dokk1]\nhours = mon 16:00-16:00\n", "bad time range"},
+    {TENANT "[site:aarhus/dokk1]\nhours = mon 16:0-18:00\n", "bad time range"},
+    {TENANT "[site:aarhus/dokk1]\nhours = mon 16:00\n", "'16:00': expected HH:MM-HH:MM"},
+    {TENANT "[site:aarhus/dokk1]\nhours = sat-mon closed\n", "days are"},
+    {TENANT "[site:aarhus/dokk1]\nmon = 8-16\n",
+     "[site:aarhus/dokk1] mon: 8-16: expected HH:MM-HH:MM or closed"},
+    {TENANT "[site:aarhus/dokk1]\n2026-02-30 = closed\n",
+     "[site:aarhus/dokk1] 2026-02-30: closed: expected a date as YYYY-MM-DD"},
+    {TENANT "[site:aarhus/dokk1]\ncolour = red\n", "[site:aarhus/dokk1] colour: red: unknown key"},
+    {TENANT "[site:aarhus/nowhere]\nsat = closed\n", "[site:aarhus/nowhere] sat: no such site"},
+    {TENANT "[site:aarhus]\nhours = mon closed\n", "section must be [site:TENANT/SITE]"},
     {TENANT "[site:aarhus/dokk1]\nhours = funday 08:00-16:00\n", "days are"},
     {"[storage]\npath = /x\nsize = 3\n" TENANT, "[storage] size: 3: unknown key"},
     {"[nosuch]\na = b\n" TENANT, "unknown section"},
@@ -96,9 +111,48 @@ static void test_values(void **state)
 	assert_non_null(bridge_config_site(cfg, "aarhus", "lystrup"));
 	assert_null(bridge_config_site(cfg, "aarhus", "nowhere"));
 	assert_null(bridge_config_site(cfg, "samsoe", "dokk1"));
-	assert_true(bridge_config_site_open(bridge_config_site(cfg, "aarhus", "dokk1"), 0));
-	assert_true(
-	    bridge_config_site_open(bridge_config_site(cfg, "aarhus", "lystrup"), 1800000000000LL));
+	assert_true(bridge_config_site_open(cfg, bridge_config_site(cfg, "samsoe", "dokk1"), 0));
+	assert_true(bridge_config_site_open(cfg, bridge_config_site(cfg, "aarhus", "lystrup"),
+	                                    1800000000000LL));
+	cfg_ctx_free(&ctx);
+	free(cfg);
+}
+
+/* Opening hours in UTC: the compact week, a weekday key that wins over it
+ * whatever the order, and an exception date whose span runs past midnight. */
+static void test_hours(void **state)
+{
+	static const struct {
+		int64_t ms;
+		bool open;
+	} at[] = {
+	    {1800032400000LL, true},  /* Fri 2027-01-15 17:00: fri = 08:00-18:00 */
+	    {1799946000000LL, false}, /* Thu 2027-01-14 17:00 */
+	    {1800097200000LL, true},  /* Sat 2027-01-16 11:00 */
+	    {1800183600000LL, false}, /* Sun 2027-01-17 11:00: not named, closed */
+	    {1798106400000LL, false}, /* Thu 2026-12-24 10:00: the exception */
+	    {1798160400000LL, true},  /* Fri 2026-12-25 01:00: the exception's night */
+	    {1798167600000LL, false}, /* Fri 2026-12-25 03:00 */
+	};
+	setenv("TZ", "UTC", 1);
+	tzset();
+	struct bridge_config *cfg = malloc(sizeof *cfg);
+	struct cfg_ctx ctx = {0};
+	bridge_config_defaults(cfg);
+	assert_int_equal(bridge_config_load_string(cfg, "t.ini",
+	                                           TENANT "[site:aarhus/dokk1]\n"
+	                                                  "fri = 08:00-18:00\n"
+	                                                  "hours = mon-fri 08:00-16:00; "
+	                                                  "sat 10:00-13:00\n"
+	                                                  "2026-12-24 = 20:00-02:00\n",
+	                                           &ctx),
+	                 0);
+	const struct cfg_site *site = bridge_config_site(cfg, "aarhus", "dokk1");
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+		if (bridge_config_site_open(cfg, site, at[i].ms) != at[i].open)
+			fail_msg("row %zu: want %s", i, at[i].open ? "open" : "closed");
+	assert_true(bridge_config_site_open(cfg, bridge_config_site(cfg, "aarhus", "lystrup"),
+	                                    at[3].ms)); /* no hours: always open */
 	cfg_ctx_free(&ctx);
 	free(cfg);
 }
@@ -124,6 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_hours),
 	    cmocka_unit_test(test_personal_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

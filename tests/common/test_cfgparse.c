@@ -146,6 +146,18 @@ static void test_direct_helpers(void **state)
 	for (int i = 0; i < CFG_MAX_ERRORS + 10; i++)
 		cfg_error(&ctx, "s", "k", "v", "error %d", i);
 	assert_int_equal(ctx.nerrors, 4 + CFG_MAX_ERRORS + 10);
+	/* printed: every kept error a line, then the count of the rest */
+	char *printed = NULL;
+	size_t plen = 0;
+	FILE *pf = open_memstream(&printed, &plen);
+	assert_non_null(pf);
+	cfg_print_errors(&ctx, pf);
+	fclose(pf);
+	assert_true(!strncmp(printed, "x.ini:7: [device] title: contains a control character\n",
+	                     strlen("x.ini:7: [device] title: contains a control character\n")));
+	assert_non_null(strstr(printed, "\nx.ini: [device] id: missing (required)\n"));
+	assert_non_null(strstr(printed, "\nx.ini: 14 more errors\n"));
+	free(printed);
 	cfg_ctx_free(&ctx);
 	assert_int_equal(ctx.nerrors, 0);
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "cfgparse.h"
 #include "schedule.h"
 
 static struct sched_time at(int y, int mo, int d, int wday, int h, int mi)
@@ -160,6 +161,33 @@ static void test_dst(void **state)
 	assert_int_equal(t.min, 30);
 }
 
+/* The config keys both programs share: weekdays in any case, dates, and
+ * anything else left to the caller. */
+static void test_config_key(void **state)
+{
+	assert_int_equal(schedule_weekday("sun", 3), 0);
+	assert_int_equal(schedule_weekday("Mon", 3), 1);
+	assert_int_equal(schedule_weekday("sat-sun", 3), 6);
+	assert_int_equal(schedule_weekday("sunday", 6), -1);
+	struct schedule s;
+	schedule_init(&s);
+	struct cfg_ctx ctx = {.path = "x.ini", .line = 3};
+	assert_true(schedule_config_key(&ctx, &s, "hours", "tue", "22:00-02:00"));
+	assert_int_equal(s.week[2].from_min, 22 * 60);
+	assert_true(schedule_config_key(&ctx, &s, "hours", "2026-12-24", "closed"));
+	assert_int_equal(s.nexceptions, 1);
+	assert_int_equal(ctx.nerrors, 0);
+	assert_false(schedule_config_key(&ctx, &s, "hours", "closed_text", "x"));
+	assert_true(schedule_config_key(&ctx, &s, "hours", "wed", "9-17"));
+	assert_true(schedule_config_key(&ctx, &s, "hours", "2026-13-01", "closed"));
+	assert_int_equal(ctx.nerrors, 2);
+	assert_string_equal(ctx.errors[0],
+	                    "x.ini:3: [hours] wed: 9-17: expected HH:MM-HH:MM or closed");
+	assert_string_equal(ctx.errors[1],
+	                    "x.ini:3: [hours] 2026-13-01: closed: expected a date as YYYY-MM-DD");
+	cfg_ctx_free(&ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +196,7 @@ int main(void)
 	    cmocka_unit_test(test_across_midnight),
 	    cmocka_unit_test(test_exceptions),
 	    cmocka_unit_test(test_dst),
+	    cmocka_unit_test(test_config_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

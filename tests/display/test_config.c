@@ -87,6 +87,21 @@ static void test_full(void **state)
 	free(c);
 }
 
+/* A shipped language needs no template: lang.c has its words. */
+static void test_shipped_languages(void **state)
+{
+	struct display_config *c = malloc(sizeof *c);
+	char e[512];
+	assert_int_equal(
+	    load(MIN "[audio]\nlanguages = da, de, nb\ndesk_word_nb = luke\n", c, e, sizeof e), 0);
+	assert_int_equal(c->audio.nlanguages, 3);
+	assert_string_equal(c->audio.templates[1], "Nummer {ticket}, {desk}");
+	assert_string_equal(c->audio.desk_words[1], "Schalter");
+	assert_string_equal(c->audio.desk_words[2], "luke");
+	assert_string_equal(c->closed_text, "Vi har lukket");
+	free(c);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -181,7 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),           cmocka_unit_test(test_every_error_reported),
-	    cmocka_unit_test(test_contrast),
+	    cmocka_unit_test(test_contrast),         cmocka_unit_test(test_shipped_languages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

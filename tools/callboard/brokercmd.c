@@ -389,9 +389,7 @@ int cmd_broker_config(int argc, char **argv)
 	size_t pwlen = 0;
 	FILE *pf = NULL;
 	if (bc_parse(&ctx, devices, NULL, &c) < 0) {
-		int n = ctx.nerrors < CFG_MAX_ERRORS ? ctx.nerrors : CFG_MAX_ERRORS;
-		for (int i = 0; i < n; i++)
-			fprintf(stderr, "%s\n", ctx.errors[i]);
+		cfg_print_errors(&ctx, stderr);
 		goto out;
 	}
 	if (mkdir(out, 0750) < 0 && errno != EEXIST) {

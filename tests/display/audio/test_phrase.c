@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "audio_config.h"
+#include "lang.h"
 #include "phrase.h"
 
 #define SA(x) "<say-as interpret-as=\"characters\">" x "</say-as>"
@@ -56,11 +57,11 @@ static void test_table(void **state)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
-		const char *tmpl, *desk;
-		assert_true(audio_lang_defaults(r->lang, &tmpl, &desk));
+		const struct lang *l = lang_find(r->lang);
+		assert_non_null(l);
 		struct proto_call c = mkcall(r->ticket, r->desk, r->label);
 		char out[PHRASE_MAX];
-		assert_int_equal(phrase_build(out, sizeof(out), tmpl, desk, &c), 0);
+		assert_int_equal(phrase_build(out, sizeof(out), l->tmpl, l->desk_word, &c), 0);
 		if (strcmp(out, r->want) != 0)
 			fail_msg("row %zu: got '%s', want '%s'", i, out, r->want);
 	}
