@@ -10,6 +10,7 @@
 #include "mqttc.h"
 #include "registry.h"
 #include "statuspage.h"
+#include "statuspage_css.h"
 #include "timeutil.h"
 
 struct buf {
@@ -489,42 +490,9 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	         "<title>");
 	if (p->problems)
 		put(&b, "(%d) ", p->problems);
-	put(&b,
-	    "callboard displays</title><style>"
-	    "body{font-family:system-ui,sans-serif;margin:1em;color:#111;background:#f6f6f6;"
-	    "font-size:15px}"
-	    "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .4em}"
-	    "h2 small{font-weight:normal;color:#444;font-size:.8em}"
-	    ".meta{color:#555;margin:.2em 0 .8em}"
-	    ".sum{display:flex;flex-wrap:wrap;gap:.5em;margin-bottom:1em}"
-	    ".st{background:#fff;border:1px solid #ccc;border-radius:.4em;padding:.4em .8em;"
-	    "min-width:6em}.st b{display:block;font-size:1.6em}"
-	    ".st.bad{background:#fbe3e3;border-color:#c33;color:#7a0c0c}"
-	    ".st.warn{background:#fff3d6;border-color:#c90;color:#6b4a00}"
-	    ".st.ok{background:#e3f4e3;border-color:#3a3;color:#0a4d0a}"
-	    ".probs{background:#fff;border:2px solid #c33;border-radius:.4em;padding:.5em 1em}"
-	    ".probs h2{margin:.2em 0;color:#7a0c0c}.probs ul{margin:.3em 0;padding-left:1.3em}"
-	    ".probs li{margin:.25em 0}summary{cursor:pointer;font-weight:bold;margin:.3em "
-	    "0}.fine{border-color:#3a3}.fine h2{color:#0a4d0a}"
-	    "table{border-collapse:collapse;width:100%%;background:#fff}"
-	    "th,td{text-align:left;vertical-align:top;padding:.4em .5em;"
-	    "border-bottom:1px solid #ddd}"
-	    "th{background:#e8e8e8;font-size:.9em}"
-	    "tr.prob td:first-child{border-left:5px solid #c33}"
-	    "small{color:#444}td.old{color:#777}td.old small{color:#777}"
-	    ".b{display:inline-block;padding:.1em .45em;border-radius:.3em;font-weight:bold;"
-	    "margin:0 .2em .2em 0;white-space:nowrap}"
-	    ".b.ok{background:#cfeccf;color:#0a4d0a}.b.bad{background:#f6d0d0;color:#7a0c0c}"
-	    ".b.warn{background:#fde9bf;color:#6b4a00}.b.unknown{background:#e4e4e4}"
-	    ".t-bad{color:#a00}.t-warn{color:#8a5a00;font-weight:bold}"
-	    ".btn{display:inline-block;padding:.2em .5em;border:1px solid #888;border-radius:.3em;"
-	    "background:#f0f0f0;color:#111;text-decoration:none;white-space:nowrap}"
-	    "img{border:1px solid #999;background:#000;max-width:100%%}"
-	    "@media (max-width:800px){table,tbody,tr,td{display:block}thead{display:none}"
-	    "tr{border-bottom:2px solid #bbb;padding:.3em 0}td{border:0;padding:.15em .5em}"
-	    "td::before{content:attr(data-l) \": \";font-weight:bold;color:#333}"
-	    "tr.prob{border-left:5px solid #c33}tr.prob td:first-child{border-left:0}}"
-	    "</style></head><body>\n<h1>callboard displays</h1>\n");
+	PUTS(&b, "callboard displays</title><style>");
+	add(&b, statuspage_css, sizeof statuspage_css - 1);
+	PUTS(&b, "</style></head><body>\n<h1>callboard displays</h1>\n");
 	char clock[32], tz[16];
 	fmt_clock(clock, sizeof clock, p->now, p->now);
 	time_t nt = (time_t)(p->now / 1000);
