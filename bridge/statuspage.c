@@ -5,9 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "humantime.h"
 #include "log.h"
 #include "proto.h"
 #include "mqttc.h"
+#include "problems.h"
 #include "registry.h"
 #include "statuspage.h"
 #include "statuspage_css.h"
@@ -82,61 +84,22 @@ static void esc(struct buf *b, const char *s)
 	add(b, run, (size_t)(s - run));
 }
 
-/* "12 s", "3 min", "2 h 5 min", "4 d". */
-static void fmt_dur(char *out, size_t cap, int64_t s)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(out, cap, "%lld s", (long long)s);
-	else if (s < 3600)
-		snprintf(out, cap, "%lld min", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(out, cap, "%lld h %lld min", (long long)(s / 3600),
-		         (long long)(s % 3600 / 60));
-	else
-		snprintf(out, cap, "%lld d %lld h", (long long)(s / 86400),
-		         (long long)(s % 86400 / 3600));
-}
-
-/* Local wall-clock time; the date too when it is not today. */
-static void fmt_clock(char *out, size_t cap, int64_t ms, int64_t now_ms)
-{
-	time_t t = (time_t)(ms / 1000), n = (time_t)(now_ms / 1000);
-	struct tm tm, tn;
-	localtime_r(&t, &tm);
-	localtime_r(&n, &tn);
-	bool today = tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday;
-	strftime(out, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
-}
-
-/* "10:44:58 (3 min ago)" */
-static void fmt_when(char *out, size_t cap, int64_t ms, int64_t now)
-{
-	char clock[32], ago[32];
-	fmt_clock(clock, sizeof clock, ms, now);
-	fmt_dur(ago, sizeof ago, (now - ms) / 1000);
-	snprintf(out, cap, "%s (%s ago)", clock, ago);
-}
-
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
 #define PROBLEMS_SHOWN  25  /* lines in sight; the others behind a click */
 #define PAGE_ROWS_MAX   500 /* more displays: one line per site, a page per site */
-#define CLOCK_OFF_MS    30000
-#define HOT_C           80.0
 
 struct page {
 	struct bridge *br;
 	int64_t now;
-	struct buf probs[3]; /* the problem list, by severity */
-	struct buf tables;   /* finished site sections */
-	struct buf index;    /* one line per site */
-	const char *only;    /* "tenant/site" to show alone, or NULL */
-	struct buf rows;     /* rows of the current site */
+	struct buf probs[PROBLEM_SEVERITIES]; /* the problem list, by severity */
+	struct buf tables;                    /* finished site sections */
+	struct buf index;                     /* one line per site */
+	const char *only;                     /* "tenant/site" to show alone, or NULL */
+	struct buf rows;                      /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
 	bool site_open; /* within its opening hours */
 	int sn, sprob, scount[4], sbehind;
-	int total, count[4], behind, problems, listed[3], unlisted;
+	int total, count[4], behind, problems, listed[PROBLEM_SEVERITIES], unlisted;
 	char (*seen)[2 * PROTO_NAME_MAX + 2]; /* sites with displays; owned */
 	int nseen, seen_cap;
 };
@@ -149,23 +112,14 @@ static void badge(struct buf *b, const char *cls, const char *icon, const char *
 }
 
 /* One problem: a line in the list (while there is room) and the count. */
-/* sev 0: not working (offline, stale); 1: not doing its job (behind, no
- * output, silent); 2: will fail (power, clock, heat). */
-static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
+static void problem(struct page *p, const struct registry_view *v, const struct problem *pr)
 {
-	struct buf *pb = &p->probs[sev];
-	if (p->listed[sev] >= PROBLEMS_LISTED) {
+	struct buf *pb = &p->probs[pr->severity];
+	if (p->listed[pr->severity] >= PROBLEMS_LISTED) {
 		p->unlisted++;
 		return;
 	}
-	p->listed[sev]++;
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
+	p->listed[pr->severity]++;
 	PUTS(pb, "<li><a href=\"/?site=");
 	esc(pb, v->tenant);
 	PUTS(pb, "/");
@@ -183,7 +137,7 @@ static void problem(struct page *p, int sev, const struct registry_view *v, cons
 	PUTS(pb, "/");
 	esc(pb, v->site);
 	PUTS(pb, ": ");
-	esc(pb, text);
+	esc(pb, pr->text);
 	PUTS(pb, "</li>\n");
 }
 
@@ -245,131 +199,50 @@ static void dev_path(struct buf *b, const struct registry_view *v)
 	esc(b, v->device);
 }
 
-static void row(void *data, const struct registry_view *v)
-{
-	struct page *p = data;
-	int64_t now = p->now;
-	char site[sizeof p->site];
-	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
-	if (strcmp(site, p->site) != 0) {
-		flush_site(p);
-		snprintf(p->site, sizeof p->site, "%s", site);
-		if (p->nseen < p->seen_cap)
-			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
-		p->site_open = bridge_config_site_open(
-		    bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
-	}
-	const struct proto_health *h = v->health;
-	bool live = v->state == DEV_ONLINE; /* health numbers are current */
-	int np = 0;
-	p->total++;
-	p->sn++;
-	p->count[v->state]++;
-	p->scount[v->state]++;
-	if (v->behind) {
-		p->behind++;
-		p->sbehind++;
-	}
-	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
-	char when[80] = "", ago[32];
-	if (since)
-		fmt_when(when, sizeof when, since, now);
-	/* Problems first: they decide the row's look. */
-	if (v->state == DEV_OFFLINE) {
-		np++;
-		problem(p, 0, v, "offline since %s", since ? when : "an unknown time");
-	} else if (v->state == DEV_STALE) {
-		np++;
-		char heard[80] = "an unknown time";
-		if (v->last_seen_ms)
-			fmt_when(heard, sizeof heard, v->last_seen_ms, now);
-		problem(p, 0, v, "stale: no health report, last heard from %s", heard);
-	} else if (v->state == DEV_UNKNOWN) {
-		np++;
-		problem(p, 0, v, "state unknown");
-	}
-	bool bad_screen = false, bad_audio = false, bad_clock = false, bad_uv = false,
-	     bad_temp = false;
-	if (v->behind) {
-		np++;
-		for (int i = 0; i < v->nacks; i++)
-			if (v->acks[i].seq < v->acks[i].board_seq) {
-				problem(p, 1, v,
-				        "behind: area %s still shows an older board (seq %lld, "
-				        "sent %lld)",
-				        v->acks[i].area, (long long)v->acks[i].seq,
-				        (long long)v->acks[i].board_seq);
-				break;
-			}
-	}
-	if (live && h) {
-		if (h->screen == PROTO_SCREEN_NO_OUTPUT && p->site_open) {
-			bad_screen = true;
-			np++;
-			problem(p, 1, v, "no output: no screen connected during opening hours");
-		}
-		if (h->audio == PROTO_AUDIO_NONE || h->audio == PROTO_AUDIO_ERROR) {
-			bad_audio = true;
-			np++;
-			problem(p, 1, v, "silent: audio %s", proto_audio_name(h->audio));
-		}
-		if (h->undervoltage == 1) {
-			bad_uv = true;
-			np++;
-			problem(p, 2, v, "under-voltage: check the power supply");
-		}
-		if (h->has_clock_offset && llabs(h->clock_offset_ms) > CLOCK_OFF_MS) {
-			bad_clock = true;
-			np++;
-			problem(p, 2, v, "clock off by %lld s",
-			        (long long)(h->clock_offset_ms / 1000));
-		}
-		if (!isnan(h->cpu_temp_c) && h->cpu_temp_c >= HOT_C) {
-			bad_temp = true;
-			np++;
-			problem(p, 2, v, "CPU at %.0f \u00b0C", h->cpu_temp_c);
-		}
-	}
-	if (np) {
-		p->problems++;
-		p->sprob++;
-	}
+/* The row's look follows the problems found: the HTML decides nothing. */
+struct row_marks {
+	bool screen, audio, clock, uv, temp;
+};
 
-	if (p->only && strcmp(p->only, p->site) != 0)
-		return; /* counted, not shown */
-	struct buf *b = &p->rows;
-	PUTS(b, "<tr id=\"d-");
-	esc(b, v->tenant);
-	PUTS(b, "-");
-	esc(b, v->site);
-	PUTS(b, "-");
-	esc(b, v->device);
-	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
-	esc(b, v->device);
-	PUTS(b, "</b><br><small>");
-	esc(b, v->version[0] ? v->version : "version unknown");
-	PUTS(b, "</small></td><td data-l=\"State\">");
+/* Health cells of a display that is not online show older numbers. */
+static const char *old_class(const struct registry_view *v)
+{
+	return v->health && v->state != DEV_ONLINE ? " class=\"old\"" : "";
+}
+
+static void cell_state(struct buf *b, const struct registry_view *v, int64_t now)
+{
 	static const char *const cls[] = {"unknown", "ok", "bad", "warn"};
+	PUTS(b, "<td data-l=\"State\">");
 	badge(b, cls[v->state], state_icon[v->state], registry_state_name(v->state));
 	if (v->behind)
 		badge(b, "warn", "&#9888;", "behind");
+	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
 	if (since && v->state != DEV_ONLINE) {
+		char when[80];
+		human_when(when, sizeof when, since, now);
 		PUTS(b, "<br><small>since ");
 		esc(b, when);
 		PUTS(b, "</small>");
 	}
 	PUTS(b, "</td><td data-l=\"Last seen\">");
 	if (v->last_seen_ms) {
-		char clock[32];
-		fmt_dur(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
-		fmt_clock(clock, sizeof clock, v->last_seen_ms, now);
+		char ago[32], clock[32];
+		human_duration(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
+		human_clock(clock, sizeof clock, v->last_seen_ms, now);
 		put(b, "%s ago<br><small>%s</small>", ago, clock);
 	} else
 		PUTS(b, "never");
-	put(b, "</td><td data-l=\"Screen\"%s>", h && !live ? " class=\"old\"" : "");
+	PUTS(b, "</td>");
+}
+
+static void cell_screen(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Screen\"%s>", old_class(v));
 	if (!h)
 		PUTS(b, "&ndash;");
-	else if (bad_screen)
+	else if (m->screen)
 		badge(b, "bad", "&#9888;", "no output");
 	else if (h->screen == PROTO_SCREEN_NO_OUTPUT)
 		PUTS(b, "no output <small>(closed)</small>");
@@ -378,7 +251,12 @@ static void row(void *data, const struct registry_view *v)
 	if (h && h->width > 0)
 		put(b, "<br><small>%d&times;%d%s</small>", h->width, h->height,
 		    h->rotate ? " rotated" : "");
-	PUTS(b, "</td><td data-l=\"Boards\">");
+	PUTS(b, "</td>");
+}
+
+static void cell_boards(struct buf *b, const struct registry_view *v)
+{
+	PUTS(b, "<td data-l=\"Boards\">");
 	if (!v->nacks)
 		PUTS(b, "&ndash;");
 	for (int i = 0; i < v->nacks; i++) {
@@ -395,61 +273,76 @@ static void row(void *data, const struct registry_view *v)
 			    "<br><small>seq %lld, sent %lld</small>",
 			    (long long)a->seq, (long long)a->board_seq);
 	}
-	put(b, "</td><td data-l=\"Audio\"%s>", h && !live ? " class=\"old\"" : "");
-	if (!h)
-		PUTS(b, "&ndash;");
-	else {
-		const char *an = proto_audio_name(h->audio);
-		if (bad_audio)
-			badge(b, "bad", "&#9888;", an);
-		else
-			put(b, "%s", an);
-		if (h->volume >= 0)
-			put(b, " <small>vol. %d</small>", h->volume);
-		if (h->announced >= 0)
-			put(b, "<br><small>%lld announced", (long long)h->announced);
-		if (h->announce_failed > 0)
-			put(b, ", <b class=\"t-bad\">%lld failed</b>",
-			    (long long)h->announce_failed);
-		else if (h->announce_failed == 0)
-			PUTS(b, ", 0 failed");
-		if (h->announced >= 0)
-			PUTS(b, "</small>");
+	PUTS(b, "</td>");
+}
+
+static void cell_audio(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Audio\"%s>", old_class(v));
+	if (!h) {
+		PUTS(b, "&ndash;</td>");
+		return;
 	}
-	put(b, "</td><td data-l=\"Device\"%s><small>", h && !live ? " class=\"old\"" : "");
-	if (!h)
-		PUTS(b, "no health report yet");
-	else {
-		if (!live)
-			PUTS(b, "<i>as last reported:</i><br>");
-		char up[32];
-		if (h->uptime_s >= 0) {
-			fmt_dur(up, sizeof up, h->uptime_s);
-			put(b, "up %s", up);
-		}
-		if (h->reconnects >= 0)
-			put(b, ", %lld reconnect%s", (long long)h->reconnects,
-			    h->reconnects == 1 ? "" : "s");
-		if (!isnan(h->cpu_temp_c))
-			put(b, "<br>%s%.1f &deg;C%s",
-			    bad_temp ? "<b class=\"t-bad\">&#9888; " : "CPU ", h->cpu_temp_c,
-			    bad_temp ? "</b>" : "");
-		if (bad_uv)
-			PUTS(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
-		if (h->has_clock_offset)
-			put(b, "<br>%sclock %+.1f s%s",
-			    bad_clock ? "<b class=\"t-bad\">&#9888; " : "",
-			    (double)h->clock_offset_ms / 1000.0, bad_clock ? "</b>" : "");
-		if (h->rss_kb >= 0)
-			put(b, "<br>RSS %.1f MB", (double)h->rss_kb / 1024.0);
-		if (h->frames >= 0) {
-			put(b, "<br>%lld frames", (long long)h->frames);
-			if (h->last_frame_ms >= 0 && !isnan(h->last_frame_ms))
-				put(b, ", last %.1f ms", h->last_frame_ms);
-		}
+	const char *an = proto_audio_name(h->audio);
+	if (m->audio)
+		badge(b, "bad", "&#9888;", an);
+	else
+		put(b, "%s", an);
+	if (h->volume >= 0)
+		put(b, " <small>vol. %d</small>", h->volume);
+	if (h->announced >= 0)
+		put(b, "<br><small>%lld announced", (long long)h->announced);
+	if (h->announce_failed > 0)
+		put(b, ", <b class=\"t-bad\">%lld failed</b>", (long long)h->announce_failed);
+	else if (h->announce_failed == 0)
+		PUTS(b, ", 0 failed");
+	if (h->announced >= 0)
+		PUTS(b, "</small>");
+	PUTS(b, "</td>");
+}
+
+static void cell_device(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Device\"%s><small>", old_class(v));
+	if (!h) {
+		PUTS(b, "no health report yet</small></td>");
+		return;
 	}
-	PUTS(b, "</small></td><td data-l=\"Screenshot\">");
+	if (v->state != DEV_ONLINE)
+		PUTS(b, "<i>as last reported:</i><br>");
+	char up[32];
+	if (h->uptime_s >= 0) {
+		human_duration(up, sizeof up, h->uptime_s);
+		put(b, "up %s", up);
+	}
+	if (h->reconnects >= 0)
+		put(b, ", %lld reconnect%s", (long long)h->reconnects,
+		    h->reconnects == 1 ? "" : "s");
+	if (!isnan(h->cpu_temp_c))
+		put(b, "<br>%s%.1f &deg;C%s", m->temp ? "<b class=\"t-bad\">&#9888; " : "CPU ",
+		    h->cpu_temp_c, m->temp ? "</b>" : "");
+	if (m->uv)
+		PUTS(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
+	if (h->has_clock_offset)
+		put(b, "<br>%sclock %+.1f s%s", m->clock ? "<b class=\"t-bad\">&#9888; " : "",
+		    (double)h->clock_offset_ms / 1000.0, m->clock ? "</b>" : "");
+	if (h->rss_kb >= 0)
+		put(b, "<br>RSS %.1f MB", (double)h->rss_kb / 1024.0);
+	if (h->frames >= 0) {
+		put(b, "<br>%lld frames", (long long)h->frames);
+		if (h->last_frame_ms >= 0 && !isnan(h->last_frame_ms))
+			put(b, ", last %.1f ms", h->last_frame_ms);
+	}
+	PUTS(b, "</small></td>");
+}
+
+static void cell_screenshot(struct buf *b, const struct registry_view *v, int64_t now)
+{
+	PUTS(b, "<td data-l=\"Screenshot\">");
 	if (v->has_png) {
+		char ago[32];
 		PUTS(b, "<a href=\"/status/latest/");
 		dev_path(b, v);
 		PUTS(b, "\" target=\"_blank\"><img src=\"/status/latest/");
@@ -458,12 +351,79 @@ static void row(void *data, const struct registry_view *v)
 		    (long long)v->png_ms);
 		esc(b, v->device);
 		PUTS(b, "\"></a><br><small>");
-		fmt_dur(ago, sizeof ago, (now - v->png_ms) / 1000);
+		human_duration(ago, sizeof ago, (now - v->png_ms) / 1000);
 		put(b, "taken %s ago</small><br>", ago);
 	}
 	PUTS(b, "<a class=\"btn\" href=\"/status/screenshot/");
 	dev_path(b, v);
-	PUTS(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
+	PUTS(b, "\" target=\"_blank\">take screenshot</a></td>");
+}
+
+/* One display's table row, marked by its problems. */
+static void row_html(struct buf *b, const struct registry_view *v, const struct problem *probs,
+                     int np, int64_t now)
+{
+	const struct row_marks m = {
+	    .screen = problems_has(probs, np, PROBLEM_NO_OUTPUT),
+	    .audio = problems_has(probs, np, PROBLEM_SILENT),
+	    .clock = problems_has(probs, np, PROBLEM_CLOCK_OFF),
+	    .uv = problems_has(probs, np, PROBLEM_UNDERVOLTAGE),
+	    .temp = problems_has(probs, np, PROBLEM_HOT),
+	};
+	PUTS(b, "<tr id=\"d-");
+	esc(b, v->tenant);
+	PUTS(b, "-");
+	esc(b, v->site);
+	PUTS(b, "-");
+	esc(b, v->device);
+	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
+	esc(b, v->device);
+	PUTS(b, "</b><br><small>");
+	esc(b, v->version[0] ? v->version : "version unknown");
+	PUTS(b, "</small></td>");
+	cell_state(b, v, now);
+	cell_screen(b, v, &m);
+	cell_boards(b, v);
+	cell_audio(b, v, &m);
+	cell_device(b, v, &m);
+	cell_screenshot(b, v, now);
+	PUTS(b, "</tr>\n");
+}
+
+static void row(void *data, const struct registry_view *v)
+{
+	struct page *p = data;
+	int64_t now = p->now;
+	char site[sizeof p->site];
+	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
+	if (strcmp(site, p->site) != 0) {
+		flush_site(p);
+		snprintf(p->site, sizeof p->site, "%s", site);
+		if (p->nseen < p->seen_cap)
+			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
+		p->site_open = bridge_config_site_open(
+		    bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
+	}
+	p->total++;
+	p->sn++;
+	p->count[v->state]++;
+	p->scount[v->state]++;
+	if (v->behind) {
+		p->behind++;
+		p->sbehind++;
+	}
+	/* Problems first: they decide the row's look. */
+	struct problem probs[PROBLEMS_MAX];
+	int np = problems_find(v, now, p->site_open, probs);
+	for (int i = 0; i < np; i++)
+		problem(p, v, &probs[i]);
+	if (np) {
+		p->problems++;
+		p->sprob++;
+	}
+	if (p->only && strcmp(p->only, p->site) != 0)
+		return; /* counted, not shown */
+	row_html(&p->rows, v, probs, np, now);
 }
 
 static void stat(struct buf *b, const char *cls, int n, const char *label)
@@ -494,7 +454,7 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	add(&b, statuspage_css, sizeof statuspage_css - 1);
 	PUTS(&b, "</style></head><body>\n<h1>callboard displays</h1>\n");
 	char clock[32], tz[16];
-	fmt_clock(clock, sizeof clock, p->now, p->now);
+	human_clock(clock, sizeof clock, p->now, p->now);
 	time_t nt = (time_t)(p->now / 1000);
 	struct tm tm;
 	localtime_r(&nt, &tm);
