@@ -431,6 +431,136 @@ static void stat(struct buf *b, const char *cls, int n, const char *label)
 	put(b, "<div class=\"st %s\"><b>%d</b>%s</div>", n ? cls : "", n, label);
 }
 
+/* The head with the style, the heading and the time of the page. */
+static void page_head(struct buf *b, const struct page *p)
+{
+	PUTS(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	        "<meta http-equiv=\"refresh\" content=\"10\">"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	        "<title>");
+	if (p->problems)
+		put(b, "(%d) ", p->problems);
+	PUTS(b, "callboard displays</title><style>");
+	add(b, statuspage_css, sizeof statuspage_css - 1);
+	PUTS(b, "</style></head><body>\n<h1>callboard displays</h1>\n");
+	char clock[32], tz[16];
+	human_clock(clock, sizeof clock, p->now, p->now);
+	time_t nt = (time_t)(p->now / 1000);
+	struct tm tm;
+	localtime_r(&nt, &tm);
+	strftime(tz, sizeof tz, "%Z", &tm);
+	put(b, "<p class=\"meta\">As of %s ", clock);
+	esc(b, tz);
+	PUTS(b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
+}
+
+/* The counts across all sites, the broker and the outbox. */
+static void page_summary(struct buf *b, const struct page *p)
+{
+	bool up = p->br->mqtt && mqttc_connected(p->br->mqtt);
+	put(b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
+	stat(b, "ok", p->count[DEV_ONLINE], "&#10004; online");
+	stat(b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
+	stat(b, "warn", p->count[DEV_STALE], "&#9719; stale");
+	stat(b, "warn", p->behind, "&#9888; behind");
+	stat(b, "bad", p->problems, "&#9888; with problems");
+	put(b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
+	    up ? "&#10004; up" : "&#10006; down");
+	int depth = bridge_outbox_depth(p->br);
+	put(b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
+	    depth ? "warn" : "", depth);
+	if (!up)
+		PUTS(b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
+		        "broker</h2>No board reaches any display until it is.</div>\n");
+}
+
+/* The problem list, worst first. */
+static void page_problems(struct buf *b, const struct page *p)
+{
+	if (p->problems) {
+		put(b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
+		    p->problems, p->problems == 1 ? "" : "s");
+		/* The worst PROBLEMS_SHOWN lines in sight; the rest folded away
+		 * (one line per problem, each ending in a newline). */
+		struct buf all = {0};
+		for (int i = 0; i < PROBLEM_SEVERITIES; i++)
+			if (p->probs[i].s)
+				add(&all, p->probs[i].s, p->probs[i].len);
+		size_t cut = 0;
+		int lines = 0, more = 0;
+		for (size_t i = 0; i < all.len; i++)
+			if (all.s[i] == '\n' && ++lines == PROBLEMS_SHOWN)
+				cut = i + 1;
+		if (lines > PROBLEMS_SHOWN)
+			more = lines - PROBLEMS_SHOWN;
+		else
+			cut = all.len;
+		if (cut)
+			add(b, all.s, cut);
+		if (more) {
+			put(b, "</ul><details><summary>%d more problem%s</summary><ul>\n", more,
+			    more == 1 ? "" : "s");
+			add(b, all.s + cut, all.len - cut);
+		}
+		if (p->unlisted)
+			put(b, "<li>&hellip; and %d more: see the marked rows of each site</li>\n",
+			    p->unlisted);
+		PUTS(b, "</ul>");
+		if (more)
+			PUTS(b, "</details>");
+		PUTS(b, "</div>\n");
+		free(all.s);
+	} else if (p->total)
+		PUTS(b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
+}
+
+/* One site's table, the index of sites, or every site's table. */
+static void page_tables(struct buf *b, const struct page *p)
+{
+	if (p->only) {
+		PUTS(b, "<p><a class=\"btn\" href=\"/\">&larr; all sites</a></p>\n");
+		if (p->tables.s)
+			add(b, p->tables.s, p->tables.len);
+		else {
+			PUTS(b, "<p>No display has reported from ");
+			esc(b, p->only);
+			PUTS(b, ".</p>\n");
+		}
+	} else if (p->total > PAGE_ROWS_MAX) {
+		put(b,
+		    "<h2>Sites</h2><p>%d displays are too many for one page: choose a "
+		    "site.</p><ul>\n",
+		    p->total);
+		if (p->index.s)
+			add(b, p->index.s, p->index.len);
+		PUTS(b, "</ul>\n");
+	} else if (p->tables.s)
+		add(b, p->tables.s, p->tables.len);
+}
+
+/* Configured sites no display has reported from. */
+static void page_unreported(struct buf *b, const struct page *p)
+{
+	bool any = false;
+	for (int i = 0; i < p->br->cfg.ntenants; i++) {
+		const struct cfg_tenant *t = &p->br->cfg.tenants[i];
+		for (int j = 0; j < t->nsites; j++) {
+			char site[sizeof p->site];
+			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
+			bool seen = false;
+			for (int k = 0; k < p->nseen && !seen; k++)
+				seen = strcmp(p->seen[k], site) == 0;
+			if (seen)
+				continue;
+			put(b, any ? ", " : "<h2>Sites with no display reporting</h2><p>");
+			esc(b, site);
+			any = true;
+		}
+	}
+	if (any)
+		PUTS(b, "</p>\n");
+}
+
 char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 {
 	struct page *p = xcalloc(1, sizeof *p);
@@ -444,116 +574,15 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	flush_site(p);
 
 	struct buf b = {0};
-	PUTS(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	         "<meta http-equiv=\"refresh\" content=\"10\">"
-	         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	         "<title>");
-	if (p->problems)
-		put(&b, "(%d) ", p->problems);
-	PUTS(&b, "callboard displays</title><style>");
-	add(&b, statuspage_css, sizeof statuspage_css - 1);
-	PUTS(&b, "</style></head><body>\n<h1>callboard displays</h1>\n");
-	char clock[32], tz[16];
-	human_clock(clock, sizeof clock, p->now, p->now);
-	time_t nt = (time_t)(p->now / 1000);
-	struct tm tm;
-	localtime_r(&nt, &tm);
-	strftime(tz, sizeof tz, "%Z", &tm);
-	put(&b, "<p class=\"meta\">As of %s ", clock);
-	esc(&b, tz);
-	PUTS(&b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
-	bool up = br->mqtt && mqttc_connected(br->mqtt);
-	put(&b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
-	stat(&b, "ok", p->count[DEV_ONLINE], "&#10004; online");
-	stat(&b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
-	stat(&b, "warn", p->count[DEV_STALE], "&#9719; stale");
-	stat(&b, "warn", p->behind, "&#9888; behind");
-	stat(&b, "bad", p->problems, "&#9888; with problems");
-	put(&b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
-	    up ? "&#10004; up" : "&#10006; down");
-	int depth = bridge_outbox_depth(br);
-	put(&b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
-	    depth ? "warn" : "", depth);
-	if (!up)
-		PUTS(&b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
-		         "broker</h2>No board reaches any display until it is.</div>\n");
-	if (p->problems) {
-		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
-		    p->problems, p->problems == 1 ? "" : "s");
-		/* The worst PROBLEMS_SHOWN lines in sight; the rest folded away
-		 * (one line per problem, each ending in a newline). */
-		struct buf all = {0};
-		for (int i = 0; i < 3; i++)
-			if (p->probs[i].s)
-				add(&all, p->probs[i].s, p->probs[i].len);
-		size_t cut = 0;
-		int lines = 0, more = 0;
-		for (size_t i = 0; i < all.len; i++)
-			if (all.s[i] == '\n' && ++lines == PROBLEMS_SHOWN)
-				cut = i + 1;
-		if (lines > PROBLEMS_SHOWN)
-			more = lines - PROBLEMS_SHOWN;
-		else
-			cut = all.len;
-		if (cut)
-			add(&b, all.s, cut);
-		if (more) {
-			put(&b, "</ul><details><summary>%d more problem%s</summary><ul>\n", more,
-			    more == 1 ? "" : "s");
-			add(&b, all.s + cut, all.len - cut);
-		}
-		if (p->unlisted)
-			put(&b, "<li>&hellip; and %d more: see the marked rows of each site</li>\n",
-			    p->unlisted);
-		PUTS(&b, "</ul>");
-		if (more)
-			PUTS(&b, "</details>");
-		PUTS(&b, "</div>\n");
-		free(all.s);
-	} else if (p->total)
-		PUTS(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
-	if (p->only) {
-		PUTS(&b, "<p><a class=\"btn\" href=\"/\">&larr; all sites</a></p>\n");
-		if (p->tables.s)
-			add(&b, p->tables.s, p->tables.len);
-		else {
-			PUTS(&b, "<p>No display has reported from ");
-			esc(&b, p->only);
-			PUTS(&b, ".</p>\n");
-		}
-	} else if (p->total > PAGE_ROWS_MAX) {
-		put(&b,
-		    "<h2>Sites</h2><p>%d displays are too many for one page: choose a "
-		    "site.</p><ul>\n",
-		    p->total);
-		if (p->index.s)
-			add(&b, p->index.s, p->index.len);
-		PUTS(&b, "</ul>\n");
-	} else if (p->tables.s)
-		add(&b, p->tables.s, p->tables.len);
-	/* Configured sites no display has reported from. */
-	bool any = false;
-	for (int i = 0; i < br->cfg.ntenants; i++) {
-		const struct cfg_tenant *t = &br->cfg.tenants[i];
-		for (int j = 0; j < t->nsites; j++) {
-			char site[sizeof p->site];
-			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
-			bool seen = false;
-			for (int k = 0; k < p->nseen && !seen; k++)
-				seen = strcmp(p->seen[k], site) == 0;
-			if (seen)
-				continue;
-			put(&b, any ? ", " : "<h2>Sites with no display reporting</h2><p>");
-			esc(&b, site);
-			any = true;
-		}
-	}
-	if (any)
-		PUTS(&b, "</p>\n");
+	page_head(&b, p);
+	page_summary(&b, p);
+	page_problems(&b, p);
+	page_tables(&b, p);
+	page_unreported(&b, p);
 	if (!p->total)
 		PUTS(&b, "<p>No display has reported yet.</p>\n");
 	PUTS(&b, "</body></html>\n");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < PROBLEM_SEVERITIES; i++)
 		free(p->probs[i].s);
 	free(p->tables.s);
 	free(p->index.s);
