@@ -523,7 +523,7 @@ struct route {
 	const char *path; /* "/v1/sites/{tenant}/{site}/calls": {x} fills ctx.p.x */
 	enum access access;
 	int (*handle)(struct ctx *c); /* 0 answered, 1 answered later */
-	const char *refusal_metric;   /* a refused request counts as a rejected call */
+	const char *refusal_metric;   /* rejected-call reason when access is refused */
 };
 
 static const struct route routes[] = {
