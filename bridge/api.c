@@ -1,5 +1,5 @@
-#include <ctype.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +20,20 @@
 
 enum principal { P_NONE, P_BAD, P_ADMIN, P_TENANT };
 
+/* The path's {parameters}, pointing into ctx.segs; NULL when absent. */
+struct params {
+	const char *tenant, *site, *device, *id, *area;
+};
+
 struct ctx {
 	struct bridge *b;
 	struct http_req *req;
 	struct http_resp *resp;
 	enum principal who;
-	const struct cfg_tenant *tenant; /* P_TENANT */
+	const struct cfg_tenant *token_tenant; /* P_TENANT: whose token it is */
 	char segs[SEGS_MAX][PROTO_ID_MAX + 2];
 	int nsegs;
+	struct params p;
 };
 
 static void reply(struct http_resp *resp, int status, json_t *body)
@@ -166,7 +172,7 @@ static void identify(struct ctx *c)
 		c->who = P_ADMIN;
 	else if (t) {
 		c->who = P_TENANT;
-		c->tenant = t;
+		c->token_tenant = t;
 	}
 }
 
@@ -181,7 +187,7 @@ static int need_site(struct ctx *c, const char *tenant, const char *site)
 		fail(c, 401, "invalid token", "Authorization");
 		return 1;
 	}
-	if (c->who == P_TENANT && strcmp(c->tenant->name, tenant) != 0) {
+	if (c->who == P_TENANT && strcmp(c->token_tenant->name, tenant) != 0) {
 		fail(c, 403, "this token is not valid for that tenant", "tenant");
 		return 1;
 	}
@@ -205,14 +211,14 @@ static bool page_open(const struct ctx *c)
 	       (strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0);
 }
 
-static int need_admin(struct ctx *c)
+/* basic: a page for a browser, which asks for the password on a 401. */
+static int need_admin(struct ctx *c, bool basic)
 {
 	if (c->who == P_ADMIN)
 		return 0;
 	if (c->who == P_NONE || c->who == P_BAD) {
 		fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token", "Authorization");
-		if (strcmp(http_path(c->req), "/") == 0 ||
-		    strncmp(http_path(c->req), "/status/", 8) == 0)
+		if (basic)
 			c->resp->www_auth = "Basic realm=\"callboard\"";
 		return 1;
 	}
@@ -229,7 +235,7 @@ static int refused(struct ctx *c, const struct request_error *e)
 	return fail(c, e->status, e->reason, e->field);
 }
 
-static int post_call(struct ctx *c, const char *tenant, const char *site)
+static int post_call(struct ctx *c)
 {
 	size_t len;
 	const char *body = http_body(c->req, &len);
@@ -241,7 +247,7 @@ static int post_call(struct ctx *c, const char *tenant, const char *site)
 	}
 	char id[PROTO_ID_MAX + 1];
 	int64_t seq = 0;
-	switch (calls_add(c->b, tenant, site, &r, id, &seq)) {
+	switch (calls_add(c->b, c->p.tenant, c->p.site, &r, id, &seq)) {
 	case CALLS_OK:
 		return reply_committed(c, 202,
 		                       json_pack("{s:s,s:I}", "id", id, "seq", (json_int_t)seq),
@@ -258,8 +264,9 @@ static int post_call(struct ctx *c, const char *tenant, const char *site)
 	}
 }
 
-static int call_op(struct ctx *c, const char *tenant, const char *site, const char *id, bool recall)
+static int call_op(struct ctx *c, bool recall)
 {
+	const char *tenant = c->p.tenant, *site = c->p.site, *id = c->p.id;
 	if (!proto_id_valid(id))
 		return fail(c, 422, "letters, digits, '.', '_', ':', '-' (1-64)", "id");
 	int64_t seq = 0;
@@ -274,7 +281,17 @@ static int call_op(struct ctx *c, const char *tenant, const char *site, const ch
 	    recall ? &c->b->metrics.recalls_accepted : &c->b->metrics.cancels_accepted);
 }
 
-static int put_notice(struct ctx *c, const char *tenant, const char *site)
+static int delete_call(struct ctx *c)
+{
+	return call_op(c, false);
+}
+
+static int post_recall(struct ctx *c)
+{
+	return call_op(c, true);
+}
+
+static int put_notice(struct ctx *c)
 {
 	size_t len;
 	const char *body = http_body(c->req, &len);
@@ -285,7 +302,7 @@ static int put_notice(struct ctx *c, const char *tenant, const char *site)
 	n.ts_ms = time_now_ms();
 	char *payload = proto_notice_encode(&n);
 	int rc;
-	if (calls_notice(c->b, tenant, site, payload) != CALLS_OK)
+	if (calls_notice(c->b, c->p.tenant, c->p.site, payload) != CALLS_OK)
 		rc = fail(c, 503, "could not store the notice", "store");
 	else
 		rc = reply_committed(c, 200,
@@ -296,11 +313,19 @@ static int put_notice(struct ctx *c, const char *tenant, const char *site)
 	return rc;
 }
 
-static int get_board(struct ctx *c, const char *tenant, const char *site, const char *area)
+static int delete_notice(struct ctx *c)
 {
+	if (calls_notice(c->b, c->p.tenant, c->p.site, "") != CALLS_OK)
+		return fail(c, 503, "could not store the notice", "store");
+	return reply_committed(c, 200, json_pack("{s:b}", "cleared", 1), NULL);
+}
+
+static int get_board(struct ctx *c)
+{
+	const char *area = c->p.area;
 	if (!proto_name_valid(area))
 		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "area");
-	struct area *a = bridge_area(c->b, tenant, site, area, false);
+	struct area *a = bridge_area(c->b, c->p.tenant, c->p.site, area, false);
 	if (!a || a->board.seq == 0)
 		return fail(c, 404, "no board for this area yet", "area");
 	struct proto_board *pb = xmalloc(sizeof *pb);
@@ -341,8 +366,9 @@ static void stat_row(void *data, const struct store_stat_row *r)
 	acc->recalls += r->recalls;
 }
 
-static int get_stats(struct ctx *c, const char *tenant, const char *site)
+static int get_stats(struct ctx *c)
 {
+	const char *tenant = c->p.tenant, *site = c->p.site;
 	int64_t today = time_now_ms() / 86400000 * 86400000;
 	int64_t from = today - 6 * 86400000LL, to = today;
 	const char *f = http_query(c->req, "from"), *t = http_query(c->req, "to");
@@ -371,10 +397,8 @@ static int get_stats(struct ctx *c, const char *tenant, const char *site)
 
 static int get_devices(struct ctx *c)
 {
-	if (c->who == P_NONE || c->who == P_BAD)
-		return fail(c, 401, c->who == P_NONE ? "missing bearer token" : "invalid token",
-		            "Authorization");
-	json_t *list = registry_list(c->b->registry, c->who == P_TENANT ? c->tenant->name : NULL);
+	json_t *list =
+	    registry_list(c->b->registry, c->who == P_TENANT ? c->token_tenant->name : NULL);
 	reply(c->resp, 200, json_pack("{s:o}", "devices", list));
 	return 0;
 }
@@ -384,8 +408,9 @@ static void cmd_done(void *ctx, int status, const char *ctype, char *body, size_
 	http_complete(ctx, status, ctype, body, len);
 }
 
-static int post_command(struct ctx *c, const char *tenant, const char *site, const char *dev)
+static int post_command(struct ctx *c)
 {
+	const char *dev = c->p.device;
 	if (!proto_name_valid(dev))
 		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
 	size_t len;
@@ -397,18 +422,20 @@ static int post_command(struct ctx *c, const char *tenant, const char *site, con
 	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt))
 		return fail(c, 503, "not connected to the broker", "mqtt");
 	enum registry_png png = cmd == PROTO_CMD_SCREENSHOT ? REGISTRY_PNG_WAIT : REGISTRY_PNG_NO;
-	if (registry_command(c->b->registry, tenant, site, dev, cmd, level, png, cmd_done, c->req) <
-	    0)
+	if (registry_command(c->b->registry, c->p.tenant, c->p.site, dev, cmd, level, png, cmd_done,
+	                     c->req) < 0)
 		return fail(c, 503, "could not send the command", "mqtt");
 	return 1;
 }
 
-static int get_screenshot(struct ctx *c, const char *tenant, const char *site, const char *dev)
+/* The kept screenshot, no new command (also the status page's thumbnails). */
+static int get_screenshot(struct ctx *c)
 {
 	size_t len;
 	const unsigned char *png =
-	    proto_name_valid(dev) ? registry_screenshot(c->b->registry, tenant, site, dev, &len)
-	                          : NULL;
+	    proto_name_valid(c->p.device)
+	        ? registry_screenshot(c->b->registry, c->p.tenant, c->p.site, c->p.device, &len)
+	        : NULL;
 	if (!png)
 		return fail(c, 404, "no screenshot of this device yet", "device");
 	c->resp->status = 200;
@@ -420,14 +447,15 @@ static int get_screenshot(struct ctx *c, const char *tenant, const char *site, c
 }
 
 /* The status page's screenshot link: ask for a fresh one, answer the PNG. */
-static int status_screenshot(struct ctx *c, const char *tenant, const char *site, const char *dev)
+static int get_fresh_screenshot(struct ctx *c)
 {
+	const char *tenant = c->p.tenant, *site = c->p.site, *dev = c->p.device;
 	if (!bridge_config_site(&c->b->cfg, tenant, site) || !proto_name_valid(dev))
 		return fail(c, 404, "no such device", "device");
 	if (!c->b->mqtt || !mqttc_connected(c->b->mqtt) ||
 	    registry_command(c->b->registry, tenant, site, dev, PROTO_CMD_SCREENSHOT, -1,
 	                     REGISTRY_PNG_SERVE, cmd_done, c->req) < 0)
-		return get_screenshot(c, tenant, site, dev);
+		return get_screenshot(c);
 	return 1;
 }
 
@@ -455,134 +483,164 @@ static void split(struct ctx *c, const char *path)
 		c->nsegs = SEGS_MAX + 1;
 }
 
-static bool is(const struct ctx *c, int i, const char *s)
+static int get_health(struct ctx *c)
 {
-	return i < c->nsegs && strcmp(c->segs[i], s) == 0;
+	bool up = c->b->mqtt && mqttc_connected(c->b->mqtt);
+	reply(c->resp, 200,
+	      json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
+	                bridge_outbox_depth(c->b)));
+	return 0;
 }
 
-static int method_not_allowed(struct ctx *c)
+static int get_metrics(struct ctx *c)
 {
-	return fail(c, 405, "method not allowed here", "method");
+	c->resp->status = 200;
+	c->resp->ctype = "text/plain; version=0.0.4";
+	c->resp->body = metrics_render(c->b, &c->resp->len);
+	return 0;
+}
+
+static int get_page(struct ctx *c)
+{
+	c->resp->status = 200;
+	c->resp->ctype = "text/html; charset=utf-8";
+	c->resp->body = statuspage_render(c->b, http_query(c->req, "site"), &c->resp->len);
+	return 0;
+}
+
+/* Who may use a route. */
+enum access {
+	ACCESS_OPEN,    /* anyone */
+	ACCESS_METRICS, /* the admin token, when one is configured */
+	ACCESS_PAGE,    /* the admin token (Basic too), or anyone when page_open */
+	ACCESS_TOKEN,   /* any valid token */
+	ACCESS_SITE,    /* the admin token or the token of {tenant}, for a configured {site} */
+};
+
+/* One endpoint. API.md documents each row. */
+struct route {
+	const char *method;
+	const char *path; /* "/v1/sites/{tenant}/{site}/calls": {x} fills ctx.p.x */
+	enum access access;
+	int (*handle)(struct ctx *c); /* 0 answered, 1 answered later */
+	const char *refusal_metric;   /* rejected-call reason when access is refused */
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", ACCESS_OPEN, get_health},
+    {"GET", "/metrics", ACCESS_METRICS, get_metrics},
+    {"GET", "/", ACCESS_PAGE, get_page},
+    {"GET", "/status/screenshot/{tenant}/{site}/{device}", ACCESS_PAGE, get_fresh_screenshot},
+    {"GET", "/status/latest/{tenant}/{site}/{device}", ACCESS_PAGE, get_screenshot},
+    {"POST", "/v1/sites/{tenant}/{site}/calls", ACCESS_SITE, post_call, "auth"},
+    {"DELETE", "/v1/sites/{tenant}/{site}/calls/{id}", ACCESS_SITE, delete_call},
+    {"POST", "/v1/sites/{tenant}/{site}/calls/{id}/recall", ACCESS_SITE, post_recall},
+    {"PUT", "/v1/sites/{tenant}/{site}/notice", ACCESS_SITE, put_notice},
+    {"DELETE", "/v1/sites/{tenant}/{site}/notice", ACCESS_SITE, delete_notice},
+    {"GET", "/v1/sites/{tenant}/{site}/boards/{area}", ACCESS_SITE, get_board},
+    {"GET", "/v1/sites/{tenant}/{site}/stats", ACCESS_SITE, get_stats},
+    {"GET", "/v1/devices", ACCESS_TOKEN, get_devices},
+    {"POST", "/v1/devices/{tenant}/{site}/{device}/commands", ACCESS_SITE, post_command},
+    {"GET", "/v1/devices/{tenant}/{site}/{device}/screenshot", ACCESS_SITE, get_screenshot},
+};
+
+static const char **param(struct params *p, const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} names[] = {
+	    {"{tenant}", offsetof(struct params, tenant)},
+	    {"{site}", offsetof(struct params, site)},
+	    {"{device}", offsetof(struct params, device)},
+	    {"{id}", offsetof(struct params, id)},
+	    {"{area}", offsetof(struct params, area)},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i].name) == n && memcmp(names[i].name, name, n) == 0)
+			return (const char **)((char *)p + names[i].off);
+	abort(); /* a route names an unknown parameter */
+}
+
+/* Whether the split path has the route's shape; its parameters into *p. */
+static bool match(struct ctx *c, const char *path, struct params *p)
+{
+	*p = (struct params){0};
+	int i = 0;
+	for (const char *s = path + 1; *s; i++) {
+		const char *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+		if (i >= c->nsegs)
+			return false;
+		if (*s == '{')
+			*param(p, s, n) = c->segs[i];
+		else if (strlen(c->segs[i]) != n || memcmp(c->segs[i], s, n) != 0)
+			return false;
+		s = *e ? e + 1 : e;
+	}
+	return i == c->nsegs;
+}
+
+/* 0 when the caller may use the route; otherwise the answer is filled. */
+static int allowed(struct ctx *c, const struct route *r)
+{
+	int refused = 0;
+	switch (r->access) {
+	case ACCESS_OPEN:
+		break;
+	case ACCESS_METRICS:
+		refused = c->b->cfg.admin_token[0] && need_admin(c, false);
+		break;
+	case ACCESS_PAGE:
+		refused = !page_open(c) && need_admin(c, true);
+		break;
+	case ACCESS_TOKEN:
+		if (c->who == P_NONE || c->who == P_BAD) {
+			fail(c, 401, c->who == P_NONE ? "missing bearer token" : "invalid token",
+			     "Authorization");
+			refused = 1;
+		}
+		break;
+	case ACCESS_SITE:
+		refused = need_site(c, c->p.tenant, c->p.site);
+		break;
+	}
+	if (refused && r->refusal_metric)
+		metrics_reject(&c->b->metrics, r->refusal_metric);
+	return refused;
 }
 
 int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 {
 	struct ctx c = {.b = data, .req = req, .resp = resp};
-	const char *m = http_method(req);
-	const char *path = http_path(req);
-	bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0,
-	     put = strcmp(m, "PUT") == 0, del = strcmp(m, "DELETE") == 0;
 	identify(&c);
-	split(&c, path);
-	if (strcmp(path, "/healthz") == 0) {
-		if (!get)
-			return method_not_allowed(&c);
-		bool up = c.b->mqtt && mqttc_connected(c.b->mqtt);
-		reply(resp, 200,
-		      json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
-		                bridge_outbox_depth(c.b)));
+	split(&c, http_path(req));
+	const struct route *found = NULL, *shape = NULL;
+	struct params p;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !found; i++) {
+		if (!match(&c, routes[i].path, &p))
+			continue;
+		if (!shape) {
+			shape = &routes[i];
+			c.p = p;
+		}
+		if (strcmp(http_method(req), routes[i].method) == 0) {
+			found = &routes[i];
+			c.p = p;
+		}
+	}
+	if (!shape)
+		return fail(&c, 404, "no such endpoint", "path");
+	/* Names that cannot be a site are no site, whatever the method. */
+	if (shape->access == ACCESS_SITE &&
+	    (!proto_name_valid(c.p.tenant) || !proto_name_valid(c.p.site)))
+		return fail(&c, 404, "no such site",
+		            proto_name_valid(c.p.tenant) ? "site" : "tenant");
+	if (!found)
+		return fail(&c, 405, "method not allowed here", "method");
+	if (allowed(&c, found))
 		return 0;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		if (!get)
-			return method_not_allowed(&c);
-		if (c.b->cfg.admin_token[0] && need_admin(&c))
-			return 0;
-		resp->status = 200;
-		resp->ctype = "text/plain; version=0.0.4";
-		resp->body = metrics_render(c.b, &resp->len);
-		return 0;
-	}
-	if (strcmp(path, "/") == 0) {
-		if (!get)
-			return method_not_allowed(&c);
-		if (!page_open(&c) && need_admin(&c))
-			return 0;
-		resp->status = 200;
-		resp->ctype = "text/html; charset=utf-8";
-		resp->body = statuspage_render(c.b, http_query(req, "site"), &resp->len);
-		return 0;
-	}
-	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "screenshot")) {
-		if (!get)
-			return method_not_allowed(&c);
-		if (!page_open(&c) && need_admin(&c))
-			return 0;
-		return status_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
-	}
-	/* The page's thumbnails: the kept screenshot, no new command. */
-	if (c.nsegs == 5 && is(&c, 0, "status") && is(&c, 1, "latest")) {
-		if (!get)
-			return method_not_allowed(&c);
-		if (!page_open(&c) && need_admin(&c))
-			return 0;
-		return get_screenshot(&c, c.segs[2], c.segs[3], c.segs[4]);
-	}
-	if (is(&c, 0, "v1") && is(&c, 1, "sites") && c.nsegs >= 5) {
-		const char *t = c.segs[2], *s = c.segs[3];
-		if (!proto_name_valid(t) || !proto_name_valid(s))
-			return fail(&c, 404, "no such site",
-			            proto_name_valid(t) ? "site" : "tenant");
-		if (c.nsegs == 5 && is(&c, 4, "calls")) {
-			if (!post)
-				return method_not_allowed(&c);
-			if (need_site(&c, t, s)) {
-				metrics_reject(&c.b->metrics, "auth");
-				return 0;
-			}
-			return post_call(&c, t, s);
-		}
-		if (c.nsegs == 6 && is(&c, 4, "calls")) {
-			if (!del)
-				return method_not_allowed(&c);
-			return need_site(&c, t, s) ? 0 : call_op(&c, t, s, c.segs[5], false);
-		}
-		if (c.nsegs == 7 && is(&c, 4, "calls") && is(&c, 6, "recall")) {
-			if (!post)
-				return method_not_allowed(&c);
-			return need_site(&c, t, s) ? 0 : call_op(&c, t, s, c.segs[5], true);
-		}
-		if (c.nsegs == 5 && is(&c, 4, "notice")) {
-			if (!put && !del)
-				return method_not_allowed(&c);
-			if (need_site(&c, t, s))
-				return 0;
-			if (put)
-				return put_notice(&c, t, s);
-			if (calls_notice(c.b, t, s, "") != CALLS_OK)
-				return fail(&c, 503, "could not store the notice", "store");
-			return reply_committed(&c, 200, json_pack("{s:b}", "cleared", 1), NULL);
-		}
-		if (c.nsegs == 6 && is(&c, 4, "boards")) {
-			if (!get)
-				return method_not_allowed(&c);
-			return need_site(&c, t, s) ? 0 : get_board(&c, t, s, c.segs[5]);
-		}
-		if (c.nsegs == 5 && is(&c, 4, "stats")) {
-			if (!get)
-				return method_not_allowed(&c);
-			return need_site(&c, t, s) ? 0 : get_stats(&c, t, s);
-		}
-	}
-	if (is(&c, 0, "v1") && is(&c, 1, "devices")) {
-		if (c.nsegs == 2) {
-			if (!get)
-				return method_not_allowed(&c);
-			return get_devices(&c);
-		}
-		if (c.nsegs == 6 && (is(&c, 5, "commands") || is(&c, 5, "screenshot"))) {
-			const char *t = c.segs[2], *s = c.segs[3], *d = c.segs[4];
-			if (!proto_name_valid(t) || !proto_name_valid(s))
-				return fail(&c, 404, "no such site", "site");
-			bool cmds = is(&c, 5, "commands");
-			if ((cmds && !post) || (!cmds && !get))
-				return method_not_allowed(&c);
-			if (need_site(&c, t, s))
-				return 0;
-			return cmds ? post_command(&c, t, s, d) : get_screenshot(&c, t, s, d);
-		}
-	}
-	return fail(&c, 404, "no such endpoint", "path");
+	return found->handle(&c);
 }
 
 void api_count_status(void *data, int status)

@@ -1,5 +1,5 @@
-/* The HTTP API: routing, bearer-token auth per tenant, JSON in and out.
- * API.md documents every endpoint. */
+/* The HTTP API: a route table (method, path, access, handler), bearer-token
+ * auth per tenant, JSON in and out. API.md documents every endpoint. */
 #ifndef CB_BRIDGE_API_H
 #define CB_BRIDGE_API_H
 

@@ -1,10 +1,12 @@
-/* Counters for /metrics (Prometheus text format). Plain numbers updated
+/* Counters for /metrics and their Prometheus text. Plain numbers updated
  * from the loop thread. */
 #ifndef CB_BRIDGE_METRICS_H
 #define CB_BRIDGE_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct bridge;
 
 #define METRICS_LAT_BUCKETS 12
 #define METRICS_REASONS_MAX 16
@@ -35,5 +37,8 @@ void metrics_reject(struct metrics *m, const char *reason);
 void metrics_latency(struct metrics *m, double seconds);
 /* Upper bounds of the latency buckets in seconds. */
 extern const double metrics_lat_bounds[METRICS_LAT_BUCKETS];
+/* The Prometheus text of b's counters, outbox, broker link and displays;
+ * a malloc'ed string the caller frees, length in *len. */
+char *metrics_render(struct bridge *b, size_t *len);
 
 #endif

@@ -272,11 +272,140 @@ static void on_result(struct registry *r, struct device *d, const struct proto_c
 	}
 }
 
+/* One MQTT message from a display, while its handler runs. */
+struct msg {
+	const struct proto_topic *t;
+	const void *payload;
+	size_t len;
+	int64_t now, mono;       /* wall and monotonic clock at arrival */
+	struct proto_error *err; /* filled when the payload is refused */
+};
+
+/* A handler per topic kind: validates the payload, updates the device the
+ * topic names and returns it (NULL: nothing to note, or refused with
+ * m->err filled). */
+typedef struct device *(*msg_handler)(struct registry *r, const struct msg *m);
+
+static struct device *msg_device(struct registry *r, const struct msg *m)
+{
+	return dev_get(r, m->t->tenant, m->t->site, m->t->device, true);
+}
+
+static struct device *on_status(struct registry *r, const struct msg *m)
+{
+	if (m->len == 0)
+		return NULL; /* a cleared retained status */
+	struct proto_status s;
+	struct device *d;
+	if (proto_status_decode(m->payload, m->len, &s, m->err) < 0 || !(d = msg_device(r, m)))
+		return NULL;
+	if (s.version[0])
+		snprintf(d->version, sizeof d->version, "%s", s.version);
+	for (int i = 0; i < s.nareas; i++)
+		ack_slot(d, s.areas[i]);
+	if (s.state == PROTO_STATE_ONLINE) {
+		d->last_health_mono = m->mono;
+		d->online_mono = m->mono;
+		transition(r, d, DEV_ONLINE, "status online");
+	} else {
+		transition(r, d, DEV_OFFLINE, "status offline");
+	}
+	return d;
+}
+
+/* Keep the report as received (for /v1/devices and the store) and decoded
+ * (for the status page). */
+static struct device *on_health(struct registry *r, const struct msg *m)
+{
+	struct proto_health *h = xmalloc(sizeof *h);
+	struct device *d;
+	if (proto_health_decode(m->payload, m->len, h, m->err) < 0 || !(d = msg_device(r, m))) {
+		free(h);
+		return NULL;
+	}
+	free(d->health);
+	d->health = xmalloc(m->len + 1);
+	memcpy(d->health, m->payload, m->len);
+	d->health[m->len] = '\0';
+	if (h->version[0])
+		snprintf(d->version, sizeof d->version, "%s", h->version);
+	d->temp_c = h->cpu_temp_c;
+	snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(h->audio));
+	for (int i = 0; i < h->nboards; i++)
+		ack_slot(d, h->boards[i].area);
+	d->last_health_mono = m->mono;
+	free(d->hdec);
+	d->hdec = h;
+	transition(r, d, DEV_ONLINE, "health");
+	return d;
+}
+
+/* An ack without an area is for the device's only area. */
+static struct device *on_ack(struct registry *r, const struct msg *m)
+{
+	struct proto_ack a;
+	struct device *d;
+	if (proto_ack_decode(m->payload, m->len, &a, m->err) < 0 || !(d = msg_device(r, m)))
+		return NULL;
+	const char *area = a.area[0] ? a.area : (d->nacks == 1 ? d->acks[0].area : NULL);
+	struct dev_ack *slot = area ? ack_slot(d, area) : NULL;
+	if (slot && a.seq >= slot->seq) {
+		slot->seq = a.seq;
+		slot->ack_ms = m->now;
+	}
+	return d;
+}
+
+static struct device *on_cmd_result(struct registry *r, const struct msg *m)
+{
+	struct proto_cmd_result res;
+	struct device *d;
+	if (proto_cmd_result_decode(m->payload, m->len, &res, m->err) < 0 ||
+	    !(d = msg_device(r, m)))
+		return NULL;
+	on_result(r, d, &res);
+	return d;
+}
+
+static struct device *on_screenshot(struct registry *r, const struct msg *m)
+{
+	if (m->len < 8 || memcmp(m->payload, "\x89PNG\r\n\x1a\n", 8) != 0) {
+		snprintf(m->err->field, sizeof m->err->field, "payload");
+		snprintf(m->err->reason, sizeof m->err->reason, "not a PNG");
+		return NULL;
+	}
+	struct device *d = msg_device(r, m);
+	if (!d)
+		return NULL;
+	free(d->png);
+	d->png = NULL;
+	evict_png(r);
+	d->png = xmalloc(m->len);
+	memcpy(d->png, m->payload, m->len);
+	d->png_len = m->len;
+	d->png_mono = m->mono;
+	d->png_ms = m->now;
+	png_ready(r, d);
+	return d;
+}
+
+/* The display topics the registry reads, by kind; registry_subscribe
+ * subscribes to each. */
+static const msg_handler handlers[] = {
+    [PROTO_TOPIC_STATUS] = on_status,
+    [PROTO_TOPIC_HEALTH] = on_health,
+    [PROTO_TOPIC_ACK] = on_ack,
+    [PROTO_TOPIC_CMD_RESULT] = on_cmd_result,
+    [PROTO_TOPIC_SCREENSHOT] = on_screenshot,
+};
+#define NHANDLERS (sizeof handlers / sizeof handlers[0])
+
 void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len)
 {
 	struct proto_topic t;
-	struct proto_error err;
-	if (proto_topic_parse(topic, &t, &err) < 0)
+	struct proto_error err = {0};
+	if (proto_topic_parse(topic, &t, &err) < 0 || (size_t)t.kind >= NHANDLERS ||
+	    !handlers[t.kind])
 		return;
 	if (!bridge_config_site(&r->b->cfg, t.tenant, t.site))
 		return; /* not ours */
@@ -284,108 +413,13 @@ void registry_on_message(struct registry *r, const char *topic, const void *payl
 		log_warn_rl("%s: payload: %zu bytes is over the limit", topic, len);
 		return;
 	}
-	struct device *d = NULL;
-	int64_t now = time_now_ms(), mono = time_mono_ms();
-	switch (t.kind) {
-	case PROTO_TOPIC_STATUS: {
-		if (len == 0)
-			return; /* a cleared retained status */
-		struct proto_status s;
-		if (proto_status_decode(payload, len, &s, &err) < 0)
-			goto bad;
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
-			return;
-		if (s.version[0])
-			snprintf(d->version, sizeof d->version, "%s", s.version);
-		for (int i = 0; i < s.nareas; i++)
-			ack_slot(d, s.areas[i]);
-		if (s.state == PROTO_STATE_ONLINE) {
-			d->last_health_mono = mono;
-			d->online_mono = mono;
-			transition(r, d, DEV_ONLINE, "status online");
-		} else {
-			transition(r, d, DEV_OFFLINE, "status offline");
-		}
-		break;
-	}
-	case PROTO_TOPIC_HEALTH: {
-		struct proto_health *h = xmalloc(sizeof *h);
-		if (proto_health_decode(payload, len, h, &err) < 0) {
-			free(h);
-			goto bad;
-		}
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, true))) {
-			free(h);
-			return;
-		}
-		free(d->health);
-		d->health = xmalloc(len + 1);
-		memcpy(d->health, payload, len);
-		d->health[len] = '\0';
-		if (h->version[0])
-			snprintf(d->version, sizeof d->version, "%s", h->version);
-		d->temp_c = h->cpu_temp_c;
-		snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(h->audio));
-		for (int i = 0; i < h->nboards; i++)
-			ack_slot(d, h->boards[i].area);
-		d->last_health_mono = mono;
-		free(d->hdec);
-		d->hdec = h;
-		transition(r, d, DEV_ONLINE, "health");
-		break;
-	}
-	case PROTO_TOPIC_ACK: {
-		struct proto_ack a;
-		if (proto_ack_decode(payload, len, &a, &err) < 0)
-			goto bad;
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
-			return;
-		const char *area = a.area[0] ? a.area : (d->nacks == 1 ? d->acks[0].area : NULL);
-		struct dev_ack *slot = area ? ack_slot(d, area) : NULL;
-		if (slot && a.seq >= slot->seq) {
-			slot->seq = a.seq;
-			slot->ack_ms = now;
-		}
-		break;
-	}
-	case PROTO_TOPIC_CMD_RESULT: {
-		struct proto_cmd_result res;
-		if (proto_cmd_result_decode(payload, len, &res, &err) < 0)
-			goto bad;
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
-			return;
-		on_result(r, d, &res);
-		break;
-	}
-	case PROTO_TOPIC_SCREENSHOT: {
-		if (len < 8 || memcmp(payload, "\x89PNG\r\n\x1a\n", 8) != 0) {
-			snprintf(err.field, sizeof err.field, "payload");
-			snprintf(err.reason, sizeof err.reason, "not a PNG");
-			goto bad;
-		}
-		if (!(d = dev_get(r, t.tenant, t.site, t.device, true)))
-			return;
-		free(d->png);
-		d->png = NULL;
-		evict_png(r);
-		d->png = xmalloc(len);
-		memcpy(d->png, payload, len);
-		d->png_len = len;
-		d->png_mono = mono;
-		d->png_ms = now;
-		png_ready(r, d);
-		break;
-	}
-	default:
-		return;
-	}
+	const struct msg m = {&t, payload, len, time_now_ms(), time_mono_ms(), &err};
+	struct device *d = handlers[t.kind](r, &m);
 	if (d) {
-		d->last_seen_ms = now;
+		d->last_seen_ms = m.now;
 		d->dirty = true;
-	}
-	return;
-bad:
-	log_warn_rl("%s: %s: %s", topic, err.field, err.reason);
+	} else if (err.field[0])
+		log_warn_rl("%s: %s: %s", topic, err.field, err.reason);
 }
 
 static json_t *dev_record(struct registry *r, const struct device *d, bool full)
@@ -571,14 +605,16 @@ void registry_destroy(struct registry *r)
 
 void registry_subscribe(struct registry *r)
 {
-	static const char *const kinds[] = {"status", "health", "ack", "cmd/result", "screenshot"};
 	for (int i = 0; i < r->b->cfg.ntenants; i++) {
 		const struct cfg_tenant *t = &r->b->cfg.tenants[i];
 		for (int j = 0; j < t->nsites; j++)
-			for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+			for (size_t k = 0; k < NHANDLERS; k++) {
+				if (!handlers[k])
+					continue;
 				char f[PROTO_TOPIC_MAX];
 				snprintf(f, sizeof f, PROTO_TOPIC_ROOT "/%s/%s/display/+/%s",
-				         t->name, t->sites[j].name, kinds[k]);
+				         t->name, t->sites[j].name,
+				         proto_topic_kind_name((enum proto_topic_kind)k));
 				mqttc_subscribe(r->b->mqtt, f, 1);
 			}
 	}

@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #include "bridge.h"
-
-enum dev_state { DEV_UNKNOWN, DEV_ONLINE, DEV_OFFLINE, DEV_STALE };
+#include "registry_view.h"
 
 /* Called once with the HTTP status and a malloc'ed body the callee owns
  * (JSON, or PNG bytes when content_type says so). */
@@ -48,28 +47,6 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
                     int *behind);
 const char *registry_state_name(enum dev_state s);
 
-/* One area of a device: the board seq it shows and the one published. */
-struct registry_view_ack {
-	const char *area;
-	int64_t seq, board_seq;
-};
-
-/* One device as seen by the status page; valid during the callback only. */
-struct registry_view {
-	const char *tenant, *site, *device;
-	enum dev_state state;
-	bool behind;
-	int64_t last_seen_ms;
-	int64_t state_since_ms; /* wall clock of entering state; 0 unknown */
-	const char *version;
-	double temp_c; /* NAN unknown */
-	const char *audio;
-	const struct proto_health *health; /* NULL before the first */
-	int nacks;
-	struct registry_view_ack acks[PROTO_AREAS_MAX];
-	bool has_png;
-	int64_t png_ms; /* wall clock of the kept screenshot; 0 none */
-};
 /* Call cb for every device, sorted by tenant, site, device. */
 void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
                    void *data);

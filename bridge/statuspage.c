@@ -5,11 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "humantime.h"
 #include "log.h"
 #include "proto.h"
 #include "mqttc.h"
+#include "problems.h"
 #include "registry.h"
 #include "statuspage.h"
+#include "statuspage_css.h"
 #include "timeutil.h"
 
 struct buf {
@@ -81,61 +84,22 @@ static void esc(struct buf *b, const char *s)
 	add(b, run, (size_t)(s - run));
 }
 
-/* "12 s", "3 min", "2 h 5 min", "4 d". */
-static void fmt_dur(char *out, size_t cap, int64_t s)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(out, cap, "%lld s", (long long)s);
-	else if (s < 3600)
-		snprintf(out, cap, "%lld min", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(out, cap, "%lld h %lld min", (long long)(s / 3600),
-		         (long long)(s % 3600 / 60));
-	else
-		snprintf(out, cap, "%lld d %lld h", (long long)(s / 86400),
-		         (long long)(s % 86400 / 3600));
-}
-
-/* Local wall-clock time; the date too when it is not today. */
-static void fmt_clock(char *out, size_t cap, int64_t ms, int64_t now_ms)
-{
-	time_t t = (time_t)(ms / 1000), n = (time_t)(now_ms / 1000);
-	struct tm tm, tn;
-	localtime_r(&t, &tm);
-	localtime_r(&n, &tn);
-	bool today = tm.tm_year == tn.tm_year && tm.tm_yday == tn.tm_yday;
-	strftime(out, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
-}
-
-/* "10:44:58 (3 min ago)" */
-static void fmt_when(char *out, size_t cap, int64_t ms, int64_t now)
-{
-	char clock[32], ago[32];
-	fmt_clock(clock, sizeof clock, ms, now);
-	fmt_dur(ago, sizeof ago, (now - ms) / 1000);
-	snprintf(out, cap, "%s (%s ago)", clock, ago);
-}
-
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
 #define PROBLEMS_SHOWN  25  /* lines in sight; the others behind a click */
 #define PAGE_ROWS_MAX   500 /* more displays: one line per site, a page per site */
-#define CLOCK_OFF_MS    30000
-#define HOT_C           80.0
 
 struct page {
 	struct bridge *br;
 	int64_t now;
-	struct buf probs[3]; /* the problem list, by severity */
-	struct buf tables;   /* finished site sections */
-	struct buf index;    /* one line per site */
-	const char *only;    /* "tenant/site" to show alone, or NULL */
-	struct buf rows;     /* rows of the current site */
+	struct buf probs[PROBLEM_SEVERITIES]; /* the problem list, by severity */
+	struct buf tables;                    /* finished site sections */
+	struct buf index;                     /* one line per site */
+	const char *only;                     /* "tenant/site" to show alone, or NULL */
+	struct buf rows;                      /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
 	bool site_open; /* within its opening hours */
 	int sn, sprob, scount[4], sbehind;
-	int total, count[4], behind, problems, listed[3], unlisted;
+	int total, count[4], behind, problems, listed[PROBLEM_SEVERITIES], unlisted;
 	char (*seen)[2 * PROTO_NAME_MAX + 2]; /* sites with displays; owned */
 	int nseen, seen_cap;
 };
@@ -148,23 +112,14 @@ static void badge(struct buf *b, const char *cls, const char *icon, const char *
 }
 
 /* One problem: a line in the list (while there is room) and the count. */
-/* sev 0: not working (offline, stale); 1: not doing its job (behind, no
- * output, silent); 2: will fail (power, clock, heat). */
-static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(struct page *p, int sev, const struct registry_view *v, const char *fmt, ...)
+static void problem(struct page *p, const struct registry_view *v, const struct problem *pr)
 {
-	struct buf *pb = &p->probs[sev];
-	if (p->listed[sev] >= PROBLEMS_LISTED) {
+	struct buf *pb = &p->probs[pr->severity];
+	if (p->listed[pr->severity] >= PROBLEMS_LISTED) {
 		p->unlisted++;
 		return;
 	}
-	p->listed[sev]++;
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
+	p->listed[pr->severity]++;
 	PUTS(pb, "<li><a href=\"/?site=");
 	esc(pb, v->tenant);
 	PUTS(pb, "/");
@@ -182,7 +137,7 @@ static void problem(struct page *p, int sev, const struct registry_view *v, cons
 	PUTS(pb, "/");
 	esc(pb, v->site);
 	PUTS(pb, ": ");
-	esc(pb, text);
+	esc(pb, pr->text);
 	PUTS(pb, "</li>\n");
 }
 
@@ -244,131 +199,50 @@ static void dev_path(struct buf *b, const struct registry_view *v)
 	esc(b, v->device);
 }
 
-static void row(void *data, const struct registry_view *v)
-{
-	struct page *p = data;
-	int64_t now = p->now;
-	char site[sizeof p->site];
-	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
-	if (strcmp(site, p->site) != 0) {
-		flush_site(p);
-		snprintf(p->site, sizeof p->site, "%s", site);
-		if (p->nseen < p->seen_cap)
-			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
-		p->site_open = bridge_config_site_open(
-		    &p->br->cfg, bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
-	}
-	const struct proto_health *h = v->health;
-	bool live = v->state == DEV_ONLINE; /* health numbers are current */
-	int np = 0;
-	p->total++;
-	p->sn++;
-	p->count[v->state]++;
-	p->scount[v->state]++;
-	if (v->behind) {
-		p->behind++;
-		p->sbehind++;
-	}
-	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
-	char when[80] = "", ago[32];
-	if (since)
-		fmt_when(when, sizeof when, since, now);
-	/* Problems first: they decide the row's look. */
-	if (v->state == DEV_OFFLINE) {
-		np++;
-		problem(p, 0, v, "offline since %s", since ? when : "an unknown time");
-	} else if (v->state == DEV_STALE) {
-		np++;
-		char heard[80] = "an unknown time";
-		if (v->last_seen_ms)
-			fmt_when(heard, sizeof heard, v->last_seen_ms, now);
-		problem(p, 0, v, "stale: no health report, last heard from %s", heard);
-	} else if (v->state == DEV_UNKNOWN) {
-		np++;
-		problem(p, 0, v, "state unknown");
-	}
-	bool bad_screen = false, bad_audio = false, bad_clock = false, bad_uv = false,
-	     bad_temp = false;
-	if (v->behind) {
-		np++;
-		for (int i = 0; i < v->nacks; i++)
-			if (v->acks[i].seq < v->acks[i].board_seq) {
-				problem(p, 1, v,
-				        "behind: area %s still shows an older board (seq %lld, "
-				        "sent %lld)",
-				        v->acks[i].area, (long long)v->acks[i].seq,
-				        (long long)v->acks[i].board_seq);
-				break;
-			}
-	}
-	if (live && h) {
-		if (h->screen == PROTO_SCREEN_NO_OUTPUT && p->site_open) {
-			bad_screen = true;
-			np++;
-			problem(p, 1, v, "no output: no screen connected during opening hours");
-		}
-		if (h->audio == PROTO_AUDIO_NONE || h->audio == PROTO_AUDIO_ERROR) {
-			bad_audio = true;
-			np++;
-			problem(p, 1, v, "silent: audio %s", proto_audio_name(h->audio));
-		}
-		if (h->undervoltage == 1) {
-			bad_uv = true;
-			np++;
-			problem(p, 2, v, "under-voltage: check the power supply");
-		}
-		if (h->has_clock_offset && llabs(h->clock_offset_ms) > CLOCK_OFF_MS) {
-			bad_clock = true;
-			np++;
-			problem(p, 2, v, "clock off by %lld s",
-			        (long long)(h->clock_offset_ms / 1000));
-		}
-		if (!isnan(h->cpu_temp_c) && h->cpu_temp_c >= HOT_C) {
-			bad_temp = true;
-			np++;
-			problem(p, 2, v, "CPU at %.0f \u00b0C", h->cpu_temp_c);
-		}
-	}
-	if (np) {
-		p->problems++;
-		p->sprob++;
-	}
+/* The row's look follows the problems found: the HTML decides nothing. */
+struct row_marks {
+	bool screen, audio, clock, uv, temp;
+};
 
-	if (p->only && strcmp(p->only, p->site) != 0)
-		return; /* counted, not shown */
-	struct buf *b = &p->rows;
-	PUTS(b, "<tr id=\"d-");
-	esc(b, v->tenant);
-	PUTS(b, "-");
-	esc(b, v->site);
-	PUTS(b, "-");
-	esc(b, v->device);
-	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
-	esc(b, v->device);
-	PUTS(b, "</b><br><small>");
-	esc(b, v->version[0] ? v->version : "version unknown");
-	PUTS(b, "</small></td><td data-l=\"State\">");
+/* Health cells of a display that is not online show older numbers. */
+static const char *old_class(const struct registry_view *v)
+{
+	return v->health && v->state != DEV_ONLINE ? " class=\"old\"" : "";
+}
+
+static void cell_state(struct buf *b, const struct registry_view *v, int64_t now)
+{
 	static const char *const cls[] = {"unknown", "ok", "bad", "warn"};
+	PUTS(b, "<td data-l=\"State\">");
 	badge(b, cls[v->state], state_icon[v->state], registry_state_name(v->state));
 	if (v->behind)
 		badge(b, "warn", "&#9888;", "behind");
+	int64_t since = v->state_since_ms ? v->state_since_ms : v->last_seen_ms;
 	if (since && v->state != DEV_ONLINE) {
+		char when[80];
+		human_when(when, sizeof when, since, now);
 		PUTS(b, "<br><small>since ");
 		esc(b, when);
 		PUTS(b, "</small>");
 	}
 	PUTS(b, "</td><td data-l=\"Last seen\">");
 	if (v->last_seen_ms) {
-		char clock[32];
-		fmt_dur(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
-		fmt_clock(clock, sizeof clock, v->last_seen_ms, now);
+		char ago[32], clock[32];
+		human_duration(ago, sizeof ago, (now - v->last_seen_ms) / 1000);
+		human_clock(clock, sizeof clock, v->last_seen_ms, now);
 		put(b, "%s ago<br><small>%s</small>", ago, clock);
 	} else
 		PUTS(b, "never");
-	put(b, "</td><td data-l=\"Screen\"%s>", h && !live ? " class=\"old\"" : "");
+	PUTS(b, "</td>");
+}
+
+static void cell_screen(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Screen\"%s>", old_class(v));
 	if (!h)
 		PUTS(b, "&ndash;");
-	else if (bad_screen)
+	else if (m->screen)
 		badge(b, "bad", "&#9888;", "no output");
 	else if (h->screen == PROTO_SCREEN_NO_OUTPUT)
 		PUTS(b, "no output <small>(closed)</small>");
@@ -377,7 +251,12 @@ static void row(void *data, const struct registry_view *v)
 	if (h && h->width > 0)
 		put(b, "<br><small>%d&times;%d%s</small>", h->width, h->height,
 		    h->rotate ? " rotated" : "");
-	PUTS(b, "</td><td data-l=\"Boards\">");
+	PUTS(b, "</td>");
+}
+
+static void cell_boards(struct buf *b, const struct registry_view *v)
+{
+	PUTS(b, "<td data-l=\"Boards\">");
 	if (!v->nacks)
 		PUTS(b, "&ndash;");
 	for (int i = 0; i < v->nacks; i++) {
@@ -394,61 +273,76 @@ static void row(void *data, const struct registry_view *v)
 			    "<br><small>seq %lld, sent %lld</small>",
 			    (long long)a->seq, (long long)a->board_seq);
 	}
-	put(b, "</td><td data-l=\"Audio\"%s>", h && !live ? " class=\"old\"" : "");
-	if (!h)
-		PUTS(b, "&ndash;");
-	else {
-		const char *an = proto_audio_name(h->audio);
-		if (bad_audio)
-			badge(b, "bad", "&#9888;", an);
-		else
-			put(b, "%s", an);
-		if (h->volume >= 0)
-			put(b, " <small>vol. %d</small>", h->volume);
-		if (h->announced >= 0)
-			put(b, "<br><small>%lld announced", (long long)h->announced);
-		if (h->announce_failed > 0)
-			put(b, ", <b class=\"t-bad\">%lld failed</b>",
-			    (long long)h->announce_failed);
-		else if (h->announce_failed == 0)
-			PUTS(b, ", 0 failed");
-		if (h->announced >= 0)
-			PUTS(b, "</small>");
+	PUTS(b, "</td>");
+}
+
+static void cell_audio(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Audio\"%s>", old_class(v));
+	if (!h) {
+		PUTS(b, "&ndash;</td>");
+		return;
 	}
-	put(b, "</td><td data-l=\"Device\"%s><small>", h && !live ? " class=\"old\"" : "");
-	if (!h)
-		PUTS(b, "no health report yet");
-	else {
-		if (!live)
-			PUTS(b, "<i>as last reported:</i><br>");
-		char up[32];
-		if (h->uptime_s >= 0) {
-			fmt_dur(up, sizeof up, h->uptime_s);
-			put(b, "up %s", up);
-		}
-		if (h->reconnects >= 0)
-			put(b, ", %lld reconnect%s", (long long)h->reconnects,
-			    h->reconnects == 1 ? "" : "s");
-		if (!isnan(h->cpu_temp_c))
-			put(b, "<br>%s%.1f &deg;C%s",
-			    bad_temp ? "<b class=\"t-bad\">&#9888; " : "CPU ", h->cpu_temp_c,
-			    bad_temp ? "</b>" : "");
-		if (bad_uv)
-			PUTS(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
-		if (h->has_clock_offset)
-			put(b, "<br>%sclock %+.1f s%s",
-			    bad_clock ? "<b class=\"t-bad\">&#9888; " : "",
-			    (double)h->clock_offset_ms / 1000.0, bad_clock ? "</b>" : "");
-		if (h->rss_kb >= 0)
-			put(b, "<br>RSS %.1f MB", (double)h->rss_kb / 1024.0);
-		if (h->frames >= 0) {
-			put(b, "<br>%lld frames", (long long)h->frames);
-			if (h->last_frame_ms >= 0 && !isnan(h->last_frame_ms))
-				put(b, ", last %.1f ms", h->last_frame_ms);
-		}
+	const char *an = proto_audio_name(h->audio);
+	if (m->audio)
+		badge(b, "bad", "&#9888;", an);
+	else
+		put(b, "%s", an);
+	if (h->volume >= 0)
+		put(b, " <small>vol. %d</small>", h->volume);
+	if (h->announced >= 0)
+		put(b, "<br><small>%lld announced", (long long)h->announced);
+	if (h->announce_failed > 0)
+		put(b, ", <b class=\"t-bad\">%lld failed</b>", (long long)h->announce_failed);
+	else if (h->announce_failed == 0)
+		PUTS(b, ", 0 failed");
+	if (h->announced >= 0)
+		PUTS(b, "</small>");
+	PUTS(b, "</td>");
+}
+
+static void cell_device(struct buf *b, const struct registry_view *v, const struct row_marks *m)
+{
+	const struct proto_health *h = v->health;
+	put(b, "<td data-l=\"Device\"%s><small>", old_class(v));
+	if (!h) {
+		PUTS(b, "no health report yet</small></td>");
+		return;
 	}
-	PUTS(b, "</small></td><td data-l=\"Screenshot\">");
+	if (v->state != DEV_ONLINE)
+		PUTS(b, "<i>as last reported:</i><br>");
+	char up[32];
+	if (h->uptime_s >= 0) {
+		human_duration(up, sizeof up, h->uptime_s);
+		put(b, "up %s", up);
+	}
+	if (h->reconnects >= 0)
+		put(b, ", %lld reconnect%s", (long long)h->reconnects,
+		    h->reconnects == 1 ? "" : "s");
+	if (!isnan(h->cpu_temp_c))
+		put(b, "<br>%s%.1f &deg;C%s", m->temp ? "<b class=\"t-bad\">&#9888; " : "CPU ",
+		    h->cpu_temp_c, m->temp ? "</b>" : "");
+	if (m->uv)
+		PUTS(b, "<br><b class=\"t-bad\">&#9889; under-voltage</b>");
+	if (h->has_clock_offset)
+		put(b, "<br>%sclock %+.1f s%s", m->clock ? "<b class=\"t-bad\">&#9888; " : "",
+		    (double)h->clock_offset_ms / 1000.0, m->clock ? "</b>" : "");
+	if (h->rss_kb >= 0)
+		put(b, "<br>RSS %.1f MB", (double)h->rss_kb / 1024.0);
+	if (h->frames >= 0) {
+		put(b, "<br>%lld frames", (long long)h->frames);
+		if (h->last_frame_ms >= 0 && !isnan(h->last_frame_ms))
+			put(b, ", last %.1f ms", h->last_frame_ms);
+	}
+	PUTS(b, "</small></td>");
+}
+
+static void cell_screenshot(struct buf *b, const struct registry_view *v, int64_t now)
+{
+	PUTS(b, "<td data-l=\"Screenshot\">");
 	if (v->has_png) {
+		char ago[32];
 		PUTS(b, "<a href=\"/status/latest/");
 		dev_path(b, v);
 		PUTS(b, "\" target=\"_blank\"><img src=\"/status/latest/");
@@ -457,17 +351,214 @@ static void row(void *data, const struct registry_view *v)
 		    (long long)v->png_ms);
 		esc(b, v->device);
 		PUTS(b, "\"></a><br><small>");
-		fmt_dur(ago, sizeof ago, (now - v->png_ms) / 1000);
+		human_duration(ago, sizeof ago, (now - v->png_ms) / 1000);
 		put(b, "taken %s ago</small><br>", ago);
 	}
 	PUTS(b, "<a class=\"btn\" href=\"/status/screenshot/");
 	dev_path(b, v);
-	PUTS(b, "\" target=\"_blank\">take screenshot</a></td></tr>\n");
+	PUTS(b, "\" target=\"_blank\">take screenshot</a></td>");
+}
+
+/* One display's table row, marked by its problems. */
+static void row_html(struct buf *b, const struct registry_view *v, const struct problem *probs,
+                     int np, int64_t now)
+{
+	const struct row_marks m = {
+	    .screen = problems_has(probs, np, PROBLEM_NO_OUTPUT),
+	    .audio = problems_has(probs, np, PROBLEM_SILENT),
+	    .clock = problems_has(probs, np, PROBLEM_CLOCK_OFF),
+	    .uv = problems_has(probs, np, PROBLEM_UNDERVOLTAGE),
+	    .temp = problems_has(probs, np, PROBLEM_HOT),
+	};
+	PUTS(b, "<tr id=\"d-");
+	esc(b, v->tenant);
+	PUTS(b, "-");
+	esc(b, v->site);
+	PUTS(b, "-");
+	esc(b, v->device);
+	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
+	esc(b, v->device);
+	PUTS(b, "</b><br><small>");
+	esc(b, v->version[0] ? v->version : "version unknown");
+	PUTS(b, "</small></td>");
+	cell_state(b, v, now);
+	cell_screen(b, v, &m);
+	cell_boards(b, v);
+	cell_audio(b, v, &m);
+	cell_device(b, v, &m);
+	cell_screenshot(b, v, now);
+	PUTS(b, "</tr>\n");
+}
+
+static void row(void *data, const struct registry_view *v)
+{
+	struct page *p = data;
+	int64_t now = p->now;
+	char site[sizeof p->site];
+	snprintf(site, sizeof site, "%s/%s", v->tenant, v->site);
+	if (strcmp(site, p->site) != 0) {
+		flush_site(p);
+		snprintf(p->site, sizeof p->site, "%s", site);
+		if (p->nseen < p->seen_cap)
+			snprintf(p->seen[p->nseen++], sizeof p->seen[0], "%s", site);
+		p->site_open = bridge_config_site_open(
+		    &p->br->cfg, bridge_config_site(&p->br->cfg, v->tenant, v->site), now);
+	}
+	p->total++;
+	p->sn++;
+	p->count[v->state]++;
+	p->scount[v->state]++;
+	if (v->behind) {
+		p->behind++;
+		p->sbehind++;
+	}
+	/* Problems first: they decide the row's look. */
+	struct problem probs[PROBLEMS_MAX];
+	int np = problems_find(v, now, p->site_open, probs);
+	for (int i = 0; i < np; i++)
+		problem(p, v, &probs[i]);
+	if (np) {
+		p->problems++;
+		p->sprob++;
+	}
+	if (p->only && strcmp(p->only, p->site) != 0)
+		return; /* counted, not shown */
+	row_html(&p->rows, v, probs, np, now);
 }
 
 static void stat(struct buf *b, const char *cls, int n, const char *label)
 {
 	put(b, "<div class=\"st %s\"><b>%d</b>%s</div>", n ? cls : "", n, label);
+}
+
+/* The head with the style, the heading and the time of the page. */
+static void page_head(struct buf *b, const struct page *p)
+{
+	PUTS(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	        "<meta http-equiv=\"refresh\" content=\"10\">"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	        "<title>");
+	if (p->problems)
+		put(b, "(%d) ", p->problems);
+	PUTS(b, "callboard displays</title><style>");
+	add(b, statuspage_css, sizeof statuspage_css - 1);
+	PUTS(b, "</style></head><body>\n<h1>callboard displays</h1>\n");
+	char clock[32], tz[16];
+	human_clock(clock, sizeof clock, p->now, p->now);
+	time_t nt = (time_t)(p->now / 1000);
+	struct tm tm;
+	localtime_r(&nt, &tm);
+	strftime(tz, sizeof tz, "%Z", &tm);
+	put(b, "<p class=\"meta\">As of %s ", clock);
+	esc(b, tz);
+	PUTS(b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
+}
+
+/* The counts across all sites, the broker and the outbox. */
+static void page_summary(struct buf *b, const struct page *p)
+{
+	bool up = p->br->mqtt && mqttc_connected(p->br->mqtt);
+	put(b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
+	stat(b, "ok", p->count[DEV_ONLINE], "&#10004; online");
+	stat(b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
+	stat(b, "warn", p->count[DEV_STALE], "&#9719; stale");
+	stat(b, "warn", p->behind, "&#9888; behind");
+	stat(b, "bad", p->problems, "&#9888; with problems");
+	put(b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
+	    up ? "&#10004; up" : "&#10006; down");
+	int depth = bridge_outbox_depth(p->br);
+	put(b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
+	    depth ? "warn" : "", depth);
+	if (!up)
+		PUTS(b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
+		        "broker</h2>No board reaches any display until it is.</div>\n");
+}
+
+/* The problem list, worst first. */
+static void page_problems(struct buf *b, const struct page *p)
+{
+	if (p->problems) {
+		put(b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
+		    p->problems, p->problems == 1 ? "" : "s");
+		/* The worst PROBLEMS_SHOWN lines in sight; the rest folded away
+		 * (one line per problem, each ending in a newline). */
+		struct buf all = {0};
+		for (int i = 0; i < PROBLEM_SEVERITIES; i++)
+			if (p->probs[i].s)
+				add(&all, p->probs[i].s, p->probs[i].len);
+		size_t cut = 0;
+		int lines = 0, more = 0;
+		for (size_t i = 0; i < all.len; i++)
+			if (all.s[i] == '\n' && ++lines == PROBLEMS_SHOWN)
+				cut = i + 1;
+		if (lines > PROBLEMS_SHOWN)
+			more = lines - PROBLEMS_SHOWN;
+		else
+			cut = all.len;
+		if (cut)
+			add(b, all.s, cut);
+		if (more) {
+			put(b, "</ul><details><summary>%d more problem%s</summary><ul>\n", more,
+			    more == 1 ? "" : "s");
+			add(b, all.s + cut, all.len - cut);
+		}
+		if (p->unlisted)
+			put(b, "<li>&hellip; and %d more: see the marked rows of each site</li>\n",
+			    p->unlisted);
+		PUTS(b, "</ul>");
+		if (more)
+			PUTS(b, "</details>");
+		PUTS(b, "</div>\n");
+		free(all.s);
+	} else if (p->total)
+		PUTS(b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
+}
+
+/* One site's table, the index of sites, or every site's table. */
+static void page_tables(struct buf *b, const struct page *p)
+{
+	if (p->only) {
+		PUTS(b, "<p><a class=\"btn\" href=\"/\">&larr; all sites</a></p>\n");
+		if (p->tables.s)
+			add(b, p->tables.s, p->tables.len);
+		else {
+			PUTS(b, "<p>No display has reported from ");
+			esc(b, p->only);
+			PUTS(b, ".</p>\n");
+		}
+	} else if (p->total > PAGE_ROWS_MAX) {
+		put(b,
+		    "<h2>Sites</h2><p>%d displays are too many for one page: choose a "
+		    "site.</p><ul>\n",
+		    p->total);
+		if (p->index.s)
+			add(b, p->index.s, p->index.len);
+		PUTS(b, "</ul>\n");
+	} else if (p->tables.s)
+		add(b, p->tables.s, p->tables.len);
+}
+
+/* Configured sites no display has reported from. */
+static void page_unreported(struct buf *b, const struct page *p)
+{
+	bool any = false;
+	for (int i = 0; i < p->br->cfg.ntenants; i++) {
+		const struct cfg_tenant *t = &p->br->cfg.tenants[i];
+		for (int j = 0; j < t->nsites; j++) {
+			char site[sizeof p->site];
+			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
+			bool seen = false;
+			for (int k = 0; k < p->nseen && !seen; k++)
+				seen = strcmp(p->seen[k], site) == 0;
+			if (seen)
+				continue;
+			put(b, any ? ", " : "<h2>Sites with no display reporting</h2><p>");
+			esc(b, site);
+			any = true;
+		}
+	}
+	if (any)
+		PUTS(b, "</p>\n");
 }
 
 char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
@@ -483,236 +574,21 @@ char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
 	flush_site(p);
 
 	struct buf b = {0};
-	PUTS(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	         "<meta http-equiv=\"refresh\" content=\"10\">"
-	         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	         "<title>");
-	if (p->problems)
-		put(&b, "(%d) ", p->problems);
-	put(&b,
-	    "callboard displays</title><style>"
-	    "body{font-family:system-ui,sans-serif;margin:1em;color:#111;background:#f6f6f6;"
-	    "font-size:15px}"
-	    "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .4em}"
-	    "h2 small{font-weight:normal;color:#444;font-size:.8em}"
-	    ".meta{color:#555;margin:.2em 0 .8em}"
-	    ".sum{display:flex;flex-wrap:wrap;gap:.5em;margin-bottom:1em}"
-	    ".st{background:#fff;border:1px solid #ccc;border-radius:.4em;padding:.4em .8em;"
-	    "min-width:6em}.st b{display:block;font-size:1.6em}"
-	    ".st.bad{background:#fbe3e3;border-color:#c33;color:#7a0c0c}"
-	    ".st.warn{background:#fff3d6;border-color:#c90;color:#6b4a00}"
-	    ".st.ok{background:#e3f4e3;border-color:#3a3;color:#0a4d0a}"
-	    ".probs{background:#fff;border:2px solid #c33;border-radius:.4em;padding:.5em 1em}"
-	    ".probs h2{margin:.2em 0;color:#7a0c0c}.probs ul{margin:.3em 0;padding-left:1.3em}"
-	    ".probs li{margin:.25em 0}summary{cursor:pointer;font-weight:bold;margin:.3em "
-	    "0}.fine{border-color:#3a3}.fine h2{color:#0a4d0a}"
-	    "table{border-collapse:collapse;width:100%%;background:#fff}"
-	    "th,td{text-align:left;vertical-align:top;padding:.4em .5em;"
-	    "border-bottom:1px solid #ddd}"
-	    "th{background:#e8e8e8;font-size:.9em}"
-	    "tr.prob td:first-child{border-left:5px solid #c33}"
-	    "small{color:#444}td.old{color:#777}td.old small{color:#777}"
-	    ".b{display:inline-block;padding:.1em .45em;border-radius:.3em;font-weight:bold;"
-	    "margin:0 .2em .2em 0;white-space:nowrap}"
-	    ".b.ok{background:#cfeccf;color:#0a4d0a}.b.bad{background:#f6d0d0;color:#7a0c0c}"
-	    ".b.warn{background:#fde9bf;color:#6b4a00}.b.unknown{background:#e4e4e4}"
-	    ".t-bad{color:#a00}.t-warn{color:#8a5a00;font-weight:bold}"
-	    ".btn{display:inline-block;padding:.2em .5em;border:1px solid #888;border-radius:.3em;"
-	    "background:#f0f0f0;color:#111;text-decoration:none;white-space:nowrap}"
-	    "img{border:1px solid #999;background:#000;max-width:100%%}"
-	    "@media (max-width:800px){table,tbody,tr,td{display:block}thead{display:none}"
-	    "tr{border-bottom:2px solid #bbb;padding:.3em 0}td{border:0;padding:.15em .5em}"
-	    "td::before{content:attr(data-l) \": \";font-weight:bold;color:#333}"
-	    "tr.prob{border-left:5px solid #c33}tr.prob td:first-child{border-left:0}}"
-	    "</style></head><body>\n<h1>callboard displays</h1>\n");
-	char clock[32], tz[16];
-	fmt_clock(clock, sizeof clock, p->now, p->now);
-	time_t nt = (time_t)(p->now / 1000);
-	struct tm tm;
-	localtime_r(&nt, &tm);
-	strftime(tz, sizeof tz, "%Z", &tm);
-	put(&b, "<p class=\"meta\">As of %s ", clock);
-	esc(&b, tz);
-	PUTS(&b, " &middot; refreshes every 10 s</p>\n<div class=\"sum\">");
-	bool up = br->mqtt && mqttc_connected(br->mqtt);
-	put(&b, "<div class=\"st\"><b>%d</b>displays</div>", p->total);
-	stat(&b, "ok", p->count[DEV_ONLINE], "&#10004; online");
-	stat(&b, "bad", p->count[DEV_OFFLINE], "&#10006; offline");
-	stat(&b, "warn", p->count[DEV_STALE], "&#9719; stale");
-	stat(&b, "warn", p->behind, "&#9888; behind");
-	stat(&b, "bad", p->problems, "&#9888; with problems");
-	put(&b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
-	    up ? "&#10004; up" : "&#10006; down");
-	int depth = bridge_outbox_depth(br);
-	put(&b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
-	    depth ? "warn" : "", depth);
-	if (!up)
-		PUTS(&b, "<div class=\"probs\"><h2>&#10006; The bridge is not connected to the "
-		         "broker</h2>No board reaches any display until it is.</div>\n");
-	if (p->problems) {
-		put(&b, "<div class=\"probs\"><h2>&#9888; %d display%s with problems</h2><ul>\n",
-		    p->problems, p->problems == 1 ? "" : "s");
-		/* The worst PROBLEMS_SHOWN lines in sight; the rest folded away
-		 * (one line per problem, each ending in a newline). */
-		struct buf all = {0};
-		for (int i = 0; i < 3; i++)
-			if (p->probs[i].s)
-				add(&all, p->probs[i].s, p->probs[i].len);
-		size_t cut = 0;
-		int lines = 0, more = 0;
-		for (size_t i = 0; i < all.len; i++)
-			if (all.s[i] == '\n' && ++lines == PROBLEMS_SHOWN)
-				cut = i + 1;
-		if (lines > PROBLEMS_SHOWN)
-			more = lines - PROBLEMS_SHOWN;
-		else
-			cut = all.len;
-		if (cut)
-			add(&b, all.s, cut);
-		if (more) {
-			put(&b, "</ul><details><summary>%d more problem%s</summary><ul>\n", more,
-			    more == 1 ? "" : "s");
-			add(&b, all.s + cut, all.len - cut);
-		}
-		if (p->unlisted)
-			put(&b, "<li>&hellip; and %d more: see the marked rows of each site</li>\n",
-			    p->unlisted);
-		PUTS(&b, "</ul>");
-		if (more)
-			PUTS(&b, "</details>");
-		PUTS(&b, "</div>\n");
-		free(all.s);
-	} else if (p->total)
-		PUTS(&b, "<div class=\"probs fine\"><h2>&#10004; No problems</h2></div>\n");
-	if (p->only) {
-		PUTS(&b, "<p><a class=\"btn\" href=\"/\">&larr; all sites</a></p>\n");
-		if (p->tables.s)
-			add(&b, p->tables.s, p->tables.len);
-		else {
-			PUTS(&b, "<p>No display has reported from ");
-			esc(&b, p->only);
-			PUTS(&b, ".</p>\n");
-		}
-	} else if (p->total > PAGE_ROWS_MAX) {
-		put(&b,
-		    "<h2>Sites</h2><p>%d displays are too many for one page: choose a "
-		    "site.</p><ul>\n",
-		    p->total);
-		if (p->index.s)
-			add(&b, p->index.s, p->index.len);
-		PUTS(&b, "</ul>\n");
-	} else if (p->tables.s)
-		add(&b, p->tables.s, p->tables.len);
-	/* Configured sites no display has reported from. */
-	bool any = false;
-	for (int i = 0; i < br->cfg.ntenants; i++) {
-		const struct cfg_tenant *t = &br->cfg.tenants[i];
-		for (int j = 0; j < t->nsites; j++) {
-			char site[sizeof p->site];
-			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
-			bool seen = false;
-			for (int k = 0; k < p->nseen && !seen; k++)
-				seen = strcmp(p->seen[k], site) == 0;
-			if (seen)
-				continue;
-			put(&b, any ? ", " : "<h2>Sites with no display reporting</h2><p>");
-			esc(&b, site);
-			any = true;
-		}
-	}
-	if (any)
-		PUTS(&b, "</p>\n");
+	page_head(&b, p);
+	page_summary(&b, p);
+	page_problems(&b, p);
+	page_tables(&b, p);
+	page_unreported(&b, p);
 	if (!p->total)
 		PUTS(&b, "<p>No display has reported yet.</p>\n");
 	PUTS(&b, "</body></html>\n");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < PROBLEM_SEVERITIES; i++)
 		free(p->probs[i].s);
 	free(p->tables.s);
 	free(p->index.s);
 	free(p->seen);
 	free(p->rows.s);
 	free(p);
-	*len = b.len;
-	return b.s;
-}
-
-char *metrics_render(struct bridge *br, size_t *len)
-{
-	struct buf b = {0};
-	struct metrics *m = &br->metrics;
-	put(&b,
-	    "# HELP callboard_calls_accepted_total Calls accepted (202).\n"
-	    "# TYPE callboard_calls_accepted_total counter\n"
-	    "callboard_calls_accepted_total %llu\n",
-	    (unsigned long long)m->calls_accepted);
-	put(&b,
-	    "# TYPE callboard_recalls_accepted_total counter\n"
-	    "callboard_recalls_accepted_total %llu\n"
-	    "# TYPE callboard_cancels_accepted_total counter\n"
-	    "callboard_cancels_accepted_total %llu\n",
-	    (unsigned long long)m->recalls_accepted, (unsigned long long)m->cancels_accepted);
-	put(&b, "# HELP callboard_calls_rejected_total Call requests refused, by reason.\n"
-	        "# TYPE callboard_calls_rejected_total counter\n");
-	for (int i = 0; i < METRICS_REASONS_MAX && m->rejected[i].reason[0]; i++)
-		put(&b, "callboard_calls_rejected_total{reason=\"%s\"} %llu\n",
-		    m->rejected[i].reason, (unsigned long long)m->rejected[i].n);
-	put(&b, "# HELP callboard_accept_to_publish_seconds From 202 to the broker's PUBACK.\n"
-	        "# TYPE callboard_accept_to_publish_seconds histogram\n");
-	for (int i = 0; i < METRICS_LAT_BUCKETS; i++)
-		put(&b, "callboard_accept_to_publish_seconds_bucket{le=\"%g\"} %llu\n",
-		    metrics_lat_bounds[i], (unsigned long long)m->lat_bucket[i]);
-	put(&b,
-	    "callboard_accept_to_publish_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "callboard_accept_to_publish_seconds_sum %.6f\n"
-	    "callboard_accept_to_publish_seconds_count %llu\n",
-	    (unsigned long long)m->lat_count, m->lat_sum, (unsigned long long)m->lat_count);
-	put(&b,
-	    "# HELP callboard_outbox_depth Boards and notices not yet confirmed by the broker.\n"
-	    "# TYPE callboard_outbox_depth gauge\ncallboard_outbox_depth %d\n",
-	    bridge_outbox_depth(br));
-	put(&b, "# TYPE callboard_mqtt_connected gauge\ncallboard_mqtt_connected %d\n",
-	    br->mqtt && mqttc_connected(br->mqtt) ? 1 : 0);
-	put(&b,
-	    "# TYPE callboard_boards_published_total counter\n"
-	    "callboard_boards_published_total %llu\n"
-	    "# TYPE callboard_publish_refused_total counter\n"
-	    "callboard_publish_refused_total %llu\n",
-	    (unsigned long long)m->boards_published, (unsigned long long)m->publish_failures);
-	put(&b, "# HELP callboard_devices Displays by site and state.\n"
-	        "# TYPE callboard_devices gauge\n");
-	for (int i = 0; i < br->cfg.ntenants; i++) {
-		const struct cfg_tenant *t = &br->cfg.tenants[i];
-		for (int j = 0; j < t->nsites; j++) {
-			int counts[4], behind;
-			registry_count(br->registry, t->name, t->sites[j].name, counts, &behind);
-			for (int s = DEV_ONLINE; s <= DEV_STALE; s++)
-				put(&b,
-				    "callboard_devices{tenant=\"%s\",site=\"%s\",state=\"%s\"} "
-				    "%d\n",
-				    t->name, t->sites[j].name,
-				    registry_state_name((enum dev_state)s), counts[s]);
-			put(&b,
-			    "callboard_devices{tenant=\"%s\",site=\"%s\",state=\"behind\"} %d\n",
-			    t->name, t->sites[j].name, behind);
-		}
-	}
-	put(&b, "# HELP callboard_device_transitions_total Display state changes, by state "
-	        "entered.\n# TYPE callboard_device_transitions_total counter\n");
-	for (int st = DEV_ONLINE; st <= DEV_STALE; st++)
-		put(&b, "callboard_device_transitions_total{to=\"%s\"} %llu\n",
-		    registry_state_name((enum dev_state)st),
-		    (unsigned long long)m->device_transitions_to[st]);
-	put(&b,
-	    "# TYPE callboard_webhooks_total counter\n"
-	    "callboard_webhooks_total{result=\"sent\"} %llu\n"
-	    "callboard_webhooks_total{result=\"failed\"} %llu\n",
-	    (unsigned long long)m->webhooks_sent, (unsigned long long)m->webhooks_failed);
-	put(&b, "# HELP callboard_http_responses_total HTTP responses by status.\n"
-	        "# TYPE callboard_http_responses_total counter\n");
-	for (int i = 100; i < 600; i++)
-		if (m->http_status[i])
-			put(&b, "callboard_http_responses_total{code=\"%d\"} %llu\n", i,
-			    (unsigned long long)m->http_status[i]);
 	*len = b.len;
 	return b.s;
 }

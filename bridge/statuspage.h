@@ -1,5 +1,5 @@
-/* Text renderings of the bridge's state: the HTML status page for
- * facilities staff and the Prometheus metrics. */
+/* The HTML status page for facilities staff: every display, its problems
+ * first (decided by problems.h), per site. */
 #ifndef CB_BRIDGE_STATUSPAGE_H
 #define CB_BRIDGE_STATUSPAGE_H
 
@@ -11,7 +11,5 @@
  * alone (NULL: all, or an index of sites when there are very many). A
  * malloc'ed string the caller frees, length in *len. */
 char *statuspage_render(struct bridge *b, const char *only_site, size_t *len);
-/* Prometheus text; a malloc'ed string the caller frees. */
-char *metrics_render(struct bridge *b, size_t *len);
 
 #endif

@@ -257,10 +257,20 @@ def bad_requests():
         resp = c.getresponse()
         assert resp.status == 413, resp.status
         c.close()
-        # unknown endpoints and methods
+        # unknown endpoints and methods; names that cannot be a site come first
         assert b.req("GET", "/v1/nothing")[0] == 404
         assert b.req("GET", f"{SITE}/calls")[0] == 405
         assert b.req("PATCH", f"{SITE}/notice", {"text": "x"})[0] == 405
+        st, r = b.req("GET", f"{SITE}/calls/x/y/z")
+        assert st == 404 and r["field"] == "path", r
+        for path, field in (("/v1/sites/Aarhus/dokk1/calls", "tenant"),
+                            ("/v1/sites/aarhus/Dokk1/calls", "site"),
+                            ("/v1/devices/Aarhus/dokk1/d/commands", "tenant"),
+                            ("/v1/devices/aarhus/Dokk1/d/screenshot", "site")):
+            st, r = b.req("PATCH", path)
+            assert st == 404 and r["field"] == field, (path, r)
+        st, r = b.req("DELETE", "/v1/devices")
+        assert st == 405 and r["field"] == "method", r
         # nothing of that reached the board
         assert b.req("GET", f"{SITE}/boards/main")[0] == 404
         m = b.metrics()
