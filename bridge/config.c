@@ -7,6 +7,7 @@
 #include "cfgparse.h"
 #include "log.h"
 #include "config.h"
+#include "url.h"
 
 /* [site:TENANT/SITE] sections may come before their tenant: kept here and
  * matched to a configured site at the end. */
@@ -216,8 +217,10 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 			if (cfg_int(ctx, s, k, v, 1, 300, &n))
 				cfg->command_timeout_s = (int)n;
 		} else if (strcmp(k, "webhook") == 0) {
-			if (strncmp(v, "http://", 7) != 0)
-				cfg_error(ctx, s, k, v, "must start with http://");
+			struct url u;
+			char why[160];
+			if (!url_parse(v, false, &u, why, sizeof why))
+				cfg_error(ctx, s, k, v, "%s", why);
 			else
 				cfg_str(ctx, s, k, v, cfg->webhook, sizeof cfg->webhook);
 		} else
