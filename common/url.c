@@ -6,17 +6,21 @@
 
 #include "url.h"
 
-static bool copy_part(CURLU *h, CURLUPart part, unsigned flags, char *out, size_t cap)
+/* Copy v (libcurl's, freed here) into out; false when it does not fit. */
+static bool take(char *v, char *out, size_t cap)
 {
-	char *v = NULL;
-	if (curl_url_get(h, part, &v, flags) != CURLUE_OK)
-		return false;
 	size_t n = strlen(v);
 	bool fits = n < cap;
 	if (fits)
 		memcpy(out, v, n + 1);
 	curl_free(v);
 	return fits;
+}
+
+static bool copy_part(CURLU *h, CURLUPart part, unsigned flags, char *out, size_t cap)
+{
+	char *v = NULL;
+	return curl_url_get(h, part, &v, flags) == CURLUE_OK && take(v, out, cap);
 }
 
 /* The reason for a libcurl URL error, in the words our messages use. */
@@ -99,4 +103,12 @@ bool url_format(const struct url *u, const char *path, const char *suffix, char 
 	int n = snprintf(buf, cap, "%s://%s%s%s:%d%s%s", u->tls ? "https" : "http", v6 ? "[" : "",
 	                 u->host, v6 ? "]" : "", u->port, path, suffix);
 	return n > 0 && (size_t)n < cap;
+}
+
+bool url_escape(const char *s, char *out, size_t cap)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	if (!e)
+		abort();
+	return take(e, out, cap);
 }

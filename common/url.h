@@ -20,5 +20,8 @@ bool url_parse(const char *s, bool allow_tls, struct url *u, char *why, size_t w
 /* Write "scheme://host:port" + path + suffix into buf (IPv6 hosts in
  * brackets); false when buf is too small. */
 bool url_format(const struct url *u, const char *path, const char *suffix, char *buf, size_t cap);
+/* Percent-encode s as one path segment (all but A-Z a-z 0-9 - . _ ~) into
+ * out; false when out is too small. */
+bool url_escape(const char *s, char *out, size_t cap);
 
 #endif

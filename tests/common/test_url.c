@@ -1,4 +1,5 @@
-/* The one URL parser: a table of accepted and refused URLs, and formatting. */
+/* The one URL parser: a table of accepted and refused URLs, formatting and
+ * escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,12 +80,25 @@ static void test_format(void **state)
 	                        buf, sizeof buf));
 }
 
+static void test_escape(void **state)
+{
+	char out[64];
+	assert_true(url_escape("c7f3-a_b.c~d", out, sizeof out));
+	assert_string_equal(out, "c7f3-a_b.c~d");
+	assert_true(url_escape("a b/c?:", out, sizeof out));
+	assert_string_equal(out, "a%20b%2Fc%3F%3A");
+	assert_true(url_escape("æ", out, sizeof out));
+	assert_string_equal(out, "%C3%A6");
+	assert_false(url_escape("////", out, 12));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_plain_only),
 	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

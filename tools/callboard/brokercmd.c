@@ -312,10 +312,10 @@ struct bc_args {
 	struct bc_listen l; /* l.dir is filled when the folder exists */
 	char *names[16];    /* --tls-name values (argv's) */
 	int nnames;
-	bool help;
 };
 
-/* Parse the flags into a; 0, or 2 after printing the usage error. */
+/* Parse the flags into a. -1 to go on, or the exit code: 0 after --help,
+ * 2 after printing a usage error. */
 static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 {
 	*a = (struct bc_args){.l = {.port = 1883, .tls_port = 8883}};
@@ -325,7 +325,7 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 	while ((ch = getopt_long(argc, argv, ":h", bc_options, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			a->help = true;
+			fputs(bc_usage, stdout);
 			return 0;
 		case B_DEVICES:
 			a->devices = optarg;
@@ -389,7 +389,7 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 		fprintf(stderr, "callboard broker-config: --port and --tls-port are the same\n");
 		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 /* Fresh random passwords for accounts without one, and the passwd file
@@ -449,11 +449,8 @@ int cmd_broker_config(int argc, char **argv)
 {
 	struct bc_args a;
 	int rc = bc_parse_args(argc, argv, &a);
-	if (rc || a.help) {
-		if (a.help)
-			fputs(bc_usage, stdout);
+	if (rc >= 0)
 		return rc;
-	}
 	struct cfg_ctx ctx = {0};
 	struct bc_config c;
 	int ret = 1;

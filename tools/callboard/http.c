@@ -28,19 +28,6 @@ bool http_url_for(const struct http_url *u, const char *path, char *buf, size_t 
 	return url_format(&u->url, u->prefix, path, buf, cap);
 }
 
-bool http_path_escape(const char *s, char *out, size_t cap)
-{
-	char *e = curl_easy_escape(NULL, s, 0);
-	if (!e)
-		abort();
-	size_t n = strlen(e);
-	bool fits = n < cap;
-	if (fits)
-		memcpy(out, e, n + 1);
-	curl_free(e);
-	return fits;
-}
-
 /* The response body as it arrives, bounded. */
 static size_t on_body(char *p, size_t size, size_t n, void *data)
 {

@@ -37,7 +37,4 @@ int http_request(const struct http_url *u, const char *method, const char *path,
 /* Free the body of a response filled by http_request. */
 void http_response_free(struct http_response *r);
 
-/* Percent-encode a path segment into out; false when out is too small. */
-bool http_path_escape(const char *s, char *out, size_t cap);
-
 #endif

@@ -143,7 +143,7 @@ struct sim_args {
 	const char *area;
 	double speed, duration;
 	long ndays;
-	bool dry, quiet, help;
+	bool dry, quiet;
 	const char *url, *token, *cafile; /* NULL: from the environment */
 };
 
@@ -389,8 +389,8 @@ static bool sim_flag(struct sim_args *a, int c, const char *v)
 	return false;
 }
 
-/* Parse the flags into a, with the defaults they leave; 0, or 2 after
- * printing the usage error. */
+/* Parse the flags into a, with the defaults they leave. -1 to go on, or
+ * the exit code: 0 after --help, 2 after printing a usage error. */
 static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 {
 	memset(a, 0, sizeof *a);
@@ -403,7 +403,7 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", sim_options, NULL)) != -1) {
 		if (c == 'h') {
-			a->help = true;
+			fputs(sim_usage, stdout);
 			return 0;
 		}
 		if (c == ':' || c == '?') {
@@ -436,7 +436,7 @@ static int sim_parse_args(int argc, char **argv, struct sim_args *a)
 		return 2;
 	}
 	sim_free(probe);
-	return 0;
+	return -1;
 }
 
 /* Run the days a asks for; the exit code. */
@@ -501,10 +501,5 @@ int cmd_sim(int argc, char **argv)
 {
 	struct sim_args a;
 	int rc = sim_parse_args(argc, argv, &a);
-	if (rc || a.help) {
-		if (a.help)
-			fputs(sim_usage, stdout);
-		return rc;
-	}
-	return sim_run_days(&a);
+	return rc >= 0 ? rc : sim_run_days(&a);
 }
