@@ -15,7 +15,7 @@
 #define INFLIGHT_MAX 8
 #define TIMEOUT_MS   5000L
 
-/* One POST in flight: the easy handle owns nothing of ours but body. */
+/* One POST in flight; easy NULL marks a free slot. */
 struct post {
 	CURL *easy;
 	char *body; /* owned: the JSON being sent */
