@@ -14,6 +14,7 @@
 #include "cfgparse.h"
 #include "log.h"
 #include "config.h"
+#include "url.h"
 
 /* [site:TENANT/SITE] sections may come before their tenant: the hours are
  * parsed into cfg->hours[i] and matched to a configured site at the end. */
@@ -157,21 +158,29 @@ static const struct {
     {"registry", "command_timeout", 1, 300, offsetof(struct bridge_config, command_timeout_s)},
 };
 
-#define STR_KEY(sec, key, member, prefix)                                                          \
+#define STR_KEY(sec, key, member, check)                                                           \
 	{                                                                                          \
-		sec, key, prefix, offsetof(struct bridge_config, member),                          \
+		sec, key, check, offsetof(struct bridge_config, member),                           \
 		    sizeof((struct bridge_config *)0)->member                                      \
 	}
 
-/* The text keys: the field they set, and a prefix the value must have. */
+/* The webhook is a plain http:// URL (the one URL parser says why not). */
+static bool webhook_ok(const char *v, char *why, size_t whylen)
+{
+	struct url u;
+	return url_parse(v, false, &u, why, whylen);
+}
+
+/* The text keys: the field they set, and a check of the value (or NULL). */
 static const struct {
-	const char *section, *key, *prefix;
+	const char *section, *key;
+	bool (*check)(const char *v, char *why, size_t whylen);
 	size_t field, cap; /* offsetof and size of a char array in struct bridge_config */
 } str_keys[] = {
-    STR_KEY("http", "certfile", tls_cert, ""),
-    STR_KEY("http", "keyfile", tls_key, ""),
-    STR_KEY("storage", "path", db_path, ""),
-    STR_KEY("registry", "webhook", webhook, "http://"),
+    STR_KEY("http", "certfile", tls_cert, NULL),
+    STR_KEY("http", "keyfile", tls_key, NULL),
+    STR_KEY("storage", "path", db_path, NULL),
+    STR_KEY("registry", "webhook", webhook, webhook_ok),
 };
 
 /* True when s/k is one of int_keys or str_keys (then set, or reported when
@@ -190,9 +199,9 @@ static bool table_key(struct bridge_config *cfg, struct cfg_ctx *ctx, const char
 	for (size_t i = 0; i < sizeof str_keys / sizeof str_keys[0]; i++) {
 		if (strcmp(s, str_keys[i].section) != 0 || strcmp(k, str_keys[i].key) != 0)
 			continue;
-		const char *prefix = str_keys[i].prefix;
-		if (strncmp(v, prefix, strlen(prefix)) != 0)
-			cfg_error(ctx, s, k, v, "must start with %s", prefix);
+		char why[160];
+		if (str_keys[i].check && !str_keys[i].check(v, why, sizeof why))
+			cfg_error(ctx, s, k, v, "%s", why);
 		else
 			cfg_str(ctx, s, k, v, (char *)cfg + str_keys[i].field,
 			        (int)str_keys[i].cap);

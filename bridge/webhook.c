@@ -1,165 +1,188 @@
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #define LOG_MODULE "webhook"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "url.h"
 #include "webhook.h"
 
-#define QUEUE_MAX 64
+#define QUEUE_MAX    64
+#define INFLIGHT_MAX 8
+#define TIMEOUT_MS   5000L
+
+/* One POST in flight; easy NULL marks a free slot. */
+struct post {
+	CURL *easy;
+	char *body; /* owned: the JSON being sent */
+};
 
 struct webhook {
 	struct loop *loop;
 	struct metrics *m;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char host[256];
-	char path[256];
-	char *queue[QUEUE_MAX]; /* owned request texts, oldest first */
+	char url[512];
+	CURLM *multi;
+	struct curl_slist *headers; /* owned, shared by every post */
+	struct loop_source *timer;  /* libcurl's one timeout */
+	char *queue[QUEUE_MAX];     /* owned JSON bodies, oldest first */
 	int nqueue;
-	int fd;
-	struct loop_source *src, *timeout;
-	char *req; /* owned: the request being sent */
-	size_t sent;
-	char resp[64];
-	size_t rlen;
+	struct post inflight[INFLIGHT_MAX]; /* easy NULL: a free slot */
 };
 
-static void start_next(struct webhook *w);
+static void start_queued(struct webhook *w);
 
-static void finish(struct webhook *w, bool ok, const char *why)
+/* Collect finished posts: count them, free their slots, start the next. */
+static void reap_done(struct webhook *w)
 {
-	if (ok)
-		w->m->webhooks_sent++;
-	else {
-		w->m->webhooks_failed++;
-		log_warn_rl("POST http://%s%s failed: %s", w->host, w->path, why);
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(w->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		char *priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		struct post *p = (struct post *)priv;
+		long code = 0;
+		curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (msg->data.result == CURLE_OK && code >= 200 && code < 300) {
+			w->m->webhooks_sent++;
+		} else {
+			w->m->webhooks_failed++;
+			if (msg->data.result != CURLE_OK)
+				log_warn_rl("POST %s failed: %s", w->url,
+				            curl_easy_strerror(msg->data.result));
+			else
+				log_warn_rl("POST %s failed: answer %ld", w->url, code);
+		}
+		curl_multi_remove_handle(w->multi, p->easy);
+		curl_easy_cleanup(p->easy);
+		free(p->body);
+		*p = (struct post){0};
 	}
-	if (w->src)
-		loop_remove(w->loop, w->src);
-	w->src = NULL;
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
-	free(w->req);
-	w->req = NULL;
-	loop_timer_arm(w->timeout, 0, 0);
-	start_next(w);
+	start_queued(w);
 }
 
-static void on_io(int fd, uint32_t ev, void *data)
+static void on_socket_ready(int fd, uint32_t ev, void *data)
 {
 	struct webhook *w = data;
-	if (w->sent < strlen(w->req)) {
-		if (ev & (EPOLLERR | EPOLLHUP)) {
-			finish(w, false, "connection failed");
-			return;
-		}
-		ssize_t n = send(fd, w->req + w->sent, strlen(w->req) - w->sent, MSG_NOSIGNAL);
-		if (n < 0 && errno != EAGAIN) {
-			finish(w, false, strerror(errno));
-			return;
-		}
-		if (n > 0)
-			w->sent += (size_t)n;
-		if (w->sent == strlen(w->req))
-			loop_update_fd(w->loop, w->src, EPOLLIN);
-		return;
-	}
-	ssize_t n = recv(fd, w->resp + w->rlen, sizeof w->resp - 1 - w->rlen, 0);
-	if (n < 0 && errno == EAGAIN)
-		return;
-	if (n > 0)
-		w->rlen += (size_t)n;
-	w->resp[w->rlen] = '\0';
-	if (w->rlen >= 12 || n <= 0) {
-		int code = 0;
-		bool ok = sscanf(w->resp, "HTTP/1.%*d %d", &code) == 1 && code >= 200 && code < 300;
-		char why[32];
-		snprintf(why, sizeof why, "answer %d", code);
-		finish(w, ok, why);
-	}
+	int flags = (ev & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0) |
+	            (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) | (ev & EPOLLERR ? CURL_CSELECT_ERR : 0);
+	int running;
+	curl_multi_socket_action(w->multi, fd, flags, &running);
+	reap_done(w);
 }
 
-static void on_timeout(void *data)
+static void on_timer(void *data)
 {
-	finish(data, false, "timeout");
+	struct webhook *w = data;
+	int running;
+	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	reap_done(w);
 }
 
-static void start_next(struct webhook *w)
+/* libcurl says which events it wants on a socket: a loop source per socket,
+ * kept as the socket's private pointer. */
+static int want_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
-	if (w->req || w->nqueue == 0)
-		return;
-	w->req = w->queue[0];
-	memmove(w->queue, w->queue + 1, (size_t)(--w->nqueue) * sizeof w->queue[0]);
-	w->sent = w->rlen = 0;
-	w->fd = socket(w->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (w->fd < 0 ||
-	    (connect(w->fd, (struct sockaddr *)&w->addr, w->addrlen) < 0 && errno != EINPROGRESS)) {
-		finish(w, false, strerror(errno));
-		return;
+	struct webhook *w = userp;
+	struct loop_source *src = socketp;
+	if (what == CURL_POLL_REMOVE) {
+		loop_remove(w->loop, src);
+		curl_multi_assign(w->multi, s, NULL);
+		return 0;
 	}
-	w->src = loop_add_fd(w->loop, w->fd, EPOLLOUT, on_io, w);
-	loop_timer_arm(w->timeout, 5000, 0);
+	uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (src)
+		return loop_update_fd(w->loop, src, ev);
+	if (!(src = loop_add_fd(w->loop, s, ev, on_socket_ready, w)))
+		return -1;
+	curl_multi_assign(w->multi, s, src);
+	return 0;
+}
+
+/* libcurl's timeout: -1 none, 0 act soon (from the loop, not from here). */
+static int want_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct webhook *w = userp;
+	int ms = timeout_ms < 0 ? 0 : timeout_ms == 0 ? 1 : (int)timeout_ms;
+	return loop_timer_arm(w->timer, ms, 0);
+}
+
+static void start_queued(struct webhook *w)
+{
+	for (int i = 0; i < INFLIGHT_MAX && w->nqueue > 0; i++) {
+		struct post *p = &w->inflight[i];
+		if (p->easy)
+			continue;
+		if (!(p->easy = curl_easy_init()))
+			abort();
+		p->body = w->queue[0];
+		memmove(w->queue, w->queue + 1, (size_t)(--w->nqueue) * sizeof w->queue[0]);
+		curl_easy_setopt(p->easy, CURLOPT_URL, w->url);
+		curl_easy_setopt(p->easy, CURLOPT_PROTOCOLS_STR, "http");
+		curl_easy_setopt(p->easy, CURLOPT_PROXY, "");
+		curl_easy_setopt(p->easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
+		curl_easy_setopt(p->easy, CURLOPT_USERAGENT, "callboard-bridge");
+		curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, w->headers);
+		curl_easy_setopt(p->easy, CURLOPT_POSTFIELDS, p->body);
+		curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
+		curl_multi_add_handle(w->multi, p->easy);
+	}
 }
 
 struct webhook *webhook_create(struct loop *loop, const char *url, struct metrics *m)
 {
-	if (strncmp(url, "http://", 7) != 0)
+	struct url u;
+	char why[160];
+	if (!url_parse(url, false, &u, why, sizeof why)) {
+		log_error("[registry] webhook: %s: %s", url, why);
 		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("libcurl failed to start");
+		return NULL;
+	}
 	struct webhook *w = xcalloc(1, sizeof *w);
 	w->loop = loop;
 	w->m = m;
-	w->fd = -1;
-	const char *hp = url + 7, *slash = strchr(hp, '/');
-	size_t hl = slash ? (size_t)(slash - hp) : strlen(hp);
-	if (hl == 0 || hl >= sizeof w->host || (slash && strlen(slash) >= sizeof w->path))
-		goto fail;
-	memcpy(w->host, hp, hl);
-	snprintf(w->path, sizeof w->path, "%s", slash ? slash : "/");
-	char host[256], port[8] = "80";
-	snprintf(host, sizeof host, "%s", w->host);
-	char *colon = strrchr(host, ':');
-	if (colon && !strchr(host, ']')) {
-		snprintf(port, sizeof port, "%s", colon + 1);
-		*colon = '\0';
-	}
-	/* Resolved once at start: the loop must never block on DNS. */
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	if (getaddrinfo(host, port, &hints, &res) != 0 || !res)
-		goto fail;
-	memcpy(&w->addr, res->ai_addr, res->ai_addrlen);
-	w->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	w->timeout = loop_add_timer(loop, 0, 0, on_timeout, w);
+	snprintf(w->url, sizeof w->url, "%s", url);
+	w->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	w->headers = curl_slist_append(w->headers, "Expect:");
+	w->multi = curl_multi_init();
+	w->timer = loop_add_timer(loop, 0, 0, on_timer, w);
+	if (!w->headers || !w->multi || !w->timer)
+		abort();
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, want_socket);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, want_timer);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	return w;
-fail:
-	log_error("[registry] webhook: %s: expected http://host[:port]/path", url);
-	free(w);
-	return NULL;
 }
 
 void webhook_destroy(struct webhook *w)
 {
 	if (!w)
 		return;
-	if (w->src)
-		loop_remove(w->loop, w->src);
-	if (w->fd >= 0)
-		close(w->fd);
-	free(w->req);
+	for (int i = 0; i < INFLIGHT_MAX; i++) {
+		struct post *p = &w->inflight[i];
+		if (!p->easy)
+			continue;
+		curl_multi_remove_handle(w->multi, p->easy);
+		curl_easy_cleanup(p->easy);
+		free(p->body);
+	}
 	for (int i = 0; i < w->nqueue; i++)
 		free(w->queue[i]);
-	loop_remove(w->loop, w->timeout);
+	curl_multi_cleanup(w->multi);
+	curl_slist_free_all(w->headers);
+	loop_remove(w->loop, w->timer);
 	free(w);
+	curl_global_cleanup();
 }
 
 void webhook_post(struct webhook *w, const char *json)
@@ -170,13 +193,6 @@ void webhook_post(struct webhook *w, const char *json)
 		w->nqueue--;
 		w->m->webhooks_failed++;
 	}
-	char *req = NULL;
-	if (asprintf(&req,
-	             "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-	             "Content-Length: %zu\r\nConnection: close\r\nUser-Agent: callboard-bridge\r\n"
-	             "\r\n%s",
-	             w->path, w->host, strlen(json), json) < 0)
-		abort();
-	w->queue[w->nqueue++] = req;
-	start_next(w);
+	w->queue[w->nqueue++] = xstrdup(json);
+	start_queued(w);
 }

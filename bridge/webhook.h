@@ -1,6 +1,9 @@
-/* Alert webhook: HTTP/1.1 POST of a JSON body to one http:// URL, over a
- * non-blocking socket on the loop (no TLS: point it at a local relay).
- * Posts queue (capped at 64); each gets one attempt with a 5 s timeout. */
+/* Alert webhook: HTTP POST of a JSON body to one http:// URL, through
+ * libcurl's multi interface driven from the bridge's loop (curl's sockets
+ * and its timer are loop sources like any other; DNS runs on libcurl's
+ * resolver thread, so the loop never blocks). Posts wait in a queue
+ * (capped at 64, the oldest dropped); at most 8 are in flight at once,
+ * each one attempt with a 5 s timeout. */
 #ifndef CB_BRIDGE_WEBHOOK_H
 #define CB_BRIDGE_WEBHOOK_H
 
@@ -10,8 +13,10 @@ struct loop;
 struct webhook;
 struct metrics;
 
-/* Parse url (http://host[:port][/path]; host resolved now). NULL on error. */
+/* A webhook posting to url (checked with url_parse) on loop, counting into
+ * m. NULL on error; the caller owns it: free with webhook_destroy. */
 struct webhook *webhook_create(struct loop *loop, const char *url, struct metrics *m);
+/* Abandon the posts in flight and queued, and free w. */
 void webhook_destroy(struct webhook *w);
 /* Queue one POST of json (copied). */
 void webhook_post(struct webhook *w, const char *json);

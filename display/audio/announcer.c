@@ -81,18 +81,9 @@ static void part_end(struct pcm *dst)
 
 static int load_chime(const char *path, struct pcm *out, char *err, size_t errlen)
 {
-	struct pcm raw;
 	if (!path || !path[0])
 		path = audio_default_chime();
-	if (wav_read(path, &raw, err, errlen))
-		return -1;
-	if (raw.rate == tts_rate()) {
-		*out = raw;
-		return 0;
-	}
-	int rc = audio_resample(&raw, tts_rate(), out, err, errlen);
-	pcm_free(&raw);
-	return rc;
+	return wav_read(path, tts_rate(), out, err, errlen);
 }
 
 /* The phrase for language k, or -1 when it does not fit. */

@@ -118,39 +118,14 @@ bool audio_out_spec(const struct audio_out *o, struct audio_spec *spec)
 	return true;
 }
 
-/* Run in through an SDL_AudioStream to the given format; *out and *outlen
- * are malloc'ed bytes the caller frees. */
+/* p (mono 16-bit) in the given format; *out and *outlen are malloc'ed
+ * bytes the caller frees. */
 static int convert(const struct pcm *in, SDL_AudioFormat fmt, int channels, int rate, void **out,
                    int *outlen, char *err, size_t errlen)
 {
-	int ret = -1;
-	*out = NULL;
-	*outlen = 0;
-	SDL_AudioStream *st =
-	    SDL_NewAudioStream(AUDIO_S16SYS, 1, in->rate, fmt, (Uint8)channels, rate);
-	if (!st) {
-		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
-		return -1;
-	}
-	if ((in->n && SDL_AudioStreamPut(st, in->s, (int)(in->n * 2)) != 0) ||
-	    SDL_AudioStreamFlush(st) != 0) {
-		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
-		goto out;
-	}
-	int avail = SDL_AudioStreamAvailable(st);
-	void *buf = xmalloc((size_t)avail + 1);
-	int got = avail ? SDL_AudioStreamGet(st, buf, avail) : 0;
-	if (got < 0) {
-		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
-		free(buf);
-		goto out;
-	}
-	*out = buf;
-	*outlen = got;
-	ret = 0;
-out:
-	SDL_FreeAudioStream(st);
-	return ret;
+	SDL_AudioSpec from = {.format = AUDIO_S16SYS, .channels = 1, .freq = in->rate};
+	SDL_AudioSpec to = {.format = fmt, .channels = (Uint8)channels, .freq = rate};
+	return pcm_convert(&from, in->s, (int)(in->n * 2), &to, out, outlen, err, errlen);
 }
 
 int audio_out_queue(struct audio_out *o, const struct pcm *p)

@@ -50,86 +50,73 @@ void pcm_free(struct pcm *p)
 	p->n = p->cap = 0;
 }
 
-static uint32_t le32(const unsigned char *b)
-{
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint16_t le16(const unsigned char *b)
-{
-	return (uint16_t)(b[0] | b[1] << 8);
-}
-
-int wav_read(const char *path, struct pcm *out, char *err, size_t errlen)
+int pcm_convert(const SDL_AudioSpec *from, const void *in, int len, const SDL_AudioSpec *to,
+                void **out, int *outlen, char *err, size_t errlen)
 {
 	int ret = -1;
-	unsigned char *buf = NULL;
-	FILE *f = fopen(path, "rb");
-	memset(out, 0, sizeof(*out));
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	*out = NULL;
+	*outlen = 0;
+	SDL_AudioStream *st = SDL_NewAudioStream(from->format, from->channels, from->freq,
+	                                         to->format, to->channels, to->freq);
+	if (!st) {
+		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
+		return -1;
+	}
+	if ((len > 0 && SDL_AudioStreamPut(st, in, len) != 0) || SDL_AudioStreamFlush(st) != 0) {
+		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
 		goto out;
 	}
-	long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-	if (size < 0 || (unsigned long)size > WAV_BYTES_MAX || fseek(f, 0, SEEK_SET) != 0) {
+	int avail = SDL_AudioStreamAvailable(st);
+	void *buf = xmalloc((size_t)avail + 1);
+	int got = avail ? SDL_AudioStreamGet(st, buf, avail) : 0;
+	if (got < 0) {
+		snprintf(err, errlen, "audio stream: %s", SDL_GetError());
+		free(buf);
+		goto out;
+	}
+	*out = buf;
+	*outlen = got;
+	ret = 0;
+out:
+	SDL_FreeAudioStream(st);
+	return ret;
+}
+
+int wav_read(const char *path, int rate, struct pcm *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	SDL_RWops *rw = SDL_RWFromFile(path, "rb");
+	if (!rw) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	Sint64 size = SDL_RWsize(rw);
+	if (size < 0 || (Uint64)size > WAV_BYTES_MAX) {
 		snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path,
 		         WAV_BYTES_MAX);
-		goto out;
+		SDL_RWclose(rw);
+		return -1;
 	}
-	buf = xmalloc((size_t)size + 1);
-	size_t len = fread(buf, 1, (size_t)size, f);
-	if (len < 12 || memcmp(buf, "RIFF", 4) || memcmp(buf + 8, "WAVE", 4)) {
-		snprintf(err, errlen, "%s: not a RIFF/WAVE file", path);
-		goto out;
+	SDL_AudioSpec spec;
+	Uint8 *buf = NULL;
+	Uint32 len = 0;
+	if (!SDL_LoadWAV_RW(rw, 1, &spec, &buf, &len)) {
+		snprintf(err, errlen, "%s: %s", path, SDL_GetError());
+		return -1;
 	}
-	int channels = 0, bits = 0, rate = 0;
-	size_t pos = 12;
-	while (pos + 8 <= len) {
-		uint32_t csize = le32(buf + pos + 4);
-		const unsigned char *c = buf + pos + 8;
-		if (csize > len - pos - 8) {
-			snprintf(err, errlen, "%s: truncated chunk", path);
-			goto out;
-		}
-		if (!memcmp(buf + pos, "fmt ", 4)) {
-			if (csize < 16 || le16(c) != 1) {
-				snprintf(err, errlen, "%s: not integer PCM", path);
-				goto out;
-			}
-			channels = le16(c + 2);
-			rate = (int)le32(c + 4);
-			bits = le16(c + 14);
-		} else if (!memcmp(buf + pos, "data", 4)) {
-			if (bits != 16 || (channels != 1 && channels != 2) || rate < 8000 ||
-			    rate > 192000) {
-				snprintf(err, errlen,
-				         "%s: want 16-bit mono or stereo PCM at 8000-192000 Hz",
-				         path);
-				goto out;
-			}
-			size_t frames = csize / (size_t)(2 * channels);
-			out->rate = rate;
-			pcm_append(out, NULL, frames);
-			for (size_t i = 0; i < frames; i++) {
-				const unsigned char *s = c + i * 2 * (size_t)channels;
-				int v = (int16_t)le16(s);
-				if (channels == 2)
-					v = (v + (int16_t)le16(s + 2)) / 2;
-				out->s[i] = (int16_t)v;
-			}
-			ret = 0;
-			goto out;
-		}
-		pos += 8 + csize + (csize & 1);
-	}
-	snprintf(err, errlen, "%s: no fmt/data chunk", path);
-out:
-	if (ret)
-		pcm_free(out);
-	free(buf);
-	if (f)
-		fclose(f);
-	return ret;
+	SDL_AudioSpec want = {
+	    .format = AUDIO_S16SYS, .channels = 1, .freq = rate > 0 ? rate : spec.freq};
+	void *conv;
+	int convlen;
+	int rc = pcm_convert(&spec, buf, (int)len, &want, &conv, &convlen, err, errlen);
+	SDL_FreeWAV(buf);
+	if (rc)
+		return -1;
+	out->rate = want.freq;
+	if (convlen > 0)
+		pcm_append(out, conv, (size_t)convlen / 2);
+	free(conv);
+	return 0;
 }
 
 static void put32(unsigned char *b, uint32_t v)

@@ -1,7 +1,10 @@
-/* Mono 16-bit PCM buffers and the WAV files they come from and go to. */
+/* Mono 16-bit PCM buffers and the WAV files they come from and go to.
+ * Reading and format conversion are SDL's (SDL_LoadWAV, SDL_AudioStream);
+ * writing a plain 16-bit mono WAV is ours (SDL has no writer). */
 #ifndef CB_WAV_H
 #define CB_WAV_H
 
+#include <SDL.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,9 +24,15 @@ void pcm_append_gain(struct pcm *p, const struct pcm *src, int volume);
 /* Free the samples and empty the buffer (the rate stays). */
 void pcm_free(struct pcm *p);
 
-/* Read a PCM WAV (16-bit, 1 or 2 channels, stereo is mixed down) into out
- * (freshly allocated). 0, or -1 with a reason in err. */
-int wav_read(const char *path, struct pcm *out, char *err, size_t errlen);
+/* Read a WAV in any encoding SDL_LoadWAV knows (integer or float PCM,
+ * ADPCM, any channel count) into out (freshly allocated, caller frees) as
+ * mono 16-bit at rate (0: the file's own). 0, or -1 with a reason in err. */
+int wav_read(const char *path, int rate, struct pcm *out, char *err, size_t errlen);
+/* Convert len bytes of audio from one format to another through an
+ * SDL_AudioStream; *out is malloc'ed (caller frees), *outlen its bytes.
+ * 0, or -1 with a reason in err. */
+int pcm_convert(const SDL_AudioSpec *from, const void *in, int len, const SDL_AudioSpec *to,
+                void **out, int *outlen, char *err, size_t errlen);
 /* Write p as a 16-bit mono WAV. 0, or -1 with a reason in err. */
 int wav_write(const char *path, const struct pcm *p, char *err, size_t errlen);
 

@@ -630,6 +630,58 @@ def registry_transitions_and_webhook():
         tmp.cleanup()
 
 
+class SilentReceiver:
+    """A webhook receiver that accepts connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                self.conns.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@test
+def silent_webhook_receiver_does_not_block_the_api():
+    rx = SilentReceiver()
+    tmp, broker, b = setup(f"webhook = http://127.0.0.1:{rx.port}/alert\n")
+    try:
+        dev = Client(broker.port)
+        for i in range(10):  # ten displays go offline: ten alerts
+            status = f"{ROOT}/display/s-{i}/status"
+            dev.publish(status, {"v": 1, "state": "online"}, retain=True)
+            dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
+        wait_until(lambda: len(rx.conns) >= 8, 5, what="8 posts in flight")
+        # the posts hang; the API answers at once all the same
+        t0 = time.monotonic()
+        assert b.call("B1", "1")[0] == 202
+        assert b.req("GET", "/healthz", token=None)[0] == 200
+        assert time.monotonic() - t0 < 2, time.monotonic() - t0
+        assert len(rx.conns) == 8, len(rx.conns)  # never more than 8 at once
+        # each post gives up after its timeout; the two queued follow
+        wait_until(lambda: metric(b.metrics(), 'callboard_webhooks_total{result="failed"}') == 10,
+                   15, what="every post timed out")
+        assert len(rx.conns) == 10, len(rx.conns)
+        dev.close()
+    finally:
+        b.stop()
+        rx.close()
+        tmp.cleanup()
+
+
 @test
 def status_page_shows_problems():
     """The page facilities staff read: an offline, a stale, a behind and a

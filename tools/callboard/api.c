@@ -534,9 +534,9 @@ static int send_command(struct client *c, char (*names)[64], const char *cmdname
                         json_t **result)
 {
 	char t[200], s[200], d[200], path[700];
-	http_path_escape(names[0], t, sizeof t);
-	http_path_escape(names[1], s, sizeof s);
-	http_path_escape(names[2], d, sizeof d);
+	url_escape(names[0], t, sizeof t);
+	url_escape(names[1], s, sizeof s);
+	url_escape(names[2], d, sizeof d);
 	snprintf(path, sizeof path, "/v1/devices/%s/%s/%s/commands", t, s, d);
 	json_t *body = json_pack("{s:s}", "cmd", cmdname);
 	if (level >= 0)
@@ -636,9 +636,9 @@ int cmd_screenshot(int argc, char **argv)
 	if (rc)
 		return rc;
 	char t[200], s[200], d[200], path[700];
-	http_path_escape(names[0], t, sizeof t);
-	http_path_escape(names[1], s, sizeof s);
-	http_path_escape(names[2], d, sizeof d);
+	url_escape(names[0], t, sizeof t);
+	url_escape(names[1], s, sizeof s);
+	url_escape(names[2], d, sizeof d);
 	snprintf(path, sizeof path, "/v1/devices/%s/%s/%s/screenshot", t, s, d);
 	struct http_response r;
 	if ((rc = client_do(&c, "GET", path, NULL, &r)))

@@ -306,12 +306,19 @@ static bool dns_name_ok(const char *s)
 	return true;
 }
 
-int cmd_broker_config(int argc, char **argv)
+/* What the command line asks for. */
+struct bc_args {
+	const char *devices, *out;
+	struct bc_listen l; /* l.dir is filled when the folder exists */
+	char *names[16];    /* --tls-name values (argv's) */
+	int nnames;
+};
+
+/* Parse the flags into a. -1 to go on, or the exit code: 0 after --help,
+ * 2 after printing a usage error. */
+static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 {
-	const char *devices = NULL, *out = NULL;
-	struct bc_listen l = {.port = 1883, .tls_port = 8883};
-	char *names[16];
-	int nnames = 0;
+	*a = (struct bc_args){.l = {.port = 1883, .tls_port = 8883}};
 	optind = 1;
 	opterr = 0;
 	int ch;
@@ -321,17 +328,17 @@ int cmd_broker_config(int argc, char **argv)
 			fputs(bc_usage, stdout);
 			return 0;
 		case B_DEVICES:
-			devices = optarg;
+			a->devices = optarg;
 			break;
 		case B_OUT:
-			out = optarg;
+			a->out = optarg;
 			break;
 		case B_PORT:
-			if (!port_arg("port", optarg, &l.port))
+			if (!port_arg("port", optarg, &a->l.port))
 				return 2;
 			break;
 		case B_TLS_PORT:
-			if (!port_arg("tls-port", optarg, &l.tls_port))
+			if (!port_arg("tls-port", optarg, &a->l.tls_port))
 				return 2;
 			break;
 		case B_BIND:
@@ -342,7 +349,7 @@ int cmd_broker_config(int argc, char **argv)
 				        optarg);
 				return 2;
 			}
-			l.bind = optarg;
+			a->l.bind = optarg;
 			break;
 		case B_USER:
 			if (!dns_name_ok(optarg) || strchr(optarg, '.')) {
@@ -352,19 +359,19 @@ int cmd_broker_config(int argc, char **argv)
 				        optarg);
 				return 2;
 			}
-			l.user = optarg;
+			a->l.user = optarg;
 			break;
 		case B_TLS:
-			l.tls = true;
+			a->l.tls = true;
 			break;
 		case B_TLS_NAME:
-			if (!dns_name_ok(optarg) || nnames == 16) {
+			if (!dns_name_ok(optarg) || a->nnames == 16) {
 				fprintf(stderr, "callboard broker-config: --tls-name: '%s': %s\n",
 				        optarg,
-				        nnames == 16 ? "at most 16 names" : "not a DNS name");
+				        a->nnames == 16 ? "at most 16 names" : "not a DNS name");
 				return 2;
 			}
-			names[nnames++] = optarg;
+			a->names[a->nnames++] = optarg;
 			break;
 		default:
 			fprintf(stderr, "callboard broker-config: %s '%s' (try --help)\n",
@@ -373,73 +380,93 @@ int cmd_broker_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || !devices || !out) {
+	if (optind < argc || !a->devices || !a->out) {
 		fprintf(stderr, "usage: callboard broker-config --devices FILE --out DIR [--tls] "
 		                "(try --help)\n");
 		return 2;
 	}
-	if (l.tls && l.tls_port == l.port) {
+	if (a->l.tls && a->l.tls_port == a->l.port) {
 		fprintf(stderr, "callboard broker-config: --port and --tls-port are the same\n");
 		return 2;
 	}
-	struct cfg_ctx ctx = {0};
-	struct bc_config c;
-	int ret = 1;
-	char *acl = NULL, *conf = NULL, *cred = NULL, *pw = NULL;
+	return -1;
+}
+
+/* Fresh random passwords for accounts without one, and the passwd file
+ * text (caller frees). NULL when random bytes or hashing failed. */
+static char *bc_passwords(struct bc_config *c)
+{
+	if (!c->bridge_password[0] && !random_password(c->bridge_password))
+		return NULL;
+	for (int i = 0; i < c->ndisplays; i++)
+		if (!c->displays[i].password[0] && !random_password(c->displays[i].password))
+			return NULL;
+	char *pw = NULL;
 	size_t pwlen = 0;
-	FILE *pf = NULL;
-	if (bc_parse(&ctx, devices, NULL, &c) < 0) {
-		cfg_print_errors(&ctx, stderr);
-		goto out;
-	}
-	if (mkdir(out, 0750) < 0 && errno != EEXIST) {
-		fprintf(stderr, "callboard broker-config: %s: %s\n", out, strerror(errno));
-		goto out;
-	}
-	char dir[PATH_MAX];
-	if (!realpath(out, dir)) {
-		fprintf(stderr, "callboard broker-config: %s: %s\n", out, strerror(errno));
-		goto out;
-	}
-	l.dir = dir;
-	if (!c.bridge_password[0] && !random_password(c.bridge_password))
-		goto norandom;
-	for (int i = 0; i < c.ndisplays; i++)
-		if (!c.displays[i].password[0] && !random_password(c.displays[i].password))
-			goto norandom;
-	pf = open_memstream(&pw, &pwlen);
+	FILE *pf = open_memstream(&pw, &pwlen);
 	if (!pf)
 		abort();
-	bool ok = passwd_line(pf, c.bridge_user, c.bridge_password);
-	for (int i = 0; ok && i < c.ndisplays; i++)
-		ok = passwd_line(pf, c.displays[i].username, c.displays[i].password);
+	bool ok = passwd_line(pf, c->bridge_user, c->bridge_password);
+	for (int i = 0; ok && i < c->ndisplays; i++)
+		ok = passwd_line(pf, c->displays[i].username, c->displays[i].password);
 	fclose(pf);
-	if (!ok)
-		goto norandom;
-	acl = bc_acl(&c);
-	conf = bc_mosquitto_conf(&c, &l);
-	cred = bc_credentials(&c);
-	if (!write_file(dir, "passwd", pw, 0600) || !write_file(dir, "acl", acl, 0644) ||
-	    !write_file(dir, "credentials.ini", cred, 0600))
-		goto out;
-	if (l.tls && !make_tls(dir, &c, names, nnames))
-		goto out;
-	/* The config last: it names the files above, so it appears complete or not at all. */
-	if (!write_file(dir, "mosquitto.conf", conf, 0644))
-		goto out;
-	printf("%s/mosquitto.conf: %d tenant(s), %d display(s) and the bridge '%s'\n"
-	       "%s/credentials.ini: the passwords (keep secret)\n"
-	       "start with: mosquitto -c %s/mosquitto.conf\n",
-	       dir, c.ntenants, c.ndisplays, c.bridge_user, dir, dir);
-	ret = 0;
-	goto out;
-norandom:
-	fprintf(stderr, "callboard broker-config: no random bytes or hashing failed\n");
-out:
+	if (!ok) {
+		free(pw);
+		return NULL;
+	}
+	return pw;
+}
+
+/* Write every file for the displays in c into the folder a->l.dir; false
+ * after printing why. */
+static bool bc_write(struct bc_args *a, struct bc_config *c)
+{
+	const char *dir = a->l.dir;
+	char *pw = bc_passwords(c);
+	if (!pw) {
+		fprintf(stderr, "callboard broker-config: no random bytes or hashing failed\n");
+		return false;
+	}
+	char *acl = bc_acl(c), *conf = bc_mosquitto_conf(c, &a->l), *cred = bc_credentials(c);
+	/* The config last: it names the other files, so it appears complete or not at all. */
+	bool ok = write_file(dir, "passwd", pw, 0600) && write_file(dir, "acl", acl, 0644) &&
+	          write_file(dir, "credentials.ini", cred, 0600) &&
+	          (!a->l.tls || make_tls(dir, c, a->names, a->nnames)) &&
+	          write_file(dir, "mosquitto.conf", conf, 0644);
+	if (ok)
+		printf("%s/mosquitto.conf: %d tenant(s), %d display(s) and the bridge '%s'\n"
+		       "%s/credentials.ini: the passwords (keep secret)\n"
+		       "start with: mosquitto -c %s/mosquitto.conf\n",
+		       dir, c->ntenants, c->ndisplays, c->bridge_user, dir, dir);
 	free(acl);
 	free(conf);
 	free(cred);
 	free(pw);
+	return ok;
+}
+
+int cmd_broker_config(int argc, char **argv)
+{
+	struct bc_args a;
+	int rc = bc_parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct cfg_ctx ctx = {0};
+	struct bc_config c;
+	int ret = 1;
+	char dir[PATH_MAX];
+	if (bc_parse(&ctx, a.devices, NULL, &c) < 0) {
+		cfg_print_errors(&ctx, stderr);
+		goto out;
+	}
+	if ((mkdir(a.out, 0750) < 0 && errno != EEXIST) || !realpath(a.out, dir)) {
+		fprintf(stderr, "callboard broker-config: %s: %s\n", a.out, strerror(errno));
+		goto out;
+	}
+	a.l.dir = dir;
+	if (bc_write(&a, &c))
+		ret = 0;
+out:
 	bc_config_free(&c);
 	cfg_ctx_free(&ctx);
 	return ret;

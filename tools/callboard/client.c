@@ -80,7 +80,7 @@ bool client_site_path(char *buf, size_t cap, const char *tenant, const char *sit
                       const char *suffix)
 {
 	char t[200], s[200];
-	if (!http_path_escape(tenant, t, sizeof t) || !http_path_escape(site, s, sizeof s))
+	if (!url_escape(tenant, t, sizeof t) || !url_escape(site, s, sizeof s))
 		return false;
 	int n = snprintf(buf, cap, "/v1/sites/%s/%s%s", t, s, suffix);
 	return n > 0 && (size_t)n < cap;

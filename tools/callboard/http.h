@@ -1,19 +1,19 @@
-/* A small blocking HTTP/1.1 client for the bridge API: plain HTTP or HTTPS
- * (OpenSSL, certificate and host name verified), one request per
- * connection, bounded in time and size. */
+/* The CLI's HTTP client for the bridge API, on libcurl: plain HTTP or HTTPS
+ * (certificate and host name verified), one blocking request at a time,
+ * bounded in time and size. URLs are parsed by common/url. */
 #ifndef CB_HTTP_H
 #define CB_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "url.h"
+
 #define HTTP_BODY_MAX (8 * 1024 * 1024)
 
 struct http_url {
-	char host[256];
-	char port[8];
-	char prefix[256];   /* path before /v1/..., without a trailing slash */
-	bool tls;           /* https:// */
+	struct url url;
+	char prefix[512];   /* path before /v1/..., without a trailing slash */
 	const char *cafile; /* https: trust this CA (not owned); NULL: the system's */
 };
 
@@ -26,19 +26,15 @@ struct http_response {
 
 /* Parse "http[s]://host[:port][/prefix]". false with a reason in why. */
 bool http_url_parse(const char *url, struct http_url *u, char *why, size_t whylen);
+/* The full URL of path under u into buf; false when buf is too small. */
+bool http_url_for(const struct http_url *u, const char *path, char *buf, size_t cap);
 /* Send one request (body may be NULL) and read the whole response.
  * token: a bearer token or NULL. 0, or -1 with a reason in why (connection
- * refused, timeout, malformed response). */
+ * refused, timeout, certificate not trusted). */
 int http_request(const struct http_url *u, const char *method, const char *path, const char *token,
                  const char *body, size_t body_len, int timeout_ms, struct http_response *resp,
                  char *why, size_t whylen);
-/* Parse a whole response in buf[0..n) (NUL at buf[n]; modified in place)
- * into r, whose body the caller frees. false with a reason in why. */
-bool http_parse_response(char *buf, size_t n, struct http_response *r, char *why, size_t whylen);
 /* Free the body of a response filled by http_request. */
 void http_response_free(struct http_response *r);
-
-/* Percent-encode a path segment into out; false when out is too small. */
-bool http_path_escape(const char *s, char *out, size_t cap);
 
 #endif

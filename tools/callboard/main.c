@@ -1,3 +1,4 @@
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,9 +41,17 @@ int main(int argc, char **argv)
 		printf("callboard %s\n", CALLBOARD_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			fprintf(stderr, "callboard: libcurl failed to start\n");
+			return 1;
+		}
+		int rc = subcommands[i].run(argc - 1, argv + 1);
+		curl_global_cleanup();
+		return rc;
+	}
 	fprintf(stderr, "callboard: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

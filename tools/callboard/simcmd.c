@@ -136,14 +136,23 @@ static void sleep_until(int64_t due_mono)
 	}
 }
 
-struct sim_run {
-	struct client cl;
+/* What the command line asks for. */
+struct sim_args {
+	struct sim_config cfg;
 	char sites[SIM_SITES_MAX][2][64];
 	const char *area;
+	double speed, duration;
+	long ndays;
+	bool dry, quiet;
+	const char *url, *token, *cafile; /* NULL: from the environment */
+};
+
+struct sim_run {
+	const struct sim_args *a;
+	struct client cl;
 	char run_id[24];
 	long day;
 	double rate_scale;
-	bool dry, quiet;
 	long calls, recalls, cancels, failed;
 };
 
@@ -152,7 +161,7 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 {
 	char id[96], suffix[160], path[512];
 	snprintf(id, sizeof id, "sim-%s-%ld-%d-%ld", r->run_id, r->day, ev->site, ev->call_no);
-	const char *tenant = r->sites[ev->site][0], *site = r->sites[ev->site][1];
+	const char *tenant = r->a->sites[ev->site][0], *site = r->a->sites[ev->site][1];
 	json_t *body = NULL;
 	const char *method = "POST";
 	if (ev->action == SIM_CALL) {
@@ -160,7 +169,7 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 		snprintf(desk, sizeof desk, "%d", ev->desk);
 		snprintf(label, sizeof label, "Skranke %d", ev->desk);
 		body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "ticket", ev->ticket,
-		                 "desk", desk, "area", r->area, "desk_label", label, "service",
+		                 "desk", desk, "area", r->a->area, "desk_label", label, "service",
 		                 sim_services()[ev->service].name);
 		snprintf(suffix, sizeof suffix, "/calls");
 	} else if (ev->action == SIM_RECALL) {
@@ -221,13 +230,13 @@ static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0
 		char ts[24], site[130];
 		*last_t = ev.t_ms;
 		fmt_time(cfg, ev.t_ms, ts, sizeof ts);
-		snprintf(site, sizeof site, "%s/%s", run->sites[ev.site][0],
-		         run->sites[ev.site][1]);
+		snprintf(site, sizeof site, "%s/%s", run->a->sites[ev.site][0],
+		         run->a->sites[ev.site][1]);
 		bool desk_ev = ev.action == SIM_DESK_OPEN || ev.action == SIM_DESK_CLOSE;
 		run->calls += ev.action == SIM_CALL;
 		run->recalls += ev.action == SIM_RECALL;
 		run->cancels += ev.action == SIM_CANCEL;
-		if (run->dry) {
+		if (run->a->dry) {
 			printf("%s %s %-6s %-5s %d\n", ts, site, sim_action_name(ev.action),
 			       desk_ev ? "-" : ev.ticket, ev.desk);
 			continue;
@@ -238,7 +247,7 @@ static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0
 			ret = 1;
 			break;
 		}
-		if (!run->quiet) {
+		if (!run->a->quiet) {
 			printf("%s %s %-6s %-5s %d", ts, site, sim_action_name(ev.action),
 			       desk_ev ? "-" : ev.ticket, ev.desk);
 			if (seq >= 0)
@@ -252,198 +261,211 @@ static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0
 	return ret;
 }
 
-int cmd_sim(int argc, char **argv)
+static bool site_arg(struct sim_args *a, const char *v)
 {
-	struct sim_config cfg;
-	sim_config_default(&cfg);
-	static struct sim_run run;
-	memset(&run, 0, sizeof run);
-	run.area = "main";
-	double speed = 60, d;
-	const char *const *days = day_names;
-	double duration = 0;
-	bool dry = false, quiet = false;
-	const char *url = NULL, *token = NULL, *cafile = NULL;
-	long ndays = 1;
+	struct sim_config *cfg = &a->cfg;
+	if (cfg->nsites == 1 && !a->sites[0][0][0])
+		cfg->nsites = 0; /* the first --site replaces the default */
+	if (cfg->nsites == SIM_SITES_MAX) {
+		fprintf(stderr, "callboard sim: at most %d sites\n", SIM_SITES_MAX);
+		return false;
+	}
+	char why[256];
+	if (!cli_split_target(v, 2, a->sites[cfg->nsites], why, sizeof why)) {
+		fprintf(stderr, "callboard sim: --site %s\n", why);
+		return false;
+	}
+	cfg->nsites++;
+	return true;
+}
+
+static bool seed_arg(const char *v, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long s = strtoull(v, &end, 10);
+	if (errno || *end || end == v || v[0] == '-') {
+		fprintf(stderr, "callboard sim: --seed: '%s': must be a number\n", v);
+		return false;
+	}
+	*out = s;
+	return true;
+}
+
+static bool day_arg(const char *v, int *weekday)
+{
+	int i = 0;
+	while (day_names[i] && strcmp(day_names[i], v))
+		i++;
+	if (!day_names[i]) {
+		fprintf(stderr,
+		        "callboard sim: --day: '%s': expected mon, tue, wed, thu or fri (closed "
+		        "at weekends)\n",
+		        v);
+		return false;
+	}
+	*weekday = i + 1;
+	return true;
+}
+
+static bool rate_arg(const char *v, double *rate)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", v);
+	char *slash = strstr(buf, "/s");
+	if (slash && slash[2] == '\0')
+		*slash = '\0';
+	return num("rate", buf, 0.001, 100000, rate);
+}
+
+/* One flag into a; false after printing why. */
+static bool sim_flag(struct sim_args *a, int c, const char *v)
+{
+	struct sim_config *cfg = &a->cfg;
+	double d;
+	switch (c) {
+	case O_SITE:
+		return site_arg(a, v);
+	case O_SEED:
+		return seed_arg(v, &cfg->seed);
+	case O_SPEED:
+		return num("speed", v, 0.01, 100000, &a->speed);
+	case O_DAY:
+		return day_arg(v, &cfg->weekday);
+	case O_OPEN:
+		return hhmm("open", v, &cfg->open_min);
+	case O_CLOSE:
+		return hhmm("close", v, &cfg->close_min);
+	case O_DESKS:
+		if (!num("desks", v, 1, SIM_DESKS_MAX, &d))
+			return false;
+		cfg->desks = (int)d;
+		return true;
+	case O_ARRIVALS:
+		return num("arrivals", v, 1, 100000, &cfg->arrivals);
+	case O_RECALL:
+		return num("recall-rate", v, 0, 0.5, &cfg->recall_p);
+	case O_CANCEL:
+		return num("cancel-rate", v, 0, 0.5, &cfg->cancel_p);
+	case O_AREA:
+		if (!proto_name_valid(v)) {
+			fprintf(stderr,
+			        "callboard sim: --area: '%s': must match [a-z0-9][a-z0-9-]*\n", v);
+			return false;
+		}
+		a->area = v;
+		return true;
+	case O_RATE:
+		cfg->mode = SIM_MODE_LOAD;
+		return rate_arg(v, &cfg->rate);
+	case O_COUNT:
+		if (!num("count", v, 1, 1e9, &d))
+			return false;
+		cfg->count = (long)d;
+		return true;
+	case O_DURATION:
+		return num("duration", v, 0.001, 1e7, &a->duration);
+	case O_DAYS:
+		if (!num("days", v, 0, 1e6, &d))
+			return false;
+		a->ndays = (long)d;
+		return true;
+	case O_DRY:
+		a->dry = true;
+		return true;
+	case O_QUIET:
+		a->quiet = true;
+		return true;
+	case O_URL:
+		a->url = v;
+		return true;
+	case O_TOKEN:
+		a->token = v;
+		return true;
+	case O_CAFILE:
+		a->cafile = v;
+		return true;
+	}
+	return false;
+}
+
+/* Parse the flags into a, with the defaults they leave. -1 to go on, or
+ * the exit code: 0 after --help, 2 after printing a usage error. */
+static int sim_parse_args(int argc, char **argv, struct sim_args *a)
+{
+	memset(a, 0, sizeof *a);
+	sim_config_default(&a->cfg);
+	a->area = "main";
+	a->speed = 60;
+	a->ndays = 1;
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", sim_options, NULL)) != -1) {
-		switch (c) {
-		case 'h':
+		if (c == 'h') {
 			fputs(sim_usage, stdout);
 			return 0;
-		case O_SITE: {
-			if (cfg.nsites == 1 && !run.sites[0][0][0])
-				cfg.nsites = 0;
-			if (cfg.nsites == SIM_SITES_MAX) {
-				fprintf(stderr, "callboard sim: at most %d sites\n", SIM_SITES_MAX);
-				return 2;
-			}
-			char why[256];
-			if (!cli_split_target(optarg, 2, run.sites[cfg.nsites], why, sizeof why)) {
-				fprintf(stderr, "callboard sim: --site %s\n", why);
-				return 2;
-			}
-			cfg.nsites++;
-			break;
 		}
-		case O_SEED: {
-			char *end;
-			errno = 0;
-			unsigned long long s = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || optarg[0] == '-') {
-				fprintf(stderr, "callboard sim: --seed: '%s': must be a number\n",
-				        optarg);
-				return 2;
-			}
-			cfg.seed = s;
-			break;
-		}
-		case O_SPEED:
-			if (!num("speed", optarg, 0.01, 100000, &speed))
-				return 2;
-			break;
-		case O_DAY: {
-			int i = 0;
-			while (days[i] && strcmp(days[i], optarg))
-				i++;
-			if (!days[i]) {
-				fprintf(
-				    stderr,
-				    "callboard sim: --day: '%s': expected mon, tue, wed, thu or "
-				    "fri (closed at weekends)\n",
-				    optarg);
-				return 2;
-			}
-			cfg.weekday = i + 1;
-			break;
-		}
-		case O_OPEN:
-			if (!hhmm("open", optarg, &cfg.open_min))
-				return 2;
-			break;
-		case O_CLOSE:
-			if (!hhmm("close", optarg, &cfg.close_min))
-				return 2;
-			break;
-		case O_DESKS:
-			if (!num("desks", optarg, 1, SIM_DESKS_MAX, &d))
-				return 2;
-			cfg.desks = (int)d;
-			break;
-		case O_ARRIVALS:
-			if (!num("arrivals", optarg, 1, 100000, &cfg.arrivals))
-				return 2;
-			break;
-		case O_RECALL:
-			if (!num("recall-rate", optarg, 0, 0.5, &cfg.recall_p))
-				return 2;
-			break;
-		case O_CANCEL:
-			if (!num("cancel-rate", optarg, 0, 0.5, &cfg.cancel_p))
-				return 2;
-			break;
-		case O_AREA:
-			if (!proto_name_valid(optarg)) {
-				fprintf(
-				    stderr,
-				    "callboard sim: --area: '%s': must match [a-z0-9][a-z0-9-]*\n",
-				    optarg);
-				return 2;
-			}
-			run.area = optarg;
-			break;
-		case O_RATE: {
-			char buf[64];
-			snprintf(buf, sizeof buf, "%s", optarg);
-			char *slash = strstr(buf, "/s");
-			if (slash && slash[2] == '\0')
-				*slash = '\0';
-			if (!num("rate", buf, 0.001, 100000, &cfg.rate))
-				return 2;
-			cfg.mode = SIM_MODE_LOAD;
-			break;
-		}
-		case O_COUNT:
-			if (!num("count", optarg, 1, 1e9, &d))
-				return 2;
-			cfg.count = (long)d;
-			break;
-		case O_DURATION:
-			if (!num("duration", optarg, 0.001, 1e7, &duration))
-				return 2;
-			break;
-		case O_DAYS:
-			if (!num("days", optarg, 0, 1e6, &d))
-				return 2;
-			ndays = (long)d;
-			break;
-		case O_DRY:
-			dry = true;
-			break;
-		case O_QUIET:
-			quiet = true;
-			break;
-		case O_URL:
-			url = optarg;
-			break;
-		case O_TOKEN:
-			token = optarg;
-			break;
-		case O_CAFILE:
-			cafile = optarg;
-			break;
-		default:
+		if (c == ':' || c == '?') {
 			fprintf(stderr, "callboard sim: %s '%s' (try --help)\n",
 			        c == ':' ? "missing value for" : "unknown option",
 			        argv[optind - 1]);
 			return 2;
 		}
+		if (!sim_flag(a, c, optarg))
+			return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "callboard sim: unexpected argument '%s' (try --help)\n",
 		        argv[optind]);
 		return 2;
 	}
-	if (!run.sites[0][0][0]) {
-		strcpy(run.sites[0][0], "aarhus");
-		strcpy(run.sites[0][1], "dokk1");
+	if (!a->sites[0][0][0]) {
+		strcpy(a->sites[0][0], "aarhus");
+		strcpy(a->sites[0][1], "dokk1");
 	}
-	if (cfg.mode == SIM_MODE_LOAD && !cfg.count && !duration)
-		cfg.count = 1000; /* a load run is always bounded */
-	if (cfg.mode == SIM_MODE_LOAD)
-		ndays = 1;
-	run.rate_scale = cfg.mode == SIM_MODE_LOAD ? 1.0 : speed;
-	run.dry = dry;
-	run.quiet = quiet;
-	/* --count and --duration bound the whole run, over every day. */
-	int64_t budget_ms = duration > 0 ? (int64_t)(duration * 1000.0 * run.rate_scale) : 0;
-	long count_left = cfg.count;
+	if (a->cfg.mode == SIM_MODE_LOAD) {
+		if (!a->cfg.count && !a->duration)
+			a->cfg.count = 1000; /* a load run is always bounded */
+		a->ndays = 1;
+	}
 	char why[200];
-	struct sim_config first = cfg;
-	struct sim *probe = sim_new(&first, why, sizeof why);
+	struct sim *probe = sim_new(&a->cfg, why, sizeof why);
 	if (!probe) {
 		fprintf(stderr, "callboard sim: %s\n", why);
 		return 2;
 	}
 	sim_free(probe);
-	if (!dry) {
-		if (!client_init(&run.cl, "sim", url, token, cafile))
+	return -1;
+}
+
+/* Run the days a asks for; the exit code. */
+static int sim_run_days(const struct sim_args *a)
+{
+	static struct sim_run run;
+	memset(&run, 0, sizeof run);
+	run.a = a;
+	run.rate_scale = a->cfg.mode == SIM_MODE_LOAD ? 1.0 : a->speed;
+	if (!a->dry) {
+		if (!client_init(&run.cl, "sim", a->url, a->token, a->cafile))
 			return 2;
 		snprintf(run.run_id, sizeof run.run_id, "%llx", (unsigned long long)time_now_ms());
 	}
+	/* --count and --duration bound the whole run, over every day. */
+	int64_t budget_ms = a->duration > 0 ? (int64_t)(a->duration * 1000.0 * run.rate_scale) : 0;
+	long count_left = a->cfg.count;
+	const struct sim_config *first = &a->cfg;
 	int ret = 0;
 	int64_t started = time_mono_ms();
-	for (long day = 0; ret == 0 && (ndays == 0 || day < ndays); day++) {
-		struct sim_config dc = first;
-		dc.seed = first.seed + (uint64_t)day;
-		dc.weekday = (int)((first.weekday - 1 + day) % 5) + 1;
+	for (long day = 0; ret == 0 && (a->ndays == 0 || day < a->ndays); day++) {
+		struct sim_config dc = *first;
+		dc.seed = first->seed + (uint64_t)day;
+		dc.weekday = (int)((first->weekday - 1 + day) % 5) + 1;
 		dc.count = count_left;
 		int64_t t0 = dc.mode == SIM_MODE_LOAD ? 0 : (int64_t)(dc.open_min - 10) * 60000;
 		dc.end_ms = budget_ms > 0 ? t0 + budget_ms : 0;
 		run.day = day;
-		if (ndays != 1 && !quiet)
+		if (a->ndays != 1 && !a->quiet)
 			printf("# day %ld: %s, seed %llu\n", day + 1, day_names[dc.weekday - 1],
 			       (unsigned long long)dc.seed);
 		long calls_before = run.calls;
@@ -464,15 +486,20 @@ int cmd_sim(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "callboard sim: %ld calls, %ld recalls, %ld cancellations%s", run.calls,
-	        run.recalls, run.cancels, dry ? " (dry run)" : "");
-	if (!dry) {
+	        run.recalls, run.cancels, a->dry ? " (dry run)" : "");
+	if (!a->dry) {
 		double secs = (double)(time_mono_ms() - started) / 1000.0;
 		fprintf(stderr, ", %ld refused by the bridge; %.1f s, %.1f requests/s", run.failed,
 		        secs,
 		        secs > 0 ? (double)(run.calls + run.recalls + run.cancels) / secs : 0.0);
 	}
 	fprintf(stderr, "\n");
-	if (run.failed)
-		ret = 1;
-	return ret;
+	return run.failed ? 1 : ret;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	struct sim_args a;
+	int rc = sim_parse_args(argc, argv, &a);
+	return rc >= 0 ? rc : sim_run_days(&a);
 }

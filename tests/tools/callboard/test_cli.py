@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The callboard CLI as a user meets it: help, argument errors and exit
-codes, an unreachable bridge, validate, sim --dry-run determinism, and
-broker-config's files. (CLI against the real bridge: tests/e2e.)"""
+codes, an unreachable bridge, the commands against a real bridge, HTTPS
+certificate checks, validate, sim --dry-run determinism, and broker-config's
+files."""
 import os
 import re
 import stat
@@ -153,6 +154,58 @@ def sim_bounds_and_load_mode():
     lines, err = sim_lines("--days", "0", "--count", "500")
     assert sum(1 for l in lines if not l.startswith("#") and l.split()[2] == "call") == 500
     assert "# day 2:" in "\n".join(lines)
+
+
+TOKEN = "token-aarhus-0123456789"
+
+
+@test
+def commands_against_a_real_bridge():
+    """Every request shape the CLI sends (GET, POST with and without a body,
+    PUT, DELETE), answered by the real bridge over a real broker."""
+    tmp = cbtest.TempDir()
+    broker = cbtest.Mosquitto(tmp)
+    port = cbtest.free_port()
+    conf = tmp.file("bridge.ini", f"""[http]
+listen = 127.0.0.1:{port}
+[mqtt]
+host = 127.0.0.1
+port = {broker.port}
+[storage]
+path = {os.path.join(tmp.path, "bridge.db")}
+[tenant:aarhus]
+token = {TOKEN}
+sites = dokk1
+""")
+    bridge = cbtest.Proc([cbtest.binary("callboard-bridge"), "--config", conf])
+    url = f"http://127.0.0.1:{port}/"
+    env = {"CALLBOARD_URL": url, "CALLBOARD_TOKEN": TOKEN}
+
+    def up():
+        return run("devices", env=env)[0] == 0
+    try:
+        cbtest.wait_until(up, 10, what="bridge")
+        rc, out, err = run("call", "aarhus/dokk1", "A042", "3", "--id", "c-1", env=env)
+        assert rc == 0 and "id=c-1 seq=" in out, (out, err)
+        rc, out, err = run("recall", "aarhus/dokk1", "c-1", env=env)
+        assert rc == 0 and out.startswith("recalled c-1"), (out, err)
+        rc, out, err = run("notice", "aarhus/dokk1", "Lukket kl. 12", env=env)
+        assert rc == 0, err
+        rc, out, err = run("notice", "aarhus/dokk1", "--clear", env=env)
+        assert rc == 0, err
+        rc, out, err = run("cancel", "aarhus/dokk1", "c-1", env=env)
+        assert rc == 0 and out.startswith("cancelled c-1"), (out, err)
+        rc, out, err = run("sim", "--rate", "50", "--count", "5", "--quiet", env=env)
+        assert rc == 0 and "5 calls" in err and "0 refused" in err, err
+        # The bridge's error, with the field, and the hint for a missing token.
+        rc, _, err = run("call", "aarhus/dokk1", "A042", "3", "--url", url)
+        assert rc == 1 and "callboard call: 401" in err and "no token given" in err, err
+        rc, _, err = run("call", "aarhus/nowhere", "A042", "3", env=env)
+        assert rc == 1 and "callboard call: 40" in err, err
+    finally:
+        bridge.stop()
+        broker.stop()
+        tmp.cleanup()
 
 
 DEVICES = """[bridge]

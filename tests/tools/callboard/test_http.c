@@ -1,4 +1,5 @@
-/* The CLI's HTTP client: URL parsing (table), path escaping, target names. */
+/* The CLI's HTTP helpers: request URLs under the bridge URL (table) and
+ * target names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,112 +13,35 @@
 #include "cli.h"
 #include "http.h"
 
-static void test_url_parse(void **state)
+/* The bridge URL: common/url parses it (tests/common/test_url.c); the CLI
+ * keeps its path as a prefix and puts request paths under it. */
+static void test_url_for(void **state)
 {
 	static const struct {
-		const char *url, *host, *port, *prefix, *err;
+		const char *url, *path, *full;
 	} cases[] = {
-	    {"http://127.0.0.1:8080", "127.0.0.1", "8080", "", NULL},
-	    {"http://localhost", "localhost", "80", "", NULL},
-	    {"http://bridge.example:9000/", "bridge.example", "9000", "", NULL},
-	    {"http://h:1/api/", "h", "1", "/api", NULL},
-	    {"http://[::1]:8080/x", "::1", "8080", "/x", NULL},
-	    {"http://[::1]", "::1", "80", "", NULL},
-	    {"https://h", "h", "443", "", NULL},
-	    {"https://h:8443/b", "h", "8443", "/b", NULL},
-	    {"ftp://h", NULL, NULL, NULL, "must start with http:// or https://"},
-	    {"127.0.0.1:8080", NULL, NULL, NULL, "must start with http:// or https://"},
-	    {"http://", NULL, NULL, NULL, "no host"},
-	    {"http://:80", NULL, NULL, NULL, "no host"},
-	    {"http://h:", NULL, NULL, NULL, "bad port"},
-	    {"http://h:x1", NULL, NULL, NULL, "bad port"},
-	    {"http://h:0", NULL, NULL, NULL, "port must be"},
-	    {"http://h:65536", NULL, NULL, NULL, "port must be"},
-	    {"http://[::1:80", NULL, NULL, NULL, "unterminated"},
+	    {"http://127.0.0.1:8080", "/v1/devices", "http://127.0.0.1:8080/v1/devices"},
+	    {"http://localhost", "/v1/devices", "http://localhost:80/v1/devices"},
+	    {"http://h:1/api/", "/v1/x", "http://h:1/api/v1/x"},
+	    {"http://h:1/api//", "/v1/x", "http://h:1/api/v1/x"},
+	    {"http://[::1]:8080/b", "/v1/x", "http://[::1]:8080/b/v1/x"},
+	    {"https://h", "/v1/x", "https://h:443/v1/x"},
 	};
+	struct http_url u;
+	char why[160], full[256];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct http_url u;
-		char why[160] = "";
-		bool ok = http_url_parse(cases[i].url, &u, why, sizeof why);
-		if (cases[i].err) {
-			if (ok || !strstr(why, cases[i].err))
-				fail_msg("%s: got '%s', expected '%s'", cases[i].url, why,
-				         cases[i].err);
-			continue;
-		}
-		if (!ok)
+		if (!http_url_parse(cases[i].url, &u, why, sizeof why))
 			fail_msg("%s: %s", cases[i].url, why);
-		assert_string_equal(u.host, cases[i].host);
-		assert_string_equal(u.port, cases[i].port);
-		assert_string_equal(u.prefix, cases[i].prefix);
-		assert_int_equal(u.tls, !strncmp(cases[i].url, "https:", 6));
+		assert_true(http_url_for(&u, cases[i].path, full, sizeof full));
+		assert_string_equal(full, cases[i].full);
 	}
-}
-
-static void test_parse_response(void **state)
-{
-	static const struct {
-		const char *raw;
-		int status;
-		const char *body, *ctype, *err;
-	} cases[] = {
-	    {"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: "
-	     "19\r\n\r\n{\"id\":\"a\",\"seq\":42}",
-	     202, "{\"id\":\"a\",\"seq\":42}", "application/json", NULL},
-	    {"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA", 200, "ok", "", NULL},
-	    {"HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n<html>", 200, "<html>", "text/html",
-	     NULL},
-	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
-	     "chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
-	     200, "abcde", "", NULL},
-	    {"HTTP/1.1 422 Unprocessable\r\nContent-Length: 0\r\n\r\n", 422, "", "", NULL},
-	    {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", 0, NULL, NULL, "cut short"},
-	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab", 0, NULL,
-	     NULL, "malformed chunked"},
-	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, NULL, NULL,
-	     "malformed chunked"},
-	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 0, NULL, NULL,
-	     "malformed chunked"},
-	    {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", 0, NULL, NULL, "malformed HTTP response"},
-	    {"SMTP 220 hello\r\n\r\n", 0, NULL, NULL, "malformed HTTP response"},
-	    {"HTTP/1.1 999 Odd\r\n\r\n", 0, NULL, NULL, "status line"},
-	    {"HTTP/1.1 abc\r\n\r\n", 0, NULL, NULL, "status line"},
-	    {"", 0, NULL, NULL, "malformed HTTP response"},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		size_t n = strlen(cases[i].raw);
-		char *buf = malloc(n + 1);
-		memcpy(buf, cases[i].raw, n + 1);
-		struct http_response r = {0};
-		char why[160] = "";
-		bool ok = http_parse_response(buf, n, &r, why, sizeof why);
-		if (cases[i].err) {
-			if (ok || !strstr(why, cases[i].err))
-				fail_msg("case %zu: got %d '%s', expected '%s'", i, ok, why,
-				         cases[i].err);
-		} else {
-			if (!ok)
-				fail_msg("case %zu: %s", i, why);
-			assert_int_equal(r.status, cases[i].status);
-			assert_string_equal(r.body, cases[i].body);
-			assert_int_equal(r.len, strlen(cases[i].body));
-			assert_string_equal(r.content_type, cases[i].ctype);
-		}
-		http_response_free(&r);
-		free(buf);
-	}
-}
-
-static void test_path_escape(void **state)
-{
-	char out[64];
-	assert_true(http_path_escape("c7f3-a_b.c:d", out, sizeof out));
-	assert_string_equal(out, "c7f3-a_b.c:d");
-	assert_true(http_path_escape("a b/c?", out, sizeof out));
-	assert_string_equal(out, "a%20b%2Fc%3F");
-	assert_true(http_path_escape("æ", out, sizeof out));
-	assert_string_equal(out, "%C3%A6");
-	assert_false(http_path_escape("////", out, 12));
+	assert_true(http_url_parse("http://bridge.example", &u, why, sizeof why));
+	assert_false(http_url_for(&u, "/v1/devices", full, 16));
+	/* A query would end up in the middle of every request path. */
+	assert_false(http_url_parse("http://h/x?y=1", &u, why, sizeof why));
+	assert_non_null(strstr(why, "query"));
+	assert_false(http_url_parse("ftp://h", &u, why, sizeof why));
+	assert_non_null(strstr(why, "must start with http:// or https://"));
 }
 
 static void test_split_target(void **state)
@@ -154,9 +78,7 @@ static void test_split_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_url_parse),
-	    cmocka_unit_test(test_parse_response),
-	    cmocka_unit_test(test_path_escape),
+	    cmocka_unit_test(test_url_for),
 	    cmocka_unit_test(test_split_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
