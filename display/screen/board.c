@@ -64,8 +64,16 @@ enum board_result board_apply(struct board_model *m, const char *area, const str
 	if (a < 0)
 		return BOARD_UNKNOWN_AREA;
 	struct board_area *ar = &m->areas[a];
-	if (ar->has_board && b->seq <= ar->board.seq)
+	switch (
+	    proto_seq_judge(ar->has_board ? ar->board.seq : 0, ar->board.ts_ms, b->seq, b->ts_ms)) {
+	case PROTO_SEQ_AHEAD:
+		return BOARD_AHEAD;
+	case PROTO_SEQ_STALE:
 		return BOARD_STALE;
+	case PROTO_SEQ_NEWER:
+	case PROTO_SEQ_RESET:
+		break;
+	}
 	ar->board = *b;
 	ar->has_board = true;
 	ar->received_ms = now_ms;

@@ -44,13 +44,15 @@ enum board_result {
 	BOARD_APPLIED = 1,
 	BOARD_STALE = 0,         /* seq not greater than the one shown */
 	BOARD_UNKNOWN_AREA = -1, /* not an area of this screen */
+	BOARD_AHEAD = -2,        /* seq too far ahead of its ts (proto_seq_judge) */
 };
 
 /* Start an empty model for the given areas. */
 void board_init(struct board_model *m, const char areas[][PROTO_NAME_MAX + 1], int nareas,
                 int highlight_ms);
-/* Take a board for an area at local time now_ms. A new newest call (or a
- * recall) starts the highlight. */
+/* Take a board for an area at local time now_ms when proto_seq_judge says
+ * so (a newer seq, or a reset of a shown seq that was never clock-based).
+ * A new newest call (or a recall) starts the highlight. */
 enum board_result board_apply(struct board_model *m, const char *area, const struct proto_board *b,
                               int64_t now_ms);
 /* The seq shown for an area, 0 when none (or unknown area). */

@@ -168,6 +168,32 @@ def several_areas():
 
 
 @test
+def far_ahead_seq_does_not_lock_the_area():
+    """A retained board with seq 2^53-1 (no bridge's clock gives that) is
+    refused with a reason in the log; the next real board is shown and
+    acked. A seq just inside the bound gives way to the next board from the
+    bridge whose clock shows it was never clock-based."""
+    rig = Rig()
+    try:
+        rig.publish_board("main", board(9007199254740991, "evil"))
+        rig.start()
+        rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online")
+        rig.daemon.wait_line("ahead of its ts")
+        now_ms = int(time.time() * 1000)
+        rig.publish_board("main", board(now_ms, "real-1"))
+        assert rig.wait_ack(now_ms)["ids"] == ["real-1"]
+        sly = now_ms + 86400000 - 5000
+        rig.publish_board("main", board(sly, "sly", ts=iso_now(-5)))
+        rig.wait_ack(sly)
+        rig.publish_board("main", board(now_ms + 1, "real-2"))
+        assert rig.wait_ack(now_ms + 1)["ids"] == ["real-2"]
+        assert not [a for a in rig.acks() if a["seq"] == 9007199254740991]
+        alive(rig)
+    finally:
+        rig.close()
+
+
+@test
 def restart_shows_retained_board_first():
     rig = Rig()
     try:

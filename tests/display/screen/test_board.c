@@ -149,6 +149,82 @@ static void test_cancel_uncovers_older(void **state)
 	assert_false(board_highlighted(&m, 4000));
 }
 
+/* A board's seq may run ahead of its own ts only by PROTO_SEQ_AHEAD_MAX_MS:
+ * the bridge starts an area's seq at its clock and adds one per change. */
+static void test_seq_judge_table(void **state)
+{
+	const int64_t now = 1796000000000LL, day = PROTO_SEQ_AHEAD_MAX_MS;
+	const struct {
+		int64_t shown_seq, shown_ts, seq, ts;
+		enum proto_seq_verdict want;
+	} rows[] = {
+	    {0, 0, 1, now, PROTO_SEQ_NEWER},
+	    {0, 0, now, now, PROTO_SEQ_NEWER},
+	    {0, 0, now + day, now, PROTO_SEQ_NEWER},
+	    {0, 0, now + day + 1, now, PROTO_SEQ_AHEAD},
+	    {0, 0, PROTO_SEQ_MAX, now, PROTO_SEQ_AHEAD},
+	    {5, now, PROTO_SEQ_MAX, now + 1, PROTO_SEQ_AHEAD},
+	    {5, now, 6, now + 1, PROTO_SEQ_NEWER},
+	    {5, now, 5, now, PROTO_SEQ_STALE},
+	    /* an older seq with a newer ts: the shown seq is not ahead of the
+	     * bridge's clock, so the older seq is just late */
+	    {5, now, 4, now + 1000, PROTO_SEQ_STALE},
+	    {now, now, now - 1, now + 1000, PROTO_SEQ_STALE},
+	    /* the shown seq is ahead of the clock of a newer board: reset */
+	    {now + day, now, now + 10, now + 1000, PROTO_SEQ_RESET},
+	    {now + 5000, now, now + 10, now + 1000, PROTO_SEQ_RESET},
+	    /* but not for an older board, nor one whose own seq is implausible */
+	    {now + day, now, now + 10, now - 1000, PROTO_SEQ_STALE},
+	    {now + day, now, now + day + 1001, now + 1000, PROTO_SEQ_AHEAD},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		enum proto_seq_verdict v =
+		    proto_seq_judge(rows[i].shown_seq, rows[i].shown_ts, rows[i].seq, rows[i].ts);
+		if (v != rows[i].want)
+			fail_msg("row %zu: got %d, want %d", i, v, rows[i].want);
+	}
+}
+
+/* A board with seq 2^53-1 must not lock the area: it is refused, and the
+ * next real board is shown. */
+static void test_far_ahead_seq_refused(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const int64_t now = 1796000000000LL;
+	const char *ids[] = {"x"};
+	int64_t ts[] = {now};
+	struct proto_board evil = board(PROTO_SEQ_MAX, 1, ids, ts), real = board(now, 1, ids, ts);
+	evil.ts_ms = now;
+	real.ts_ms = now + 10;
+	assert_int_equal(board_apply(&m, "main", &evil, now), BOARD_AHEAD);
+	assert_int_equal(board_seq(&m, "main"), 0);
+	assert_int_equal(board_apply(&m, "main", &real, now + 20), BOARD_APPLIED);
+	assert_int_equal(board_seq(&m, "main"), now);
+}
+
+/* A seq just inside the bound, once shown, gives way to the next board
+ * from the bridge: its clock shows that seq was never a clock-based one. */
+static void test_ahead_shown_seq_recovers(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 1, 10000);
+	const int64_t now = 1796000000000LL;
+	const char *ids[] = {"x"};
+	int64_t ts[] = {now};
+	struct proto_board sly = board(now + PROTO_SEQ_AHEAD_MAX_MS, 1, ids, ts),
+	                   real = board(now - 100000, 1, ids, ts);
+	sly.ts_ms = now;
+	real.ts_ms = now + 5000;
+	assert_int_equal(board_apply(&m, "main", &sly, now), BOARD_APPLIED);
+	assert_int_equal(board_apply(&m, "main", &real, now + 5000), BOARD_APPLIED);
+	assert_int_equal(board_seq(&m, "main"), now - 100000);
+	/* after the reset the usual order holds again */
+	real.seq--;
+	real.ts_ms += 1000;
+	assert_int_equal(board_apply(&m, "main", &real, now + 6000), BOARD_STALE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +234,9 @@ int main(void)
 	    cmocka_unit_test(test_recall_highlights_again),
 	    cmocka_unit_test(test_restart_no_stale_highlight),
 	    cmocka_unit_test(test_cancel_uncovers_older),
+	    cmocka_unit_test(test_seq_judge_table),
+	    cmocka_unit_test(test_far_ahead_seq_refused),
+	    cmocka_unit_test(test_ahead_shown_seq_recovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
