@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pii.h"
+
 #define METRICS_LAT_BUCKETS 12
 #define METRICS_REASONS_MAX 16
 
@@ -27,6 +29,9 @@ struct metrics {
 	uint64_t device_transitions;
 	uint64_t device_transitions_to[4]; /* by the state entered (enum dev_state) */
 	uint64_t webhooks_sent, webhooks_failed;
+	/* bodies refused for personal data, by enum pii_kind of the value;
+	 * [PII_NONE]: a key naming personal data */
+	uint64_t personal_refused[PII_KINDS];
 };
 
 /* Count a rejected call request by reason ("auth", "validation", ...). */
