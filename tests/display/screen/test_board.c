@@ -225,6 +225,60 @@ static void test_ahead_shown_seq_recovers(void **state)
 	assert_int_equal(board_apply(&m, "main", &real, now + 6000), BOARD_STALE);
 }
 
+/* A board kept on disk is shown at start, unconfirmed and without a
+ * highlight, and gives way to whatever the broker delivers, even an older
+ * seq; one older than the maximum age is not shown. */
+static void test_stored_board(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 2, 10000);
+	const int64_t now = 1796000000000LL, day = 86400000LL;
+	const char *ids[] = {"s1"}, *ids2[] = {"b1"};
+	int64_t ts[] = {now - 1000}, ts2[] = {now - 500};
+	struct proto_board st = board(50, 1, ids, ts), live = board(40, 1, ids2, ts2);
+	st.ts_ms = now - 1000;
+	live.ts_ms = now - 500;
+	assert_false(board_unconfirmed(&m));
+	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_APPLIED);
+	assert_true(board_unconfirmed(&m));
+	assert_string_equal(board_top(&m)->call->id, "s1");
+	assert_false(board_highlighted(&m, now)); /* fresh, but not news */
+	/* a stored board never replaces one shown */
+	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_STALE);
+	assert_int_equal(board_apply(&m, "main", &live, now + 10), BOARD_APPLIED);
+	assert_false(board_unconfirmed(&m));
+	assert_int_equal(board_seq(&m, "main"), 40);
+	assert_string_equal(board_top(&m)->call->id, "b1");
+	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_STALE);
+	/* too old, implausible, or of an area not shown: not shown */
+	st.ts_ms = now - day - 1;
+	assert_int_equal(board_apply_stored(&m, "pas", &st, now, day), BOARD_TOO_OLD);
+	st.ts_ms = now;
+	st.seq = PROTO_SEQ_MAX;
+	assert_int_equal(board_apply_stored(&m, "pas", &st, now, day), BOARD_AHEAD);
+	assert_int_equal(board_apply_stored(&m, "sund", &st, now, day), BOARD_UNKNOWN_AREA);
+	assert_int_equal(board_seq(&m, "pas"), 0);
+}
+
+/* A stored board still unconfirmed when it reaches the maximum age goes. */
+static void test_stored_board_expires(void **state)
+{
+	struct board_model m;
+	board_init(&m, areas, 2, 10000);
+	const int64_t now = 1796000000000LL, day = 86400000LL;
+	const char *ids[] = {"s1"};
+	int64_t ts[] = {now - 1000};
+	struct proto_board st = board(50, 1, ids, ts);
+	st.ts_ms = now - 1000;
+	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_APPLIED);
+	assert_false(board_expire_stored(&m, now + day - 1001, day));
+	assert_non_null(board_top(&m));
+	assert_true(board_expire_stored(&m, now + day - 1000, day));
+	assert_null(board_top(&m));
+	assert_false(board_unconfirmed(&m));
+	assert_int_equal(board_seq(&m, "main"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +291,8 @@ int main(void)
 	    cmocka_unit_test(test_seq_judge_table),
 	    cmocka_unit_test(test_far_ahead_seq_refused),
 	    cmocka_unit_test(test_ahead_shown_seq_recovers),
+	    cmocka_unit_test(test_stored_board),
+	    cmocka_unit_test(test_stored_board_expires),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
