@@ -125,7 +125,7 @@ static bool phone_at(const char *s, size_t len, size_t i, bool plus)
 
 static bool local_char(char c)
 {
-	return alnum(c) || strchr("._%+-", c);
+	return alnum(c) || (c && strchr("._%+-", c));
 }
 
 /* name@domain.tld around the '@' at i. */

@@ -149,11 +149,23 @@ static void test_cancel_uncovers_older(void **state)
 	assert_false(board_highlighted(&m, 4000));
 }
 
+#define NOW 1796000000000LL /* 2026-11-30 */
+
+/* A board of one call id whose board and call ts are ts. */
+static struct proto_board one(int64_t seq, const char *id, int64_t ts)
+{
+	const char *ids[] = {id};
+	int64_t cts[] = {ts};
+	struct proto_board b = board(seq, 1, ids, cts);
+	b.ts_ms = ts;
+	return b;
+}
+
 /* A board's seq may run ahead of its own ts only by PROTO_SEQ_AHEAD_MAX_MS:
  * the bridge starts an area's seq at its clock and adds one per change. */
 static void test_seq_judge_table(void **state)
 {
-	const int64_t now = 1796000000000LL, day = PROTO_SEQ_AHEAD_MAX_MS;
+	const int64_t now = NOW, day = PROTO_SEQ_AHEAD_MAX_MS;
 	const struct {
 		int64_t shown_seq, shown_ts, seq, ts;
 		enum proto_seq_verdict want;
@@ -191,12 +203,8 @@ static void test_far_ahead_seq_refused(void **state)
 {
 	struct board_model m;
 	board_init(&m, areas, 1, 10000);
-	const int64_t now = 1796000000000LL;
-	const char *ids[] = {"x"};
-	int64_t ts[] = {now};
-	struct proto_board evil = board(PROTO_SEQ_MAX, 1, ids, ts), real = board(now, 1, ids, ts);
-	evil.ts_ms = now;
-	real.ts_ms = now + 10;
+	const int64_t now = NOW;
+	struct proto_board evil = one(PROTO_SEQ_MAX, "x", now), real = one(now, "x", now + 10);
 	assert_int_equal(board_apply(&m, "main", &evil, now), BOARD_AHEAD);
 	assert_int_equal(board_seq(&m, "main"), 0);
 	assert_int_equal(board_apply(&m, "main", &real, now + 20), BOARD_APPLIED);
@@ -209,13 +217,9 @@ static void test_ahead_shown_seq_recovers(void **state)
 {
 	struct board_model m;
 	board_init(&m, areas, 1, 10000);
-	const int64_t now = 1796000000000LL;
-	const char *ids[] = {"x"};
-	int64_t ts[] = {now};
-	struct proto_board sly = board(now + PROTO_SEQ_AHEAD_MAX_MS, 1, ids, ts),
-	                   real = board(now - 100000, 1, ids, ts);
-	sly.ts_ms = now;
-	real.ts_ms = now + 5000;
+	const int64_t now = NOW;
+	struct proto_board sly = one(now + PROTO_SEQ_AHEAD_MAX_MS, "x", now),
+	                   real = one(now - 100000, "x", now + 5000);
 	assert_int_equal(board_apply(&m, "main", &sly, now), BOARD_APPLIED);
 	assert_int_equal(board_apply(&m, "main", &real, now + 5000), BOARD_APPLIED);
 	assert_int_equal(board_seq(&m, "main"), now - 100000);
@@ -232,12 +236,8 @@ static void test_stored_board(void **state)
 {
 	struct board_model m;
 	board_init(&m, areas, 2, 10000);
-	const int64_t now = 1796000000000LL, day = 86400000LL;
-	const char *ids[] = {"s1"}, *ids2[] = {"b1"};
-	int64_t ts[] = {now - 1000}, ts2[] = {now - 500};
-	struct proto_board st = board(50, 1, ids, ts), live = board(40, 1, ids2, ts2);
-	st.ts_ms = now - 1000;
-	live.ts_ms = now - 500;
+	const int64_t now = NOW, day = 86400000LL;
+	struct proto_board st = one(50, "s1", now - 1000), live = one(40, "b1", now - 500);
 	assert_false(board_unconfirmed(&m));
 	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_APPLIED);
 	assert_true(board_unconfirmed(&m));
@@ -265,11 +265,8 @@ static void test_stored_board_expires(void **state)
 {
 	struct board_model m;
 	board_init(&m, areas, 2, 10000);
-	const int64_t now = 1796000000000LL, day = 86400000LL;
-	const char *ids[] = {"s1"};
-	int64_t ts[] = {now - 1000};
-	struct proto_board st = board(50, 1, ids, ts);
-	st.ts_ms = now - 1000;
+	const int64_t now = NOW, day = 86400000LL;
+	struct proto_board st = one(50, "s1", now - 1000);
 	assert_int_equal(board_apply_stored(&m, "main", &st, now, day), BOARD_APPLIED);
 	assert_false(board_expire_stored(&m, now + day - 1001, day));
 	assert_non_null(board_top(&m));
