@@ -406,6 +406,7 @@ static void load_state(struct daemon *d)
 			         dir);
 		return;
 	}
+	state_prune(dir, d->cfg.areas, d->cfg.nareas);
 	char path[4200], err[512];
 	int64_t now = time_now_ms(), max_age = d->cfg.stale_board_max_age_s * 1000LL;
 	struct proto_board *b = xmalloc(sizeof *b);

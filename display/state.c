@@ -1,5 +1,7 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,40 @@ int state_save_notice(const char *dir, const struct proto_notice *n)
 	if (!n || n->cleared || !n->text[0])
 		return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
 	return save(path, proto_notice_encode(n), PROTO_NOTICE_BYTES_MAX);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* "board-AREA.json" of an area in areas[]. */
+static bool board_of(const char *name, const char areas[][PROTO_NAME_MAX + 1], int nareas)
+{
+	for (int i = 0; i < nareas; i++) {
+		char want[PROTO_NAME_MAX + 16];
+		snprintf(want, sizeof want, "board-%s.json", areas[i]);
+		if (!strcmp(name, want))
+			return true;
+	}
+	return false;
+}
+
+void state_prune(const char *dir, const char areas[][PROTO_NAME_MAX + 1], int nareas)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dh))) {
+		const char *name = e->d_name;
+		bool ours = !strncmp(name, "board-", 6) || !strncmp(name, "notice.", 7);
+		bool tmp = ours && ends_with(name, ".tmp");
+		bool old_board = !strncmp(name, "board-", 6) && ends_with(name, ".json") &&
+		                 !board_of(name, areas, nareas);
+		if (tmp || old_board)
+			unlinkat(dirfd(dh), name, 0);
+	}
+	closedir(dh);
 }

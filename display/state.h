@@ -27,4 +27,9 @@ int state_save_board(const char *dir, const char *area, const struct proto_board
  * errno set. */
 int state_save_notice(const char *dir, const struct proto_notice *n);
 
+/* Remove from dir the boards of areas not in areas[] and the temporary
+ * files of writes cut short, so the directory holds at most one board per
+ * area shown and the notice. */
+void state_prune(const char *dir, const char areas[][PROTO_NAME_MAX + 1], int nareas);
+
 #endif
