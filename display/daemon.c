@@ -450,6 +450,18 @@ static void on_notice_grace(void *data)
 
 /* --- dev feed: --board / --notice files, re-read on SIGUSR1 --------------- */
 
+static const char *board_verdict(enum board_result r)
+{
+	switch (r) {
+	case BOARD_APPLIED:
+		return "shown";
+	case BOARD_AHEAD:
+		return "seq more than a day ahead of its ts: refused";
+	default:
+		return "not newer";
+	}
+}
+
 static void load_dev_files(struct daemon *d)
 {
 	char err[512];
@@ -468,7 +480,7 @@ static void load_dev_files(struct daemon *d)
 			log_warn("%s", err);
 		else
 			log_info("board %s seq %lld from %s: %s", area, (long long)b->seq, file,
-			         daemon_board(d, area, b) == BOARD_APPLIED ? "shown" : "not newer");
+			         board_verdict(daemon_board(d, area, b)));
 		free(b);
 	}
 	if (d->opts.notice_file) {
