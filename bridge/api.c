@@ -232,6 +232,8 @@ static int need_admin(struct ctx *c, bool basic)
 /* Answer a refused body. */
 static int refused(struct ctx *c, const struct request_error *e)
 {
+	if (!strcmp(e->metric, "personal-data"))
+		c->b->metrics.personal_refused[e->pii]++;
 	return fail(c, e->status, e->reason, e->field);
 }
 

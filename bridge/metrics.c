@@ -54,6 +54,13 @@ char *metrics_render(struct bridge *br, size_t *len)
 	for (int i = 0; i < METRICS_REASONS_MAX && m->rejected[i].reason[0]; i++)
 		fprintf(f, "callboard_calls_rejected_total{reason=\"%s\"} %llu\n",
 		        m->rejected[i].reason, (unsigned long long)m->rejected[i].n);
+	fprintf(f, "# HELP callboard_personal_data_refused_total Bodies refused for personal data, "
+	           "by kind (key: a key naming it).\n"
+	           "# TYPE callboard_personal_data_refused_total counter\n");
+	for (int k = 0; k < PII_KINDS; k++)
+		fprintf(f, "callboard_personal_data_refused_total{kind=\"%s\"} %llu\n",
+		        k == PII_NONE ? "key" : pii_kind_name(k),
+		        (unsigned long long)m->personal_refused[k]);
 	fprintf(f, "# HELP callboard_accept_to_publish_seconds From 202 to the broker's PUBACK.\n"
 	           "# TYPE callboard_accept_to_publish_seconds histogram\n");
 	for (int i = 0; i < METRICS_LAT_BUCKETS; i++)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct bridge;
+#include "pii.h"
 
 #define METRICS_LAT_BUCKETS 12
 #define METRICS_REASONS_MAX 16
@@ -29,6 +30,9 @@ struct metrics {
 	uint64_t device_transitions;
 	uint64_t device_transitions_to[4]; /* by the state entered (enum dev_state) */
 	uint64_t webhooks_sent, webhooks_failed;
+	/* bodies refused for personal data, by enum pii_kind of the value;
+	 * [PII_NONE]: a key naming personal data */
+	uint64_t personal_refused[PII_KINDS];
 };
 
 /* Count a rejected call request by reason ("auth", "validation", ...). */

@@ -29,6 +29,7 @@ static int refuse(struct request_error *e, int status, const char *metric, const
 {
 	e->status = status;
 	e->metric = metric;
+	e->pii = PII_NONE;
 	snprintf(e->field, sizeof e->field, "%s", field);
 	snprintf(e->reason, sizeof e->reason, "%s", reason);
 	return -1;
@@ -59,6 +60,17 @@ static json_t *load(const char *body, size_t len, size_t limit, struct request_e
 		}
 	}
 	return o;
+}
+
+/* True when the free text of field holds no personal data. */
+static bool no_personal_data(const char *field, const char *text, struct request_error *e)
+{
+	enum pii_kind k = pii_detect(text, strlen(text));
+	if (k == PII_NONE)
+		return true;
+	refuse(e, 422, "personal-data", field, pii_kind_reason(k));
+	e->pii = k;
+	return false;
 }
 
 static bool field(json_t *o, const char *key, bool required, enum jin_charset cs, size_t max,
@@ -118,6 +130,10 @@ int request_parse_call(const char *body, size_t len, size_t limit, struct call_r
 		refuse(e, 422, "invalid-field", "area", "must match [a-z0-9][a-z0-9-]{0,62}");
 		goto out;
 	}
+	if (!no_personal_data("desk", r->desk, e) ||
+	    !no_personal_data("desk_label", r->desk_label, e) ||
+	    !no_personal_data("service", r->service, e))
+		goto out;
 	rc = 0;
 out:
 	json_decref(o);
@@ -144,6 +160,8 @@ int request_parse_notice(const char *body, size_t len, size_t limit, struct prot
 		refuse(e, 422, "invalid-field", err.field, err.reason);
 		goto out;
 	}
+	if (!no_personal_data("text", n->text, e))
+		goto out;
 	n->mode = (enum proto_notice_mode)mode;
 	rc = 0;
 out:

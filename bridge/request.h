@@ -1,12 +1,16 @@
 /* Request bodies of the HTTP API, parsed and validated without any I/O (so
  * tables and a fuzzer reach them): strict JSON objects, personal-data keys
- * refused, every field checked with the protocol's charsets. */
+ * refused, every field checked with the protocol's charsets, and every
+ * free-text value (desk, desk_label, service, notice text) searched for
+ * personal data with protocol/pii. A refusal names the field and the kind
+ * of data, never the value. */
 #ifndef CB_BRIDGE_REQUEST_H
 #define CB_BRIDGE_REQUEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pii.h"
 #include "proto.h"
 
 /* Why a body was refused: HTTP status, field, reason, metrics label. */
@@ -15,6 +19,8 @@ struct request_error {
 	char field[96];
 	char reason[200];
 	const char *metric; /* static: "bad-json", "personal-data", "invalid-field" */
+	enum pii_kind pii;  /* personal-data: the kind found in the value; PII_NONE
+	                     * when a key names personal data */
 };
 
 struct call_req {

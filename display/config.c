@@ -37,6 +37,8 @@ void display_config_defaults(struct display_config *c)
 	c->history = 6;
 	c->highlight_s = 10;
 	c->offline_after_s = 10;
+	c->stale_board_max_age_s = 86400;
+	snprintf(c->state_dir, sizeof c->state_dir, "%s", DISPLAY_STATE_DIR_DEFAULT);
 	schedule_init(&c->hours);
 	c->closed_mode = DISPLAY_CLOSED_SCREEN;
 	snprintf(c->closed_text, sizeof c->closed_text, "%s", lang_find("da")->closed);
@@ -113,6 +115,8 @@ static void device_key(struct parse_state *st, struct cfg_ctx *ctx, const char *
 			cfg_error(ctx, s, k, v, "must not be empty");
 		else
 			st->has_name = cfg_str(ctx, s, k, v, c->site_name, sizeof c->site_name);
+	} else if (!strcmp(k, "state_dir")) {
+		cfg_str(ctx, s, k, v, c->state_dir, sizeof c->state_dir);
 	} else {
 		cfg_error(ctx, s, k, v, "unknown key");
 	}
@@ -132,6 +136,8 @@ static void screen_key(struct display_config *c, struct cfg_ctx *ctx, const char
 		set_int(ctx, s, k, v, 0, 600, &c->highlight_s);
 	} else if (!strcmp(k, "offline_after")) {
 		set_int(ctx, s, k, v, 1, 3600, &c->offline_after_s);
+	} else if (!strcmp(k, "stale_board_max_age")) {
+		set_int(ctx, s, k, v, 0, 30 * 86400, &c->stale_board_max_age_s);
 	} else if (!strcmp(k, "width")) {
 		set_int(ctx, s, k, v, 320, 7680, &c->width);
 	} else if (!strcmp(k, "height")) {

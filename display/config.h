@@ -58,6 +58,9 @@ struct display_config {
 	int nareas;
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
 	char site_name[128]; /* header title, default the site id */
+	/* where the last boards and notice are kept across restarts, default
+	 * DISPLAY_STATE_DIR_DEFAULT (systemd's StateDirectory); "" keeps none */
+	char state_dir[4096];
 
 	/* [mqtt] */
 	struct mqttc_config mqtt;
@@ -70,6 +73,7 @@ struct display_config {
 	int history; /* previous calls listed, default 6 */
 	int highlight_s;
 	int offline_after_s;
+	int stale_board_max_age_s; /* a kept board older than this is not shown; default a day */
 	int width, height; /* [screen] width/height: window size; 0 = the output's */
 	struct schedule hours;
 	enum display_closed_mode closed_mode; /* [hours] closed_mode */
@@ -82,6 +86,7 @@ struct display_config {
 
 struct cfg_ctx;
 
+#define DISPLAY_STATE_DIR_DEFAULT "/var/lib/callboard"
 #define DISPLAY_FONT_DEFAULT      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DISPLAY_FONT_BOLD_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 

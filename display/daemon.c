@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "render.h"
 #include "schedule.h"
+#include "state.h"
 #include "timeutil.h"
 #include "video.h"
 
@@ -21,6 +22,8 @@
 #define ANIM_MS        100  /* highlight pulse at ~10 fps */
 #define TICKER_MS      40   /* ticker scroll at 25 fps, only while one moves */
 #define OUTPUT_POLL_MS 3000 /* hotplug watch and retry with no output */
+/* After connecting, how long the retained notice may take to come. */
+#define NOTICE_WAIT_MS 10000
 
 struct daemon {
 	struct display_config cfg;
@@ -31,6 +34,8 @@ struct daemon {
 	struct board_model model;
 	struct proto_notice notice;
 	bool has_notice;
+	bool notice_stored; /* the notice came from disk; the broker has not confirmed it */
+	bool state_ok;      /* cfg.state_dir is there: boards are kept */
 
 	bool dirty;   /* something on screen changed: draw once this turn */
 	bool content; /* a change worth a snapshot (not an animation step) */
@@ -43,7 +48,7 @@ struct daemon {
 	int status;
 
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
-	    *output_timer, *events_timer;
+	    *output_timer, *events_timer, *notice_timer;
 	bool anim_armed;
 	int anim_ms;
 
@@ -122,6 +127,7 @@ static void build_view(struct daemon *d, struct render_view *v, int64_t now)
 	local_now(v, now);
 	v->open = d->open;
 	v->offline = d->offline;
+	v->unconfirmed = board_unconfirmed(&d->model) || (d->has_notice && d->notice_stored);
 	v->notice = d->has_notice ? &d->notice : NULL;
 	v->ticker_px = d->ticker_px;
 	v->identify = d->identify[0] ? d->identify : NULL;
@@ -163,18 +169,10 @@ static void write_snapshot(struct daemon *d)
 	size_t len = 0;
 	if (render_frame_png(d->render, 0, &png, &len) != 0)
 		return;
-	char tmp[4200], path[4200];
-	snprintf(tmp, sizeof tmp, "%s/.screen.png.tmp", d->opts.snapshot_dir);
+	char path[4200];
 	snprintf(path, sizeof path, "%s/screen.png", d->opts.snapshot_dir);
-	FILE *f = fopen(tmp, "wb");
-	if (f && fwrite(png, 1, len, f) == len && fclose(f) == 0) {
-		if (rename(tmp, path) != 0)
-			log_warn_rl("cannot write %s: %s", path, strerror(errno));
-	} else {
-		if (f)
-			fclose(f);
-		log_warn_rl("cannot write %s: %s", tmp, strerror(errno));
-	}
+	if (state_write_file(path, png, len) != 0)
+		log_warn_rl("cannot write %s: %s", path, strerror(errno));
 	free(png);
 }
 
@@ -338,6 +336,8 @@ static void on_minute(void *data)
 {
 	struct daemon *d = data;
 	check_open(d, time_now_ms());
+	if (board_expire_stored(&d->model, time_now_ms(), d->cfg.stale_board_max_age_s * 1000LL))
+		log_info("a kept board reached stale_board_max_age unconfirmed: not shown");
 	/* Re-align every tick: the wall clock may have been stepped. */
 	loop_timer_arm(d->minute_timer, ms_to_next_minute(), 0);
 	if (!(d->cfg.closed_mode == DISPLAY_CLOSED_BLACK && !d->open && d->frames))
@@ -374,7 +374,90 @@ static void on_idle(void *data)
 	d->content = false;
 }
 
+/* --- state: the last boards and notice, kept across restarts ------------- */
+
+static void save_board(struct daemon *d, const char *area, const struct proto_board *b)
+{
+	if (d->state_ok && state_save_board(d->cfg.state_dir, area, b) != 0)
+		log_warn_rl("cannot keep the board of %s in %s: %s", area, d->cfg.state_dir,
+		            strerror(errno));
+}
+
+static void save_notice(struct daemon *d, const struct proto_notice *n)
+{
+	if (d->state_ok && state_save_notice(d->cfg.state_dir, n) != 0)
+		log_warn_rl("cannot keep the notice in %s: %s", d->cfg.state_dir, strerror(errno));
+}
+
+/* Show what the last run kept, unconfirmed and silent: no listener hears
+ * of it, so nothing is announced or acked before the broker confirms it. */
+static void load_state(struct daemon *d)
+{
+	const char *dir = d->cfg.state_dir;
+	struct stat st;
+	d->state_ok = dir[0] && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!d->state_ok) {
+		if (dir[0])
+			log_info("state directory %s: not there: boards are not kept across "
+			         "restarts",
+			         dir);
+		return;
+	}
+	state_prune(dir, d->cfg.areas, d->cfg.nareas);
+	char path[4200], err[512];
+	int64_t now = time_now_ms(), max_age = d->cfg.stale_board_max_age_s * 1000LL;
+	struct proto_board *b = xmalloc(sizeof *b);
+	for (int i = 0; i < d->cfg.nareas; i++) {
+		const char *area = d->cfg.areas[i];
+		state_board_path(dir, area, path, sizeof path);
+		if (access(path, F_OK) != 0)
+			continue;
+		if (daemon_read_board(path, b, err, sizeof err) != 0) {
+			log_warn("kept board not shown: %s", err);
+			continue;
+		}
+		enum board_result r = board_apply_stored(&d->model, area, b, now, max_age);
+		log_info("kept board %s seq %lld, %lld s old: %s", area, (long long)b->seq,
+		         (long long)((now - b->ts_ms) / 1000),
+		         r == BOARD_APPLIED   ? "shown until the broker confirms it"
+		         : r == BOARD_TOO_OLD ? "older than [screen] stale_board_max_age: not shown"
+		                              : "not shown");
+	}
+	free(b);
+	state_notice_path(dir, path, sizeof path);
+	if (access(path, F_OK) == 0) {
+		if (daemon_read_notice(path, &d->notice, err, sizeof err) != 0) {
+			log_warn("kept notice not shown: %s", err);
+		} else if (!d->notice.cleared && d->notice.text[0]) {
+			d->has_notice = d->notice_stored = true;
+			log_info("kept notice shown until the broker confirms it");
+		}
+	}
+}
+
+/* Connected a while and no notice came: the one kept was cleared meanwhile. */
+static void on_notice_grace(void *data)
+{
+	struct daemon *d = data;
+	if (!d->notice_stored)
+		return;
+	log_info("no notice from the broker: the kept one is dropped");
+	daemon_notice(d, NULL);
+}
+
 /* --- dev feed: --board / --notice files, re-read on SIGUSR1 --------------- */
+
+static const char *board_verdict(enum board_result r)
+{
+	switch (r) {
+	case BOARD_APPLIED:
+		return "shown";
+	case BOARD_AHEAD:
+		return "seq more than a day ahead of its ts: refused";
+	default:
+		return "not newer";
+	}
+}
 
 static void load_dev_files(struct daemon *d)
 {
@@ -394,7 +477,7 @@ static void load_dev_files(struct daemon *d)
 			log_warn("%s", err);
 		else
 			log_info("board %s seq %lld from %s: %s", area, (long long)b->seq, file,
-			         daemon_board(d, area, b) == BOARD_APPLIED ? "shown" : "not newer");
+			         board_verdict(daemon_board(d, area, b)));
 		free(b);
 	}
 	if (d->opts.notice_file) {
@@ -443,8 +526,9 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	d->offline_timer = loop_add_timer(d->loop, 0, 0, on_offline, d);
 	d->identify_timer = loop_add_timer(d->loop, 0, 0, on_identify_end, d);
 	d->output_timer = loop_add_timer(d->loop, 0, 0, on_output_poll, d);
+	d->notice_timer = loop_add_timer(d->loop, 0, 0, on_notice_grace, d);
 	if (!d->minute_timer || !d->anim_timer || !d->offline_timer || !d->identify_timer ||
-	    !d->output_timer)
+	    !d->output_timer || !d->notice_timer)
 		goto fail;
 	d->video.connected = video_connectors(&d->video);
 	if (d->video.connected == 0 && video_ok(&d->video)) {
@@ -462,6 +546,7 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
 	d->open = open_at(&d->cfg, time_now_ms());
 	loop_set_idle(d->loop, on_idle, d);
+	load_state(d);
 	load_dev_files(d);
 	mark(d, true);
 	return d;
@@ -559,6 +644,7 @@ enum board_result daemon_board_from(struct daemon *d, const char *area, const st
 	if (r != BOARD_APPLIED)
 		return r;
 	mark(d, true);
+	save_board(d, area, b);
 	for (int i = 0; i < d->nlisteners; i++)
 		if (d->listeners[i].board)
 			d->listeners[i].board(d->listener_data[i], d, area, b);
@@ -570,6 +656,8 @@ void daemon_notice(struct daemon *d, const struct proto_notice *n)
 	d->has_notice = n && !n->cleared && n->text[0];
 	if (d->has_notice)
 		d->notice = *n;
+	d->notice_stored = false;
+	save_notice(d, d->has_notice ? n : NULL);
 	d->ticker_px = 0;
 	mark(d, true);
 }
@@ -584,6 +672,8 @@ void daemon_set_link_state(struct daemon *d, bool up)
 			d->listeners[i].link_changed(d->listener_data[i], d, up);
 	if (up) {
 		loop_timer_arm(d->offline_timer, 0, 0);
+		if (d->notice_stored)
+			loop_timer_arm(d->notice_timer, NOTICE_WAIT_MS, 0);
 		if (d->offline) {
 			d->offline = false;
 			log_info("broker reachable again");

@@ -74,6 +74,21 @@ out:
 	return rc;
 }
 
+enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, int64_t seq,
+                                       int64_t ts_ms)
+{
+	if (seq > ts_ms + PROTO_SEQ_AHEAD_MAX_MS)
+		return PROTO_SEQ_AHEAD;
+	if (shown_seq <= 0 || seq > shown_seq)
+		return PROTO_SEQ_NEWER;
+	/* A lower seq with a newer ts never comes from one bridge; when the
+	 * shown seq is also ahead of that newer clock, the shown one is the
+	 * odd one out, and keeping it would lock the area. */
+	if (ts_ms > shown_ts_ms && shown_seq > ts_ms)
+		return PROTO_SEQ_RESET;
+	return PROTO_SEQ_STALE;
+}
+
 int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err)
 {
 	/* A lone call object (as in a board's "calls") has no "v" of its own. */

@@ -30,6 +30,10 @@
 #define PROTO_DEPTH_MAX       6
 #define PROTO_SEQ_MAX         9007199254740991LL /* 2^53 - 1 */
 #define PROTO_COUNT_MAX       PROTO_SEQ_MAX      /* counters: exact in every JSON reader */
+/* How far a board's seq may run ahead of its own ts in ms (a day): the
+ * bridge starts an area's seq at its clock in ms and adds one per change
+ * (PROTOCOL.md section 5). */
+#define PROTO_SEQ_AHEAD_MAX_MS 86400000LL
 
 #define PROTO_BOARD_BYTES_MAX      32768
 #define PROTO_NOTICE_BYTES_MAX     4096
@@ -200,6 +204,19 @@ char *proto_health_encode(const struct proto_health *h);
 char *proto_ack_encode(const struct proto_ack *a);
 char *proto_cmd_encode(const struct proto_cmd *c);
 char *proto_cmd_result_encode(const struct proto_cmd_result *r);
+
+/* What a receiver does with a board (seq, ts_ms) for an area that shows
+ * the board (shown_seq, shown_ts_ms), shown_seq 0 when none. */
+enum proto_seq_verdict {
+	PROTO_SEQ_NEWER, /* show it */
+	PROTO_SEQ_STALE, /* not newer than the one shown: ignore it */
+	PROTO_SEQ_AHEAD, /* seq more than PROTO_SEQ_AHEAD_MAX_MS ahead of its ts: refuse */
+	PROTO_SEQ_RESET, /* older seq, but the shown seq is ahead of this newer
+	                  * board's clock, so it was never clock-based: show it */
+};
+/* Judge a board by the rules of PROTOCOL.md section 5 (pure). */
+enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, int64_t seq,
+                                       int64_t ts_ms);
 
 /* Field checks shared with the bridge's HTTP input. */
 bool proto_name_valid(const char *s);

@@ -135,10 +135,22 @@ static void handle_board(struct link *l, const char *topic, int idx, const void 
 		goto out;
 	}
 	struct link_area *a = &l->areas[idx];
-	if (b->seq <= a->seq) {
+	switch (proto_seq_judge(a->seq, a->ts_ms, b->seq, b->ts_ms)) {
+	case PROTO_SEQ_AHEAD:
+		log_warn_rl("dropped board on %s: seq: %lld is more than %lld ms ahead of its ts",
+		            topic, (long long)b->seq, PROTO_SEQ_AHEAD_MAX_MS);
+		goto out;
+	case PROTO_SEQ_STALE:
 		log_debug("board %s seq %lld ignored (showing %lld)", l->p.areas[idx],
 		          (long long)b->seq, (long long)a->seq);
 		goto out;
+	case PROTO_SEQ_RESET:
+		log_warn_rl(
+		    "board %s: shown seq %lld is ahead of the bridge's clock: taking seq %lld",
+		    l->p.areas[idx], (long long)a->seq, (long long)b->seq);
+		break;
+	case PROTO_SEQ_NEWER:
+		break;
 	}
 	a->seq = b->seq;
 	a->ts_ms = b->ts_ms;

@@ -57,6 +57,16 @@ static void merge(struct board_model *m)
 	}
 }
 
+static void take(struct board_model *m, struct board_area *ar, const struct proto_board *b,
+                 int64_t now_ms, bool stored)
+{
+	ar->board = *b;
+	ar->has_board = true;
+	ar->stored = stored;
+	ar->received_ms = now_ms;
+	merge(m);
+}
+
 enum board_result board_apply(struct board_model *m, const char *area, const struct proto_board *b,
                               int64_t now_ms)
 {
@@ -64,12 +74,18 @@ enum board_result board_apply(struct board_model *m, const char *area, const str
 	if (a < 0)
 		return BOARD_UNKNOWN_AREA;
 	struct board_area *ar = &m->areas[a];
-	if (ar->has_board && b->seq <= ar->board.seq)
+	/* A stored board is a placeholder: anything from the broker wins. */
+	bool shown = ar->has_board && !ar->stored;
+	switch (proto_seq_judge(shown ? ar->board.seq : 0, ar->board.ts_ms, b->seq, b->ts_ms)) {
+	case PROTO_SEQ_AHEAD:
+		return BOARD_AHEAD;
+	case PROTO_SEQ_STALE:
 		return BOARD_STALE;
-	ar->board = *b;
-	ar->has_board = true;
-	ar->received_ms = now_ms;
-	merge(m);
+	case PROTO_SEQ_NEWER:
+	case PROTO_SEQ_RESET:
+		break;
+	}
+	take(m, ar, b, now_ms, false);
 
 	const struct board_entry *top = board_top(m);
 	if (!top) {
@@ -93,6 +109,64 @@ enum board_result board_apply(struct board_model *m, const char *area, const str
 		m->highlight_start_ms = newer ? now_ms : 0;
 	}
 	return BOARD_APPLIED;
+}
+
+/* The newest call as already seen: no highlight for it, now or when the
+ * broker confirms it. */
+static void top_seen(struct board_model *m)
+{
+	const struct board_entry *top = board_top(m);
+	m->top_id[0] = '\0';
+	m->top_ts_ms = 0;
+	if (top) {
+		snprintf(m->top_id, sizeof m->top_id, "%s", top->call->id);
+		m->top_kind = top->call->kind;
+		m->top_ts_ms = top->call->ts_ms;
+	}
+	m->highlight_start_ms = 0;
+}
+
+enum board_result board_apply_stored(struct board_model *m, const char *area,
+                                     const struct proto_board *b, int64_t now_ms,
+                                     int64_t max_age_ms)
+{
+	int a = find_area(m, area);
+	if (a < 0)
+		return BOARD_UNKNOWN_AREA;
+	if (m->areas[a].has_board)
+		return BOARD_STALE;
+	if (proto_seq_judge(0, 0, b->seq, b->ts_ms) == PROTO_SEQ_AHEAD)
+		return BOARD_AHEAD;
+	if (now_ms - b->ts_ms > max_age_ms)
+		return BOARD_TOO_OLD;
+	take(m, &m->areas[a], b, now_ms, true);
+	top_seen(m);
+	return BOARD_APPLIED;
+}
+
+bool board_expire_stored(struct board_model *m, int64_t now_ms, int64_t max_age_ms)
+{
+	bool gone = false;
+	for (int i = 0; i < m->nareas; i++) {
+		struct board_area *ar = &m->areas[i];
+		if (ar->stored && now_ms - ar->board.ts_ms >= max_age_ms) {
+			ar->has_board = ar->stored = false;
+			gone = true;
+		}
+	}
+	if (gone) {
+		merge(m);
+		top_seen(m);
+	}
+	return gone;
+}
+
+bool board_unconfirmed(const struct board_model *m)
+{
+	for (int i = 0; i < m->nareas; i++)
+		if (m->areas[i].stored)
+			return true;
+	return false;
 }
 
 int64_t board_seq(const struct board_model *m, const char *area)

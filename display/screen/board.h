@@ -14,6 +14,7 @@
 struct board_area {
 	char name[PROTO_NAME_MAX + 1];
 	bool has_board;
+	bool stored; /* the board came from disk and the broker has not confirmed it */
 	int64_t received_ms;
 	struct proto_board board; /* the last accepted board */
 };
@@ -44,15 +45,30 @@ enum board_result {
 	BOARD_APPLIED = 1,
 	BOARD_STALE = 0,         /* seq not greater than the one shown */
 	BOARD_UNKNOWN_AREA = -1, /* not an area of this screen */
+	BOARD_AHEAD = -2,        /* seq too far ahead of its ts (proto_seq_judge) */
+	BOARD_TOO_OLD = -3,      /* a stored board older than the maximum age */
 };
 
 /* Start an empty model for the given areas. */
 void board_init(struct board_model *m, const char areas[][PROTO_NAME_MAX + 1], int nareas,
                 int highlight_ms);
-/* Take a board for an area at local time now_ms. A new newest call (or a
- * recall) starts the highlight. */
+/* Take a board for an area at local time now_ms when proto_seq_judge says
+ * so (a newer seq, or a reset of a shown seq that was never clock-based).
+ * A new newest call (or a recall) starts the highlight. */
 enum board_result board_apply(struct board_model *m, const char *area, const struct proto_board *b,
                               int64_t now_ms);
+/* Show a board kept on disk from before a restart, for an area that shows
+ * nothing yet (else BOARD_STALE), unless its ts is more than max_age_ms
+ * before now_ms. It is marked unconfirmed, starts no highlight, and the
+ * first board from the broker replaces it whatever its seq. */
+enum board_result board_apply_stored(struct board_model *m, const char *area,
+                                     const struct proto_board *b, int64_t now_ms,
+                                     int64_t max_age_ms);
+/* Drop stored boards still unconfirmed whose ts is max_age_ms or more
+ * before now_ms; true when one went. */
+bool board_expire_stored(struct board_model *m, int64_t now_ms, int64_t max_age_ms);
+/* True while some area shows a stored board the broker has not confirmed. */
+bool board_unconfirmed(const struct board_model *m);
 /* The seq shown for an area, 0 when none (or unknown area). */
 int64_t board_seq(const struct board_model *m, const char *area);
 /* The newest call, or NULL when the board is empty. Owned by the model. */

@@ -166,7 +166,8 @@ static const char *const months[] = {"januar",    "februar", "marts",    "april"
                                      "maj",       "juni",    "juli",     "august",
                                      "september", "oktober", "november", "december"};
 
-/* Header: logo and site name left; date, clock and the offline mark right. */
+/* Header: logo and site name left; date, clock and the offline (or not
+ * yet confirmed) mark right. */
 static void draw_header(struct render *rd, const struct render_view *v, int w, int hh, int pad)
 {
 	fill(rd, rd->header, 0, 0, w, hh);
@@ -193,9 +194,10 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	int right = w - pad - cw - pad / 2;
 	int spx = hh * 40 / 100;
 	int namew = text_width(rd, TEXT_BOLD, spx, rd->cfg.site_name);
-	if (v->offline) {
+	if (v->offline || v->unconfirmed) {
 		/* Discreet: small, muted, away from the calls; before the date. */
-		const char *mark = "\xe2\x9a\xa0 Ingen forbindelse";
+		const char *mark =
+		    v->offline ? "\xe2\x9a\xa0 Ingen forbindelse" : "\xe2\x9a\xa0 Ikke bekræftet";
 		int opx = hh * 20 / 100 > 12 ? hh * 20 / 100 : 12;
 		int ow = text_width(rd, TEXT_REGULAR, opx, mark);
 		if (ow < (right - x) / 2) {

@@ -21,6 +21,8 @@ struct render_view {
 	int wday, mday, mon;               /* local date; wday 0 = Sunday, mon 1-12 */
 	bool open;                         /* inside opening hours */
 	bool offline;                      /* broker unreachable for long enough */
+	bool unconfirmed;                  /* a board kept from before a restart, not yet
+	                                    * confirmed by the broker */
 	const struct proto_notice *notice; /* NULL: none */
 	int ticker_px;                     /* ticker scroll offset */
 	const char *identify;              /* NULL, or "id\nip" shown large */

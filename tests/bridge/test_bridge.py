@@ -377,6 +377,58 @@ def notice_put_and_clear():
 
 
 @test
+def personal_data_in_values_refused():
+    """A CPR number, an e-mail address or a phone number inside a free-text
+    value is refused with the field and the kind, never echoed, never
+    stored, never on a board; counted by kind."""
+    tmp, broker, b = setup()
+    try:
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/#")
+        cases = [
+            ("POST", "calls", {"ticket": "A1", "desk": "3",
+                               "desk_label": "Jens Hansen 010101-1234"},
+             "desk_label", "looks like a CPR number"),
+            ("POST", "calls", {"ticket": "A2", "desk": "3", "service": "jens@example.dk"},
+             "service", "looks like an e-mail address"),
+            ("POST", "calls", {"ticket": "A3", "desk": "3", "desk_label": "Ring 22 34 56 78"},
+             "desk_label", "looks like a phone number"),
+            ("PUT", "notice", {"text": "Spørgsmål: ring +45 22345678"},
+             "text", "looks like a phone number"),
+        ]
+        secrets = ["010101-1234", "jens@example.dk", "22 34 56 78", "22345678"]
+        for method, path, body, field, reason in cases:
+            st, r = b.req(method, f"{SITE}/{path}", body)
+            assert st == 422, (body, st, r)
+            assert r["field"] == field and r["error"] == reason, r
+            assert not any(x in json.dumps(r) for x in secrets), r
+        # signage text passes
+        st, r = b.call("A042", desk_label="Skranke 3", service="Pas og kørekort")
+        assert st == 202, r
+        assert b.req("PUT", f"{SITE}/notice", {"text": "Åbent 10:15-14:30"})[0] == 200
+        watch.wait_json(f"{ROOT}/notice")
+        assert retained_board(broker.port)["calls"][0]["ticket"] == "A042"
+        m = b.metrics()
+        assert "# TYPE callboard_personal_data_refused_total counter" in m, m
+        for kind, n in (("cpr", 1), ("email", 1), ("phone", 2), ("key", 0)):
+            assert metric(m, f'callboard_personal_data_refused_total{{kind="{kind}"}}') == n, m
+        assert 'callboard_calls_rejected_total{reason="personal-data"} 3' in m, m
+        b.stop()
+        assert not any(x in b.proc.output() for x in secrets)
+        for name in os.listdir(tmp.path):
+            path = os.path.join(tmp.path, name)
+            if os.path.isfile(path):
+                data = open(path, "rb").read()
+                assert not any(x.encode() in data for x in secrets), name
+        payloads = b"".join(p for _, p, _ in watch.received())
+        assert not any(x.encode() in payloads for x in secrets)
+        watch.close()
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
 def stats_per_site_area_desk():
     tmp, broker, b = setup()
     try:

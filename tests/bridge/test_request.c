@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "pii.h"
 #include "request.h"
 
 struct row {
@@ -81,6 +82,53 @@ static void test_calls(void **state)
 	}
 }
 
+/* Personal data inside a free-text value: refused with the field and the
+ * kind, never with the value itself. */
+static const struct {
+	const char *body;
+	const char *field;
+	enum pii_kind kind;
+} personal_values[] = {
+    {"{\"ticket\":\"A1\",\"desk\":\"1\",\"desk_label\":\"Jens Hansen 010101-1234\"}", "desk_label",
+     PII_CPR},
+    {"{\"ticket\":\"A1\",\"desk\":\"1\",\"service\":\"jens@example.dk\"}", "service", PII_EMAIL},
+    {"{\"ticket\":\"A1\",\"desk\":\"1\",\"service\":\"Ring +45 22 34 56 78\"}", "service",
+     PII_PHONE},
+    {"{\"ticket\":\"A1\",\"desk\":\"0101011234\"}", "desk", PII_CPR},
+};
+
+static void test_personal_values(void **state)
+{
+	for (size_t i = 0; i < sizeof personal_values / sizeof personal_values[0]; i++) {
+		const char *b = personal_values[i].body;
+		struct call_req r;
+		struct request_error e = {0};
+		if (request_parse_call(b, strlen(b), 4096, &r, &e) == 0)
+			fail_msg("row %zu: accepted", i);
+		assert_int_equal(e.status, 422);
+		assert_string_equal(e.field, personal_values[i].field);
+		assert_string_equal(e.metric, "personal-data");
+		assert_int_equal(e.pii, personal_values[i].kind);
+		assert_string_equal(e.reason, pii_kind_reason(personal_values[i].kind));
+	}
+	struct proto_notice n;
+	struct request_error e = {0};
+	const char *t = "{\"text\":\"Spørgsmål? Skriv til jens.hansen@aarhus.dk\"}";
+	assert_int_equal(request_parse_notice(t, strlen(t), 4096, &n, &e), -1);
+	assert_int_equal(e.status, 422);
+	assert_string_equal(e.field, "text");
+	assert_int_equal(e.pii, PII_EMAIL);
+	assert_null(strstr(e.reason, "jens"));
+	/* a key naming personal data is a personal-data refusal too */
+	const char *k = "{\"text\":\"x\",\"name\":\"y\"}";
+	assert_int_equal(request_parse_notice(k, strlen(k), 4096, &n, &e), -1);
+	assert_string_equal(e.metric, "personal-data");
+	assert_int_equal(e.pii, PII_NONE);
+	/* ordinary signage text passes */
+	const char *ok = "{\"text\":\"Åbent 10:15-14:30, billet A042 til skranke 3\"}";
+	assert_int_equal(request_parse_notice(ok, strlen(ok), 4096, &n, &e), 0);
+}
+
 static void test_call_values(void **state)
 {
 	struct call_req r;
@@ -139,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(test_calls),
 	    cmocka_unit_test(test_call_values),
 	    cmocka_unit_test(test_notice_and_command),
+	    cmocka_unit_test(test_personal_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

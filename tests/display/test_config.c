@@ -40,6 +40,8 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c->history, 6);
 	assert_int_equal(c->highlight_s, 10);
 	assert_int_equal(c->offline_after_s, 10);
+	assert_int_equal(c->stale_board_max_age_s, 86400);
+	assert_string_equal(c->state_dir, DISPLAY_STATE_DIR_DEFAULT);
 	assert_int_equal(c->rotate, 0);
 	assert_int_equal(c->theme.background, 0x0b1a2b);
 	assert_string_equal(c->theme.font, DISPLAY_FONT_DEFAULT);
@@ -54,11 +56,11 @@ static void test_full(void **state)
 	struct display_config *c = malloc(sizeof *c);
 	char e[512];
 	const char *text =
-	    MIN "name = Borgerservice Dokk1\n"
+	    MIN "name = Borgerservice Dokk1\nstate_dir = /srv/callboard\n"
 	        "[mqtt]\nhost = broker.local\nkeepalive = 15\nusername = u\npassword = p\n"
 	        "cafile = /etc/ca.pem\ncertfile = /etc/c.pem\nkeyfile = /etc/k.pem\n"
 	        "[screen]\nrotate = 270\nhistory = 4\nhighlight = 12\noffline_after = 20\n"
-	        "width = 1280\nheight = 720\n"
+	        "width = 1280\nheight = 720\nstale_board_max_age = 600\n"
 	        "[theme]\nbackground = #000000\naccent = 00ff00\nlogo = /x.png\n"
 	        "[hours]\nmon = 08:00-16:00\nsun = closed\n2026-12-24 = closed\n"
 	        "2026-12-23 = 10:00-13:00\nclosed_mode = black\nclosed_text = Lukket\n"
@@ -71,6 +73,8 @@ static void test_full(void **state)
 	assert_int_equal(c->mqtt.port, 8883); /* TLS default */
 	assert_int_equal(c->rotate, 270);
 	assert_int_equal(c->width, 1280);
+	assert_int_equal(c->stale_board_max_age_s, 600);
+	assert_string_equal(c->state_dir, "/srv/callboard");
 	assert_int_equal(c->theme.accent, 0x00ff00);
 	assert_true(c->hours.week[0].closed);
 	assert_int_equal(c->hours.nexceptions, 2);
@@ -143,6 +147,8 @@ static void test_errors(void **state)
 	     "t.ini:7: [audio] volume: 101: must be between 0 and 100"},
 	    {MIN "[audio]\nquiet_hours = late\n",
 	     "t.ini:7: [audio] quiet_hours: late: expected HH:MM-HH:MM or none"},
+	    {MIN "[screen]\nstale_board_max_age = -1\n",
+	     "t.ini:7: [screen] stale_board_max_age: -1: must be between 0 and 2592000"},
 	    {MIN "[screen]\nwidth = 1280\n",
 	     "t.ini: [screen] width: width and height must be given together"},
 	    {"[device]\nid = d\ntenant = t\nsite = s\nareas = a, a\n",

@@ -55,6 +55,9 @@ def boards_newer_and_older():
     tmp.file("b.json", board(4, "A004"))
     p.signal(signal.SIGUSR1)
     p.wait_line("board main seq 4 from " + bf + ": not newer")
+    tmp.file("b.json", board(9007199254740991, "A999"))  # no bridge's clock gives that
+    p.signal(signal.SIGUSR1)
+    p.wait_line("board main seq 9007199254740991 from " + bf + ": seq more than a day ahead")
     tmp.file("b.json", '{"v":1,"seq":"x"}')
     p.signal(signal.SIGUSR1)
     p.wait_line(bf + ": seq: ")

@@ -51,11 +51,11 @@ class Rig:
         self.obs = Client(self.broker.port)
         self.obs.subscribe(f"{ROOT}/display/{DEV}/#")
 
-    def start(self, env_extra=None):
+    def start(self, env_extra=None, args=()):
         env = {"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": self.tmp.path}
         env.update(env_extra or {})
-        self.daemon = Proc([binary("callboard-display"), "--config", self.cfg, "--headless"],
-                           env=env)
+        self.daemon = Proc([binary("callboard-display"), "--config", self.cfg, "--headless",
+                            *args], env=env)
         return self.daemon
 
     def publish_board(self, area, b, retain=True):
@@ -163,6 +163,93 @@ def several_areas():
         rig.publish_board("pas", board(8, "p-3", "p-1", "p-2"))
         assert rig.wait_ack(8, "pas")["ids"][0] == "p-3"
         assert not [a for a in rig.acks() if a["seq"] == 99]
+    finally:
+        rig.close()
+
+
+@test
+def far_ahead_seq_does_not_lock_the_area():
+    """A retained board with seq 2^53-1 (no bridge's clock gives that) is
+    refused with a reason in the log; the next real board is shown and
+    acked. A seq just inside the bound gives way to the next board from the
+    bridge whose clock shows it was never clock-based."""
+    rig = Rig()
+    try:
+        rig.publish_board("main", board(9007199254740991, "evil"))
+        rig.start()
+        rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online")
+        rig.daemon.wait_line("ahead of its ts")
+        now_ms = int(time.time() * 1000)
+        rig.publish_board("main", board(now_ms, "real-1"))
+        assert rig.wait_ack(now_ms)["ids"] == ["real-1"]
+        sly = now_ms + 86400000 - 5000
+        rig.publish_board("main", board(sly, "sly", ts=iso_now(-5)))
+        rig.wait_ack(sly)
+        rig.publish_board("main", board(now_ms + 1, "real-2"))
+        assert rig.wait_ack(now_ms + 1)["ids"] == ["real-2"]
+        assert not [a for a in rig.acks() if a["seq"] == 9007199254740991]
+        alive(rig)
+    finally:
+        rig.close()
+
+
+@test
+def kept_board_shown_after_restart_without_broker():
+    """A stale board beats a blank screen: the board and notice a display
+    showed are kept in its state directory and shown, marked unconfirmed,
+    when it restarts with no broker; the broker's board replaces them. A
+    kept board older than [screen] stale_board_max_age is not shown."""
+    rig = Rig(extra="stale_board_max_age = 3600\n")
+    state = os.path.join(rig.tmp.path, "state")
+    snaps = os.path.join(rig.tmp.path, "snaps")
+    os.makedirs(state)
+    os.makedirs(snaps)
+    with open(rig.cfg) as f:
+        text = f.read().replace("[device]\n", f"[device]\nstate_dir = {state}\n")
+    rig.tmp.file("display.ini", text)
+    kept = os.path.join(state, "board-main.json")
+    png = os.path.join(snaps, "screen.png")
+    try:
+        rig.start()
+        rig.publish_board("main", board(30, "k-1", "k-2"))
+        rig.obs.publish(f"{ROOT}/notice", {"v": 1, "text": "Husk billede", "ts": iso_now()},
+                        qos=1, retain=True)
+        rig.wait_ack(30)
+        wait_until(lambda: os.path.exists(os.path.join(state, "notice.json")), 10,
+                   what="the kept notice")
+        with open(kept) as f:
+            assert json.load(f)["seq"] == 30
+        rig.daemon.stop()
+        rig.broker.stop()
+
+        rig.start(args=("--snapshot-dir", snaps))
+        rig.daemon.wait_line("kept board main seq 30, ")
+        rig.daemon.wait_line("shown until the broker confirms it")
+        rig.daemon.wait_line("kept notice shown")
+        wait_until(lambda: os.path.exists(png), 10, what="the first frame")
+        with open(png, "rb") as f:
+            assert f.read(4) == b"\x89PNG"
+        out = rig.daemon.output()
+        assert out.index("kept board main") < out.index("first frame"), out
+        assert "announc" not in out.lower(), out
+
+        # the broker is back with a newer board: it replaces the kept one
+        rig.broker.start()
+        rig.observe()
+        rig.publish_board("main", board(31, "k-3", "k-1", "k-2"))
+        assert rig.wait_ack(31, timeout=30)["ids"][0] == "k-3"
+        wait_until(lambda: json.load(open(kept))["seq"] == 31, 10, what="seq 31 kept")
+        rig.daemon.stop()
+
+        # older than stale_board_max_age: not shown
+        old = board(31, "k-3", ts=iso_now(-7200))
+        rig.tmp.file("state/board-main.json", json.dumps(old))
+        rig.broker.stop()
+        os.unlink(png)
+        rig.start(args=("--snapshot-dir", snaps))
+        rig.daemon.wait_line("kept board main seq 31, 720")
+        rig.daemon.wait_line("older than [screen] stale_board_max_age: not shown")
+        wait_until(lambda: os.path.exists(png), 10, what="the first frame")
     finally:
         rig.close()
 
