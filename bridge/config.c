@@ -30,6 +30,8 @@ void bridge_config_defaults(struct bridge_config *cfg)
 	snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
 	cfg->listen_port = 8080;
 	cfg->body_limit = 16384;
+	cfg->per_ip_connections = 64;
+	cfg->request_timeout_s = 10;
 	mqttc_config_defaults(&cfg->mqtt);
 	snprintf(cfg->client_id, sizeof cfg->client_id, "callboard-bridge");
 	snprintf(cfg->db_path, sizeof cfg->db_path, "/var/lib/callboard-bridge/bridge.db");
@@ -172,6 +174,12 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		else if (strcmp(k, "body_limit") == 0) {
 			if (cfg_int(ctx, s, k, v, 256, 1048576, &n))
 				cfg->body_limit = n;
+		} else if (strcmp(k, "per_ip_connections") == 0) {
+			if (cfg_int(ctx, s, k, v, 0, 4096, &n))
+				cfg->per_ip_connections = (int)n;
+		} else if (strcmp(k, "request_timeout") == 0) {
+			if (cfg_int(ctx, s, k, v, 1, 300, &n))
+				cfg->request_timeout_s = (int)n;
 		} else if (strcmp(k, "certfile") == 0) {
 			cfg_str(ctx, s, k, v, cfg->tls_cert, sizeof cfg->tls_cert);
 		} else if (strcmp(k, "keyfile") == 0) {
