@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -39,6 +40,7 @@ struct http {
 	http_status_cb on_status;
 	void *data;
 	int port;
+	bool tls;
 	char *cert, *key;                  /* owned: PEM text MHD uses while it runs */
 	struct http_conn *oldest, *newest; /* waiting list; members owned by MHD's socket context */
 };
@@ -50,7 +52,7 @@ struct http_req {
 	const char *method, *url; /* owned by MHD for the request's lifetime */
 	char *body;
 	size_t len, cap;
-	bool too_big, deferred, done;
+	bool deferred, done;
 	struct http_resp resp; /* the deferred answer */
 };
 
@@ -152,14 +154,49 @@ static enum MHD_Result send_resp(struct http_req *r, struct http_resp *resp)
 	return rc;
 }
 
+static int error_json(char *buf, size_t size, const char *msg, const char *field)
+{
+	return snprintf(buf, size, "{\"error\":\"%s\",\"field\":\"%s\"}", msg, field);
+}
+
 static enum MHD_Result send_error(struct http_req *r, int status, const char *msg,
                                   const char *field)
 {
 	char buf[256];
-	int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"field\":\"%s\"}", msg, field);
+	int n = error_json(buf, sizeof buf, msg, field);
 	struct http_resp resp = {
 	    .status = status, .ctype = "application/json", .body = xstrdup(buf), .len = (size_t)n};
 	return send_resp(r, &resp);
+}
+
+/* A streamed (chunked) body passed the limit. MHD can queue a response only
+ * before the body or after all of it, so the 413 goes onto the connection
+ * directly (nothing else is being sent on it while a body comes in) and
+ * MHD_NO makes MHD close the connection now instead of reading the rest. */
+static enum MHD_Result refuse_streamed(struct http_req *r)
+{
+	char body[128], msg[512];
+	int blen = error_json(body, sizeof body, "body over the size limit", "body");
+	int n = snprintf(msg, sizeof msg,
+	                 "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+	                 "Content-Type: application/json\r\nContent-Length: %d\r\n"
+	                 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+	                 blen, body);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, r->h->tls ? MHD_CONNECTION_INFO_GNUTLS_SESSION
+	                                               : MHD_CONNECTION_INFO_CONNECTION_FD);
+	/* Best effort: a peer that does not read its socket gets only the close. */
+	if (ci && r->h->tls) {
+		gnutls_record_send(ci->tls_session, msg, (size_t)n);
+	} else if (ci) {
+		if (send(ci->connect_fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+			shutdown(ci->connect_fd, SHUT_WR); /* the answer, then the end */
+	}
+	if (r->h->on_status)
+		r->h->on_status(r->h->data, 413);
+	log_warn_rl("streamed body over %zu bytes: answered 413 and closed",
+	            r->h->limits.body_limit);
+	return MHD_NO;
 }
 
 static bool json_type(const char *ct)
@@ -207,20 +244,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!r->too_big && r->len + *upload_size > h->limits.body_limit) {
-			r->too_big = true; /* streamed (chunked) body over the limit */
-			free(r->body);
-			r->body = NULL;
+		if (r->len + *upload_size > h->limits.body_limit)
+			return refuse_streamed(r);
+		if (r->len + *upload_size + 1 > r->cap) {
+			r->cap = r->len + *upload_size + 1;
+			r->body = xrealloc(r->body, r->cap);
 		}
-		if (!r->too_big) {
-			if (r->len + *upload_size + 1 > r->cap) {
-				r->cap = r->len + *upload_size + 1;
-				r->body = xrealloc(r->body, r->cap);
-			}
-			memcpy(r->body + r->len, upload, *upload_size);
-			r->len += *upload_size;
-			r->body[r->len] = '\0';
-		}
+		memcpy(r->body + r->len, upload, *upload_size);
+		r->len += *upload_size;
+		r->body[r->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -231,10 +263,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* The request is whole: from here on its time is the handler's. */
 	if (r->hc)
 		wait_stop(h, r->hc);
-	if (r->too_big) {
-		r->done = true;
-		return send_error(r, 413, "body over the size limit", "body");
-	}
 	struct http_resp resp = {0};
 	int rc = h->handler(h->data, r, &resp);
 	if (rc == 1) {
@@ -387,7 +415,7 @@ struct http *http_start(struct loop *loop, const char *host, int port, const cha
 	h->handler = handler;
 	h->on_status = on_status;
 	h->data = data;
-	bool tls = cert && cert[0];
+	bool tls = h->tls = cert && cert[0];
 	if (tls) {
 		h->cert = read_file(cert);
 		h->key = read_file(key);

@@ -4,8 +4,9 @@
  * later (the connection is suspended meanwhile).
  *
  * No peer can shut the others out: connections per client address are
- * limited, the total fits the process's file limit, and a request must
- * arrive whole within a deadline. */
+ * limited, the total fits the process's file limit, a request must arrive
+ * whole within a deadline, and a body over the limit is refused as soon as
+ * it passes the limit, announced or streamed. */
 #ifndef CB_BRIDGE_HTTP_H
 #define CB_BRIDGE_HTTP_H
 
