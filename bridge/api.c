@@ -478,9 +478,11 @@ int api_handle(void *data, struct http_req *req, struct http_resp *resp)
 		if (!get)
 			return method_not_allowed(&c);
 		bool up = c.b->mqtt && mqttc_connected(c.b->mqtt);
-		reply(resp, 200,
-		      json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
-		                bridge_outbox_depth(c.b)));
+		/* Writes failing (disk full): every change gets 503, so do we. */
+		const char *werr = store_write_error(c.b->store);
+		reply(resp, werr ? 503 : 200,
+		      json_pack("{s:s,s:b,s:i,s:s}", "status", werr ? "error" : "ok", "mqtt", up,
+		                "outbox", bridge_outbox_depth(c.b), "storage", werr ? werr : "ok"));
 		return 0;
 	}
 	if (strcmp(path, "/metrics") == 0) {

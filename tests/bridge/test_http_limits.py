@@ -1,6 +1,7 @@
 """callboard-bridge's HTTP side under attack, seen from the attacker: a flood
-of slow half-open connections from one address, and a chunked body far
-over the limit. Real bridge, real mosquitto, SQLite in temp
+of slow half-open connections from one address, a chunked body far over the
+limit, and a store that cannot write (the bridge on a full tmpfs in a
+private mount namespace). Real bridge, real mosquitto, SQLite in temp
 folders; every wait bounded."""
 import errno
 import http.client
@@ -203,6 +204,49 @@ def chunked_body_over_limit_refused_early():
         grown = status_kb(pid, "VmHWM") - rss_before
         assert grown < 16 * 1024, f"RSS grew by {grown} kB"
         assert b.healthy()
+        assert b.stop() == 0
+    finally:
+        broker.stop()
+        tmp.cleanup()
+
+
+@test
+def healthz_reports_failing_store_and_recovers():
+    tmp = TempDir("cbhttp-")
+    broker = Mosquitto(tmp)
+    store = os.path.join(tmp.path, "store")
+    os.mkdir(store)
+    # The store on a small tmpfs that only the bridge sees: a private mount
+    # namespace (a user namespace too when not root).
+    unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-Urm"]
+    wrapper = unshare + ["sh", "-c", 'mount -t tmpfs -o size=4m cbstore "$0" && exec "$@"',
+                         store]
+    b = WrappedBridge(wrapper, tmp, broker.port, db=os.path.join(store, "bridge.db"))
+    try:
+        # Fill the bridge's tmpfs through its own view of the file system.
+        filler = f"/proc/{b.proc.p.pid}/root{store}/filler"
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError as e:
+                assert e.errno == errno.ENOSPC, e
+        st, body = 0, None
+        for i in range(200):
+            st, body = b.call(f"F{i:03d}")
+            if st == 503:
+                break
+            assert st == 202, (st, body)
+        assert st == 503, "writes never failed on a full disk"
+        st, body = b.req("GET", "/healthz", token=None)
+        assert st == 503, (st, body)
+        assert body["status"] == "error" and "full" in body["storage"], body
+        os.remove(filler)
+        st, body = b.call("R001")
+        assert st == 202, (st, body)
+        st, body = b.req("GET", "/healthz", token=None)
+        assert st == 200 and body["storage"] == "ok", (st, body)
         assert b.stop() == 0
     finally:
         broker.stop()
