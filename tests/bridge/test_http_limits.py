@@ -201,8 +201,10 @@ def chunked_body_over_limit_refused_early():
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b"body over the size limit" in answer, answer
         assert sent < 4 * limit, f"{sent} bytes sent before the close (limit {limit})"
+        # Far below the 100 MB offered (sanitizer builds keep freed memory
+        # in quarantine for a while, so not much closer to the limit).
         grown = status_kb(pid, "VmHWM") - rss_before
-        assert grown < 16 * 1024, f"RSS grew by {grown} kB"
+        assert grown < 64 * 1024, f"RSS grew by {grown} kB"
         assert b.healthy()
         assert b.stop() == 0
     finally:
