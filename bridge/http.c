@@ -425,11 +425,12 @@ struct http *http_start(struct loop *loop, const char *host, int port, const cha
 		}
 		flags |= MHD_USE_TLS;
 	}
-	/* Without TLS, MHD_OPTION_END comes where the key would: the rest is not read. */
 	/* The reaper must exist before the first connection is noted. */
 	h->reaper = loop_add_timer(loop, 0, 0, on_reaper, h);
 	/* MHD's idle timeout stays for slow readers of an answer; the request
-	 * deadline (the reaper) bounds a request trickling in byte by byte. */
+	 * deadline (the reaper) bounds a request trickling in byte by byte.
+	 * Without TLS, MHD_OPTION_END comes where the key would: the rest is
+	 * not read. */
 	h->d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
