@@ -488,9 +488,11 @@ static void split(struct ctx *c, const char *path)
 static int get_health(struct ctx *c)
 {
 	bool up = c->b->mqtt && mqttc_connected(c->b->mqtt);
-	reply(c->resp, 200,
-	      json_pack("{s:s,s:b,s:i}", "status", "ok", "mqtt", up, "outbox",
-	                bridge_outbox_depth(c->b)));
+	/* Writes failing (disk full): every change gets 503, so do we. */
+	const char *werr = store_write_error(c->b->store);
+	reply(c->resp, werr ? 503 : 200,
+	      json_pack("{s:s,s:b,s:i,s:s}", "status", werr ? "error" : "ok", "mqtt", up, "outbox",
+	                bridge_outbox_depth(c->b), "storage", werr ? werr : "ok"));
 	return 0;
 }
 

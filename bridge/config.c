@@ -156,6 +156,8 @@ static const struct {
     {"registry", "health_interval", 1, 3600, offsetof(struct bridge_config, health_interval_s)},
     {"registry", "behind_grace", 1, 3600, offsetof(struct bridge_config, behind_grace_s)},
     {"registry", "command_timeout", 1, 300, offsetof(struct bridge_config, command_timeout_s)},
+    {"http", "per_ip_connections", 0, 4096, offsetof(struct bridge_config, per_ip_connections)},
+    {"http", "request_timeout", 1, 300, offsetof(struct bridge_config, request_timeout_s)},
 };
 
 #define STR_KEY(sec, key, member, check)                                                           \

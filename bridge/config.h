@@ -34,6 +34,8 @@ struct bridge_config {
 	char listen_host[128];
 	int listen_port;
 	long body_limit;
+	int per_ip_connections; /* 0: no per-address limit */
+	int request_timeout_s;
 	char admin_token[CFG_TOKEN_MAX + 1]; /* "" when unset */
 	char tls_cert[PATH_MAX];             /* HTTPS when set (PEM) */
 	char tls_key[PATH_MAX];

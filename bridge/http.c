@@ -1,39 +1,137 @@
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #define LOG_MODULE "http"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "timeutil.h"
+
+/* Descriptors kept for everything else (SQLite and its WAL, MQTT, timers,
+ * signals, the webhook, the journal) when sizing the connection limit. */
+#define FD_HEADROOM     128
+#define CONNECTIONS_MAX 4096
+
+/* A connection waiting for a request: from its start, or from its previous
+ * answer, until the request has arrived whole. */
+struct http_conn {
+	struct MHD_Connection *conn;
+	int64_t deadline_ms;
+	bool waiting;                  /* in the waiting list */
+	struct http_conn *prev, *next; /* waiting list, by deadline */
+};
 
 struct http {
 	struct MHD_Daemon *d;
 	struct loop *loop;
-	struct loop_source *fd_src, *timer;
-	size_t body_limit;
+	struct loop_source *fd_src, *timer, *reaper;
+	struct http_limits limits;
 	http_handler handler;
 	http_status_cb on_status;
 	void *data;
 	int port;
-	char *cert, *key; /* owned: PEM text MHD uses while it runs */
+	bool tls;
+	char *cert, *key;                  /* owned: PEM text MHD uses while it runs */
+	struct http_conn *oldest, *newest; /* waiting list; members owned by MHD's socket context */
 };
 
 struct http_req {
 	struct http *h;
 	struct MHD_Connection *conn;
+	struct http_conn *hc;     /* the connection's own record */
 	const char *method, *url; /* owned by MHD for the request's lifetime */
 	char *body;
 	size_t len, cap;
-	bool too_big, bad_type, started, deferred, done;
+	bool deferred, done;
 	struct http_resp resp; /* the deferred answer */
 };
+
+/* The deadline is start + timeout for every member, so appending keeps the
+ * list sorted and the reaper only looks at its head. */
+static void wait_start(struct http *h, struct http_conn *c)
+{
+	if (c->waiting)
+		return;
+	c->deadline_ms = time_mono_ms() + (int64_t)h->limits.request_timeout_s * 1000;
+	c->waiting = true;
+	c->next = NULL;
+	c->prev = h->newest;
+	if (h->newest)
+		h->newest->next = c;
+	else
+		h->oldest = c;
+	h->newest = c;
+	if (h->oldest == c)
+		loop_timer_arm(h->reaper, (int)h->limits.request_timeout_s * 1000, 0);
+}
+
+static void wait_stop(struct http *h, struct http_conn *c)
+{
+	if (!c->waiting)
+		return;
+	c->waiting = false;
+	*(c->prev ? &c->prev->next : &h->oldest) = c->next;
+	*(c->next ? &c->next->prev : &h->newest) = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* Close connections past their deadline. MHD has no call to close a
+ * connection, but shutting its socket down makes MHD see the end of the
+ * stream at once and close it itself (the fd stays MHD's to close). */
+static void on_reaper(void *data)
+{
+	struct http *h = data;
+	int64_t now = time_mono_ms();
+	unsigned n = 0;
+	while (h->oldest && h->oldest->deadline_ms <= now) {
+		struct http_conn *c = h->oldest;
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		wait_stop(h, c);
+		n++;
+	}
+	if (n)
+		log_warn_rl("closed %u connections that sent no whole request in %u s", n,
+		            h->limits.request_timeout_s);
+	if (h->oldest)
+		loop_timer_arm(h->reaper, (int)(h->oldest->deadline_ms - now), 0);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	struct http_conn *c = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = xcalloc(1, sizeof *c);
+		c->conn = conn;
+		*socket_context = c;
+		wait_start(h, c);
+	} else if (c) {
+		wait_stop(h, c);
+		free(c);
+		*socket_context = NULL;
+	}
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
 
 static enum MHD_Result send_resp(struct http_req *r, struct http_resp *resp)
 {
@@ -56,14 +154,49 @@ static enum MHD_Result send_resp(struct http_req *r, struct http_resp *resp)
 	return rc;
 }
 
+static int error_json(char *buf, size_t size, const char *msg, const char *field)
+{
+	return snprintf(buf, size, "{\"error\":\"%s\",\"field\":\"%s\"}", msg, field);
+}
+
 static enum MHD_Result send_error(struct http_req *r, int status, const char *msg,
                                   const char *field)
 {
 	char buf[256];
-	int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"field\":\"%s\"}", msg, field);
+	int n = error_json(buf, sizeof buf, msg, field);
 	struct http_resp resp = {
 	    .status = status, .ctype = "application/json", .body = xstrdup(buf), .len = (size_t)n};
 	return send_resp(r, &resp);
+}
+
+/* A streamed (chunked) body passed the limit. MHD can queue a response only
+ * before the body or after all of it, so the 413 goes onto the connection
+ * directly (nothing else is being sent on it while a body comes in) and
+ * MHD_NO makes MHD close the connection now instead of reading the rest. */
+static enum MHD_Result refuse_streamed(struct http_req *r)
+{
+	char body[128], msg[512];
+	int blen = error_json(body, sizeof body, "body over the size limit", "body");
+	int n = snprintf(msg, sizeof msg,
+	                 "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+	                 "Content-Type: application/json\r\nContent-Length: %d\r\n"
+	                 "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+	                 blen, body);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, r->h->tls ? MHD_CONNECTION_INFO_GNUTLS_SESSION
+	                                               : MHD_CONNECTION_INFO_CONNECTION_FD);
+	/* Best effort: a peer that does not read its socket gets only the close. */
+	if (ci && r->h->tls) {
+		gnutls_record_send(ci->tls_session, msg, (size_t)n);
+	} else if (ci) {
+		if (send(ci->connect_fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+			shutdown(ci->connect_fd, SHUT_WR); /* the answer, then the end */
+	}
+	if (r->h->on_status)
+		r->h->on_status(r->h->data, 413);
+	log_warn_rl("streamed body over %zu bytes: answered 413 and closed",
+	            r->h->limits.body_limit);
+	return MHD_NO;
 }
 
 static bool json_type(const char *ct)
@@ -86,11 +219,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->url = url;
+		r->hc = conn_of(conn);
 		*con_cls = r;
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Refuse an announced oversize body before reading any of it. */
-		if (cl && strtoull(cl, NULL, 10) > h->body_limit) {
+		if (cl && strtoull(cl, NULL, 10) > h->limits.body_limit) {
 			r->done = true;
 			return send_error(r, 413, "body over the size limit", "body");
 		}
@@ -110,20 +244,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!r->too_big && r->len + *upload_size > h->body_limit) {
-			r->too_big = true; /* streamed (chunked) body over the limit */
-			free(r->body);
-			r->body = NULL;
+		if (r->len + *upload_size > h->limits.body_limit)
+			return refuse_streamed(r);
+		if (r->len + *upload_size + 1 > r->cap) {
+			r->cap = r->len + *upload_size + 1;
+			r->body = xrealloc(r->body, r->cap);
 		}
-		if (!r->too_big) {
-			if (r->len + *upload_size + 1 > r->cap) {
-				r->cap = r->len + *upload_size + 1;
-				r->body = xrealloc(r->body, r->cap);
-			}
-			memcpy(r->body + r->len, upload, *upload_size);
-			r->len += *upload_size;
-			r->body[r->len] = '\0';
-		}
+		memcpy(r->body + r->len, upload, *upload_size);
+		r->len += *upload_size;
+		r->body[r->len] = '\0';
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -131,10 +260,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->done = true;
 		return send_resp(r, &r->resp);
 	}
-	if (r->too_big) {
-		r->done = true;
-		return send_error(r, 413, "body over the size limit", "body");
-	}
+	/* The request is whole: from here on its time is the handler's. */
+	if (r->hc)
+		wait_stop(h, r->hc);
 	struct http_resp resp = {0};
 	int rc = h->handler(h->data, r, &resp);
 	if (rc == 1) {
@@ -152,6 +280,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_req *r = *con_cls;
 	if (!r)
 		return;
+	/* Kept alive: the next request has its own deadline. */
+	if (r->hc)
+		wait_start(r->h, r->hc);
 	free(r->body);
 	free(r->resp.body);
 	free(r);
@@ -223,8 +354,37 @@ static char *read_file(const char *path)
 	return buf;
 }
 
+/* MHD's own messages (one per refused connection under attack) go to our
+ * log, rate-limited. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warn_rl("%s", msg);
+}
+
+/* Raise the soft file limit to the hard one (the unit sets LimitNOFILE=;
+ * its system call filter may refuse the raise) and leave room below it
+ * for everything that is not a connection. 0 when there is no room. */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = {rl.rlim_max, rl.rlim_max};
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur <= 2 * FD_HEADROOM)
+		return 0;
+	rlim_t n = rl.rlim_cur - FD_HEADROOM;
+	return n > CONNECTIONS_MAX ? CONNECTIONS_MAX : (unsigned)n;
+}
+
 struct http *http_start(struct loop *loop, const char *host, int port, const char *cert,
-                        const char *key, size_t body_limit, http_handler handler,
+                        const char *key, const struct http_limits *limits, http_handler handler,
                         http_status_cb on_status, void *data)
 {
 	struct sockaddr_storage ss;
@@ -244,13 +404,18 @@ struct http *http_start(struct loop *loop, const char *host, int port, const cha
 		log_error("[http] listen: %s: not a numeric IPv4 or IPv6 address", host);
 		return NULL;
 	}
+	unsigned max_conns = connection_limit();
+	if (!max_conns) {
+		log_error("the file limit (RLIMIT_NOFILE) leaves no room for connections");
+		return NULL;
+	}
 	struct http *h = xcalloc(1, sizeof *h);
 	h->loop = loop;
-	h->body_limit = body_limit;
+	h->limits = *limits;
 	h->handler = handler;
 	h->on_status = on_status;
 	h->data = data;
-	bool tls = cert && cert[0];
+	bool tls = h->tls = cert && cert[0];
 	if (tls) {
 		h->cert = read_file(cert);
 		h->key = read_file(key);
@@ -260,12 +425,19 @@ struct http *http_start(struct loop *loop, const char *host, int port, const cha
 		}
 		flags |= MHD_USE_TLS;
 	}
-	/* Without TLS, MHD_OPTION_END comes where the key would: the rest is not read. */
+	/* The reaper must exist before the first connection is noted. */
+	h->reaper = loop_add_timer(loop, 0, 0, on_reaper, h);
+	/* MHD's idle timeout stays for slow readers of an answer; the request
+	 * deadline (the reaper) bounds a request trickling in byte by byte.
+	 * Without TLS, MHD_OPTION_END comes where the key would: the rest is
+	 * not read. */
 	h->d = MHD_start_daemon(
 	    flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2048, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    h, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    limits->per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, h->key, MHD_OPTION_HTTPS_MEM_CERT,
 	    h->cert, MHD_OPTION_END);
 	if (!h->d) {
@@ -278,9 +450,12 @@ struct http *http_start(struct loop *loop, const char *host, int port, const cha
 	h->port = pinfo ? pinfo->port : port;
 	h->fd_src = loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_fd, h);
 	h->timer = loop_add_timer(loop, 0, 0, on_timer, h);
-	log_info("listening on %s://%s:%d", tls ? "https" : "http", host, h->port);
+	log_info("listening on %s://%s:%d (at most %u connections, %u per address)",
+	         tls ? "https" : "http", host, h->port, max_conns, limits->per_ip);
 	return h;
 fail:
+	if (h->reaper)
+		loop_remove(loop, h->reaper);
 	free(h->cert);
 	free(h->key);
 	free(h);
@@ -293,7 +468,8 @@ void http_stop(struct http *h)
 		return;
 	loop_remove(h->loop, h->fd_src);
 	loop_remove(h->loop, h->timer);
-	MHD_stop_daemon(h->d);
+	MHD_stop_daemon(h->d); /* notes every connection closed: the list empties */
+	loop_remove(h->loop, h->reaper);
 	free(h->cert);
 	free(h->key);
 	free(h);

@@ -1,7 +1,12 @@
 /* libmicrohttpd driven from our loop: MHD runs without threads of its own
  * (MHD_USE_EPOLL); its epoll fd is one loop source and its timeout a
  * timerfd. Bodies are collected up to the limit; the API answers at once or
- * later (the connection is suspended meanwhile). */
+ * later (the connection is suspended meanwhile).
+ *
+ * No peer can shut the others out: connections per client address are
+ * limited, the total fits the process's file limit, a request must arrive
+ * whole within a deadline, and a body over the limit is refused as soon as
+ * it passes the limit, announced or streamed. */
 #ifndef CB_BRIDGE_HTTP_H
 #define CB_BRIDGE_HTTP_H
 
@@ -20,6 +25,13 @@ struct http_resp {
 	const char *www_auth; /* WWW-Authenticate value or NULL */
 };
 
+struct http_limits {
+	size_t body_limit;          /* bytes */
+	unsigned per_ip;            /* open connections per client address; 0: no limit */
+	unsigned request_timeout_s; /* request line, headers and body, from the
+	                             * connection's start or its previous answer */
+};
+
 /* Handles a complete request: returns 0 with resp filled, or 1 when it will
  * answer later through http_complete(req, ...). */
 typedef int (*http_handler)(void *data, struct http_req *req, struct http_resp *resp);
@@ -27,9 +39,10 @@ typedef int (*http_handler)(void *data, struct http_req *req, struct http_resp *
 typedef void (*http_status_cb)(void *data, int status);
 
 /* Listen on host:port, with HTTPS when cert and key (PEM file paths) are
- * non-empty; NULL with a logged reason. */
+ * non-empty; NULL with a logged reason. Raises the soft file limit to the
+ * hard one and keeps the connection count below it. */
 struct http *http_start(struct loop *loop, const char *host, int port, const char *cert,
-                        const char *key, size_t body_limit, http_handler handler,
+                        const char *key, const struct http_limits *limits, http_handler handler,
                         http_status_cb on_status, void *data);
 void http_stop(struct http *h);
 /* Let MHD do its work and re-arm its timer (call once per loop turn). */

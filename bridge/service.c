@@ -103,9 +103,10 @@ int service_run(const struct bridge_config *cfg)
 	on_housekeeping(b);
 	calls_commit(b);
 	b->housekeeping_timer = loop_add_timer(b->loop, 3600000, 3600000, on_housekeeping, b);
-	b->http =
-	    http_start(b->loop, cfg->listen_host, cfg->listen_port, cfg->tls_cert, cfg->tls_key,
-	               (size_t)cfg->body_limit, api_handle, api_count_status, b);
+	struct http_limits limits = {(size_t)cfg->body_limit, (unsigned)cfg->per_ip_connections,
+	                             (unsigned)cfg->request_timeout_s};
+	b->http = http_start(b->loop, cfg->listen_host, cfg->listen_port, cfg->tls_cert,
+	                     cfg->tls_key, &limits, api_handle, api_count_status, b);
 	if (!b->http)
 		goto out;
 	if (mqttc_start(b->mqtt) < 0)

@@ -91,6 +91,7 @@ static const char schema[] =
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
+	char write_error[160]; /* why the last write failed; "" after one succeeded */
 };
 
 static sqlite3_stmt *prep(struct store *st, enum stmt_id id)
@@ -101,14 +102,20 @@ static sqlite3_stmt *prep(struct store *st, enum stmt_id id)
 	return s;
 }
 
+/* Every statement run here writes (or opens or ends a transaction). A write
+ * has succeeded once it is committed: a COMMIT, or a statement outside a
+ * transaction; a ROLLBACK ends one without writing. */
 static int step_done(struct store *st, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		log_warn_rl("sqlite: %s", sqlite3_errmsg(st->db));
+		snprintf(st->write_error, sizeof st->write_error, "%s", sqlite3_errmsg(st->db));
+		log_warn_rl("sqlite: %s", st->write_error);
 		return -1;
 	}
+	if (sqlite3_get_autocommit(st->db) && s != st->stmt[S_ROLLBACK])
+		st->write_error[0] = '\0';
 	return 0;
 }
 
@@ -160,6 +167,11 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+const char *store_write_error(const struct store *st)
+{
+	return st->write_error[0] ? st->write_error : NULL;
 }
 
 int store_begin(struct store *st)

@@ -35,6 +35,9 @@ struct store_device_row {
 /* Open (create) the database at path; NULL with a logged reason. */
 struct store *store_open(const char *path);
 void store_close(struct store *st);
+/* Why the last write failed (SQLite's message, owned by the store), or NULL
+ * when the last write succeeded. */
+const char *store_write_error(const struct store *st);
 
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
 int store_begin(struct store *st);
