@@ -212,8 +212,17 @@ static int setup(struct link *l)
 	    .on_disconnect = on_disconnect,
 	    .on_message = on_message,
 	};
+	/* Device names repeat across the fleet (every municipality has a
+	 * screen-1): the client id is tenant.site.device, the same string as the
+	 * display's broker username from broker-config. */
+	char id[3 * (PROTO_NAME_MAX + 1)];
+	snprintf(id, sizeof id, "%s.%s.%s", p->tenant, p->site, p->device);
+	if (p->mqtt.username[0] && strcmp(p->mqtt.username, id))
+		log_warn("[mqtt] username '%s' is not this display's fleet name: broker-config "
+		         "names its credential '%s' (set username = %s); client id is '%s'",
+		         p->mqtt.username, id, id, id);
 	/* Persistent session: commands sent during a short cut still arrive. */
-	l->mqtt = mqttc_create(l->loop, &p->mqtt, p->device, false, &mcb, l);
+	l->mqtt = mqttc_create(l->loop, &p->mqtt, id, false, &mcb, l);
 	return l->mqtt ? 0 : -1;
 }
 
