@@ -95,6 +95,8 @@ int service_run(const struct bridge_config *cfg)
 	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), true, &cbs, b);
 	if (!b->mqtt)
 		goto out;
+	/* Screenshots are the largest messages the bridge takes. */
+	mqttc_set_packet_max(b->mqtt, PROTO_PACKET_MAX);
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
 	publisher_init(b);

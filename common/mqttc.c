@@ -45,6 +45,7 @@ struct mqttc {
 	struct mqttc_config cfg;
 	char *client_id;
 	bool clean;
+	unsigned packet_max; /* announced in CONNECT; 0: none */
 	struct mosquitto *mosq;
 	struct mqttc_callbacks cb;
 	void *data;
@@ -165,6 +166,8 @@ static void real_connect(struct mqttc *c)
 	if (c->v5 && !c->clean)
 		mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
 		                             SESSION_EXPIRY_S);
+	if (c->v5 && c->packet_max)
+		mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, c->packet_max);
 	int rc = mosquitto_connect_bind_v5(c->mosq, c->cfg.host, port_of(c), c->cfg.keepalive, NULL,
 	                                   props);
 	mosquitto_property_free_all(&props);
@@ -400,6 +403,11 @@ int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size
 		return -1;
 	}
 	return 0;
+}
+
+void mqttc_set_packet_max(struct mqttc *c, unsigned bytes)
+{
+	c->packet_max = bytes;
 }
 
 int mqttc_start(struct mqttc *c)

@@ -53,6 +53,10 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, co
 /* Set the Last Will (before mqttc_start). */
 int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
                    bool retain);
+/* Announce the largest packet this client accepts (MQTT 5 Maximum Packet
+ * Size, before mqttc_start): the broker drops a larger message for us
+ * instead of sending it. 0: no limit. */
+void mqttc_set_packet_max(struct mqttc *c, unsigned bytes);
 /* Start connecting; failures are retried with backoff. */
 int mqttc_start(struct mqttc *c);
 /* Subscribe now (when connected) and after every reconnect. */

@@ -223,7 +223,12 @@ static int setup(struct link *l)
 		         p->mqtt.username, id, id, id);
 	/* Persistent session: commands sent during a short cut still arrive. */
 	l->mqtt = mqttc_create(l->loop, &p->mqtt, id, false, &mcb, l);
-	return l->mqtt ? 0 : -1;
+	if (!l->mqtt)
+		return -1;
+	/* Boards are the largest messages a display takes (cmd and notice are
+	 * smaller): the broker drops anything larger instead of sending it. */
+	mqttc_set_packet_max(l->mqtt, PROTO_BOARD_BYTES_MAX + PROTO_PACKET_HEADROOM);
+	return 0;
 }
 
 struct link *link_create(struct loop *loop, const struct link_params *p,

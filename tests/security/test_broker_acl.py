@@ -6,7 +6,6 @@ Denied publishes and subscriptions are silent in MQTT, so every "nothing
 arrived" is checked against a barrier: a permitted message sent after the
 forbidden ones on the same connection. Mosquitto delivers one client's
 messages in order, so once the barrier is in, anything allowed would be too."""
-import getpass
 import os
 import ssl
 import subprocess
@@ -16,9 +15,9 @@ import time
 import paho.mqtt.client as mqtt
 
 import cbtest
+from cbbroker import Broker as GeneratedBroker, read_credentials
 from cbtest import test
 
-CB = cbtest.binary("callboard")
 ROOT = "callboard/v1"
 
 DEVICES = """[bridge]
@@ -45,59 +44,8 @@ areas = main
 """
 
 
-def read_credentials(path):
-    creds, section = {}, None
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("["):
-            section = line[1:-1]
-        elif line.startswith("username = "):
-            user = line.split(" = ", 1)[1]
-        elif line.startswith("password = "):
-            creds[user] = line.split(" = ", 1)[1]
-    return creds
-
-
-class Broker:
-    """broker-config output for DEVICES, served by a private mosquitto."""
-
-    def __init__(self, tls=False, devices=DEVICES):
-        self.tmp = cbtest.TempDir("cbsec-")
-        self.dev = self.tmp.file("devices.ini", devices)
-        self.dir = os.path.join(self.tmp.path, "broker")
-        self.port = cbtest.free_port()
-        self.tls_port = cbtest.free_port() if tls else None
-        self.generate(self.dev, tls)
-        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
-        self.proc = None
-        self.start()
-
-    def generate(self, devices, tls):
-        args = [CB, "broker-config", "--devices", devices, "--out", self.dir, "--bind",
-                "127.0.0.1", "--port", str(self.port), "--user", getpass.getuser()]
-        if tls:
-            args += ["--tls", "--tls-port", str(self.tls_port)]
-        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stderr
-
-    def start(self):
-        self.proc = cbtest.Proc(["/usr/sbin/mosquitto", "-c",
-                                 os.path.join(self.dir, "mosquitto.conf")])
-        cbtest.wait_until(self._ready, 10, what="mosquitto")
-
-    def _ready(self):
-        if not self.proc.alive():
-            raise RuntimeError("mosquitto exited:\n" + self.proc.output())
-        import socket
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return True
-        except OSError:
-            return False
-
-    def stop(self):
-        self.proc.stop()
-        self.tmp.cleanup()
+def Broker(tls=False, devices=DEVICES):
+    return GeneratedBroker(devices, tls)
 
 
 class Conn:

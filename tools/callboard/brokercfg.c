@@ -297,8 +297,11 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "password_file %s/passwd\n"
 	          "acl_file %s/acl\n"
 	          "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
-	          "set_tcp_nodelay true\n\n",
-	          c->ntenants, c->ndisplays, l->dir, l->dir);
+	          "set_tcp_nodelay true\n"
+	          "# The largest packet of the protocol (a screenshot, 4 MiB) and its\n"
+	          "# framing: a client sending more is disconnected before it is read.\n"
+	          "max_packet_size %d\n\n",
+	          c->ntenants, c->ndisplays, l->dir, l->dir, PROTO_PACKET_MAX);
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
 	/* A listener setting in mosquitto: repeated for each listener. */
