@@ -7,7 +7,13 @@
  * non-blocking TCP connect on the loop, and only once that succeeds make the
  * blocking libmosquitto connect, which then completes in one round trip.
  * Host name resolution (getaddrinfo) is still blocking; use an address or
- * a local resolver on the device. */
+ * a local resolver on the device.
+ *
+ * Version: MQTT 5 first. Some brokers answer an MQTT 5 CONNECT not with a
+ * CONNACK refusing it but by closing or resetting the connection, or not at
+ * all; in auto mode each of these switches the next attempt to 3.1.1 (and a
+ * 3.1.1 attempt that fails the same way back to 5). A version that connected
+ * stays for reconnects. Every attempt ends in one log line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <mosquitto.h>
@@ -33,6 +39,9 @@
  * a few times per keepalive; more would only wake an idle screen. */
 #define MISC_PER_KEEPALIVE 4
 #define SESSION_EXPIRY_S   (7 * 24 * 3600)
+/* A CONNACK later than this (or half the keepalive, if shorter: before
+ * libmosquitto's own keepalive check gives up) counts as none. */
+#define CONNACK_TIMEOUT_MS 10000
 
 struct sub {
 	char *filter;
@@ -67,6 +76,7 @@ struct mqttc {
 	struct loop_source *probe_src;
 	struct loop_source *retry_timer;
 	struct loop_source *misc_timer;
+	struct loop_source *connack_timer;
 
 	struct sub *subs;
 };
@@ -82,6 +92,41 @@ static int port_of(const struct mqttc *c)
 
 static void sock_cb(int fd, uint32_t events, void *data);
 static void schedule_retry(struct mqttc *c);
+
+static const char *version(const struct mqttc *c)
+{
+	return c->v5 ? "5" : "3.1.1";
+}
+
+/* A CONNECT went out and no CONNACK came: what lost our CONNECT says what
+ * the broker did ("closed the connection", ...). */
+static void handshake_failed(struct mqttc *c, const char *what)
+{
+	bool flip = c->cfg.protocol == MQTTC_PROTOCOL_AUTO;
+	log_warn_rl("MQTT %s CONNECT to %s:%d: the broker %s%s", version(c), c->cfg.host,
+	            port_of(c), what,
+	            !flip   ? ""
+	            : c->v5 ? "; next attempt: MQTT 3.1.1"
+	                    : "; next attempt: MQTT 5");
+	if (!flip)
+		return;
+	/* Falling back is not a failure to back off from. */
+	if (c->v5 && c->attempt > 0)
+		c->attempt--;
+	c->v5 = !c->v5;
+}
+
+/* What the broker did, from libmosquitto's reason for losing the socket. */
+static const char *broker_did(int rc, int err)
+{
+	if (rc == MOSQ_ERR_CONN_LOST)
+		return err == ECONNRESET ? "reset the connection" : "closed the connection";
+	if (rc == MOSQ_ERR_SUCCESS)
+		return "disconnected";
+	if (rc == MOSQ_ERR_KEEPALIVE)
+		return "sent nothing within the keepalive";
+	return rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc);
+}
 
 static void drop_socket(struct mqttc *c)
 {
@@ -113,6 +158,9 @@ static void sync_socket(struct mqttc *c)
 static void lost(struct mqttc *c, const char *why)
 {
 	bool was = c->connected;
+	if (c->session_started && !was)
+		handshake_failed(c, why);
+	loop_timer_arm(c->connack_timer, 0, 0);
 	c->connected = false;
 	c->session_started = false;
 	c->inflight = 0;
@@ -131,12 +179,13 @@ static void sock_cb(int fd, uint32_t events, void *data)
 {
 	struct mqttc *c = data;
 	int rc = MOSQ_ERR_SUCCESS;
+	errno = 0;
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		rc = mosquitto_loop_read(c->mosq, 1);
 	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT) && mosquitto_socket(c->mosq) >= 0)
 		rc = mosquitto_loop_write(c->mosq, 1);
 	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->mosq) < 0) {
-		lost(c, rc == MOSQ_ERR_SUCCESS ? "closed" : mosquitto_strerror(rc));
+		lost(c, rc == MOSQ_ERR_SUCCESS ? "closed the connection" : broker_did(rc, errno));
 		return;
 	}
 	sync_socket(c);
@@ -153,6 +202,12 @@ static void misc_cb(void *data)
 		return;
 	}
 	sync_socket(c);
+}
+
+static int connack_ms(const struct mqttc *c)
+{
+	int half = c->cfg.keepalive * 500;
+	return half < CONNACK_TIMEOUT_MS ? half : CONNACK_TIMEOUT_MS;
 }
 
 static void real_connect(struct mqttc *c)
@@ -179,7 +234,20 @@ static void real_connect(struct mqttc *c)
 		return;
 	}
 	c->session_started = true;
+	loop_timer_arm(c->connack_timer, connack_ms(c), 0);
 	sync_socket(c);
+}
+
+static void connack_timeout_cb(void *data)
+{
+	struct mqttc *c = data;
+	if (!c->session_started || c->connected)
+		return;
+	char what[64];
+	snprintf(what, sizeof what, "sent no CONNACK within %.1f s", connack_ms(c) / 1000.0);
+	lost(c, what);
+	/* Close libmosquitto's socket: a DISCONNECT it writes at once. */
+	mosquitto_disconnect(c->mosq);
 }
 
 static void close_probe(struct mqttc *c)
@@ -275,6 +343,7 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
                        const mosquitto_property *props)
 {
 	struct mqttc *c = data;
+	loop_timer_arm(c->connack_timer, 0, 0);
 	if (rc == MOSQ_ERR_SUCCESS) {
 		c->connected = true;
 		c->attempt = 0;
@@ -292,12 +361,18 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 			c->cb.on_connect(c->data);
 		return;
 	}
-	if (c->v5 && (rc == 1 || rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)) {
-		log_info("broker does not speak MQTT 5; using 3.1.1");
+	/* The CONNACK ends the handshake: the socket closing next is not it. */
+	c->session_started = false;
+	if (c->v5 && c->cfg.protocol == MQTTC_PROTOCOL_AUTO &&
+	    (rc == 1 || rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION)) {
+		log_info("MQTT 5 CONNECT to %s:%d: the broker refused the version; next attempt: "
+		         "MQTT 3.1.1",
+		         c->cfg.host, port_of(c));
 		c->v5 = false;
 		c->attempt = 0;
 	} else {
-		log_warn_rl("broker refused the connection: %s",
+		log_warn_rl("MQTT %s CONNECT to %s:%d: the broker refused it: %s", version(c),
+		            c->cfg.host, port_of(c),
 		            c->v5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
 	}
 	/* libmosquitto closes the socket after a refused CONNACK. */
@@ -306,12 +381,13 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquitto_property *p)
 {
 	struct mqttc *c = data;
-	/* Called before libmosquitto closes the socket: unregister now so the
-	 * fd number cannot be reused under our epoll registration. */
+	int err = errno;
+	/* Unregister now so the fd number cannot be reused under our epoll
+	 * registration. */
 	drop_socket(c);
-	c->session_started = false;
 	if (c->connected || c->want_connect)
-		lost(c, rc == 0 ? "disconnected" : mosquitto_strerror(rc));
+		lost(c, broker_did(rc, err));
+	c->session_started = false;
 }
 
 static void on_subscribe(struct mosquitto *m, void *data, int mid, int qos_count,
@@ -356,7 +432,7 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, co
 	c->clean = clean;
 	c->cb = *cb;
 	c->data = data;
-	c->v5 = true;
+	c->v5 = c->cfg.protocol != MQTTC_PROTOCOL_311;
 	c->sock_fd = -1;
 	c->probe_fd = -1;
 	c->mosq = mosquitto_new(client_id, clean, c);
@@ -386,7 +462,8 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, co
 	c->retry_timer = loop_add_timer(loop, 0, 0, retry_cb, c);
 	int misc_ms = c->cfg.keepalive * 1000 / MISC_PER_KEEPALIVE;
 	c->misc_timer = loop_add_timer(loop, misc_ms, misc_ms, misc_cb, c);
-	if (!c->retry_timer || !c->misc_timer)
+	c->connack_timer = loop_add_timer(loop, 0, 0, connack_timeout_cb, c);
+	if (!c->retry_timer || !c->misc_timer || !c->connack_timer)
 		goto fail;
 	return c;
 fail:
@@ -518,6 +595,8 @@ void mqttc_destroy(struct mqttc *c)
 		loop_remove(c->loop, c->retry_timer);
 	if (c->misc_timer)
 		loop_remove(c->loop, c->misc_timer);
+	if (c->connack_timer)
+		loop_remove(c->loop, c->connack_timer);
 	if (c->mosq)
 		mosquitto_destroy(c->mosq);
 	while (c->subs) {

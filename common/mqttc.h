@@ -13,6 +13,15 @@
 
 struct loop;
 
+/* Which MQTT version to speak: auto tries 5, falls back to 3.1.1 when the
+ * broker refuses, closes, resets or ignores an MQTT 5 CONNECT, and keeps the
+ * version that worked for reconnects. */
+enum mqttc_protocol {
+	MQTTC_PROTOCOL_AUTO,
+	MQTTC_PROTOCOL_5,
+	MQTTC_PROTOCOL_311,
+};
+
 struct mqttc_config {
 	char host[256];
 	int port;      /* default 1883, or 8883 with TLS */
@@ -23,14 +32,15 @@ struct mqttc_config {
 	char certfile[PATH_MAX]; /* client certificate (optional) */
 	char keyfile[PATH_MAX];
 	int queue_max; /* publishes in flight at most; default 1000 */
+	enum mqttc_protocol protocol;
 };
 
 struct cfg_ctx;
 /* Defaults: 127.0.0.1, port by TLS (1883 or 8883), keepalive 30, queue 1000. */
 void mqttc_config_defaults(struct mqttc_config *cfg);
 /* One key of an [mqtt] config section (host, port, keepalive, username,
- * password, cafile, certfile, keyfile); false when the key is not one of
- * them (the caller reports it or handles its own keys). */
+ * password, cafile, certfile, keyfile, protocol); false when the key is not
+ * one of them (the caller reports it or handles its own keys). */
 bool mqttc_config_key(struct cfg_ctx *ctx, struct mqttc_config *m, const char *key,
                       const char *value);
 /* After the whole file: pick the default port, check the TLS keys agree. */

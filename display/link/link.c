@@ -253,7 +253,8 @@ static bool same_mqtt(const struct mqttc_config *a, const struct mqttc_config *b
 	return !strcmp(a->host, b->host) && a->port == b->port && a->keepalive == b->keepalive &&
 	       !strcmp(a->username, b->username) && !strcmp(a->password, b->password) &&
 	       !strcmp(a->cafile, b->cafile) && !strcmp(a->certfile, b->certfile) &&
-	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max;
+	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max &&
+	       a->protocol == b->protocol;
 }
 
 bool link_same_connection(const struct link *l, const struct link_params *p)

@@ -1,10 +1,13 @@
 /* Test driver for common/mqttc.c: echoes every message on test/in to
- * test/out (with the reconnect count) until SIGTERM. */
+ * test/out (with the reconnect count) until SIGTERM.
+ * Usage: mqttc-echo PORT [KEY=VALUE...], each KEY=VALUE an [mqtt] config
+ * line (cafile=..., protocol=3.1.1, host=...). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgparse.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -48,16 +51,37 @@ static void idle(void *data)
 	mqttc_flush(((struct echo *)data)->mq);
 }
 
+static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
+{
+	if (!mqttc_config_key(ctx, ctx->user, key, value))
+		cfg_error(ctx, section, key, value, "unknown key");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 2;
 	struct mqttc_config cfg;
 	mqttc_config_defaults(&cfg);
-	cfg.port = atoi(argv[1]);
-	cfg.keepalive = 5;
-	if (argc > 2)
-		snprintf(cfg.cafile, sizeof cfg.cafile, "%s", argv[2]);
+	/* The arguments as an [mqtt] section: parsed like a config file. */
+	size_t len;
+	char *text;
+	FILE *f = open_memstream(&text, &len);
+	fprintf(f, "[mqtt]\nport = %s\nkeepalive = 5\n", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		fprintf(f, "%.*s = %s\n", eq ? (int)(eq - argv[i]) : 0, argv[i], eq ? eq + 1 : "");
+	}
+	fclose(f);
+	struct cfg_ctx ctx = {.user = &cfg};
+	cfg_parse_string(&ctx, "args", text, on_key, &cfg);
+	free(text);
+	mqttc_config_finish(&ctx, &cfg);
+	for (int i = 0; i < ctx.nerrors && i < CFG_MAX_ERRORS; i++)
+		fprintf(stderr, "%s\n", ctx.errors[i]);
+	if (ctx.nerrors)
+		return 2;
+	cfg_ctx_free(&ctx);
 	struct echo e = {.loop = loop_create()};
 	struct mqttc_callbacks cb = {on_connect, on_disconnect, on_message};
 	e.mq = mqttc_create(e.loop, &cfg, "echo-test", false, &cb, &e);

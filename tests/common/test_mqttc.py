@@ -2,7 +2,10 @@
 disconnect, reconnect with backoff after the broker is stopped and started."""
 import os
 import signal
+import socket
+import struct
 import subprocess
+import threading
 import time
 
 import cbtest
@@ -112,7 +115,7 @@ def tls_right_ca_connects_wrong_ca_refused():
     b = Mosquitto(tmp, port=plain, extra_conf=(
         f"listener {port} 127.0.0.1\n"
         f"cafile {good}/ca.crt\ncertfile {good}/server.crt\nkeyfile {good}/server.key\n"))
-    p = Proc([ECHO, str(port), f"{good}/ca.crt"])
+    p = Proc([ECHO, str(port), f"cafile={good}/ca.crt"])
     p.wait_line("connected reconnects=0", 20)
     c = Client(plain)
     c.subscribe("test/out")
@@ -120,11 +123,175 @@ def tls_right_ca_connects_wrong_ca_refused():
     wait_until(lambda: any(m[1] == b"over tls r=0" for m in c.received("test/out")), 10,
                what="echo over TLS")
     p.stop()
-    q = Proc([ECHO, str(port), f"{bad}/ca.crt"])
+    q = Proc([ECHO, str(port), f"cafile={bad}/ca.crt"])
     time.sleep(3)
     assert q.alive()
     assert "connected reconnects" not in q.output(), q.output()
     q.stop()
+    b.stop()
+    tmp.cleanup()
+
+
+class PickyBroker:
+    """A front for a real mosquitto that does something other than answer
+    an MQTT 5 CONNECT: mode "close" closes the socket, "reset" resets it,
+    "silent" reads on and never answers. A CONNECT of any other protocol
+    level is passed through to the broker. seen() lists every CONNECT's
+    protocol level; drop() cuts the passed-through connections."""
+
+    def __init__(self, backend_port, mode):
+        self.backend = backend_port
+        self.mode = mode
+        self.levels = []
+        self.conns = []
+        self.lock = threading.Lock()
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(8)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                s, _ = self.srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    @staticmethod
+    def _read_connect(s):
+        """The protocol level of the CONNECT on s, and every byte read."""
+        buf = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                return None, buf
+            buf += chunk
+            i = 1  # the remaining length: 1 to 4 bytes, 7 bits each
+            while i < len(buf) and buf[i] & 0x80:
+                i += 1
+            start = i + 1  # protocol name length (2), "MQTT" (4), level (1)
+            if len(buf) >= start + 7:
+                return buf[start + 6], buf
+
+    def _serve(self, s):
+        level, buf = self._read_connect(s)
+        if level is None:  # the client's reachability probe: no CONNECT
+            s.close()
+            return
+        with self.lock:
+            self.levels.append(level)
+        if level == 5 and self.mode != "pass":
+            if self.mode == "close":
+                s.close()
+            elif self.mode == "reset":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+            else:
+                with self.lock:
+                    self.conns.append(s)
+                while s.recv(4096):
+                    pass
+            return
+        b = socket.create_connection(("127.0.0.1", self.backend))
+        b.sendall(buf)
+        with self.lock:
+            self.conns += [s, b]
+        threading.Thread(target=self._pump, args=(b, s), daemon=True).start()
+        self._pump(s, b)
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for x in (src, dst):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def seen(self):
+        with self.lock:
+            return list(self.levels)
+
+    def drop(self):
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for x in conns:
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.srv.close()
+        self.drop()
+
+
+def echo_works(b, p, text, r=0):
+    c = Client(b.port)
+    c.subscribe("test/out")
+    c.publish("test/in", text)
+    wait_until(lambda: any(m[1] == f"{text} r={r}".encode() for m in c.received("test/out")),
+               10, what=f"echo of {text}")
+    c.close()
+
+
+@test
+def falls_back_to_311_and_keeps_it():
+    for mode, what in (("close", "the broker closed the connection"),
+                       ("reset", "the broker reset the connection"),
+                       ("silent", "the broker sent no CONNACK within 2.5 s")):
+        tmp = TempDir()
+        b = Mosquitto(tmp)
+        front = PickyBroker(b.port, mode)
+        p = Proc([ECHO, str(front.port)])
+        p.wait_line("connected reconnects=0", 20)
+        out = p.output()
+        assert f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: {what}; next attempt: MQTT 3.1.1" \
+            in out, out
+        assert "connected to 127.0.0.1:%d (MQTT 3.1.1)" % front.port in out, out
+        assert front.seen() == [5, 4], front.seen()
+        echo_works(b, p, mode)
+        # A reconnect goes straight to the version that worked.
+        front.drop()
+        p.wait_line("connected reconnects=1", 20)
+        assert front.seen() == [5, 4, 4], front.seen()
+        echo_works(b, p, mode, 1)
+        p.stop()
+        front.close()
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def pinned_protocol_is_kept():
+    tmp = TempDir()
+    b = Mosquitto(tmp)
+    front = PickyBroker(b.port, "close")
+    p = Proc([ECHO, str(front.port), "protocol=5"])
+    wait_until(lambda: len(front.seen()) >= 3, 20, what="three attempts")
+    assert set(front.seen()) == {5}, front.seen()
+    out = p.output()
+    assert f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: the broker closed the connection" in out
+    assert "next attempt" not in out, out
+    p.stop()
+    # 3.1.1 from the start, and with a broker that speaks 5.
+    p = Proc([ECHO, str(b.port), "protocol=3.1.1"])
+    p.wait_line("(MQTT 3.1.1)", 20)
+    p.stop()
+    bad = subprocess.run([ECHO, str(b.port), "protocol=4"], capture_output=True, text=True,
+                         timeout=10)
+    assert bad.returncode == 2, bad
+    assert "[mqtt] protocol: 4: expected one of: auto, 5, 3.1.1" in bad.stderr, bad.stderr
+    front.close()
     b.stop()
     tmp.cleanup()
 
