@@ -6,8 +6,12 @@
  * broker's host is unreachable. So we first probe the broker with our own
  * non-blocking TCP connect on the loop, and only once that succeeds make the
  * blocking libmosquitto connect, which then completes in one round trip.
- * Host name resolution (getaddrinfo) is still blocking; use an address or
- * a local resolver on the device.
+ * A host name is resolved first with glibc's getaddrinfo_a (its own threads;
+ * we poll the request from a loop timer, so no signal is involved), with its
+ * own timeout; the probe and the connect then go to the address it gave.
+ * Only with TLS does libmosquitto get the name (it checks the broker's
+ * certificate against it) and resolve it once more itself: right after our
+ * lookup, which a caching resolver answers at once.
  *
  * Version: MQTT 5 first. Some brokers answer an MQTT 5 CONNECT not with a
  * CONNACK refusing it but by closing or resetting the connection, or not at
@@ -20,6 +24,7 @@
 #include <mqtt_protocol.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +47,22 @@
 /* A CONNACK later than this (or half the keepalive, if shorter: before
  * libmosquitto's own keepalive check gives up) counts as none. */
 #define CONNACK_TIMEOUT_MS 10000
+/* A host name lookup without an answer by then fails the attempt. */
+#define RESOLVE_TIMEOUT_MS 5000
+#define RESOLVE_POLL_MS    20
+
+/* One getaddrinfo_a request: glibc writes into it until gai_error says it
+ * is done, so it lives on its own and outlives a client that gives up. */
+struct lookup {
+	struct gaicb req;
+	struct addrinfo hints;
+	char host[256];
+	char port[16];
+};
+
+/* Lookups still running when their client was destroyed: kept reachable
+ * until glibc is done with them. */
+static struct lookup *orphans[16];
 
 struct sub {
 	char *filter;
@@ -77,6 +98,11 @@ struct mqttc {
 	struct loop_source *retry_timer;
 	struct loop_source *misc_timer;
 	struct loop_source *connack_timer;
+	struct lookup *lookup; /* in flight; owned */
+	int64_t lookup_deadline;
+	bool lookup_late; /* this attempt already failed for it */
+	struct loop_source *lookup_timer;
+	char addr[NI_MAXHOST]; /* the broker's address for this attempt */
 
 	struct sub *subs;
 };
@@ -223,8 +249,8 @@ static void real_connect(struct mqttc *c)
 		                             SESSION_EXPIRY_S);
 	if (c->v5 && c->packet_max)
 		mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, c->packet_max);
-	int rc = mosquitto_connect_bind_v5(c->mosq, c->cfg.host, port_of(c), c->cfg.keepalive, NULL,
-	                                   props);
+	const char *to = c->cfg.cafile[0] ? c->cfg.host : c->addr;
+	int rc = mosquitto_connect_bind_v5(c->mosq, to, port_of(c), c->cfg.keepalive, NULL, props);
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn_rl("connect to %s:%d failed: %s", c->cfg.host, port_of(c),
@@ -278,26 +304,20 @@ static void probe_cb(int fd, uint32_t events, void *data)
 	real_connect(c);
 }
 
-static void start_probe(struct mqttc *c)
+/* Probe the first address of res (a TCP connect on the loop). */
+static void start_probe(struct mqttc *c, const struct addrinfo *res)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
-	struct addrinfo *res = NULL;
-	char port[16];
-	snprintf(port, sizeof port, "%d", port_of(c));
-	int rc = getaddrinfo(c->cfg.host, port, &hints, &res);
-	if (rc != 0) {
-		log_warn_rl("cannot resolve broker host %s: %s", c->cfg.host, gai_strerror(rc));
+	if (getnameinfo(res->ai_addr, res->ai_addrlen, c->addr, sizeof c->addr, NULL, 0,
+	                NI_NUMERICHOST) != 0) {
 		schedule_retry(c);
 		return;
 	}
 	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		freeaddrinfo(res);
 		schedule_retry(c);
 		return;
 	}
-	rc = connect(fd, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
+	int rc = connect(fd, res->ai_addr, res->ai_addrlen);
 	if (rc < 0 && errno != EINPROGRESS) {
 		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c),
 		            strerror(errno));
@@ -313,13 +333,88 @@ static void start_probe(struct mqttc *c)
 	}
 }
 
+static void lookup_free(struct lookup *l)
+{
+	if (l->req.ar_result)
+		freeaddrinfo(l->req.ar_result);
+	free(l);
+}
+
+/* Poll the lookup; its answer starts the probe unless the attempt gave up. */
+static void lookup_cb(void *data)
+{
+	struct mqttc *c = data;
+	struct lookup *l = c->lookup;
+	int rc = gai_error(&l->req);
+	if (rc == EAI_INPROGRESS) {
+		if (!c->lookup_late && time_mono_ms() >= c->lookup_deadline) {
+			log_warn_rl("resolving broker host %s: no answer within %d s", c->cfg.host,
+			            RESOLVE_TIMEOUT_MS / 1000);
+			c->lookup_late = true;
+			schedule_retry(c);
+		}
+		return;
+	}
+	loop_timer_arm(c->lookup_timer, 0, 0);
+	c->lookup = NULL;
+	if (!c->lookup_late && c->want_connect) {
+		if (rc != 0) {
+			log_warn_rl("cannot resolve broker host %s: %s", c->cfg.host,
+			            gai_strerror(rc));
+			schedule_retry(c);
+		} else {
+			start_probe(c, l->req.ar_result);
+		}
+	}
+	lookup_free(l);
+}
+
+/* Resolve the broker's host without blocking: an address at once, a name
+ * through getaddrinfo_a. */
+static void start_attempt(struct mqttc *c)
+{
+	if (c->lookup) {
+		/* The last lookup is still running: let it finish, fail this one. */
+		log_warn_rl("resolving broker host %s: still no answer", c->cfg.host);
+		schedule_retry(c);
+		return;
+	}
+	struct lookup *l = xcalloc(1, sizeof *l);
+	snprintf(l->host, sizeof l->host, "%s", c->cfg.host);
+	snprintf(l->port, sizeof l->port, "%d", port_of(c));
+	l->hints = (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+	if (getaddrinfo(l->host, l->port, &l->hints, &l->req.ar_result) == 0) {
+		start_probe(c, l->req.ar_result);
+		lookup_free(l);
+		return;
+	}
+	l->req.ar_result = NULL;
+	l->hints.ai_flags = AI_ADDRCONFIG;
+	l->req.ar_name = l->host;
+	l->req.ar_service = l->port;
+	l->req.ar_request = &l->hints;
+	struct gaicb *list[] = {&l->req};
+	struct sigevent none = {.sigev_notify = SIGEV_NONE};
+	int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &none);
+	if (rc != 0) {
+		log_warn_rl("cannot resolve broker host %s: %s", c->cfg.host, gai_strerror(rc));
+		free(l);
+		schedule_retry(c);
+		return;
+	}
+	c->lookup = l;
+	c->lookup_late = false;
+	c->lookup_deadline = time_mono_ms() + RESOLVE_TIMEOUT_MS;
+	loop_timer_arm(c->lookup_timer, RESOLVE_POLL_MS, RESOLVE_POLL_MS);
+}
+
 static void retry_cb(void *data)
 {
 	struct mqttc *c = data;
 	c->retry_pending = false;
 	if (!c->want_connect || c->connected || c->probe_src || c->session_started)
 		return;
-	start_probe(c);
+	start_attempt(c);
 }
 
 static void schedule_retry(struct mqttc *c)
@@ -413,6 +508,34 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 		                 msg->retain);
 }
 
+/* A client is going away while glibc still works on its lookup. */
+static void lookup_abandon(struct lookup *l)
+{
+	size_t n = sizeof orphans / sizeof orphans[0];
+	for (size_t i = 0; i < n; i++) {
+		if (orphans[i] && gai_error(&orphans[i]->req) != EAI_INPROGRESS) {
+			lookup_free(orphans[i]);
+			orphans[i] = NULL;
+		}
+	}
+	if (gai_cancel(&l->req) == EAI_ALLDONE || gai_error(&l->req) != EAI_INPROGRESS) {
+		lookup_free(l);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!orphans[i]) {
+			orphans[i] = l;
+			return;
+		}
+	}
+	/* More than n stuck lookups: wait for this one rather than free it
+	 * under glibc. */
+	const struct gaicb *list[] = {&l->req};
+	while (gai_error(&l->req) == EAI_INPROGRESS)
+		gai_suspend(list, 1, NULL);
+	lookup_free(l);
+}
+
 struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, const char *client_id,
                            bool clean, const struct mqttc_callbacks *cb, void *data)
 {
@@ -463,7 +586,8 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, co
 	int misc_ms = c->cfg.keepalive * 1000 / MISC_PER_KEEPALIVE;
 	c->misc_timer = loop_add_timer(loop, misc_ms, misc_ms, misc_cb, c);
 	c->connack_timer = loop_add_timer(loop, 0, 0, connack_timeout_cb, c);
-	if (!c->retry_timer || !c->misc_timer || !c->connack_timer)
+	c->lookup_timer = loop_add_timer(loop, 0, 0, lookup_cb, c);
+	if (!c->retry_timer || !c->misc_timer || !c->connack_timer || !c->lookup_timer)
 		goto fail;
 	return c;
 fail:
@@ -491,7 +615,7 @@ int mqttc_start(struct mqttc *c)
 {
 	c->want_connect = true;
 	c->attempt = 0;
-	start_probe(c);
+	start_attempt(c);
 	return 0;
 }
 
@@ -597,6 +721,10 @@ void mqttc_destroy(struct mqttc *c)
 		loop_remove(c->loop, c->misc_timer);
 	if (c->connack_timer)
 		loop_remove(c->loop, c->connack_timer);
+	if (c->lookup_timer)
+		loop_remove(c->loop, c->lookup_timer);
+	if (c->lookup)
+		lookup_abandon(c->lookup);
 	if (c->mosq)
 		mosquitto_destroy(c->mosq);
 	while (c->subs) {

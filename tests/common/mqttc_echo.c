@@ -1,7 +1,9 @@
 /* Test driver for common/mqttc.c: echoes every message on test/in to
  * test/out (with the reconnect count) until SIGTERM.
  * Usage: mqttc-echo PORT [KEY=VALUE...], each KEY=VALUE an [mqtt] config
- * line (cafile=..., protocol=3.1.1, host=...). */
+ * line (cafile=..., protocol=3.1.1, host=...). With MQTTC_ECHO_TICK_MS set,
+ * a loop timer prints "tick <monotonic ms>" at that interval: the loop's
+ * pulse, for tests that check nothing blocks it. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
+#include "timeutil.h"
 
 struct echo {
 	struct loop *loop;
@@ -44,6 +47,12 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 static void on_signal(int signo, void *data)
 {
 	loop_quit(((struct echo *)data)->loop);
+}
+
+static void tick(void *data)
+{
+	printf("tick %lld\n", (long long)time_mono_ms());
+	fflush(stdout);
 }
 
 static void idle(void *data)
@@ -92,6 +101,9 @@ int main(int argc, char **argv)
 	loop_add_signal(e.loop, SIGTERM, on_signal, &e);
 	loop_add_signal(e.loop, SIGINT, on_signal, &e);
 	loop_set_idle(e.loop, idle, &e);
+	const char *tick_ms = getenv("MQTTC_ECHO_TICK_MS");
+	if (tick_ms && atoi(tick_ms) > 0)
+		loop_add_timer(e.loop, atoi(tick_ms), atoi(tick_ms), tick, NULL);
 	mqttc_start(e.mq);
 	loop_run(e.loop);
 	mqttc_publish(e.mq, "test/status", "bye", 3, 1, true);

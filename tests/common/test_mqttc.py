@@ -271,6 +271,64 @@ def falls_back_to_311_and_keeps_it():
         tmp.cleanup()
 
 
+class SilentNameServer:
+    """A UDP socket on 127.0.0.77:53 that reads queries and never answers."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.77", 53))
+        self.queries = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                self.s.recv(4096)
+            except OSError:
+                return
+            self.queries += 1
+
+    def close(self):
+        self.s.close()
+
+
+@test
+def host_lookup_does_not_block_the_loop():
+    """The broker's name is resolved off the loop: with a name server that
+    never answers (a private /etc/resolv.conf in a private mount namespace),
+    the loop's pulse keeps coming and the lookup gives up by its own timeout."""
+    if os.geteuid() != 0:
+        print("skipped: binding port 53 and mounting over /etc/resolv.conf need root")
+        return
+    tmp = TempDir()
+    ns = SilentNameServer()
+    conf = tmp.file("resolv.conf", "nameserver 127.0.0.77\n")
+    p = Proc(["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+              conf, ECHO, "1883", "host=broker.callboard.test"], env={"MQTTC_ECHO_TICK_MS": "50"})
+    p.wait_line("resolving broker host broker.callboard.test: no answer within 5 s", 15)
+    assert ns.queries > 0, "the name server was not asked"
+    ticks = [int(l.split()[1]) for l in p.output().split("\n") if l.startswith("tick ")]
+    assert len(ticks) > 50, p.output()
+    gap = max(b - a for a, b in zip(ticks, ticks[1:]))
+    assert gap < 500, f"the loop stalled for {gap} ms"
+    assert p.alive()
+    p.stop()
+    ns.close()
+    tmp.cleanup()
+
+
+@test
+def host_name_resolves_and_connects():
+    tmp = TempDir()
+    b = Mosquitto(tmp)
+    p = Proc([ECHO, str(b.port), "host=localhost"])
+    p.wait_line("connected reconnects=0", 20)
+    echo_works(b, p, "by name")
+    p.stop()
+    b.stop()
+    tmp.cleanup()
+
+
 @test
 def pinned_protocol_is_kept():
     tmp = TempDir()
