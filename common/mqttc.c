@@ -636,7 +636,7 @@ int mqttc_subscribe(struct mqttc *c, const char *filter, int qos)
 }
 
 int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-                  bool retain)
+                  bool retain, const struct mqttc_props *props)
 {
 	if (!c->connected)
 		return -1;
@@ -644,7 +644,14 @@ int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_
 		log_warn_rl("publish queue full (%d in flight): dropping %s", c->inflight, topic);
 		return -1;
 	}
-	int rc = mosquitto_publish(c->mosq, NULL, topic, (int)len, payload, qos, retain);
+	mosquitto_property *mp = NULL;
+	if (c->v5 && props && props->expiry_s)
+		mosquitto_property_add_int32(&mp, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL,
+		                             props->expiry_s);
+	if (c->v5 && props && props->content_type)
+		mosquitto_property_add_string(&mp, MQTT_PROP_CONTENT_TYPE, props->content_type);
+	int rc = mosquitto_publish_v5(c->mosq, NULL, topic, (int)len, payload, qos, retain, mp);
+	mosquitto_property_free_all(&mp);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn_rl("publish %s: %s", topic, mosquitto_strerror(rc));
 		return -1;

@@ -71,9 +71,16 @@ void mqttc_set_packet_max(struct mqttc *c, unsigned bytes);
 int mqttc_start(struct mqttc *c);
 /* Subscribe now (when connected) and after every reconnect. */
 int mqttc_subscribe(struct mqttc *c, const char *filter, int qos);
-/* Publish; -1 when disconnected or the in-flight cap is reached. */
+/* MQTT 5 properties of one message; sent only over MQTT 5. */
+struct mqttc_props {
+	unsigned expiry_s;        /* message expiry; 0: none */
+	const char *content_type; /* NULL: none */
+};
+
+/* Publish (props may be NULL); -1 when disconnected or the in-flight cap
+ * is reached. */
 int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-                  bool retain);
+                  bool retain, const struct mqttc_props *props);
 bool mqttc_connected(const struct mqttc *c);
 /* Connected and every subscription of this connection acknowledged. A
  * message that arrives before that may have waited in the broker (a

@@ -25,7 +25,7 @@ static void on_connect(void *data)
 	struct echo *e = data;
 	printf("connected reconnects=%u\n", mqttc_reconnects(e->mq));
 	fflush(stdout);
-	mqttc_publish(e->mq, "test/status", "up", 2, 1, true);
+	mqttc_publish(e->mq, "test/status", "up", 2, 1, true, NULL);
 }
 
 static void on_disconnect(void *data)
@@ -41,7 +41,7 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 	char buf[512];
 	int n = snprintf(buf, sizeof buf, "%.*s r=%u", (int)(len > 400 ? 400 : len),
 	                 (const char *)payload, mqttc_reconnects(e->mq));
-	mqttc_publish(e->mq, "test/out", buf, (size_t)n, 1, false);
+	mqttc_publish(e->mq, "test/out", buf, (size_t)n, 1, false, NULL);
 }
 
 static void on_signal(int signo, void *data)
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		loop_add_timer(e.loop, atoi(tick_ms), atoi(tick_ms), tick, NULL);
 	mqttc_start(e.mq);
 	loop_run(e.loop);
-	mqttc_publish(e.mq, "test/status", "bye", 3, 1, true);
+	mqttc_publish(e.mq, "test/status", "bye", 3, 1, true, NULL);
 	mqttc_disconnect(e.mq, 2000);
 	mqttc_destroy(e.mq);
 	loop_destroy(e.loop);
