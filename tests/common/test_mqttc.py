@@ -1,5 +1,6 @@
 """common/mqttc.c against a real broker: connect, echo, Last Will, clean
 disconnect, reconnect with backoff after the broker is stopped and started."""
+import contextlib
 import os
 import signal
 import socket
@@ -235,6 +236,18 @@ class PickyBroker:
         self.drop()
 
 
+@contextlib.contextmanager
+def broker():
+    """A private mosquitto, stopped and removed after the block."""
+    tmp = TempDir()
+    b = Mosquitto(tmp)
+    try:
+        yield b
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
 def echo_works(b, p, text, r=0):
     c = Client(b.port)
     c.subscribe("test/out")
@@ -249,26 +262,23 @@ def falls_back_to_311_and_keeps_it():
     for mode, what in (("close", "the broker closed the connection"),
                        ("reset", "the broker reset the connection"),
                        ("silent", "the broker sent no CONNACK within 2.5 s")):
-        tmp = TempDir()
-        b = Mosquitto(tmp)
-        front = PickyBroker(b.port, mode)
-        p = Proc([ECHO, str(front.port)])
-        p.wait_line("connected reconnects=0", 20)
-        out = p.output()
-        assert f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: {what}; next attempt: MQTT 3.1.1" \
-            in out, out
-        assert "connected to 127.0.0.1:%d (MQTT 3.1.1)" % front.port in out, out
-        assert front.seen() == [5, 4], front.seen()
-        echo_works(b, p, mode)
-        # A reconnect goes straight to the version that worked.
-        front.drop()
-        p.wait_line("connected reconnects=1", 20)
-        assert front.seen() == [5, 4, 4], front.seen()
-        echo_works(b, p, mode, 1)
-        p.stop()
-        front.close()
-        b.stop()
-        tmp.cleanup()
+        with broker() as b:
+            front = PickyBroker(b.port, mode)
+            p = Proc([ECHO, str(front.port)])
+            p.wait_line("connected reconnects=0", 20)
+            out = p.output()
+            assert (f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: {what}; "
+                    "next attempt: MQTT 3.1.1") in out, out
+            assert "connected to 127.0.0.1:%d (MQTT 3.1.1)" % front.port in out, out
+            assert front.seen() == [5, 4], front.seen()
+            echo_works(b, p, mode)
+            # A reconnect goes straight to the version that worked.
+            front.drop()
+            p.wait_line("connected reconnects=1", 20)
+            assert front.seen() == [5, 4, 4], front.seen()
+            echo_works(b, p, mode, 1)
+            p.stop()
+            front.close()
 
 
 class SilentNameServer:
@@ -319,39 +329,34 @@ def host_lookup_does_not_block_the_loop():
 
 @test
 def host_name_resolves_and_connects():
-    tmp = TempDir()
-    b = Mosquitto(tmp)
-    p = Proc([ECHO, str(b.port), "host=localhost"])
-    p.wait_line("connected reconnects=0", 20)
-    echo_works(b, p, "by name")
-    p.stop()
-    b.stop()
-    tmp.cleanup()
+    with broker() as b:
+        p = Proc([ECHO, str(b.port), "host=localhost"])
+        p.wait_line("connected reconnects=0", 20)
+        echo_works(b, p, "by name")
+        p.stop()
 
 
 @test
 def pinned_protocol_is_kept():
-    tmp = TempDir()
-    b = Mosquitto(tmp)
-    front = PickyBroker(b.port, "close")
-    p = Proc([ECHO, str(front.port), "protocol=5"])
-    wait_until(lambda: len(front.seen()) >= 3, 20, what="three attempts")
-    assert set(front.seen()) == {5}, front.seen()
-    out = p.output()
-    assert f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: the broker closed the connection" in out
-    assert "next attempt" not in out, out
-    p.stop()
-    # 3.1.1 from the start, and with a broker that speaks 5.
-    p = Proc([ECHO, str(b.port), "protocol=3.1.1"])
-    p.wait_line("(MQTT 3.1.1)", 20)
-    p.stop()
-    bad = subprocess.run([ECHO, str(b.port), "protocol=4"], capture_output=True, text=True,
-                         timeout=10)
-    assert bad.returncode == 2, bad
-    assert "[mqtt] protocol: 4: expected one of: auto, 5, 3.1.1" in bad.stderr, bad.stderr
-    front.close()
-    b.stop()
-    tmp.cleanup()
+    with broker() as b:
+        front = PickyBroker(b.port, "close")
+        p = Proc([ECHO, str(front.port), "protocol=5"])
+        wait_until(lambda: len(front.seen()) >= 3, 20, what="three attempts")
+        assert set(front.seen()) == {5}, front.seen()
+        out = p.output()
+        assert (f"MQTT 5 CONNECT to 127.0.0.1:{front.port}: "
+                "the broker closed the connection") in out, out
+        assert "next attempt" not in out, out
+        p.stop()
+        front.close()
+        # 3.1.1 from the start, and with a broker that speaks 5.
+        p = Proc([ECHO, str(b.port), "protocol=3.1.1"])
+        p.wait_line("(MQTT 3.1.1)", 20)
+        p.stop()
+        bad = subprocess.run([ECHO, str(b.port), "protocol=4"], capture_output=True, text=True,
+                             timeout=10)
+        assert bad.returncode == 2, bad
+        assert "[mqtt] protocol: 4: expected one of: auto, 5, 3.1.1" in bad.stderr, bad.stderr
 
 
 cbtest.run()

@@ -5,6 +5,7 @@ display run: message expiry on health (two health intervals), ack (300 s),
 cmd (60 s), cmd/result and screenshot (300 s), none on the retained board,
 notice and status; content type application/json on JSON payloads and
 image/png on screenshots. Over MQTT 3.1.1 the same messages go out without."""
+import contextlib
 import http.client
 import json
 import os
@@ -110,14 +111,28 @@ def api(port, method, path, body):
     assert r.status in (200, 202), (r.status, data)
 
 
-@test
-def properties_per_topic():
+@contextlib.contextmanager
+def observed_broker():
+    """A broker and an observer on it; processes put in the list are stopped."""
     tmp = TempDir()
     b = Mosquitto(tmp)
     obs = Observer(b.port)
-    br, http_port = bridge(tmp, b.port)
-    d = display(tmp, b.port)
+    procs = []
     try:
+        yield tmp, b, obs, procs
+    finally:
+        for p in procs:
+            p.stop()
+        obs.close()
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def properties_per_topic():
+    with observed_broker() as (tmp, b, obs, procs):
+        br, http_port = bridge(tmp, b.port)
+        procs += [br, display(tmp, b.port)]
         obs.wait(f"{DEV}/status")
         api(http_port, "POST", "/v1/sites/aarhus/dokk1/calls", {"ticket": "A1", "desk": "3"})
         api(http_port, "PUT", "/v1/sites/aarhus/dokk1/notice", {"text": "Velkommen"})
@@ -139,30 +154,17 @@ def properties_per_topic():
                 assert got_expiry is None, (topic, got_expiry)
             else:  # the broker counts down the time the message waited
                 assert expiry - 2 <= got_expiry <= expiry, (topic, got_expiry)
-    finally:
-        d.stop()
-        br.stop()
-        obs.close()
-        b.stop()
-        tmp.cleanup()
 
 
 @test
 def none_over_311():
-    tmp = TempDir()
-    b = Mosquitto(tmp)
-    obs = Observer(b.port)
-    d = display(tmp, b.port, "3.1.1")
-    try:
+    with observed_broker() as (tmp, b, obs, procs):
+        d = display(tmp, b.port, "3.1.1")
+        procs.append(d)
         d.wait_line("(MQTT 3.1.1)", 20)
         for topic in (f"{DEV}/status", f"{DEV}/health"):
             assert obs.wait(topic)[1:] == (None, None), obs.wait(topic)
         assert "publish" not in d.output(), d.output()
-    finally:
-        d.stop()
-        obs.close()
-        b.stop()
-        tmp.cleanup()
 
 
 cbtest.run()

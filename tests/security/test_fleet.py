@@ -2,7 +2,6 @@
 """A fleet shared by many municipalities on a plain broker (no ACL, no
 client-id binding): device names repeat across tenants and must not collide,
 and a display from an older config says what to change."""
-import os
 
 import cbtest
 from cbtest import Client, Mosquitto, Proc, TempDir, test, wait_until
