@@ -17,7 +17,8 @@
  * CONNACK refusing it but by closing or resetting the connection, or not at
  * all; in auto mode each of these switches the next attempt to 3.1.1 (and a
  * 3.1.1 attempt that fails the same way back to 5). A version that connected
- * stays for reconnects. Every attempt ends in one log line. */
+ * stays for reconnects, through a few such failures. Every attempt ends in
+ * one log line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <mosquitto.h>
@@ -50,6 +51,8 @@
 /* A host name lookup without an answer by then fails the attempt. */
 #define RESOLVE_TIMEOUT_MS 5000
 #define RESOLVE_POLL_MS    20
+/* Failed handshakes with the version that connected before it is given up. */
+#define PROVEN_KEEP 3
 
 /* One getaddrinfo_a request: glibc writes into it until gai_error says it
  * is done, so it lives on its own and outlives a client that gives up. */
@@ -83,6 +86,8 @@ struct mqttc {
 	bool want_connect;
 	bool connected;
 	bool v5;
+	int proven;           /* the protocol level that last connected: 5, 4 or 0 */
+	int proven_fails;     /* handshakes of that version failed since */
 	bool session_started; /* a CONNECT was sent on the current socket */
 	bool retry_pending;
 	int subacks_pending; /* SUBSCRIBEs of this connection not yet acknowledged */
@@ -129,13 +134,18 @@ static const char *version(const struct mqttc *c)
 static void handshake_failed(struct mqttc *c, const char *what)
 {
 	bool flip = c->cfg.protocol == MQTTC_PROTOCOL_AUTO;
+	/* A broker that is restarting may drop a CONNECT of the version that
+	 * worked: keep that version for a few attempts before switching. */
+	bool kept = flip && c->proven == (c->v5 ? 5 : 4) && ++c->proven_fails < PROVEN_KEEP;
 	log_warn_rl("MQTT %s CONNECT to %s:%d: the broker %s%s", version(c), c->cfg.host,
 	            port_of(c), what,
-	            !flip   ? ""
+	            kept    ? "; next attempt: the same (it worked before)"
+	            : !flip ? ""
 	            : c->v5 ? "; next attempt: MQTT 3.1.1"
 	                    : "; next attempt: MQTT 5");
-	if (!flip)
+	if (!flip || kept)
 		return;
+	c->proven_fails = 0;
 	/* Falling back is not a failure to back off from. */
 	if (c->v5 && c->attempt > 0)
 		c->attempt--;
@@ -442,6 +452,8 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 	if (rc == MOSQ_ERR_SUCCESS) {
 		c->connected = true;
 		c->attempt = 0;
+		c->proven = c->v5 ? 5 : 4;
+		c->proven_fails = 0;
 		if (c->connects++ > 0)
 			log_info("reconnected to %s:%d (MQTT %s)", c->cfg.host, port_of(c),
 			         c->v5 ? "5" : "3.1.1");

@@ -1,7 +1,8 @@
 /* An MQTT client on our event loop (libmosquitto with its socket driven by
  * loop.c, no library thread). Reconnects with exponential backoff and
  * jitter (capped at 30 s), re-subscribes after each connect, tries MQTT 5
- * first and falls back to 3.1.1. Publishing while disconnected drops the
+ * first and falls back to 3.1.1, resolves the broker's name without
+ * blocking the loop. Publishing while disconnected drops the
  * message (returns -1): callers keep their own durable state and publish
  * again on connect, so a long outage cannot grow memory. */
 #ifndef CB_MQTTC_H

@@ -281,6 +281,24 @@ def falls_back_to_311_and_keeps_it():
             front.close()
 
 
+@test
+def version_that_worked_survives_a_restarting_broker():
+    """A broker that took MQTT 5 and then drops a few CONNECTs (as one that is
+    restarting may) keeps the client on MQTT 5 for a few attempts."""
+    with broker() as b:
+        front = PickyBroker(b.port, "pass")
+        p = Proc([ECHO, str(front.port)])
+        p.wait_line("connected reconnects=0", 20)
+        front.mode = "close"
+        front.drop()
+        wait_until(lambda: front.seen() == [5, 5, 5, 5], 20, what="three more MQTT 5 CONNECTs")
+        assert p.output().count("next attempt: the same (it worked before)") == 2, p.output()
+        p.wait_line("connected reconnects=1", 20)
+        assert front.seen() == [5, 5, 5, 5, 4], front.seen()
+        p.stop()
+        front.close()
+
+
 class SilentNameServer:
     """A UDP socket on 127.0.0.77:53 that reads queries and never answers."""
 
