@@ -9,9 +9,10 @@
  * A host name is resolved first with glibc's getaddrinfo_a (its own threads;
  * we poll the request from a loop timer, so no signal is involved), with its
  * own timeout; the probe and the connect then go to the address it gave.
- * Only with TLS does libmosquitto get the name (it checks the broker's
- * certificate against it) and resolve it once more itself: right after our
- * lookup, which a caching resolver answers at once.
+ * libmosquitto would check the broker's certificate against the host it
+ * connects to, and send it as the TLS server name: with an address that is
+ * wrong, so TLS goes through our own SSL_CTX, which checks the certificate
+ * against the configured host and puts the name in the ClientHello.
  *
  * Version: MQTT 5 first. Some brokers answer an MQTT 5 CONNECT not with a
  * CONNACK refusing it but by closing or resetting the connection, or not at
@@ -24,6 +25,9 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,16 +133,21 @@ static const char *version(const struct mqttc *c)
 	return c->v5 ? "5" : "3.1.1";
 }
 
-/* A CONNECT went out and no CONNACK came: what lost our CONNECT says what
- * the broker did ("closed the connection", ...). */
-static void handshake_failed(struct mqttc *c, const char *what)
+static int connack_ms(const struct mqttc *c)
 {
-	bool flip = c->cfg.protocol == MQTTC_PROTOCOL_AUTO;
+	int half = c->cfg.keepalive * 500;
+	return half < CONNACK_TIMEOUT_MS ? half : CONNACK_TIMEOUT_MS;
+}
+
+/* A CONNECT went out and no CONNACK came; what happened instead. Only a
+ * broker closing, resetting or ignoring it hints at the version. */
+static void handshake_failed(struct mqttc *c, const char *what, bool version_hint)
+{
+	bool flip = c->cfg.protocol == MQTTC_PROTOCOL_AUTO && version_hint;
 	/* A broker that is restarting may drop a CONNECT of the version that
 	 * worked: keep that version for a few attempts before switching. */
 	bool kept = flip && c->proven == (c->v5 ? 5 : 4) && ++c->proven_fails < PROVEN_KEEP;
-	log_warn_rl("MQTT %s CONNECT to %s:%d: the broker %s%s", version(c), c->cfg.host,
-	            port_of(c), what,
+	log_warn_rl("MQTT %s CONNECT to %s:%d: %s%s", version(c), c->cfg.host, port_of(c), what,
 	            kept    ? "; next attempt: the same (it worked before)"
 	            : !flip ? ""
 	            : c->v5 ? "; next attempt: MQTT 3.1.1"
@@ -152,16 +161,28 @@ static void handshake_failed(struct mqttc *c, const char *what)
 	c->v5 = !c->v5;
 }
 
-/* What the broker did, from libmosquitto's reason for losing the socket. */
-static const char *broker_did(int rc, int err)
+/* What happened, from libmosquitto's reason for losing the socket (or
+ * MOSQ_ERR_TIMEOUT: no CONNACK in time); buf holds it when needed. */
+static const char *what_happened(const struct mqttc *c, int rc, int err, char *buf, size_t cap)
 {
-	if (rc == MOSQ_ERR_CONN_LOST)
-		return err == ECONNRESET ? "reset the connection" : "closed the connection";
-	if (rc == MOSQ_ERR_SUCCESS)
-		return "disconnected";
-	if (rc == MOSQ_ERR_KEEPALIVE)
-		return "sent nothing within the keepalive";
-	return rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc);
+	switch (rc) {
+	case MOSQ_ERR_CONN_LOST:
+		return err == ECONNRESET ? "the broker reset the connection"
+		                         : "the broker closed the connection";
+	case MOSQ_ERR_SUCCESS:
+		return "the broker disconnected";
+	case MOSQ_ERR_KEEPALIVE:
+		return "the broker sent nothing within the keepalive";
+	case MOSQ_ERR_TIMEOUT:
+		snprintf(buf, cap, "the broker sent no CONNACK within %.1f s",
+		         connack_ms(c) / 1000.0);
+		return buf;
+	case MOSQ_ERR_TLS:
+		return "TLS failed (certificate, host name or client certificate)";
+	case MOSQ_ERR_ERRNO:
+		return strerror(err);
+	}
+	return mosquitto_strerror(rc);
 }
 
 static void drop_socket(struct mqttc *c)
@@ -191,11 +212,16 @@ static void sync_socket(struct mqttc *c)
 	}
 }
 
-static void lost(struct mqttc *c, const char *why)
+/* The socket is gone: rc and err as libmosquitto left them. */
+static void lost(struct mqttc *c, int rc, int err)
 {
+	char buf[80];
+	const char *why = what_happened(c, rc, err, buf, sizeof buf);
 	bool was = c->connected;
 	if (c->session_started && !was)
-		handshake_failed(c, why);
+		handshake_failed(c, why,
+		                 rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_KEEPALIVE ||
+		                     rc == MOSQ_ERR_TIMEOUT);
 	loop_timer_arm(c->connack_timer, 0, 0);
 	c->connected = false;
 	c->session_started = false;
@@ -221,7 +247,7 @@ static void sock_cb(int fd, uint32_t events, void *data)
 	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT) && mosquitto_socket(c->mosq) >= 0)
 		rc = mosquitto_loop_write(c->mosq, 1);
 	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->mosq) < 0) {
-		lost(c, rc == MOSQ_ERR_SUCCESS ? "closed the connection" : broker_did(rc, errno));
+		lost(c, rc == MOSQ_ERR_SUCCESS ? MOSQ_ERR_CONN_LOST : rc, errno);
 		return;
 	}
 	sync_socket(c);
@@ -234,16 +260,10 @@ static void misc_cb(void *data)
 		return;
 	int rc = mosquitto_loop_misc(c->mosq);
 	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(c->mosq) < 0) {
-		lost(c, rc == MOSQ_ERR_SUCCESS ? "keepalive timeout" : mosquitto_strerror(rc));
+		lost(c, rc == MOSQ_ERR_SUCCESS ? MOSQ_ERR_KEEPALIVE : rc, errno);
 		return;
 	}
 	sync_socket(c);
-}
-
-static int connack_ms(const struct mqttc *c)
-{
-	int half = c->cfg.keepalive * 500;
-	return half < CONNACK_TIMEOUT_MS ? half : CONNACK_TIMEOUT_MS;
 }
 
 static void real_connect(struct mqttc *c)
@@ -259,8 +279,8 @@ static void real_connect(struct mqttc *c)
 		                             SESSION_EXPIRY_S);
 	if (c->v5 && c->packet_max)
 		mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, c->packet_max);
-	const char *to = c->cfg.cafile[0] ? c->cfg.host : c->addr;
-	int rc = mosquitto_connect_bind_v5(c->mosq, to, port_of(c), c->cfg.keepalive, NULL, props);
+	int rc =
+	    mosquitto_connect_bind_v5(c->mosq, c->addr, port_of(c), c->cfg.keepalive, NULL, props);
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warn_rl("connect to %s:%d failed: %s", c->cfg.host, port_of(c),
@@ -279,9 +299,7 @@ static void connack_timeout_cb(void *data)
 	struct mqttc *c = data;
 	if (!c->session_started || c->connected)
 		return;
-	char what[64];
-	snprintf(what, sizeof what, "sent no CONNACK within %.1f s", connack_ms(c) / 1000.0);
-	lost(c, what);
+	lost(c, MOSQ_ERR_TIMEOUT, 0);
 	/* Close libmosquitto's socket: a DISCONNECT it writes at once. */
 	mosquitto_disconnect(c->mosq);
 }
@@ -493,7 +511,7 @@ static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquit
 	 * registration. */
 	drop_socket(c);
 	if (c->connected || c->want_connect)
-		lost(c, broker_did(rc, err));
+		lost(c, rc, err);
 	c->session_started = false;
 }
 
@@ -518,6 +536,72 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 	if (c->cb.on_message)
 		c->cb.on_message(c->data, msg->topic, msg->payload, (size_t)msg->payloadlen,
 		                 msg->retain);
+}
+
+/* The host a TLS context checks the broker's certificate against, also
+ * sent as the server name; the context's own data. */
+static int tls_host_index = -1;
+
+/* libmosquitto names the address it connected to as the server name: put
+ * the configured host there before the ClientHello is written. */
+static void tls_sni_cb(const SSL *ssl, int where, int ret)
+{
+	if (!(where & SSL_CB_HANDSHAKE_START))
+		return;
+	const char *host = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_host_index);
+	if (host)
+		SSL_set_tlsext_host_name((SSL *)ssl, host);
+}
+
+static void tls_host_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                          void *argp)
+{
+	free(ptr);
+}
+
+/* TLS 1.2 or later, the broker's certificate from cafile and for cfg->host,
+ * our certificate when given; NULL with a log line. Caller owns it. */
+static SSL_CTX *tls_context(const struct mqttc_config *cfg)
+{
+	const char *what = "cafile", *file = cfg->cafile;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1)
+		goto fail;
+	what = "certfile";
+	file = cfg->certfile;
+	if (cfg->certfile[0] && SSL_CTX_use_certificate_chain_file(ctx, cfg->certfile) != 1)
+		goto fail;
+	what = "keyfile";
+	file = cfg->keyfile;
+	if (cfg->keyfile[0] &&
+	    (SSL_CTX_use_PrivateKey_file(ctx, cfg->keyfile, SSL_FILETYPE_PEM) != 1 ||
+	     SSL_CTX_check_private_key(ctx) != 1))
+		goto fail;
+	what = "host";
+	file = cfg->host;
+	X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
+	if (X509_VERIFY_PARAM_set1_ip_asc(vp, cfg->host) != 1) {
+		if (tls_host_index < 0)
+			tls_host_index =
+			    SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls_host_free);
+		if (X509_VERIFY_PARAM_set1_host(vp, cfg->host, 0) != 1 || tls_host_index < 0 ||
+		    !SSL_CTX_set_ex_data(ctx, tls_host_index, xstrdup(cfg->host)))
+			goto fail;
+		SSL_CTX_set_info_callback(ctx, tls_sni_cb);
+	}
+	return ctx;
+fail:
+	char err[256] = "unknown error";
+	unsigned long e = ERR_get_error();
+	if (e)
+		ERR_error_string_n(e, err, sizeof err);
+	log_error("TLS setup: [mqtt] %s %s: %s", what, file, err);
+	SSL_CTX_free(ctx);
+	return NULL;
 }
 
 /* A client is going away while glibc still works on its lookup. */
@@ -585,14 +669,14 @@ struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, co
 	                              cfg->password[0] ? cfg->password : NULL) != MOSQ_ERR_SUCCESS)
 		goto fail;
 	if (cfg->cafile[0]) {
-		int rc = mosquitto_tls_set(c->mosq, cfg->cafile, NULL,
-		                           cfg->certfile[0] ? cfg->certfile : NULL,
-		                           cfg->keyfile[0] ? cfg->keyfile : NULL, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			log_error("TLS setup (cafile %s): %s", cfg->cafile,
-			          rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		SSL_CTX *ctx = tls_context(&c->cfg);
+		/* libmosquitto takes its own reference. */
+		int rc = ctx ? mosquitto_void_option(c->mosq, MOSQ_OPT_SSL_CTX, ctx) : MOSQ_ERR_TLS;
+		SSL_CTX_free(ctx);
+		if (rc == MOSQ_ERR_SUCCESS)
+			rc = mosquitto_int_option(c->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+		if (rc != MOSQ_ERR_SUCCESS)
 			goto fail;
-		}
 	}
 	c->retry_timer = loop_add_timer(loop, 0, 0, retry_cb, c);
 	int misc_ms = c->cfg.keepalive * 1000 / MISC_PER_KEEPALIVE;

@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -90,8 +91,8 @@ def starts_while_broker_down():
     tmp.cleanup()
 
 
-def make_ca(tmp, name):
-    """A throwaway CA and a server certificate for 127.0.0.1 signed by it."""
+def make_ca(tmp, name, san="IP:127.0.0.1,DNS:localhost"):
+    """A throwaway CA and a server certificate for san signed by it."""
     d = os.path.join(tmp.path, name)
     os.makedirs(d)
     run = lambda *a: subprocess.run(a, cwd=d, check=True, capture_output=True)
@@ -100,7 +101,7 @@ def make_ca(tmp, name):
     run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
         "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        f.write(f"subjectAltName={san}\n")
     run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
         "-CAcreateserial", "-days", "2", "-out", "server.crt", "-extfile", "ext.cnf")
     return d
@@ -375,6 +376,60 @@ def pinned_protocol_is_kept():
                              timeout=10)
         assert bad.returncode == 2, bad
         assert "[mqtt] protocol: 4: expected one of: auto, 5, 3.1.1" in bad.stderr, bad.stderr
+
+
+class TlsFront:
+    """A TLS server that records the server name (SNI) of each handshake."""
+
+    def __init__(self, d):
+        self.names = []
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(f"{d}/server.crt", f"{d}/server.key")
+        ctx.sni_callback = lambda sock, name, c: self.names.append(name)
+        self.srv = ctx.wrap_socket(socket.create_server(("127.0.0.1", 0)), server_side=True)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+                conn.close()
+            except ssl.SSLError:
+                continue
+            except OSError:
+                return
+
+
+@test
+def tls_by_name_checks_the_name_and_sends_it():
+    """Connected to the resolved address, the client still checks the
+    certificate against the configured name and sends it as the server name."""
+    tmp = TempDir()
+    good = make_ca(tmp, "good")
+    other = make_ca(tmp, "other", san="DNS:broker.example")
+    front = TlsFront(good)
+    p = Proc([ECHO, str(front.port), "host=localhost", f"cafile={good}/ca.crt"])
+    wait_until(lambda: "localhost" in front.names, 20, what="SNI localhost")
+    p.stop()
+    port = cbtest.free_port()
+    plain = cbtest.free_port()
+    for d, ok in ((good, True), (other, False)):
+        b = Mosquitto(tmp, port=plain, extra_conf=(
+            f"listener {port} 127.0.0.1\n"
+            f"cafile {d}/ca.crt\ncertfile {d}/server.crt\nkeyfile {d}/server.key\n"))
+        p = Proc([ECHO, str(port), "host=localhost", f"cafile={d}/ca.crt"])
+        if ok:
+            p.wait_line("connected reconnects=0", 20)
+        else:  # the right CA, a certificate for another name
+            wait_until(lambda: p.output().count(f"MQTT 5 CONNECT to localhost:{port}: TLS failed")
+                       >= 2, 20, what="two refusals")
+            # Not a version problem: no fallback.
+            assert "next attempt" not in p.output(), p.output()
+            assert "connected reconnects" not in p.output(), p.output()
+        p.stop()
+        b.stop()
+    tmp.cleanup()
 
 
 cbtest.run()
