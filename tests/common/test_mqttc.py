@@ -134,6 +134,21 @@ def tls_right_ca_connects_wrong_ca_refused():
     tmp.cleanup()
 
 
+def accept_loop(srv, handle):
+    """Accept on srv until it is closed, each connection to handle in a thread
+    of its own (a failed TLS handshake is skipped)."""
+    def run():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except ssl.SSLError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    threading.Thread(target=run, daemon=True).start()
+
+
 class PickyBroker:
     """A front for a real mosquitto that does something other than answer
     an MQTT 5 CONNECT: mode "close" closes the socket, "reset" resets it,
@@ -151,15 +166,7 @@ class PickyBroker:
         self.srv.bind(("127.0.0.1", 0))
         self.srv.listen(8)
         self.port = self.srv.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                s, _ = self.srv.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+        accept_loop(self.srv, self._serve)
 
     @staticmethod
     def _read_connect(s):
@@ -388,17 +395,7 @@ class TlsFront:
         ctx.sni_callback = lambda sock, name, c: self.names.append(name)
         self.srv = ctx.wrap_socket(socket.create_server(("127.0.0.1", 0)), server_side=True)
         self.port = self.srv.getsockname()[1]
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                conn, _ = self.srv.accept()
-                conn.close()
-            except ssl.SSLError:
-                continue
-            except OSError:
-                return
+        accept_loop(self.srv, lambda conn: conn.close())
 
 
 @test
