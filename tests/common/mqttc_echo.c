@@ -86,11 +86,12 @@ int main(int argc, char **argv)
 	cfg_parse_string(&ctx, "args", text, on_key, &cfg);
 	free(text);
 	mqttc_config_finish(&ctx, &cfg);
-	for (int i = 0; i < ctx.nerrors && i < CFG_MAX_ERRORS; i++)
+	int nerrors = ctx.nerrors;
+	for (int i = 0; i < nerrors && i < CFG_MAX_ERRORS; i++)
 		fprintf(stderr, "%s\n", ctx.errors[i]);
-	if (ctx.nerrors)
-		return 2;
 	cfg_ctx_free(&ctx);
+	if (nerrors)
+		return 2;
 	struct echo e = {.loop = loop_create()};
 	struct mqttc_callbacks cb = {on_connect, on_disconnect, on_message};
 	e.mq = mqttc_create(e.loop, &cfg, "echo-test", false, &cb, &e);
