@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A fleet shared by many municipalities on a plain broker (no ACL, no
 client-id binding): device names repeat across tenants and must not collide,
-and a display from an older config says what to change."""
+and a display or bridge from an older config says what to change."""
 
 import cbtest
 from cbtest import Client, Mosquitto, Proc, TempDir, test, wait_until
@@ -63,6 +63,40 @@ def same_device_name_in_two_municipalities():
             d.stop()
     finally:
         obs.close()
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def bridge_client_id_is_its_username():
+    """An older bridge config names its own client_id: the username wins, and
+    the log says what to remove."""
+    tmp = TempDir("cbfleet-")
+    b = Mosquitto(tmp)
+    try:
+        conf = tmp.file("bridge.ini", f"""[http]
+listen = 127.0.0.1:{cbtest.free_port()}
+
+[mqtt]
+host = 127.0.0.1
+port = {b.port}
+username = bridge-aarhus
+client_id = bridge-1
+
+[storage]
+path = {tmp.path}/bridge.db
+
+[tenant:aarhus]
+token = token-aarhus-0123456789
+sites = dokk1
+""")
+        br = Proc([cbtest.binary("callboard-bridge"), "--config", conf])
+        br.wait_line("connected to", 20)
+        assert "client_id 'bridge-1' is not used: the client id is the username " \
+            "'bridge-aarhus' (remove client_id)" in br.output(), br.output()
+        assert "as bridge-aarhus " in b.proc.output(), b.proc.output()
+        br.stop()
+    finally:
         b.stop()
         tmp.cleanup()
 
