@@ -111,7 +111,9 @@ struct mqttc {
 	int64_t lookup_deadline;
 	bool lookup_late; /* this attempt already failed for it */
 	struct loop_source *lookup_timer;
-	char addr[NI_MAXHOST]; /* the broker's address for this attempt */
+	struct addrinfo *addrs;     /* this attempt's addresses; owned */
+	struct addrinfo *addr_next; /* the one to probe next (in addrs) */
+	char addr[NI_MAXHOST];      /* the address being probed or connected to */
 
 	struct sub *subs;
 };
@@ -127,6 +129,7 @@ static int port_of(const struct mqttc *c)
 
 static void sock_cb(int fd, uint32_t events, void *data);
 static void schedule_retry(struct mqttc *c);
+static void probe_next(struct mqttc *c);
 
 static const char *version(const struct mqttc *c)
 {
@@ -325,40 +328,49 @@ static void probe_cb(int fd, uint32_t events, void *data)
 		err = errno;
 	close_probe(c);
 	if (err) {
-		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c), strerror(err));
-		schedule_retry(c);
+		log_warn_rl("broker %s:%d (%s) unreachable: %s", c->cfg.host, port_of(c), c->addr,
+		            strerror(err));
+		probe_next(c);
 		return;
 	}
 	real_connect(c);
 }
 
-/* Probe the first address of res (a TCP connect on the loop). */
-static void start_probe(struct mqttc *c, const struct addrinfo *res)
+/* Probe the next address of the attempt (a TCP connect on the loop); with
+ * none left the attempt failed. */
+static void probe_next(struct mqttc *c)
 {
-	if (getnameinfo(res->ai_addr, res->ai_addrlen, c->addr, sizeof c->addr, NULL, 0,
-	                NI_NUMERICHOST) != 0) {
-		schedule_retry(c);
-		return;
-	}
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		schedule_retry(c);
-		return;
-	}
-	int rc = connect(fd, res->ai_addr, res->ai_addrlen);
-	if (rc < 0 && errno != EINPROGRESS) {
-		log_warn_rl("broker %s:%d unreachable: %s", c->cfg.host, port_of(c),
-		            strerror(errno));
-		close(fd);
-		schedule_retry(c);
-		return;
-	}
-	c->probe_fd = fd;
-	c->probe_src = loop_add_fd(c->loop, fd, EPOLLOUT, probe_cb, c);
-	if (!c->probe_src) {
+	while (c->addr_next) {
+		const struct addrinfo *a = c->addr_next;
+		c->addr_next = a->ai_next;
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, c->addr, sizeof c->addr, NULL, 0,
+		                NI_NUMERICHOST) != 0)
+			continue;
+		int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS) {
+			log_warn_rl("broker %s:%d (%s) unreachable: %s", c->cfg.host, port_of(c),
+			            c->addr, strerror(errno));
+			close(fd);
+			continue;
+		}
+		c->probe_fd = fd;
+		c->probe_src = loop_add_fd(c->loop, fd, EPOLLOUT, probe_cb, c);
+		if (c->probe_src)
+			return;
 		close_probe(c);
-		schedule_retry(c);
 	}
+	schedule_retry(c);
+}
+
+/* Probe the addresses of res in turn; takes res. */
+static void start_probe(struct mqttc *c, struct addrinfo *res)
+{
+	if (c->addrs)
+		freeaddrinfo(c->addrs);
+	c->addrs = c->addr_next = res;
+	probe_next(c);
 }
 
 static void lookup_free(struct lookup *l)
@@ -392,6 +404,7 @@ static void lookup_cb(void *data)
 			schedule_retry(c);
 		} else {
 			start_probe(c, l->req.ar_result);
+			l->req.ar_result = NULL;
 		}
 	}
 	lookup_free(l);
@@ -411,12 +424,12 @@ static void start_attempt(struct mqttc *c)
 	snprintf(l->host, sizeof l->host, "%s", c->cfg.host);
 	snprintf(l->port, sizeof l->port, "%d", port_of(c));
 	l->hints = (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
-	if (getaddrinfo(l->host, l->port, &l->hints, &l->req.ar_result) == 0) {
-		start_probe(c, l->req.ar_result);
-		lookup_free(l);
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(l->host, l->port, &l->hints, &res) == 0) {
+		free(l);
+		start_probe(c, res);
 		return;
 	}
-	l->req.ar_result = NULL;
 	l->hints.ai_flags = AI_ADDRCONFIG;
 	l->req.ar_name = l->host;
 	l->req.ar_service = l->port;
@@ -828,6 +841,8 @@ void mqttc_destroy(struct mqttc *c)
 		loop_remove(c->loop, c->lookup_timer);
 	if (c->lookup)
 		lookup_abandon(c->lookup);
+	if (c->addrs)
+		freeaddrinfo(c->addrs);
 	if (c->mosq)
 		mosquitto_destroy(c->mosq);
 	while (c->subs) {

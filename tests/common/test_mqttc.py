@@ -328,6 +328,12 @@ class SilentNameServer:
         self.s.close()
 
 
+def over(path, target, argv):
+    """argv in a private mount namespace where path is mounted over target."""
+    return ["unshare", "-m", "sh", "-c", f'mount --bind "$0" {target} && exec "$@"', path,
+            *argv]
+
+
 @test
 def host_lookup_does_not_block_the_loop():
     """The broker's name is resolved off the loop: with a name server that
@@ -339,8 +345,8 @@ def host_lookup_does_not_block_the_loop():
     tmp = TempDir()
     ns = SilentNameServer()
     conf = tmp.file("resolv.conf", "nameserver 127.0.0.77\n")
-    p = Proc(["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
-              conf, ECHO, "1883", "host=broker.callboard.test"], env={"MQTTC_ECHO_TICK_MS": "50"})
+    p = Proc(over(conf, "/etc/resolv.conf", [ECHO, "1883", "host=broker.callboard.test"]),
+             env={"MQTTC_ECHO_TICK_MS": "50"})
     p.wait_line("resolving broker host broker.callboard.test: no answer within 5 s", 15)
     assert ns.queries > 0, "the name server was not asked"
     ticks = [int(l.split()[1]) for l in p.output().split("\n") if l.startswith("tick ")]
@@ -360,6 +366,27 @@ def host_name_resolves_and_connects():
         p.wait_line("connected reconnects=0", 20)
         echo_works(b, p, "by name")
         p.stop()
+
+
+@test
+def next_address_when_the_first_is_unreachable():
+    """A name with two addresses (a private /etc/hosts): the first refuses, the
+    second is the broker."""
+    if os.geteuid() != 0:
+        print("skipped: mounting over /etc/hosts needs root")
+        return
+    tmp = TempDir()
+    port = cbtest.free_port()
+    # The resolver puts 127.0.0.1 first (it matches the source address best).
+    b = Mosquitto(tmp, extra_conf=f"listener {port} 127.0.0.2\n")
+    hosts = tmp.file("hosts", "127.0.0.2 broker.callboard.test\n"
+                              "127.0.0.1 broker.callboard.test\n")
+    p = Proc(over(hosts, "/etc/hosts", [ECHO, str(port), "host=broker.callboard.test"]))
+    p.wait_line("connected reconnects=0", 20)
+    assert f"broker.callboard.test:{port} (127.0.0.1) unreachable" in p.output(), p.output()
+    p.stop()
+    b.stop()
+    tmp.cleanup()
 
 
 @test
