@@ -8,7 +8,8 @@
  * blocking libmosquitto connect, which then completes in one round trip.
  * A host name is resolved first with glibc's getaddrinfo_a (its own threads;
  * we poll the request from a loop timer, so no signal is involved), with its
- * own timeout; the probe and the connect then go to the address it gave.
+ * own timeout; the probe tries each address it gave in turn, and the
+ * connect goes to the one that answered.
  * libmosquitto would check the broker's certificate against the host it
  * connects to, and send it as the TLS server name: with an address that is
  * wrong, so TLS goes through our own SSL_CTX, which checks the certificate
