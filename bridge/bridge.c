@@ -145,3 +145,15 @@ void bridge_free_state(struct bridge *b)
 	b->notices = NULL;
 	b->nareas = b->nnotices = 0;
 }
+
+const char *bridge_client_id(const struct bridge_config *cfg)
+{
+	if (!cfg->mqtt.username[0])
+		return cfg->client_id;
+	if (strcmp(cfg->client_id, "callboard-bridge") &&
+	    strcmp(cfg->client_id, cfg->mqtt.username))
+		log_warn("[mqtt] client_id '%s' is not used: the client id is the username '%s' "
+		         "(remove client_id)",
+		         cfg->client_id, cfg->mqtt.username);
+	return cfg->mqtt.username;
+}

@@ -88,5 +88,9 @@ int bridge_load(struct bridge *b);
 int bridge_outbox_depth(const struct bridge *b);
 /* Free areas and notices. */
 void bridge_free_state(struct bridge *b);
+/* The bridge's MQTT client id: its broker username when it has one (the
+ * generated broker config binds client id to username), else [mqtt]
+ * client_id. Points into cfg. */
+const char *bridge_client_id(const struct bridge_config *cfg);
 
 #endif

@@ -23,6 +23,14 @@ void publisher_init(struct bridge *b)
 	retry_timer = loop_add_timer(b->loop, 0, 0, on_retry, b);
 }
 
+/* A retained board or notice (JSON, no expiry). */
+static int publish_state(struct bridge *b, enum proto_topic_kind kind, const char *topic,
+                         const char *json)
+{
+	struct mqttc_props props = {proto_topic_expiry_s(kind, 0), proto_topic_content_type(kind)};
+	return mqttc_publish(b->mqtt, topic, json, strlen(json), 1, true, &props);
+}
+
 static void arm_retry(void)
 {
 	if (retry_timer)
@@ -43,7 +51,7 @@ static int send_area(struct bridge *b, struct area *a)
 	board_to_proto(&a->board, a->board_ts_ms ? a->board_ts_ms : time_now_ms(), pb);
 	char *json = proto_board_encode(pb);
 	free(pb);
-	int rc = mqttc_publish(b->mqtt, topic, json, strlen(json), 1, true);
+	int rc = publish_state(b, PROTO_TOPIC_BOARD, topic, json);
 	free(json);
 	if (rc < 0) {
 		b->metrics.publish_failures++;
@@ -63,7 +71,7 @@ static int send_notice(struct bridge *b, struct notice *n)
 	char topic[PROTO_TOPIC_MAX];
 	if (proto_topic_build(&t, topic, sizeof topic) < 0)
 		return 0;
-	if (mqttc_publish(b->mqtt, topic, n->payload, strlen(n->payload), 1, true) < 0) {
+	if (publish_state(b, PROTO_TOPIC_NOTICE, topic, n->payload) < 0) {
 		b->metrics.publish_failures++;
 		return -1;
 	}

@@ -634,7 +634,9 @@ int registry_command(struct registry *r, const char *tenant, const char *site, c
 	char topic[PROTO_TOPIC_MAX];
 	int rc = -1;
 	if (proto_topic_build(&t, topic, sizeof topic) >= 0 &&
-	    mqttc_publish(r->b->mqtt, topic, json, strlen(json), 1, false) == 0)
+	    mqttc_publish(r->b->mqtt, topic, json, strlen(json), 1, false,
+	                  &(struct mqttc_props){proto_topic_expiry_s(PROTO_TOPIC_CMD, 0),
+	                                        proto_topic_content_type(PROTO_TOPIC_CMD)}) == 0)
 		rc = 0;
 	free(json);
 	if (rc < 0)

@@ -92,9 +92,11 @@ int service_run(const struct bridge_config *cfg)
 	if (cfg->webhook[0] && !(b->webhook = webhook_create(b->loop, cfg->webhook, &b->metrics)))
 		goto out;
 	struct mqttc_callbacks cbs = {on_connect, on_disconnect, on_message};
-	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, cfg->client_id, true, &cbs, b);
+	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), true, &cbs, b);
 	if (!b->mqtt)
 		goto out;
+	/* Screenshots are the largest messages the bridge takes. */
+	mqttc_set_packet_max(b->mqtt, PROTO_PACKET_MAX);
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
 	publisher_init(b);

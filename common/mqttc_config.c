@@ -38,6 +38,11 @@ bool mqttc_config_key(struct cfg_ctx *ctx, struct mqttc_config *m, const char *k
 		cfg_str(ctx, s, k, v, m->certfile, sizeof m->certfile);
 	} else if (!strcmp(k, "keyfile")) {
 		cfg_str(ctx, s, k, v, m->keyfile, sizeof m->keyfile);
+	} else if (!strcmp(k, "protocol")) {
+		static const char *const names[] = {"auto", "5", "3.1.1", NULL};
+		int i;
+		if (cfg_enum(ctx, s, k, v, names, &i))
+			m->protocol = (enum mqttc_protocol)i;
 	} else {
 		return false;
 	}

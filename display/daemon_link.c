@@ -41,6 +41,7 @@ static void params_from(const struct display_config *c, struct link_params *p)
 	p->nareas = c->nareas;
 	memcpy(p->areas, c->areas, sizeof p->areas);
 	snprintf(p->config_hash, sizeof p->config_hash, "%s", c->config_hash);
+	p->health_interval_s = c->health_interval_s;
 	p->mqtt = c->mqtt;
 }
 

@@ -43,6 +43,13 @@
 #define PROTO_CMD_BYTES_MAX        4096
 #define PROTO_RESULT_BYTES_MAX     4096
 #define PROTO_SCREENSHOT_BYTES_MAX (4 * 1024 * 1024)
+/* MQTT framing around a payload: fixed header, topic (at most 255 bytes),
+ * packet id and MQTT 5 properties. A packet larger than its largest payload
+ * plus this is refused by the broker (max_packet_size) and never sent to a
+ * client (the Maximum Packet Size it announces). */
+#define PROTO_PACKET_HEADROOM 1024
+/* The largest packet anyone sends: a screenshot. */
+#define PROTO_PACKET_MAX (PROTO_SCREENSHOT_BYTES_MAX + PROTO_PACKET_HEADROOM)
 
 /* Why a payload was refused: the field (a JSON path such as
  * "calls[2].ticket", or "payload") and a reason. */

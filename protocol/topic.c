@@ -35,6 +35,30 @@ size_t proto_topic_payload_max(enum proto_topic_kind kind)
 	return 0;
 }
 
+unsigned proto_topic_expiry_s(enum proto_topic_kind kind, int health_interval_s)
+{
+	switch (kind) {
+	case PROTO_TOPIC_HEALTH:
+		return 2u * (unsigned)(health_interval_s > 0 ? health_interval_s : 30);
+	case PROTO_TOPIC_CMD:
+		return 60;
+	case PROTO_TOPIC_ACK:
+	case PROTO_TOPIC_CMD_RESULT:
+	case PROTO_TOPIC_SCREENSHOT:
+		return 300;
+	case PROTO_TOPIC_BOARD:
+	case PROTO_TOPIC_NOTICE:
+	case PROTO_TOPIC_STATUS:
+		break; /* retained state: a stale board beats a blank screen */
+	}
+	return 0;
+}
+
+const char *proto_topic_content_type(enum proto_topic_kind kind)
+{
+	return kind == PROTO_TOPIC_SCREENSHOT ? "image/png" : "application/json";
+}
+
 int proto_topic_build(const struct proto_topic *t, char *buf, size_t len)
 {
 	if (!proto_name_valid(t->tenant) || !proto_name_valid(t->site))

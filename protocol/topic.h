@@ -36,6 +36,11 @@ int proto_topic_build(const struct proto_topic *t, char *buf, size_t len);
 int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_error *err);
 /* Largest payload accepted on a topic kind. */
 size_t proto_topic_payload_max(enum proto_topic_kind kind);
+/* MQTT 5 message expiry of a topic kind in seconds (0: none); health's is
+ * two health intervals (health_interval_s <= 0: the default 30 s). */
+unsigned proto_topic_expiry_s(enum proto_topic_kind kind, int health_interval_s);
+/* MQTT 5 content type of a topic kind's payloads (a static string). */
+const char *proto_topic_content_type(enum proto_topic_kind kind);
 const char *proto_topic_kind_name(enum proto_topic_kind kind);
 
 #endif

@@ -94,19 +94,36 @@ static char *status_payload(const struct link *l, enum proto_state state)
 	return proto_status_encode(&s);
 }
 
+/* Publish on one of our topics with the QoS, retain flag and MQTT 5
+ * properties of the protocol's topic table. */
+static int publish(struct link *l, enum proto_topic_kind kind, const char *topic,
+                   const void *payload, size_t len)
+{
+	struct mqttc_props props = {proto_topic_expiry_s(kind, l->p.health_interval_s),
+	                            proto_topic_content_type(kind)};
+	return mqttc_publish(l->mqtt, topic, payload, len, kind == PROTO_TOPIC_HEALTH ? 0 : 1,
+	                     kind == PROTO_TOPIC_STATUS, &props);
+}
+
+static int publish_status(struct link *l, enum proto_state state)
+{
+	char *st = status_payload(l, state);
+	int rc = publish(l, PROTO_TOPIC_STATUS, l->t_status, st, strlen(st));
+	free(st);
+	return rc;
+}
+
 static void on_connect(void *data)
 {
 	struct link *l = data;
-	char *st = status_payload(l, PROTO_STATE_ONLINE);
-	if (mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true) < 0)
+	if (publish_status(l, PROTO_STATE_ONLINE) < 0)
 		log_warn("cannot publish status online");
-	free(st);
 	/* Acks sent while we were away were dropped: tell the bridge again
 	 * what is on the screen now. */
 	for (int i = 0; i < l->p.nareas; i++) {
 		char *a = l->areas[i].last_ack;
 		if (a && !l->areas[i].ack_pending)
-			mqttc_publish(l->mqtt, l->t_ack, a, strlen(a), 1, false);
+			publish(l, PROTO_TOPIC_ACK, l->t_ack, a, strlen(a));
 	}
 	if (l->cb.on_state)
 		l->cb.on_state(l->data, true);
@@ -227,9 +244,23 @@ static int setup(struct link *l)
 	    .on_disconnect = on_disconnect,
 	    .on_message = on_message,
 	};
+	/* Device names repeat across the fleet (every municipality has a
+	 * screen-1): the client id is tenant.site.device, the same string as the
+	 * display's broker username from broker-config. */
+	char id[3 * (PROTO_NAME_MAX + 1)];
+	snprintf(id, sizeof id, "%s.%s.%s", p->tenant, p->site, p->device);
+	if (p->mqtt.username[0] && strcmp(p->mqtt.username, id))
+		log_warn("[mqtt] username '%s' is not this display's fleet name: broker-config "
+		         "names its credential '%s' (set username = %s); client id is '%s'",
+		         p->mqtt.username, id, id, id);
 	/* Persistent session: commands sent during a short cut still arrive. */
-	l->mqtt = mqttc_create(l->loop, &p->mqtt, p->device, false, &mcb, l);
-	return l->mqtt ? 0 : -1;
+	l->mqtt = mqttc_create(l->loop, &p->mqtt, id, false, &mcb, l);
+	if (!l->mqtt)
+		return -1;
+	/* Boards are the largest messages a display takes (cmd and notice are
+	 * smaller): the broker drops anything larger instead of sending it. */
+	mqttc_set_packet_max(l->mqtt, PROTO_BOARD_BYTES_MAX + PROTO_PACKET_HEADROOM);
+	return 0;
 }
 
 struct link *link_create(struct loop *loop, const struct link_params *p,
@@ -254,7 +285,8 @@ static bool same_mqtt(const struct mqttc_config *a, const struct mqttc_config *b
 	return !strcmp(a->host, b->host) && a->port == b->port && a->keepalive == b->keepalive &&
 	       !strcmp(a->username, b->username) && !strcmp(a->password, b->password) &&
 	       !strcmp(a->cafile, b->cafile) && !strcmp(a->certfile, b->certfile) &&
-	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max;
+	       !strcmp(a->keyfile, b->keyfile) && a->queue_max == b->queue_max &&
+	       a->protocol == b->protocol;
 }
 
 bool link_same_connection(const struct link *l, const struct link_params *p)
@@ -269,11 +301,9 @@ int link_reconfigure(struct link *l, const struct link_params *p)
 	bool same = link_same_connection(l, p);
 	if (same) {
 		snprintf(l->p.config_hash, sizeof l->p.config_hash, "%s", p->config_hash);
-		if (mqttc_connected(l->mqtt)) {
-			char *st = status_payload(l, PROTO_STATE_ONLINE);
-			mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true);
-			free(st);
-		}
+		l->p.health_interval_s = p->health_interval_s;
+		if (mqttc_connected(l->mqtt))
+			publish_status(l, PROTO_STATE_ONLINE);
 		return 0;
 	}
 	log_info("connection settings changed: reconnecting");
@@ -320,11 +350,8 @@ void link_stop(struct link *l, int timeout_ms)
 {
 	if (!l || !l->mqtt)
 		return;
-	if (mqttc_connected(l->mqtt)) {
-		char *st = status_payload(l, PROTO_STATE_OFFLINE);
-		mqttc_publish(l->mqtt, l->t_status, st, strlen(st), 1, true);
-		free(st);
-	}
+	if (mqttc_connected(l->mqtt))
+		publish_status(l, PROTO_STATE_OFFLINE);
 	mqttc_disconnect(l->mqtt, timeout_ms);
 }
 
@@ -363,8 +390,7 @@ void link_presented(struct link *l, int64_t now_ms, const char ids[][PROTO_ID_MA
 		free(a->last_ack);
 		a->last_ack = proto_ack_encode(ack);
 		free(ack);
-		if (mqttc_publish(l->mqtt, l->t_ack, a->last_ack, strlen(a->last_ack), 1, false) <
-		    0)
+		if (publish(l, PROTO_TOPIC_ACK, l->t_ack, a->last_ack, strlen(a->last_ack)) < 0)
 			log_warn_rl("ack of %s seq %lld not sent (offline): sent on reconnect",
 			            l->p.areas[i], (long long)a->seq);
 	}
@@ -394,7 +420,7 @@ int64_t link_bridge_now(const struct link *l, int64_t now_ms)
 int link_publish_health(struct link *l, const struct proto_health *h)
 {
 	char *s = proto_health_encode(h);
-	int rc = mqttc_publish(l->mqtt, l->t_health, s, strlen(s), 0, false);
+	int rc = publish(l, PROTO_TOPIC_HEALTH, l->t_health, s, strlen(s));
 	free(s);
 	return rc;
 }
@@ -402,7 +428,7 @@ int link_publish_health(struct link *l, const struct proto_health *h)
 int link_publish_result(struct link *l, const struct proto_cmd_result *r)
 {
 	char *s = proto_cmd_result_encode(r);
-	int rc = mqttc_publish(l->mqtt, l->t_result, s, strlen(s), 1, false);
+	int rc = publish(l, PROTO_TOPIC_CMD_RESULT, l->t_result, s, strlen(s));
 	free(s);
 	return rc;
 }
@@ -411,7 +437,7 @@ int link_publish_screenshot(struct link *l, const void *png, size_t len)
 {
 	if (len > PROTO_SCREENSHOT_BYTES_MAX)
 		return -1;
-	return mqttc_publish(l->mqtt, l->t_shot, png, len, 1, false);
+	return publish(l, PROTO_TOPIC_SCREENSHOT, l->t_shot, png, len);
 }
 
 bool link_message_retained(const struct link *l)

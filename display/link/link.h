@@ -25,6 +25,7 @@ struct link_params {
 	int nareas;
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
 	char config_hash[PROTO_HASH_MAX + 1];
+	int health_interval_s; /* health expires after two (MQTT 5) */
 	struct mqttc_config mqtt;
 };
 

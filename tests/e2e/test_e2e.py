@@ -77,11 +77,15 @@ class Traffic:
 
 
 def acked_ids(sysm, dev, boards):
+    """Entry ids and tickets on the boards dev acked. A recall replaces the
+    call's entry with one of a new id (same ticket): a call recalled before a
+    display drew it is seen through its ticket."""
     ids = set()
     for a in sysm.acks(dev):
         b = boards.get(a["seq"])
         if b:
             ids.update(c["id"] for c in b["calls"])
+            ids.update(c["ticket"] for c in b["calls"])
     return ids
 
 
@@ -147,7 +151,8 @@ def check_all(sysm, traffic):
         check_acks_monotonic(sysm, dev)
         seen = acked_ids(sysm, dev, boards)
         # A call cancelled before any display drew it is rightly never shown.
-        missing = [c for c in traffic.accepted if c not in seen and c not in traffic.cancelled]
+        missing = [c for c, ticket in traffic.accepted.items()
+                   if c not in seen and ticket not in seen and c not in traffic.cancelled]
         if missing:
             on = sorted(seq for seq, b in boards.items()
                         if any(c["id"] == missing[0] for c in b["calls"]))

@@ -6,7 +6,6 @@ Denied publishes and subscriptions are silent in MQTT, so every "nothing
 arrived" is checked against a barrier: a permitted message sent after the
 forbidden ones on the same connection. Mosquitto delivers one client's
 messages in order, so once the barrier is in, anything allowed would be too."""
-import getpass
 import os
 import ssl
 import subprocess
@@ -16,9 +15,9 @@ import time
 import paho.mqtt.client as mqtt
 
 import cbtest
+from cbbroker import Broker as GeneratedBroker, read_credentials
 from cbtest import test
 
-CB = cbtest.binary("callboard")
 ROOT = "callboard/v1"
 
 DEVICES = """[bridge]
@@ -45,70 +44,21 @@ areas = main
 """
 
 
-def read_credentials(path):
-    creds, section = {}, None
-    for line in open(path):
-        line = line.strip()
-        if line.startswith("["):
-            section = line[1:-1]
-        elif line.startswith("username = "):
-            user = line.split(" = ", 1)[1]
-        elif line.startswith("password = "):
-            creds[user] = line.split(" = ", 1)[1]
-    return creds
-
-
-class Broker:
-    """broker-config output for DEVICES, served by a private mosquitto."""
-
-    def __init__(self, tls=False, devices=DEVICES):
-        self.tmp = cbtest.TempDir("cbsec-")
-        self.dev = self.tmp.file("devices.ini", devices)
-        self.dir = os.path.join(self.tmp.path, "broker")
-        self.port = cbtest.free_port()
-        self.tls_port = cbtest.free_port() if tls else None
-        self.generate(self.dev, tls)
-        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
-        self.proc = None
-        self.start()
-
-    def generate(self, devices, tls):
-        args = [CB, "broker-config", "--devices", devices, "--out", self.dir, "--bind",
-                "127.0.0.1", "--port", str(self.port), "--user", getpass.getuser()]
-        if tls:
-            args += ["--tls", "--tls-port", str(self.tls_port)]
-        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stderr
-
-    def start(self):
-        self.proc = cbtest.Proc(["/usr/sbin/mosquitto", "-c",
-                                 os.path.join(self.dir, "mosquitto.conf")])
-        cbtest.wait_until(self._ready, 10, what="mosquitto")
-
-    def _ready(self):
-        if not self.proc.alive():
-            raise RuntimeError("mosquitto exited:\n" + self.proc.output())
-        import socket
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return True
-        except OSError:
-            return False
-
-    def stop(self):
-        self.proc.stop()
-        self.tmp.cleanup()
+def Broker(tls=False, devices=DEVICES):
+    return GeneratedBroker(devices, tls)
 
 
 class Conn:
     """A paho client that records messages; connect() returns the CONNACK rc."""
 
-    def __init__(self, port, user=None, password=None, tls=None):
+    def __init__(self, port, user=None, password=None, tls=None, client_id=None):
         self.msgs = []
         self.lock = threading.Lock()
         self.rc = None
         self.done = threading.Event()
-        self.c = mqtt.Client(client_id=f"t-{user}-{time.monotonic_ns()}", clean_session=True)
+        self.lost = threading.Event()
+        self.c = mqtt.Client(client_id=client_id or f"t-{user}-{time.monotonic_ns()}",
+                             clean_session=True)
         if user:
             self.c.username_pw_set(user, password)
         if tls:
@@ -127,6 +77,8 @@ class Conn:
         if not self.done.is_set():  # dropped before any CONNACK (a refused certificate)
             self.rc = "disconnected"
             self.done.set()
+        elif rc != 0:
+            self.lost.set()
 
     def _on_message(self, c, u, m):
         with self.lock:
@@ -179,8 +131,8 @@ class Conn:
             self.c.loop_stop()
 
 
-def login(b, user, password=None):
-    c = Conn(b.port, user, b.creds[user] if password is None else password)
+def login(b, user, password=None, client_id=None):
+    c = Conn(b.port, user, b.creds[user] if password is None else password, client_id=client_id)
     rc = c.connect()
     assert rc == 0, f"{user}: CONNACK {rc}"
     return c
@@ -226,13 +178,15 @@ def display_cannot_write_boards_notices_or_others_status():
         bridge.wait(f"{DOKK1}/display/screen-1/status", b"barrier")
         assert bridge.topics() == [f"{DOKK1}/display/screen-1/status"], bridge.topics()
         # Nothing forged was retained either: a new subscriber gets only the barrier's absence.
+        # (One bridge connection at a time: its client id is its username.)
+        bridge.close()
         late = login(b, "bridge")
         late.sub(f"{DOKK1}/board/+")
         late.sub(f"{DOKK1}/notice")
-        bridge.pub(f"{DOKK1}/board/main", b"real")
+        late.pub(f"{DOKK1}/board/main", b"real")
         late.wait(f"{DOKK1}/board/main", b"real")
         assert late.topics() == [f"{DOKK1}/board/main"], late.topics()
-        for c in (bridge, d, late):
+        for c in (d, late):
             c.close()
     finally:
         b.stop()
@@ -404,6 +358,32 @@ def tls_needs_the_right_ca_and_a_client_certificate():
         b.stop()
 
 
+@test
+def no_credential_takes_another_clients_id():
+    """A stolen display credential that claims the bridge's client id (the
+    old default or the username) or another display's does not knock them
+    off: the broker gives every client its username as id."""
+    b = Broker()
+    try:
+        bridge = login(b, "bridge", client_id="callboard-bridge")
+        bridge.sub(f"{DOKK1}/display/+/status")
+        other = login(b, "aarhus.dokk1.screen-2", client_id="screen-2")
+        for victim in ("callboard-bridge", "bridge", "screen-2", "aarhus.dokk1.screen-2"):
+            thief = login(b, D1, client_id=victim)
+            thief.pub(f"{DOKK1}/display/screen-1/status", victim.encode())
+            # The barrier: the bridge's subscription still delivers after the thief's CONNECT.
+            bridge.wait(f"{DOKK1}/display/screen-1/status", victim.encode())
+            other.pub(f"{DOKK1}/display/screen-2/status", victim.encode())
+            bridge.wait(f"{DOKK1}/display/screen-2/status", victim.encode())
+            thief.close()
+        assert not bridge.lost.is_set(), "the bridge was disconnected"
+        assert not other.lost.is_set(), "screen-2 was disconnected"
+        bridge.close()
+        other.close()
+    finally:
+        b.stop()
+
+
 def run_display(b, dev_user, mqtt_lines):
     tenant, site, dev = dev_user.split(".")
     conf = b.tmp.file(f"{dev_user}.ini", f"""[device]
@@ -470,6 +450,34 @@ def display_daemon_works_over_tls_with_its_certificate():
                                   f"keyfile = {os.path.join(cl, D1 + '.key')}")
         display_round_trip(b, bridge, disp)
         disp.stop()
+        bridge.close()
+    finally:
+        b.stop()
+
+
+@test
+def same_device_name_in_two_municipalities():
+    """aarhus/dokk1/screen-1 and samsoe/tranebjerg/screen-1 stay connected side
+    by side, each with its own generated credential."""
+    b = Broker()
+    try:
+        bridge = login(b, "bridge")
+        disps = []
+        for user in (D1, "samsoe.tranebjerg.screen-1"):
+            disps.append(run_display(b, user, f"port = {b.port}\nusername = {user}\n"
+                                              f"password = {b.creds[user]}"))
+        for d in disps:
+            d.wait_line("connected to", 20)
+        # Both see a board and ack it: both connections are up at the same time.
+        for site in ("aarhus/dokk1", "samsoe/tranebjerg"):
+            bridge.sub(f"{ROOT}/{site}/display/screen-1/ack")
+            bridge.pub(f"{ROOT}/{site}/board/main", board(3).encode(), retain=True)
+        for site in ("aarhus/dokk1", "samsoe/tranebjerg"):
+            t = f"{ROOT}/{site}/display/screen-1/ack"
+            cbtest.wait_until(lambda: any(x == t for x, _ in bridge.msgs), 20, what=t)
+        for d in disps:
+            assert "lost" not in d.output() and "reconnected" not in d.output(), d.output()
+            d.stop()
         bridge.close()
     finally:
         b.stop()

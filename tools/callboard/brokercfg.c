@@ -297,11 +297,20 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "password_file %s/passwd\n"
 	          "acl_file %s/acl\n"
 	          "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
-	          "set_tcp_nodelay true\n\n",
-	          c->ntenants, c->ndisplays, l->dir, l->dir);
+	          "set_tcp_nodelay true\n"
+	          "# The largest packet of the protocol (a screenshot, 4 MiB) and its\n"
+	          "# framing: a client sending more is disconnected before it is read.\n"
+	          "max_packet_size %d\n\n",
+	          c->ntenants, c->ndisplays, l->dir, l->dir, PROTO_PACKET_MAX);
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
-	sb_printf(&b, "listener %d%s%s\n", l->port, l->bind ? " " : "", l->bind ? l->bind : "");
+	/* A listener setting in mosquitto: repeated for each listener. */
+	static const char own_id[] =
+	    "# The client id is the username: no credential can take over\n"
+	    "# (disconnect) another client's session by claiming its id.\n"
+	    "use_username_as_clientid true\n";
+	sb_printf(&b, "listener %d%s%s\n%s", l->port, l->bind ? " " : "", l->bind ? l->bind : "",
+	          own_id);
 	if (l->tls) {
 		sb_printf(&b,
 		          "\n# TLS: clients prove who they are with a certificate from ca.crt;\n"
@@ -312,9 +321,9 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 		          "keyfile %s/server.key\n"
 		          "tls_version tlsv1.2\n"
 		          "require_certificate true\n"
-		          "use_identity_as_username true\n",
+		          "use_identity_as_username true\n%s",
 		          l->tls_port, l->bind ? " " : "", l->bind ? l->bind : "", l->dir, l->dir,
-		          l->dir);
+		          l->dir, own_id);
 	}
 	return b.s;
 }

@@ -172,6 +172,8 @@ static void test_conf(void **state)
 	assert_true(has_line(conf, "acl_file /etc/cb/acl"));
 	assert_true(has_line(conf, "listener 1883"));
 	assert_null(strstr(conf, "8883"));
+	assert_true(has_line(conf, "max_packet_size 4195328")); /* 4 MiB + 1 KiB framing */
+	assert_true(has_line(conf, "use_username_as_clientid true"));
 	free(conf);
 	l.tls = true;
 	l.bind = "127.0.0.1";
@@ -180,6 +182,11 @@ static void test_conf(void **state)
 	assert_true(has_line(conf, "listener 8883 127.0.0.1"));
 	assert_true(has_line(conf, "require_certificate true"));
 	assert_true(has_line(conf, "cafile /etc/cb/ca.crt"));
+	/* A listener setting: once per listener. */
+	char *second = strstr(strstr(conf, "use_username_as_clientid true\n") + 1,
+	                      "use_username_as_clientid true\n");
+	assert_non_null(second);
+	assert_true(second > strstr(conf, "listener 8883"));
 	free(conf);
 	bc_config_free(&c);
 }

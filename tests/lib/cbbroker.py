@@ -1,0 +1,52 @@
+"""A mosquitto configured by `callboard broker-config`: its devices file,
+its generated config, passwd and ACL, and the installers' credentials."""
+import getpass
+import os
+import subprocess
+
+import cbtest
+
+
+def read_credentials(path):
+    creds = {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("username = "):
+            user = line.split(" = ", 1)[1]
+        elif line.startswith("password = "):
+            creds[user] = line.split(" = ", 1)[1]
+    return creds
+
+
+class Broker(cbtest.Mosquitto):
+    """broker-config output for a devices file's text, served by a private
+    mosquitto; creds maps each username to its password."""
+
+    def __init__(self, devices, tls=False):
+        tmp = cbtest.TempDir("cbsec-")
+        self.dev = tmp.file("devices.ini", devices)
+        self.dir = os.path.join(tmp.path, "broker")
+        self.port = cbtest.free_port()
+        self.tls_port = cbtest.free_port() if tls else None
+        self.generate(self.dev, tls)
+        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
+        super().__init__(tmp, port=self.port)
+
+    def generate(self, devices, tls):
+        args = [cbtest.binary("callboard"), "broker-config", "--devices", devices, "--out",
+                self.dir, "--bind", "127.0.0.1", "--port", str(self.port), "--user",
+                getpass.getuser()]
+        if tls:
+            args += ["--tls", "--tls-port", str(self.tls_port)]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+
+    def start(self):
+        """mosquitto with the generated config instead of cbtest's own."""
+        self.proc = cbtest.Proc(["/usr/sbin/mosquitto", "-c",
+                                 os.path.join(self.dir, "mosquitto.conf")])
+        cbtest.wait_until(self._ready, 10, what="mosquitto")
+
+    def stop(self):
+        super().stop()
+        self.tmp.cleanup()
