@@ -37,6 +37,10 @@ struct bridge_config {
 	char admin_token[CFG_TOKEN_MAX + 1]; /* "" when unset */
 	char tls_cert[PATH_MAX];             /* HTTPS when set (PEM) */
 	char tls_key[PATH_MAX];
+	/* A reverse proxy doing single sign-on names the tenant ("*": admin) in
+	 * this header; believed only from the peer address trusted_proxy. */
+	char trusted_tenant_header[64]; /* "" when unset */
+	char trusted_proxy[64];
 	/* [mqtt] */
 	struct mqttc_config mqtt;
 	char client_id[PROTO_NAME_MAX + 1];
@@ -50,6 +54,7 @@ struct bridge_config {
 	int health_interval_s;
 	int behind_grace_s;
 	int command_timeout_s;
+	int max_devices_per_site; /* more displays on a site are refused */
 	char webhook[512]; /* "" when unset */
 	/* [tenant:NAME] */
 	int ntenants;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "topic.h"
+
 struct bridge;
 
 #define METRICS_LAT_BUCKETS 12
@@ -29,6 +31,11 @@ struct metrics {
 	uint64_t device_transitions;
 	uint64_t device_transitions_to[4]; /* by the state entered (enum dev_state) */
 	uint64_t webhooks_sent, webhooks_failed;
+	/* Display messages the registry refused: for a site not configured, or
+	 * for a new display on a site at max_devices_per_site. */
+	uint64_t devices_refused_unknown_site, devices_refused_site_full;
+	/* Retained display messages ignored, by topic kind. */
+	uint64_t retained_ignored[PROTO_TOPIC_SCREENSHOT + 1];
 };
 
 /* Count a rejected call request by reason ("auth", "validation", ...). */
