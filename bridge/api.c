@@ -154,9 +154,8 @@ static bool identify_proxy(struct ctx *c)
 {
 	const struct bridge_config *cfg = &c->b->cfg;
 	char peer[64];
-	const char *h = cfg->trusted_tenant_header[0]
-	                    ? http_header(c->req, cfg->trusted_tenant_header)
-	                    : NULL;
+	const char *h =
+	    cfg->trusted_tenant_header[0] ? http_header(c->req, cfg->trusted_tenant_header) : NULL;
 	if (!h || !http_peer(c->req, peer, sizeof peer) || strcmp(peer, cfg->trusted_proxy) != 0)
 		return false;
 	const struct cfg_tenant *t = bridge_config_tenant(cfg, h);
@@ -430,9 +429,8 @@ static const char *own_tenant(const struct ctx *c)
 
 static int get_devices(struct ctx *c)
 {
-	struct registry_page_req q = {.tenant = own_tenant(c),
-	                              .after = http_query(c->req, "after"),
-	                              .limit = DEVICES_PAGE};
+	struct registry_page_req q = {
+	    .tenant = own_tenant(c), .after = http_query(c->req, "after"), .limit = DEVICES_PAGE};
 	const char *site = http_query(c->req, "site"), *limit = http_query(c->req, "limit");
 	char tenant[PROTO_NAME_MAX + 1], name[PROTO_NAME_MAX + 1];
 	if (site) {
@@ -564,8 +562,8 @@ static int get_page(struct ctx *c)
 {
 	c->resp->status = 200;
 	c->resp->ctype = "text/html; charset=utf-8";
-	c->resp->body = statuspage_render(c->b, own_tenant(c), http_query(c->req, "site"),
-	                                  &c->resp->len);
+	c->resp->body =
+	    statuspage_render(c->b, own_tenant(c), http_query(c->req, "site"), &c->resp->len);
 	return 0;
 }
 

@@ -55,7 +55,7 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	int max_devices_per_site; /* more displays on a site are refused */
-	char webhook[512]; /* "" when unset */
+	char webhook[512];        /* "" when unset */
 	/* [tenant:NAME] */
 	int ntenants;
 	struct cfg_tenant tenants[CFG_TENANTS_MAX];

@@ -134,7 +134,8 @@ static int lower_bound(const struct registry *r, const char *t, const char *s, c
 static int range_end(const struct registry *r, int from, const char *t, const char *s)
 {
 	int i = from;
-	while (i < r->n && strcmp(r->all[i]->tenant, t) == 0 && (!s || strcmp(r->all[i]->site, s) == 0))
+	while (i < r->n && strcmp(r->all[i]->tenant, t) == 0 &&
+	       (!s || strcmp(r->all[i]->site, s) == 0))
 		i++;
 	return i;
 }
@@ -614,7 +615,8 @@ static void load_device(void *data, const struct store_device_row *row)
 {
 	struct registry *r = data;
 	if (!proto_name_valid(row->tenant) || !proto_name_valid(row->site) ||
-	    !proto_name_valid(row->device) || !bridge_config_site(&r->b->cfg, row->tenant, row->site))
+	    !proto_name_valid(row->device) ||
+	    !bridge_config_site(&r->b->cfg, row->tenant, row->site))
 		return;
 	json_error_t jerr;
 	json_t *o = json_loads(row->json, 0, &jerr);
