@@ -71,8 +71,9 @@ sites = tranebjerg
             return False
 
     def req(self, method, path, body=None, token=TOK_A, ctype="application/json", raw=None,
-            headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+            headers=None, source="127.0.0.1"):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20,
+                                       source_address=(source, 0))
         h = dict(headers or {})
         if token:
             h["Authorization"] = f"Bearer {token}"

@@ -3,7 +3,6 @@ attacker's side first: invented display names, unknown health fields,
 retained messages parked on the broker, and tenants looking at each
 other's displays. A real mosquitto and SQLite files in a temp folder."""
 import base64
-import http.client
 import json
 import os
 
@@ -27,20 +26,10 @@ def rss_kb(pid):
 
 def get(b, path, headers=None, token=None, basic=None, source="127.0.0.1"):
     """GET from a chosen loopback source address; (status, JSON or bytes)."""
-    c = http.client.HTTPConnection("127.0.0.1", b.port, timeout=20,
-                                   source_address=(source, 0))
     h = dict(headers or {})
-    if token:
-        h["Authorization"] = f"Bearer {token}"
     if basic:
         h["Authorization"] = "Basic " + base64.b64encode(f"staff:{basic}".encode()).decode()
-    c.request("GET", path, headers=h)
-    r = c.getresponse()
-    body = r.read()
-    c.close()
-    if r.getheader("Content-Type", "").startswith("application/json"):
-        return r.status, json.loads(body)
-    return r.status, body
+    return b.req("GET", path, token=token, headers=h, source=source)
 
 
 def devices(b, query="", **kw):
