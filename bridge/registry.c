@@ -18,8 +18,8 @@
 #define ACK_AREAS  PROTO_AREAS_MAX
 #define PNGS_MAX   64   /* screenshots kept in memory, the oldest go first */
 #define SAVE_EVERY 5000 /* ms between rounds of saving changed devices */
-#define SAVE_STEP  10   /* ms between the batches of one round */
-#define SAVE_BATCH 64   /* devices per batch (one transaction) */
+#define SAVE_STEP  5    /* ms between the batches of one round */
+#define SAVE_BATCH 32   /* devices per batch (one transaction) */
 #define SAVE_SCAN  4096 /* devices looked at per batch, saved or not */
 
 struct dev_ack {
@@ -538,7 +538,7 @@ static json_t *dev_record(struct registry *r, const struct device *d, bool full)
 /* Save changed devices from all[from], at most max of them and looking at
  * no more than scan, in one transaction. The index after the last one
  * looked at, or -1 when the store failed (they stay changed). */
-static int save_batch(struct registry *r, int from, int max, int scan)
+static int save_devices(struct registry *r, int from, int max, int scan)
 {
 	if (store_begin(r->b->store) < 0)
 		return -1;
@@ -565,6 +565,17 @@ static int save_batch(struct registry *r, int from, int max, int scan)
 	for (int k = from; k < i; k++)
 		r->all[k]->dirty = false;
 	return i;
+}
+
+/* The same in a transaction that does not wait for the disk: the registry
+ * is rebuilt from the displays' next reports, and calls committed later
+ * make it durable too. */
+static int save_batch(struct registry *r, int from, int max, int scan)
+{
+	store_durable(r->b->store, false);
+	int next = save_devices(r, from, max, scan);
+	store_durable(r->b->store, true);
+	return next;
 }
 
 /* The save timer: every SAVE_EVERY ms a round over all devices starts, which
@@ -680,7 +691,7 @@ void registry_destroy(struct registry *r)
 {
 	if (!r)
 		return;
-	save_batch(r, 0, r->n, r->n); /* stopping: everything, at once */
+	save_devices(r, 0, r->n, r->n); /* stopping: everything, durably */
 	while (r->waits) {
 		char *body = xstrdup("{\"error\":\"the bridge is stopping\",\"field\":\"device\"}");
 		finish_wait(r, r->waits, 503, "application/json", body, strlen(body));

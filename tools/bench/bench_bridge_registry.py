@@ -14,8 +14,8 @@ The bridge needs max_devices_per_site at least N / number of sites.
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
-import threading
 import time
 import urllib.parse
 
@@ -37,29 +37,32 @@ def proc_rss_kb(pid):
     return 0
 
 
+def probe(host, port, done, worst):
+    c = http.client.HTTPConnection(host, port, timeout=30)
+    while not done.is_set():
+        t0 = time.monotonic()
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+        worst.value = max(worst.value, time.monotonic() - t0)
+    c.close()
+
+
 class Stall:
-    """Back-to-back GET /healthz on one keep-alive connection in a thread:
-    the slowest answer is the longest the bridge's loop was busy."""
+    """Back-to-back GET /healthz on one keep-alive connection in a process
+    of its own (the publishers' threads would delay it here): the slowest
+    answer is the longest the bridge's loop was busy."""
 
     def __init__(self, host, port):
-        self.c = http.client.HTTPConnection(host, port, timeout=30)
-        self.worst = 0.0
-        self.done = threading.Event()
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        while not self.done.is_set():
-            t0 = time.monotonic()
-            self.c.request("GET", "/healthz")
-            self.c.getresponse().read()
-            self.worst = max(self.worst, time.monotonic() - t0)
+        self.done = multiprocessing.Event()
+        self.worst = multiprocessing.Value("d", 0.0)
+        self.p = multiprocessing.Process(target=probe,
+                                         args=(host, port, self.done, self.worst))
+        self.p.start()
 
     def stop(self):
         self.done.set()
-        self.t.join()
-        self.c.close()
-        return self.worst
+        self.p.join()
+        return self.worst.value
 
 
 def list_devices(host, port, admin):
