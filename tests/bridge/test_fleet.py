@@ -5,6 +5,7 @@ other's displays. A real mosquitto and SQLite files in a temp folder."""
 import base64
 import json
 import os
+import subprocess
 
 import paho.mqtt.client as mqtt
 
@@ -122,6 +123,12 @@ def devices_in_pages_per_tenant_and_site():
         assert get(b, "/v1/devices?site=nowhere/x", token=tb.ADMIN)[0] == 404
         for bad in ("limit=0", "limit=1001", "limit=x", "after=nonsense"):
             assert get(b, "/v1/devices?" + bad, token=tb.ADMIN)[0] == 422, bad
+        # The CLI follows the pages.
+        p = subprocess.run([cbtest.binary("callboard"), "devices", "--json", "--url",
+                            f"http://127.0.0.1:{b.port}", "--token", tb.ADMIN],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        assert len(json.loads(p.stdout)["devices"]) == len(names)
     finally:
         c.close()
         b.stop()
