@@ -145,8 +145,8 @@ def main():
     print(f"devices={a.devices} interval_s={a.interval} duration_s={elapsed:.0f} "
           f"health_msgs={sent} msgs_per_s={sent / elapsed:.0f} "
           f"bridge_cpu_pct={100 * cpu / elapsed:.1f} rss_start_kb={rss0} rss_end_kb={rss1} "
-          f"max_stall_ms={max_stall * 1000:.1f} slowest_page_ms={slowest_page * 1000:.1f} "
-          f"listed={len(devs)} listed_online={online}")
+          f"listed_online={online} listed={len(devs)} max_stall_ms={max_stall * 1000:.1f} "
+          f"slowest_page_ms={slowest_page * 1000:.1f}")
 
 
 if __name__ == "__main__":
