@@ -432,15 +432,15 @@ static int get_devices(struct ctx *c)
 	struct registry_page_req q = {
 	    .tenant = own_tenant(c), .after = http_query(c->req, "after"), .limit = DEVICES_PAGE};
 	const char *site = http_query(c->req, "site"), *limit = http_query(c->req, "limit");
-	char tenant[PROTO_NAME_MAX + 1], name[PROTO_NAME_MAX + 1];
+	char key[2][PROTO_NAME_MAX + 1];
 	if (site) {
-		if (sscanf(site, "%64[^/]/%64s", tenant, name) != 2 ||
-		    !bridge_config_site(&c->b->cfg, tenant, name))
+		if (!registry_key_split(site, key, 2) ||
+		    !bridge_config_site(&c->b->cfg, key[0], key[1]))
 			return fail(c, 404, "no such site", "site");
-		if (q.tenant && strcmp(q.tenant, tenant) != 0)
+		if (q.tenant && strcmp(q.tenant, key[0]) != 0)
 			return fail(c, 403, "this token is not valid for that tenant", "site");
-		q.tenant = tenant;
-		q.site = name;
+		q.tenant = key[0];
+		q.site = key[1];
 	}
 	if (limit) {
 		char *end;

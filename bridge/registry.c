@@ -760,6 +760,21 @@ int registry_command(struct registry *r, const char *tenant, const char *site, c
 	return 0;
 }
 
+bool registry_key_split(const char *s, char (*parts)[PROTO_NAME_MAX + 1], int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strcspn(s, "/");
+		if (len > PROTO_NAME_MAX || (i < n - 1 ? s[len] != '/' : s[len] != '\0'))
+			return false;
+		memcpy(parts[i], s, len);
+		parts[i][len] = '\0';
+		if (!proto_name_valid(parts[i]))
+			return false;
+		s += len + 1;
+	}
+	return true;
+}
+
 /* The range of all[] a reader may see: one site, one tenant, or all. */
 static void range(const struct registry *r, const char *tenant, const char *site, int *from,
                   int *to)
@@ -774,11 +789,11 @@ int registry_page(struct registry *r, const struct registry_page_req *q, json_t 
 	int from, to;
 	range(r, q->tenant, q->site, &from, &to);
 	if (q->after) {
-		char t[PROTO_NAME_MAX + 1], s[PROTO_NAME_MAX + 1], d[PROTO_NAME_MAX + 1];
-		if (sscanf(q->after, "%64[^/]/%64[^/]/%64s", t, s, d) != 3)
+		char k[3][PROTO_NAME_MAX + 1];
+		if (!registry_key_split(q->after, k, 3))
 			return -1;
-		int at = lower_bound(r, t, s, d);
-		if (at < r->n && key_cmp(r->all[at], t, s, d) == 0)
+		int at = lower_bound(r, k[0], k[1], k[2]);
+		if (at < r->n && key_cmp(r->all[at], k[0], k[1], k[2]) == 0)
 			at++;
 		if (at > from)
 			from = at;

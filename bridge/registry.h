@@ -47,6 +47,9 @@ struct registry_page_req {
 	int limit;
 };
 
+/* Split "tenant/site" (n 2) or "tenant/site/device" (n 3) into valid
+ * names; false when s is not of that shape. */
+bool registry_key_split(const char *s, char (*parts)[PROTO_NAME_MAX + 1], int n);
 /* Up to q->limit devices in key order as a new JSON array in *devices (the
  * caller's reference); next gets the cursor for the next page, "" at the
  * end. -1 when q->after is not a device key. */
