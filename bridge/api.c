@@ -16,7 +16,9 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define SEGS_MAX 8
+#define SEGS_MAX         8
+#define DEVICES_PAGE     100  /* devices per page of /v1/devices by default */
+#define DEVICES_PAGE_MAX 1000 /* and at most */
 
 enum principal { P_NONE, P_BAD, P_ADMIN, P_TENANT };
 
@@ -145,12 +147,29 @@ static bool basic_password(const char *in, char *out, size_t cap)
 	return true;
 }
 
+/* The tenant a single sign-on proxy names in [http] trusted_tenant_header
+ * ("*": the admin); believed only from the peer address trusted_proxy.
+ * True when it settled who is asking. */
+static bool identify_proxy(struct ctx *c)
+{
+	const struct bridge_config *cfg = &c->b->cfg;
+	char peer[64];
+	const char *h =
+	    cfg->trusted_tenant_header[0] ? http_header(c->req, cfg->trusted_tenant_header) : NULL;
+	if (!h || !http_peer(c->req, peer, sizeof peer) || strcmp(peer, cfg->trusted_proxy) != 0)
+		return false;
+	const struct cfg_tenant *t = bridge_config_tenant(cfg, h);
+	c->who = strcmp(h, "*") == 0 ? P_ADMIN : t ? P_TENANT : P_BAD;
+	c->token_tenant = t;
+	return true;
+}
+
 static void identify(struct ctx *c)
 {
 	const char *h = http_header(c->req, "Authorization");
 	char tok[CFG_TOKEN_MAX + 2] = "";
 	c->who = P_NONE;
-	if (!h)
+	if (identify_proxy(c) || !h)
 		return;
 	c->who = P_BAD;
 	if (strncasecmp(h, "Bearer ", 7) == 0) {
@@ -211,8 +230,9 @@ static bool page_open(const struct ctx *c)
 	       (strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0);
 }
 
-/* basic: a page for a browser, which asks for the password on a 401. */
-static int need_admin(struct ctx *c, bool basic)
+/* basic: a page for a browser, which asks for the password on a 401.
+ * tenants: a tenant's token will do too (it sees its own sites). */
+static int need_admin(struct ctx *c, bool basic, bool tenants)
 {
 	if (c->who == P_ADMIN)
 		return 0;
@@ -220,6 +240,12 @@ static int need_admin(struct ctx *c, bool basic)
 		fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token", "Authorization");
 		if (basic)
 			c->resp->www_auth = "Basic realm=\"callboard\"";
+		return 1;
+	}
+	if (tenants && (!c->p.tenant || strcmp(c->p.tenant, c->token_tenant->name) == 0))
+		return 0;
+	if (tenants) {
+		fail(c, 403, "this token is not valid for that tenant", "tenant");
 		return 1;
 	}
 	fail(c, 403,
@@ -397,11 +423,43 @@ static int get_stats(struct ctx *c)
 	return 0;
 }
 
+/* The tenant a caller sees: its own, or NULL (all) for the admin. */
+static const char *own_tenant(const struct ctx *c)
+{
+	return c->who == P_TENANT ? c->token_tenant->name : NULL;
+}
+
 static int get_devices(struct ctx *c)
 {
-	json_t *list =
-	    registry_list(c->b->registry, c->who == P_TENANT ? c->token_tenant->name : NULL);
-	reply(c->resp, 200, json_pack("{s:o}", "devices", list));
+	struct registry_page_req q = {
+	    .tenant = own_tenant(c), .after = http_query(c->req, "after"), .limit = DEVICES_PAGE};
+	const char *site = http_query(c->req, "site"), *limit = http_query(c->req, "limit");
+	char key[2][PROTO_NAME_MAX + 1];
+	if (site) {
+		if (!registry_key_split(site, key, 2) ||
+		    !bridge_config_site(&c->b->cfg, key[0], key[1]))
+			return fail(c, 404, "no such site", "site");
+		if (q.tenant && strcmp(q.tenant, key[0]) != 0)
+			return fail(c, 403, "this token is not valid for that tenant", "site");
+		q.tenant = key[0];
+		q.site = key[1];
+	}
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+		if (!*limit || *end || n < 1 || n > DEVICES_PAGE_MAX)
+			return fail(c, 422, "expected 1 to 1000", "limit");
+		q.limit = (int)n;
+	}
+	json_t *list;
+	char next[3 * PROTO_NAME_MAX + 3];
+	if (registry_page(c->b->registry, &q, &list, next, sizeof next) < 0)
+		return fail(c, 422, "expected tenant/site/device from a previous page's next",
+		            "after");
+	json_t *body = json_pack("{s:o}", "devices", list);
+	if (next[0])
+		json_object_set_new(body, "next", json_string(next));
+	reply(c->resp, 200, body);
 	return 0;
 }
 
@@ -508,7 +566,8 @@ static int get_page(struct ctx *c)
 {
 	c->resp->status = 200;
 	c->resp->ctype = "text/html; charset=utf-8";
-	c->resp->body = statuspage_render(c->b, http_query(c->req, "site"), &c->resp->len);
+	c->resp->body =
+	    statuspage_render(c->b, own_tenant(c), http_query(c->req, "site"), &c->resp->len);
 	return 0;
 }
 
@@ -516,7 +575,8 @@ static int get_page(struct ctx *c)
 enum access {
 	ACCESS_OPEN,    /* anyone */
 	ACCESS_METRICS, /* the admin token, when one is configured */
-	ACCESS_PAGE,    /* the admin token (Basic too), or anyone when page_open */
+	ACCESS_PAGE,    /* the admin token or the token of {tenant} (Basic too; a
+	                 * tenant sees its own sites), or anyone when page_open */
 	ACCESS_TOKEN,   /* any valid token */
 	ACCESS_SITE,    /* the admin token or the token of {tenant}, for a configured {site} */
 };
@@ -593,10 +653,10 @@ static int allowed(struct ctx *c, const struct route *r)
 	case ACCESS_OPEN:
 		break;
 	case ACCESS_METRICS:
-		refused = c->b->cfg.admin_token[0] && need_admin(c, false);
+		refused = c->b->cfg.admin_token[0] && need_admin(c, false, false);
 		break;
 	case ACCESS_PAGE:
-		refused = !page_open(c) && need_admin(c, true);
+		refused = !page_open(c) && need_admin(c, true, true);
 		break;
 	case ACCESS_TOKEN:
 		if (c->who == P_NONE || c->who == P_BAD) {

@@ -47,6 +47,7 @@ void bridge_config_defaults(struct bridge_config *cfg)
 	cfg->health_interval_s = 30;
 	cfg->behind_grace_s = 10;
 	cfg->command_timeout_s = 10;
+	cfg->max_devices_per_site = 200;
 }
 
 static bool parse_listen(struct cfg_ctx *ctx, const char *s, const char *k, const char *v,
@@ -158,6 +159,8 @@ static const struct {
     {"registry", "command_timeout", 1, 300, offsetof(struct bridge_config, command_timeout_s)},
     {"http", "per_ip_connections", 0, 4096, offsetof(struct bridge_config, per_ip_connections)},
     {"http", "request_timeout", 1, 300, offsetof(struct bridge_config, request_timeout_s)},
+    {"registry", "max_devices_per_site", 1, 10000,
+     offsetof(struct bridge_config, max_devices_per_site)},
 };
 
 #define STR_KEY(sec, key, member, check)                                                           \
@@ -181,6 +184,8 @@ static const struct {
 } str_keys[] = {
     STR_KEY("http", "certfile", tls_cert, NULL),
     STR_KEY("http", "keyfile", tls_key, NULL),
+    STR_KEY("http", "trusted_tenant_header", trusted_tenant_header, NULL),
+    STR_KEY("http", "trusted_proxy", trusted_proxy, NULL),
     STR_KEY("storage", "path", db_path, NULL),
     STR_KEY("registry", "webhook", webhook, webhook_ok),
 };
@@ -427,6 +432,10 @@ static int finish(struct load_state *st, struct cfg_ctx *ctx)
 	if (!cfg->tls_cert[0] != !cfg->tls_key[0])
 		cfg_error_noline(ctx, "http", cfg->tls_cert[0] ? "keyfile" : "certfile",
 		                 "certfile and keyfile go together");
+	if (!cfg->trusted_tenant_header[0] != !cfg->trusted_proxy[0])
+		cfg_error_noline(ctx, "http",
+		                 cfg->trusted_proxy[0] ? "trusted_tenant_header" : "trusted_proxy",
+		                 "trusted_tenant_header and trusted_proxy go together");
 	mqttc_config_finish(ctx, &cfg->mqtt);
 	return ctx->nerrors ? -1 : 0;
 }

@@ -39,6 +39,10 @@ struct bridge_config {
 	char admin_token[CFG_TOKEN_MAX + 1]; /* "" when unset */
 	char tls_cert[PATH_MAX];             /* HTTPS when set (PEM) */
 	char tls_key[PATH_MAX];
+	/* A reverse proxy doing single sign-on names the tenant ("*": admin) in
+	 * this header; believed only from the peer address trusted_proxy. */
+	char trusted_tenant_header[64]; /* "" when unset */
+	char trusted_proxy[64];
 	/* [mqtt] */
 	struct mqttc_config mqtt;
 	char client_id[PROTO_NAME_MAX + 1];
@@ -52,7 +56,8 @@ struct bridge_config {
 	int health_interval_s;
 	int behind_grace_s;
 	int command_timeout_s;
-	char webhook[512]; /* "" when unset */
+	int max_devices_per_site; /* more displays on a site are refused */
+	char webhook[512];        /* "" when unset */
 	/* [tenant:NAME] */
 	int ntenants;
 	struct cfg_tenant tenants[CFG_TENANTS_MAX];

@@ -505,3 +505,17 @@ const char *http_body(const struct http_req *r, size_t *len)
 	*len = r->len;
 	return r->body ? r->body : "";
 }
+
+bool http_peer(const struct http_req *r, char *buf, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return false;
+	const struct sockaddr *sa = ci->client_addr;
+	const void *addr = sa->sa_family == AF_INET6
+	                       ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	                       : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	return (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
+	       inet_ntop(sa->sa_family, addr, buf, (socklen_t)cap) != NULL;
+}

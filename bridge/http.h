@@ -57,6 +57,9 @@ const char *http_path(const struct http_req *r);
 const char *http_header(const struct http_req *r, const char *name);
 const char *http_query(const struct http_req *r, const char *name);
 const char *http_body(const struct http_req *r, size_t *len);
+/* The peer's numeric address ("127.0.0.1", "::1") into buf; false when
+ * unknown. */
+bool http_peer(const struct http_req *r, char *buf, size_t cap);
 /* Answer a request the handler deferred (takes ownership of body). */
 void http_complete(struct http_req *r, int status, const char *ctype, char *body, size_t len);
 

@@ -109,6 +109,21 @@ char *metrics_render(struct bridge *br, size_t *len)
 		        registry_state_name((enum dev_state)st),
 		        (unsigned long long)m->device_transitions_to[st]);
 	fprintf(f,
+	        "# HELP callboard_device_messages_refused_total Display messages refused: site not "
+	        "configured, or a new display on a full site.\n"
+	        "# TYPE callboard_device_messages_refused_total counter\n"
+	        "callboard_device_messages_refused_total{reason=\"unknown-site\"} %llu\n"
+	        "callboard_device_messages_refused_total{reason=\"site-full\"} %llu\n",
+	        (unsigned long long)m->devices_refused_unknown_site,
+	        (unsigned long long)m->devices_refused_site_full);
+	fprintf(f, "# HELP callboard_retained_ignored_total Retained display messages ignored and "
+	           "cleared, by kind.\n# TYPE callboard_retained_ignored_total counter\n");
+	for (int k = PROTO_TOPIC_HEALTH; k <= PROTO_TOPIC_SCREENSHOT; k++)
+		if (k != PROTO_TOPIC_CMD)
+			fprintf(f, "callboard_retained_ignored_total{kind=\"%s\"} %llu\n",
+			        proto_topic_kind_name((enum proto_topic_kind)k),
+			        (unsigned long long)m->retained_ignored[k]);
+	fprintf(f,
 	        "# TYPE callboard_webhooks_total counter\n"
 	        "callboard_webhooks_total{result=\"sent\"} %llu\n"
 	        "callboard_webhooks_total{result=\"failed\"} %llu\n",

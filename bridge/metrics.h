@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct bridge;
 #include "pii.h"
+#include "topic.h"
+
+struct bridge;
 
 #define METRICS_LAT_BUCKETS 12
 #define METRICS_REASONS_MAX 16
@@ -33,6 +35,11 @@ struct metrics {
 	/* bodies refused for personal data, by enum pii_kind of the value;
 	 * [PII_NONE]: a key naming personal data */
 	uint64_t personal_refused[PII_KINDS];
+	/* Display messages the registry refused: for a site not configured, or
+	 * for a new display on a site at max_devices_per_site. */
+	uint64_t devices_refused_unknown_site, devices_refused_site_full;
+	/* Retained display messages ignored, by topic kind. */
+	uint64_t retained_ignored[PROTO_TOPIC_SCREENSHOT + 1];
 };
 
 /* Count a rejected call request by reason ("auth", "validation", ...). */

@@ -14,10 +14,13 @@
 #include "topic.h"
 #include "webhook.h"
 
-#define DEVICES_MAX 50000
-#define BUCKETS     8192
-#define ACK_AREAS   PROTO_AREAS_MAX
-#define PNGS_MAX    64 /* screenshots kept in memory, the oldest go first */
+#define BUCKETS    8192
+#define ACK_AREAS  PROTO_AREAS_MAX
+#define PNGS_MAX   64   /* screenshots kept in memory, the oldest go first */
+#define SAVE_EVERY 5000 /* ms between rounds of saving changed devices */
+#define SAVE_STEP  5    /* ms between the batches of one round */
+#define SAVE_BATCH 32   /* devices per batch (one transaction) */
+#define SAVE_SCAN  4096 /* devices looked at per batch, saved or not */
 
 struct dev_ack {
 	char area[PROTO_NAME_MAX + 1];
@@ -34,8 +37,8 @@ struct device {
 	int64_t last_seen_ms;     /* wall clock of the last message */
 	int64_t last_health_mono; /* or of going online, for stale detection */
 	int64_t online_mono;
-	char *health;              /* owned: last health payload as received (validated) */
-	struct proto_health *hdec; /* owned: the same, decoded (for the page) */
+	struct proto_health *hdec; /* owned: the last health report, decoded; only
+	                            * its known fields are kept and passed on */
 	int64_t state_since_ms;    /* wall clock of entering state; 0 unknown */
 	double temp_c;
 	char audio[PROTO_SHORT_MAX + 1];
@@ -64,11 +67,14 @@ struct cmd_wait {
 struct registry {
 	struct bridge *b;
 	struct device *buckets[BUCKETS];
-	struct device **all; /* not owned separately: same objects as buckets */
+	/* Not owned separately: the same objects as buckets, sorted by tenant,
+	 * site, device (pages and sites are ranges of it). */
+	struct device **all;
 	int n, cap;
 	struct cmd_wait *waits;
 	struct loop_source *tick;
-	int64_t last_save_mono;
+	struct loop_source *save_timer;
+	int save_pos; /* next index of all[] to look at in the open round; -1 none */
 };
 
 const char *registry_state_name(enum dev_state s)
@@ -99,6 +105,54 @@ static unsigned hash3(const char *a, const char *b, const char *c)
 	return h % BUCKETS;
 }
 
+static int key_cmp(const struct device *x, const char *t, const char *s, const char *d)
+{
+	int c = strcmp(x->tenant, t);
+	if (!c)
+		c = strcmp(x->site, s);
+	if (!c)
+		c = strcmp(x->name, d);
+	return c;
+}
+
+/* Index in all[] of the first device not before (t, s, d). */
+static int lower_bound(const struct registry *r, const char *t, const char *s, const char *d)
+{
+	int lo = 0, hi = r->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (key_cmp(r->all[mid], t, s, d) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index in all[] just past the devices of tenant t (and of site s unless
+ * s is NULL), starting from a position within them. */
+static int range_end(const struct registry *r, int from, const char *t, const char *s)
+{
+	int i = from;
+	while (i < r->n && strcmp(r->all[i]->tenant, t) == 0 &&
+	       (!s || strcmp(r->all[i]->site, s) == 0))
+		i++;
+	return i;
+}
+
+/* A device the registry does not know yet: only up to the site's limit, so
+ * that invented names cannot grow the registry, the store and the page. */
+static bool admit(struct registry *r, const char *t, const char *s, const char *d)
+{
+	int first = lower_bound(r, t, s, "");
+	if (range_end(r, first, t, s) - first < r->b->cfg.max_devices_per_site)
+		return true;
+	r->b->metrics.devices_refused_site_full++;
+	log_warn_rl("%s/%s: more than %d displays (max_devices_per_site): refusing %s", t, s,
+	            r->b->cfg.max_devices_per_site, d);
+	return false;
+}
+
 static struct device *dev_get(struct registry *r, const char *t, const char *s, const char *d,
                               bool create)
 {
@@ -106,12 +160,8 @@ static struct device *dev_get(struct registry *r, const char *t, const char *s, 
 	for (struct device *x = r->buckets[h]; x; x = x->next)
 		if (strcmp(x->name, d) == 0 && strcmp(x->site, s) == 0 && strcmp(x->tenant, t) == 0)
 			return x;
-	if (!create)
+	if (!create || !admit(r, t, s, d))
 		return NULL;
-	if (r->n >= DEVICES_MAX) {
-		log_warn_rl("more than %d devices: ignoring %s/%s/%s", DEVICES_MAX, t, s, d);
-		return NULL;
-	}
 	struct device *x = xcalloc(1, sizeof *x);
 	snprintf(x->tenant, sizeof x->tenant, "%s", t);
 	snprintf(x->site, sizeof x->site, "%s", s);
@@ -123,7 +173,12 @@ static struct device *dev_get(struct registry *r, const char *t, const char *s, 
 		r->cap = r->cap ? r->cap * 2 : 64;
 		r->all = xrealloc(r->all, (size_t)r->cap * sizeof *r->all);
 	}
-	r->all[r->n++] = x;
+	int at = lower_bound(r, t, s, d);
+	memmove(&r->all[at + 1], &r->all[at], (size_t)(r->n - at) * sizeof *r->all);
+	r->all[at] = x;
+	r->n++;
+	if (r->save_pos > at)
+		r->save_pos++; /* the open save round goes on where it was */
 	return x;
 }
 
@@ -293,8 +348,6 @@ static struct device *msg_device(struct registry *r, const struct msg *m)
 
 static struct device *on_status(struct registry *r, const struct msg *m)
 {
-	if (m->len == 0)
-		return NULL; /* a cleared retained status */
 	struct proto_status s;
 	struct device *d;
 	if (proto_status_decode(m->payload, m->len, &s, m->err) < 0 || !(d = msg_device(r, m)))
@@ -313,8 +366,21 @@ static struct device *on_status(struct registry *r, const struct msg *m)
 	return d;
 }
 
-/* Keep the report as received (for /v1/devices and the store) and decoded
- * (for the status page). */
+/* Take a decoded report (owned from now on): what the page shows. */
+static void set_health(struct device *d, struct proto_health *h)
+{
+	if (h->version[0])
+		snprintf(d->version, sizeof d->version, "%s", h->version);
+	d->temp_c = h->cpu_temp_c;
+	snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(h->audio));
+	for (int i = 0; i < h->nboards; i++)
+		ack_slot(d, h->boards[i].area);
+	free(d->hdec);
+	d->hdec = h;
+}
+
+/* Keep the report decoded only: fields the protocol does not know are not
+ * stored, listed or passed on. */
 static struct device *on_health(struct registry *r, const struct msg *m)
 {
 	struct proto_health *h = xmalloc(sizeof *h);
@@ -323,19 +389,8 @@ static struct device *on_health(struct registry *r, const struct msg *m)
 		free(h);
 		return NULL;
 	}
-	free(d->health);
-	d->health = xmalloc(m->len + 1);
-	memcpy(d->health, m->payload, m->len);
-	d->health[m->len] = '\0';
-	if (h->version[0])
-		snprintf(d->version, sizeof d->version, "%s", h->version);
-	d->temp_c = h->cpu_temp_c;
-	snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(h->audio));
-	for (int i = 0; i < h->nboards; i++)
-		ack_slot(d, h->boards[i].area);
+	set_health(d, h);
 	d->last_health_mono = m->mono;
-	free(d->hdec);
-	d->hdec = h;
 	transition(r, d, DEV_ONLINE, "health");
 	return d;
 }
@@ -400,15 +455,37 @@ static const msg_handler handlers[] = {
 };
 #define NHANDLERS (sizeof handlers / sizeof handlers[0])
 
-void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len)
+/* Only a display's status may be retained (its Last Will): a retained
+ * report, ack, result or screenshot is old news, or someone parking data on
+ * the broker. Ignored, counted, and cleared from the broker. */
+static bool retained_refused(struct registry *r, const char *topic, const struct proto_topic *t,
+                             size_t len)
+{
+	if (t->kind == PROTO_TOPIC_STATUS)
+		return false;
+	r->b->metrics.retained_ignored[t->kind]++;
+	log_warn_rl("%s: retained %s ignored and cleared", topic, proto_topic_kind_name(t->kind));
+	if (len && r->b->mqtt)
+		mqttc_publish(r->b->mqtt, topic, "", 0, 1, true, NULL);
+	return true;
+}
+
+void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len,
+                         bool retained)
 {
 	struct proto_topic t;
 	struct proto_error err = {0};
 	if (proto_topic_parse(topic, &t, &err) < 0 || (size_t)t.kind >= NHANDLERS ||
 	    !handlers[t.kind])
 		return;
-	if (!bridge_config_site(&r->b->cfg, t.tenant, t.site))
-		return; /* not ours */
+	if (!bridge_config_site(&r->b->cfg, t.tenant, t.site)) {
+		r->b->metrics.devices_refused_unknown_site++; /* not ours */
+		return;
+	}
+	if (retained && retained_refused(r, topic, &t, len))
+		return;
+	if (len == 0)
+		return; /* a cleared retained message */
 	if (len > proto_topic_payload_max(t.kind)) {
 		log_warn_rl("%s: payload: %zu bytes is over the limit", topic, len);
 		return;
@@ -441,29 +518,32 @@ static json_t *dev_record(struct registry *r, const struct device *d, bool full)
 		                                (json_int_t)(a ? a->published_seq : 0)));
 	}
 	json_object_set_new(o, "acks", acks);
+	char *health = d->hdec ? proto_health_encode(d->hdec) : NULL;
 	if (full) {
 		json_object_set_new(o, "behind", json_boolean(behind(r, d, now)));
 		json_error_t jerr;
-		json_t *h = d->health ? json_loads(d->health, 0, &jerr) : NULL;
+		json_t *h = health ? json_loads(health, 0, &jerr) : NULL;
 		json_object_set_new(o, "health", h ? h : json_null());
 		json_object_set_new(o, "screenshot", json_boolean(d->png != NULL));
 	} else {
 		json_object_set_new(o, "last_seen_ms", json_integer(d->last_seen_ms));
 		json_object_set_new(o, "since_ms", json_integer(d->state_since_ms));
-		if (d->health)
-			json_object_set_new(o, "health", json_string(d->health));
+		if (health)
+			json_object_set_new(o, "health", json_string(health));
 	}
+	free(health);
 	return o;
 }
 
-static void save_dirty(struct registry *r)
+/* Save changed devices from all[from], at most max of them and looking at
+ * no more than scan, in one transaction. The index after the last one
+ * looked at, or -1 when the store failed (they stay changed). */
+static int save_devices(struct registry *r, int from, int max, int scan)
 {
-	bool any = false;
-	for (int i = 0; i < r->n && !any; i++)
-		any = r->all[i]->dirty;
-	if (!any || r->b->batch_open || store_begin(r->b->store) < 0)
-		return;
-	for (int i = 0; i < r->n; i++) {
+	if (store_begin(r->b->store) < 0)
+		return -1;
+	int i = from, saved = 0;
+	for (; i < r->n && saved < max && i - from < scan; i++) {
 		struct device *d = r->all[i];
 		if (!d->dirty)
 			continue;
@@ -474,15 +554,46 @@ static void save_dirty(struct registry *r)
 		free(s);
 		if (rc < 0) {
 			store_rollback(r->b->store);
-			return;
+			return -1;
 		}
+		saved++;
 	}
 	if (store_commit(r->b->store) < 0) {
 		store_rollback(r->b->store);
-		return;
+		return -1;
 	}
-	for (int i = 0; i < r->n; i++)
-		r->all[i]->dirty = false;
+	for (int k = from; k < i; k++)
+		r->all[k]->dirty = false;
+	return i;
+}
+
+/* The same in a transaction that does not wait for the disk: the registry
+ * is rebuilt from the displays' next reports, and calls committed later
+ * make it durable too. */
+static int save_batch(struct registry *r, int from, int max, int scan)
+{
+	store_durable(r->b->store, false);
+	int next = save_devices(r, from, max, scan);
+	store_durable(r->b->store, true);
+	return next;
+}
+
+/* The save timer: every SAVE_EVERY ms a round over all devices starts, which
+ * goes on in batches SAVE_STEP ms apart, so that a save never holds the loop
+ * for long whatever the number of devices. */
+static void on_save(void *data)
+{
+	struct registry *r = data;
+	if (r->b->batch_open)
+		return; /* calls are being committed: next time */
+	int from = r->save_pos < 0 ? 0 : r->save_pos;
+	int next = save_batch(r, from, SAVE_BATCH, SAVE_SCAN);
+	bool was_open = r->save_pos >= 0, more = next >= 0 && next < r->n;
+	r->save_pos = more ? next : -1;
+	if (more != was_open) {
+		int ms = more ? SAVE_STEP : SAVE_EVERY;
+		loop_timer_arm(r->save_timer, ms, ms);
+	}
 }
 
 static void on_tick(void *data)
@@ -509,17 +620,14 @@ static void on_tick(void *data)
 			finish_wait(r, w, 504, "application/json", body, strlen(body));
 		}
 	}
-	if (mono - r->last_save_mono >= 5000) {
-		r->last_save_mono = mono;
-		save_dirty(r);
-	}
 }
 
 static void load_device(void *data, const struct store_device_row *row)
 {
 	struct registry *r = data;
 	if (!proto_name_valid(row->tenant) || !proto_name_valid(row->site) ||
-	    !proto_name_valid(row->device))
+	    !proto_name_valid(row->device) ||
+	    !bridge_config_site(&r->b->cfg, row->tenant, row->site))
 		return;
 	json_error_t jerr;
 	json_t *o = json_loads(row->json, 0, &jerr);
@@ -544,14 +652,10 @@ static void load_device(void *data, const struct store_device_row *row)
 	if (h) {
 		struct proto_health *ph = xmalloc(sizeof *ph);
 		struct proto_error err;
-		if (proto_health_decode(h, strlen(h), ph, &err) == 0) {
-			d->health = xstrdup(h);
-			d->temp_c = ph->cpu_temp_c;
-			snprintf(d->audio, sizeof d->audio, "%s", proto_audio_name(ph->audio));
-			d->hdec = ph;
-			ph = NULL;
-		}
-		free(ph);
+		if (proto_health_decode(h, strlen(h), ph, &err) == 0)
+			set_health(d, ph);
+		else
+			free(ph);
 	}
 	json_t *acks = json_object_get(o, "acks");
 	for (size_t i = 0; i < json_array_size(acks); i++) {
@@ -570,6 +674,7 @@ struct registry *registry_create(struct bridge *b)
 {
 	struct registry *r = xcalloc(1, sizeof *r);
 	r->b = b;
+	r->save_pos = -1;
 	if (store_devices_load(b->store, load_device, r) < 0)
 		log_warn("could not load the device registry; starting empty");
 	int tick_ms = b->cfg.health_interval_s * 1000 / 10;
@@ -578,7 +683,7 @@ struct registry *registry_create(struct bridge *b)
 	if (tick_ms > 1000)
 		tick_ms = 1000;
 	r->tick = loop_add_timer(b->loop, tick_ms, tick_ms, on_tick, r);
-	r->last_save_mono = time_mono_ms();
+	r->save_timer = loop_add_timer(b->loop, SAVE_EVERY, SAVE_EVERY, on_save, r);
 	return r;
 }
 
@@ -586,13 +691,12 @@ void registry_destroy(struct registry *r)
 {
 	if (!r)
 		return;
-	save_dirty(r);
+	save_devices(r, 0, r->n, r->n); /* stopping: everything, durably */
 	while (r->waits) {
 		char *body = xstrdup("{\"error\":\"the bridge is stopping\",\"field\":\"device\"}");
 		finish_wait(r, r->waits, 503, "application/json", body, strlen(body));
 	}
 	for (int i = 0; i < r->n; i++) {
-		free(r->all[i]->health);
 		free(r->all[i]->hdec);
 		free(r->all[i]->png);
 		free(r->all[i]);
@@ -600,6 +704,8 @@ void registry_destroy(struct registry *r)
 	free(r->all);
 	if (r->tick)
 		loop_remove(r->b->loop, r->tick);
+	if (r->save_timer)
+		loop_remove(r->b->loop, r->save_timer);
 	free(r);
 }
 
@@ -656,26 +762,54 @@ int registry_command(struct registry *r, const char *tenant, const char *site, c
 	return 0;
 }
 
-static int cmp_dev(const void *a, const void *b)
+bool registry_key_split(const char *s, char (*parts)[PROTO_NAME_MAX + 1], int n)
 {
-	const struct device *x = *(struct device *const *)a, *y = *(struct device *const *)b;
-	int c = strcmp(x->tenant, y->tenant);
-	if (!c)
-		c = strcmp(x->site, y->site);
-	if (!c)
-		c = strcmp(x->name, y->name);
-	return c;
+	for (int i = 0; i < n; i++) {
+		size_t len = strcspn(s, "/");
+		if (len > PROTO_NAME_MAX || (i < n - 1 ? s[len] != '/' : s[len] != '\0'))
+			return false;
+		memcpy(parts[i], s, len);
+		parts[i][len] = '\0';
+		if (!proto_name_valid(parts[i]))
+			return false;
+		s += len + 1;
+	}
+	return true;
 }
 
-json_t *registry_list(struct registry *r, const char *tenant)
+/* The range of all[] a reader may see: one site, one tenant, or all. */
+static void range(const struct registry *r, const char *tenant, const char *site, int *from,
+                  int *to)
 {
-	if (r->n > 1)
-		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
-	json_t *arr = json_array();
-	for (int i = 0; i < r->n; i++)
-		if (!tenant || strcmp(r->all[i]->tenant, tenant) == 0)
-			json_array_append_new(arr, dev_record(r, r->all[i], true));
-	return arr;
+	*from = tenant ? lower_bound(r, tenant, site ? site : "", "") : 0;
+	*to = tenant ? range_end(r, *from, tenant, site) : r->n;
+}
+
+int registry_page(struct registry *r, const struct registry_page_req *q, json_t **devices,
+                  char *next, size_t next_cap)
+{
+	int from, to;
+	range(r, q->tenant, q->site, &from, &to);
+	if (q->after) {
+		char k[3][PROTO_NAME_MAX + 1];
+		if (!registry_key_split(q->after, k, 3))
+			return -1;
+		int at = lower_bound(r, k[0], k[1], k[2]);
+		if (at < r->n && key_cmp(r->all[at], k[0], k[1], k[2]) == 0)
+			at++;
+		if (at > from)
+			from = at;
+	}
+	*devices = json_array();
+	next[0] = '\0';
+	int i = from;
+	for (; i < to && (int)json_array_size(*devices) < q->limit; i++)
+		json_array_append_new(*devices, dev_record(r, r->all[i], true));
+	if (i < to && i > from) {
+		const struct device *last = r->all[i - 1];
+		snprintf(next, next_cap, "%s/%s/%s", last->tenant, last->site, last->name);
+	}
+	return 0;
 }
 
 const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
@@ -694,24 +828,24 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
 	int64_t now = time_now_ms();
 	memset(counts, 0, 4 * sizeof counts[0]);
 	*nbehind = 0;
-	for (int i = 0; i < r->n; i++) {
+	int from, to;
+	range(r, tenant, site, &from, &to);
+	for (int i = from; i < to; i++) {
 		struct device *d = r->all[i];
-		if (strcmp(d->tenant, tenant) != 0 || strcmp(d->site, site) != 0)
-			continue;
 		counts[d->state]++;
 		if (behind(r, d, now))
 			(*nbehind)++;
 	}
 }
 
-void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
-                   void *data)
+void registry_each(struct registry *r, const char *tenant,
+                   void (*cb)(void *data, const struct registry_view *v), void *data)
 {
 	int64_t now = time_now_ms();
-	if (r->n > 1)
-		qsort(r->all, (size_t)r->n, sizeof *r->all, cmp_dev);
+	int from, to;
+	range(r, tenant, NULL, &from, &to);
 	struct registry_view *v = xcalloc(1, sizeof *v);
-	for (int i = 0; i < r->n; i++) {
+	for (int i = from; i < to; i++) {
 		struct device *d = r->all[i];
 		*v = (struct registry_view){
 		    .tenant = d->tenant,

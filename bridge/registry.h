@@ -25,8 +25,10 @@ struct registry *registry_create(struct bridge *b);
 void registry_destroy(struct registry *r);
 /* Subscribe to the device topics of every configured site. */
 void registry_subscribe(struct registry *r);
-/* An MQTT message for the registry (any topic; others are ignored). */
-void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len);
+/* An MQTT message for the registry (any topic; others are ignored);
+ * retained: delivered from the broker's retained store. */
+void registry_on_message(struct registry *r, const char *topic, const void *payload, size_t len,
+                         bool retained);
 enum registry_png {
 	REGISTRY_PNG_NO,    /* answer with the result */
 	REGISTRY_PNG_WAIT,  /* answer with the result once the PNG arrived too */
@@ -37,8 +39,22 @@ enum registry_png {
  * -1 (cb not called) when it could not be sent. */
 int registry_command(struct registry *r, const char *tenant, const char *site, const char *device,
                      int cmd, int level, enum registry_png png, registry_cmd_cb cb, void *ctx);
-/* Devices as a JSON array (new reference); tenant NULL: all tenants. */
-json_t *registry_list(struct registry *r, const char *tenant);
+/* Which devices a page of the list holds. */
+struct registry_page_req {
+	const char *tenant; /* NULL: every tenant */
+	const char *site;   /* NULL: every site of tenant (needs tenant) */
+	const char *after;  /* "tenant/site/device" of the previous page's last, or NULL */
+	int limit;
+};
+
+/* Split "tenant/site" (n 2) or "tenant/site/device" (n 3) into valid
+ * names; false when s is not of that shape. */
+bool registry_key_split(const char *s, char (*parts)[PROTO_NAME_MAX + 1], int n);
+/* Up to q->limit devices in key order as a new JSON array in *devices (the
+ * caller's reference); next gets the cursor for the next page, "" at the
+ * end. -1 when q->after is not a device key. */
+int registry_page(struct registry *r, const struct registry_page_req *q, json_t **devices,
+                  char *next, size_t next_cap);
 /* The latest screenshot of a device, or NULL. Owned by the registry. */
 const unsigned char *registry_screenshot(struct registry *r, const char *tenant, const char *site,
                                          const char *device, size_t *len);
@@ -47,8 +63,9 @@ void registry_count(struct registry *r, const char *tenant, const char *site, in
                     int *behind);
 const char *registry_state_name(enum dev_state s);
 
-/* Call cb for every device, sorted by tenant, site, device. */
-void registry_each(struct registry *r, void (*cb)(void *data, const struct registry_view *v),
-                   void *data);
+/* Call cb for every device of tenant (NULL: all), sorted by tenant, site,
+ * device. */
+void registry_each(struct registry *r, const char *tenant,
+                   void (*cb)(void *data, const struct registry_view *v), void *data);
 
 #endif

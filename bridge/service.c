@@ -41,7 +41,7 @@ static void on_message(void *data, const char *topic, const void *payload, size_
                        bool retained)
 {
 	struct bridge *b = data;
-	registry_on_message(b->registry, topic, payload, len);
+	registry_on_message(b->registry, topic, payload, len, retained);
 }
 
 /* Once per loop turn: take in requests, commit them together (one fsync),

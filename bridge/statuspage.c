@@ -95,6 +95,7 @@ struct page {
 	struct buf tables;                    /* finished site sections */
 	struct buf index;                     /* one line per site */
 	const char *only;                     /* "tenant/site" to show alone, or NULL */
+	const char *tenant;                   /* whose sites, or NULL for all */
 	struct buf rows;                      /* rows of the current site */
 	char site[2 * PROTO_NAME_MAX + 2];
 	bool site_open; /* within its opening hours */
@@ -544,6 +545,8 @@ static void page_unreported(struct buf *b, const struct page *p)
 	bool any = false;
 	for (int i = 0; i < p->br->cfg.ntenants; i++) {
 		const struct cfg_tenant *t = &p->br->cfg.tenants[i];
+		if (p->tenant && strcmp(p->tenant, t->name) != 0)
+			continue;
 		for (int j = 0; j < t->nsites; j++) {
 			char site[sizeof p->site];
 			snprintf(site, sizeof site, "%s/%s", t->name, t->sites[j].name);
@@ -561,16 +564,17 @@ static void page_unreported(struct buf *b, const struct page *p)
 		PUTS(b, "</p>\n");
 }
 
-char *statuspage_render(struct bridge *br, const char *only_site, size_t *len)
+char *statuspage_render(struct bridge *br, const char *tenant, const char *only_site, size_t *len)
 {
 	struct page *p = xcalloc(1, sizeof *p);
 	p->br = br;
+	p->tenant = tenant;
 	p->only = only_site && only_site[0] ? only_site : NULL;
 	for (int i = 0; i < br->cfg.ntenants; i++)
 		p->seen_cap += br->cfg.tenants[i].nsites;
 	p->seen = xcalloc((size_t)p->seen_cap + 1, sizeof *p->seen);
 	p->now = time_now_ms();
-	registry_each(br->registry, row, p);
+	registry_each(br->registry, tenant, row, p);
 	flush_site(p);
 
 	struct buf b = {0};

@@ -14,6 +14,8 @@ enum stmt_id {
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_UNDO,
+	S_SYNC_FULL,
+	S_SYNC_NORMAL,
 	S_CALL_GET,
 	S_CALL_PUT,
 	S_AREA_SAVE,
@@ -38,6 +40,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SAVEPOINT] = "SAVEPOINT change",
     [S_RELEASE] = "RELEASE change",
     [S_UNDO] = "ROLLBACK TO change",
+    [S_SYNC_FULL] = "PRAGMA synchronous=FULL",
+    [S_SYNC_NORMAL] = "PRAGMA synchronous=NORMAL",
     [S_CALL_GET] = "SELECT fp, area, seq FROM calls WHERE tenant=?1 AND site=?2 AND id=?3",
     [S_CALL_PUT] = "INSERT OR REPLACE INTO calls(tenant,site,id,fp,area,seq,created_ms) "
                    "VALUES(?1,?2,?3,?4,?5,?6,?7)",
@@ -188,6 +192,11 @@ void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		step_done(st, prep(st, S_ROLLBACK));
+}
+
+int store_durable(struct store *st, bool durable)
+{
+	return step_done(st, prep(st, durable ? S_SYNC_FULL : S_SYNC_NORMAL));
 }
 
 int store_savepoint(struct store *st)

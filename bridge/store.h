@@ -43,6 +43,11 @@ const char *store_write_error(const struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* Whether the next commits wait for the disk (the default) or not: then a
+ * power cut may lose the last of them (never corrupt the file), until a
+ * durable commit, which makes them durable too. Only for what can be lost,
+ * such as the device registry. Not inside a transaction. */
+int store_durable(struct store *st, bool durable);
 /* A savepoint inside the open transaction: one change that can be undone
  * alone (release keeps it, undo drops it). */
 int store_savepoint(struct store *st);

@@ -1,6 +1,7 @@
 /* The SQLite store on a real file in a temp folder: boards and seq per area
  * survive a reopen, a savepoint undo drops one change, idempotency keys and
- * statistics are kept and purged by age. */
+ * statistics are kept and purged by age, devices saved without waiting for
+ * the disk are there after a reopen. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +128,32 @@ static void test_calls_and_stats(void **state)
 	store_close(st);
 }
 
+static void on_device(void *data, const struct store_device_row *r)
+{
+	struct seen *s = data;
+	s->n++;
+	snprintf(s->board, sizeof s->board, "%s/%s/%s %s", r->tenant, r->site, r->device, r->json);
+}
+
+static void test_devices_not_durable(void **state)
+{
+	struct store *st = store_open(path);
+	assert_non_null(st);
+	assert_int_equal(store_durable(st, false), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_device_save(st, "t", "s", "d", "{}"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_durable(st, true), 0);
+	store_close(st);
+
+	st = store_open(path);
+	struct seen s = {0};
+	assert_int_equal(store_devices_load(st, on_device, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.board, "t/s/d {}");
+	store_close(st);
+}
+
 static void test_unopenable(void **state)
 {
 	assert_null(store_open("/nonexistent-dir/x/y.db"));
@@ -137,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_areas_and_savepoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_calls_and_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_devices_not_durable, setup, teardown),
 	    cmocka_unit_test(test_unopenable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -266,6 +266,32 @@ def bridge_reads_every_device_topic_and_writes_every_site():
 
 
 @test
+def bridge_clears_what_a_display_left_retained():
+    b = Broker()
+    try:
+        shot = f"{DOKK1}/display/screen-1/screenshot"
+        d = login(b, D1)
+        d.pub(shot, b"\x89PNG parked", retain=True)
+        d.close()
+        bridge = login(b, "bridge")
+        bridge.sub(shot)
+        bridge.wait(shot, b"\x89PNG parked")
+        bridge.pub(shot, b"", retain=True)
+        # A new subscriber gets nothing retained: only the live barrier.
+        late = login(b, "bridge")
+        late.sub(shot)
+        d = login(b, D1)
+        d.pub(shot, b"barrier")
+        late.wait(shot, b"barrier")
+        with late.lock:
+            assert [p for t, p in late.msgs] == [b"barrier"], late.msgs
+        for c in (bridge, d, late):
+            c.close()
+    finally:
+        b.stop()
+
+
+@test
 def credentials_file_keeps_passwords_on_regeneration():
     b = Broker()
     try:

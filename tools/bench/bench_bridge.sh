@@ -1,7 +1,8 @@
 #!/bin/sh
 # Bridge benchmarks: accepted calls/s and accept latency with 8 and 64
 # concurrent clients (durable: SQLite WAL, synchronous=FULL), then registry
-# load with 5,000 simulated displays reporting health every 10 s.
+# load with 20,000 simulated displays on two sites reporting health every
+# 10 s (the longest loop stall, RSS, the slowest page of /v1/devices).
 # Private mosquitto on a free loopback port, database in a temp folder.
 #   tools/bench/bench_bridge.sh [BUILD_DIR]   (SECONDS=10 REG_SECONDS=60)
 set -eu
@@ -38,9 +39,10 @@ port = $MQTT_PORT
 path = $TMP/bridge.db
 [registry]
 health_interval = 10
+max_devices_per_site = 10000
 [tenant:aarhus]
 token = $TOKEN
-sites = dokk1
+sites = dokk1, lystrup
 CONF
 "$BUILD/bridge/callboard-bridge" --config "$TMP/bridge.ini" >"$TMP/bridge.log" 2>&1 &
 BRIDGE=$!
@@ -56,5 +58,5 @@ for c in 8 64; do
 done
 echo "bridge RSS after the call runs: $(awk '/VmRSS/{print $2}' /proc/$BRIDGE/status) kB"
 /usr/bin/python3 tools/bench/bench_bridge_registry.py --port "$MQTT_PORT" --pid "$BRIDGE" \
-	--url "http://127.0.0.1:$HTTP_PORT" --admin "$ADMIN" --site aarhus/dokk1 \
-	--devices 5000 --interval 10 --duration "$REG_SECS"
+	--url "http://127.0.0.1:$HTTP_PORT" --admin "$ADMIN" --sites aarhus/dokk1,aarhus/lystrup \
+	--devices 20000 --interval 10 --duration "$REG_SECS"

@@ -459,6 +459,40 @@ static int text_width(const char *s)
 	return w;
 }
 
+/* Every display, following the bridge's pages: a new {"devices":[...]}, or
+ * NULL with *rc set and the reason printed. */
+static json_t *fetch_devices(struct client *c, int *rc)
+{
+	json_t *all = json_array();
+	char path[256] = "/v1/devices?limit=1000";
+	for (bool more = true; more;) {
+		struct http_response r;
+		if ((*rc = client_do(c, "GET", path, NULL, &r)) != 0)
+			break;
+		json_t *j = client_json(c, &r);
+		http_response_free(&r);
+		json_t *list = json_object_get(j, "devices");
+		const char *next = json_string_value(json_object_get(j, "next"));
+		if (!json_is_array(list)) {
+			if (j)
+				fprintf(stderr, "callboard devices: the bridge answered without a "
+				                "device list\n");
+			json_decref(j);
+			*rc = 1;
+			break;
+		}
+		json_array_extend(all, list);
+		more = next && snprintf(path, sizeof path, "/v1/devices?limit=1000&after=%s",
+		                        next) < (int)sizeof path;
+		json_decref(j);
+	}
+	if (*rc) {
+		json_decref(all);
+		return NULL;
+	}
+	return json_pack("{s:o}", "devices", all);
+}
+
 int cmd_devices(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_JSON, 0};
@@ -476,14 +510,10 @@ int cmd_devices(int argc, char **argv)
 	struct client c;
 	if (!client_init(&c, "devices", o.url, o.token, o.cafile))
 		return 2;
-	struct http_response r;
-	int rc = client_do(&c, "GET", "/v1/devices", NULL, &r);
-	if (rc)
-		return rc;
-	json_t *j = client_json(&c, &r);
-	http_response_free(&r);
+	int rc;
+	json_t *j = fetch_devices(&c, &rc);
 	if (!j)
-		return 1;
+		return rc;
 	if (o.json) {
 		char *s = json_dumps(j, JSON_INDENT(2));
 		printf("%s\n", s);
@@ -491,12 +521,7 @@ int cmd_devices(int argc, char **argv)
 		json_decref(j);
 		return 0;
 	}
-	json_t *list = json_is_array(j) ? j : json_object_get(j, "devices");
-	if (!json_is_array(list)) {
-		fprintf(stderr, "callboard devices: the bridge answered without a device list\n");
-		json_decref(j);
-		return 1;
-	}
+	json_t *list = json_object_get(j, "devices");
 	size_t n = json_array_size(list);
 	if (!n) {
 		printf("no displays seen yet\n");

@@ -248,9 +248,9 @@ char *bc_acl(const struct bc_config *c)
 	struct sb b = {0};
 	sb_printf(&b, "# callboard broker ACL, written by 'callboard broker-config'.\n"
 	              "# Explicit per-site lines only: no wildcard spans a tenant or a site.\n\n");
-	sb_printf(&b,
-	          "# The bridge: the only writer of boards, notices and commands, and the\n"
-	          "# reader of every display's status, health, ack, results and screenshots.\n");
+	sb_printf(&b, "# The bridge: the only writer of boards, notices and commands, and the\n"
+	              "# reader of every display's status, health, ack, results and screenshots\n"
+	              "# (writing only to clear those a display left retained).\n");
 	sb_printf(&b, "user %s\n", c->bridge_user);
 	for (int i = 0; i < c->ntenants; i++) {
 		const struct bc_tenant *t = &c->tenants[i];
@@ -260,10 +260,15 @@ char *bc_acl(const struct bc_config *c)
 			sb_printf(&b, "topic readwrite %s/board/+\n", root);
 			sb_printf(&b, "topic readwrite %s/notice\n", root);
 			sb_printf(&b, "topic write %s/display/+/cmd\n", root);
-			static const char *const reads[] = {"status", "health", "ack", "cmd/result",
-			                                    "screenshot"};
-			for (int r = 0; r < 5; r++)
-				sb_printf(&b, "topic read %s/display/+/%s\n", root, reads[r]);
+			/* Write too where the bridge clears what a display left retained. */
+			static const char *const reads[] = {"read status", "readwrite health",
+			                                    "readwrite ack", "readwrite cmd/result",
+			                                    "readwrite screenshot"};
+			for (int r = 0; r < 5; r++) {
+				const char *kind = strchr(reads[r], ' ');
+				sb_printf(&b, "topic %.*s %s/display/+/%s\n",
+				          (int)(kind - reads[r]), reads[r], root, kind + 1);
+			}
 		}
 	}
 	for (int i = 0; i < c->ndisplays; i++) {

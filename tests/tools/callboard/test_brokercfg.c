@@ -130,6 +130,8 @@ static void test_acl(void **state)
 	    "readwrite|/notice",
 	    "write|/display/+/cmd",
 	    "read|/display/+/status",
+	    "readwrite|/display/+/screenshot",
+	    "readwrite|/display/+/health",
 	};
 	for (size_t i = 0; i < sizeof display_lines / sizeof display_lines[0]; i++) {
 		const char *bar = strchr(display_lines[i], '|');
