@@ -65,6 +65,25 @@ def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
+def never(pred, seconds, step=0.02, what="condition"):
+    """Check that pred stays false for `seconds`. Only for negative checks
+    where the time window itself is what is tested ("no will within 0.5 s");
+    fails as soon as pred holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            raise AssertionError(f"{what} within {seconds}s: {v!r}")
+        time.sleep(step)
+
+
+def elapse(seconds):
+    """Let `seconds` pass. Only where time itself is under test (a request
+    rate, an outage of a given length), never to wait for something to
+    happen: that is wait_until's job."""
+    time.sleep(seconds)
+
+
 class TempDir:
     def __init__(self, prefix="cbtest-"):
         self.path = tempfile.mkdtemp(prefix=prefix)
@@ -108,9 +127,22 @@ class Proc:
         with self._lock:
             return "\n".join(self.lines)
 
-    def wait_line(self, needle, timeout=10.0):
-        return wait_until(lambda: needle in self.output(), timeout,
+    def mark(self):
+        """How many lines so far: pass to wait_line to look only later."""
+        with self._lock:
+            return len(self.lines)
+
+    def wait_line(self, needle, timeout=10.0, since=0, count=1):
+        """Wait until `count` lines after line `since` contain needle."""
+        def seen():
+            with self._lock:
+                return sum(needle in l for l in self.lines[since:]) >= count
+        return wait_until(seen, timeout,
                           what=f"'{needle}' from {os.path.basename(self.argv[0])}")
+
+    def wait_exit(self, timeout=10.0):
+        """Wait for the process to exit; return its exit code."""
+        return self.p.wait(timeout)
 
     def alive(self):
         return self.p.poll() is None
@@ -184,12 +216,18 @@ class Client:
                  password=None):
         self.messages = []
         self._lock = threading.Lock()
-        self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{time.monotonic_ns()}",
-                             clean_session=clean)
+        self.client_id = client_id or f"test-{os.getpid()}-{time.monotonic_ns()}"
+        self.c = mqtt.Client(client_id=self.client_id, clean_session=clean)
         if username:
             self.c.username_pw_set(username, password)
         self.c.reconnect_delay_set(0.2, 2)
         self.c.on_message = self._on_message
+        # mid -> granted QoS; its own lock, as paho holds its callback
+        # lock while calling on_message and subscribe() takes it too.
+        self._subacks = {}
+        self._suback = threading.Condition()
+        self._syncs = 0
+        self.c.on_subscribe = self._on_subscribe
         self.connected = threading.Event()
         self.c.on_connect = lambda c, u, f, rc: rc == 0 and self.connected.set()
         self.c.connect(host, port, 30)
@@ -201,9 +239,36 @@ class Client:
         with self._lock:
             self.messages.append((msg.topic, msg.payload, msg.retain))
 
-    def subscribe(self, topic, qos=1):
+    def _on_subscribe(self, c, u, mid, granted):
+        with self._suback:
+            self._subacks[mid] = granted
+            self._suback.notify_all()
+
+    def subscribe(self, topic, qos=1, timeout=10.0):
+        """Subscribe and wait for the broker's SUBACK; return the granted QoS."""
+        # The SUBACK may arrive before subscribe() returns: it waits in _subacks.
         r, mid = self.c.subscribe(topic, qos)
-        time.sleep(0.1)
+        if r != mqtt.MQTT_ERR_SUCCESS:
+            raise RuntimeError(f"subscribe {topic}: {mqtt.error_string(r)}")
+        with self._suback:
+            if not self._suback.wait_for(lambda: mid in self._subacks, timeout):
+                raise TimeoutError(f"no SUBACK for {topic} within {timeout}s")
+            return self._subacks.pop(mid)[0]
+
+    def sync(self, timeout=10.0):
+        """Wait until everything the broker queued for this client before
+        now has arrived (retained messages after a subscribe, say): the
+        broker delivers in order, so a marker sent now arrives after them."""
+        topic = f"cbtest/sync/{self.client_id}"
+        if not self._syncs:
+            self.subscribe(topic)
+        self._syncs += 1
+        marker = str(self._syncs).encode()
+        self.publish(topic, marker)
+        wait_until(lambda: any(p == marker for t, p, r in self.received(topic)), timeout,
+                   what="the sync marker")
+        with self._lock:
+            self.messages = [m for m in self.messages if m[0] != topic]
 
     def publish(self, topic, payload, qos=1, retain=False):
         if isinstance(payload, (dict, list)):
