@@ -55,6 +55,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_open(port):
+    """Whether something listens on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -100,18 +109,25 @@ class TempDir:
 
 
 class Proc:
-    """A child process whose output is collected in a thread."""
+    """A child process in a session of its own, whose output is collected in
+    a thread, each line stamped with the monotonic time it arrived (and
+    copied to log_path when given)."""
 
-    def __init__(self, argv, env=None, cwd=None):
+    def __init__(self, argv, env=None, cwd=None, log_path=None):
         e = dict(os.environ)
         if env:
             e.update(env)
         self.argv = argv
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  env=e, cwd=cwd, start_new_session=True)
-        _children.append(self.p)
         self.lines = []
+        self.stamps = []  # monotonic arrival time of each line
         self._lock = threading.Lock()
+        self._log = open(log_path, "w") if log_path else None
+        self.t0, self.t0_wall = time.monotonic(), time.time()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=e, cwd=cwd,
+                                  start_new_session=True)
+        self.pid = self.p.pid
+        _children.append(self.p)
         self._t = threading.Thread(target=self._read, daemon=True)
         self._t.start()
 
@@ -120,8 +136,25 @@ class Proc:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._lock:
                 self.lines.append(line)
+                self.stamps.append(time.monotonic())
+            if self._log:
+                self._log.write(line + "\n")
             if os.environ.get("CBTEST_VERBOSE"):
                 sys.stderr.write(f"[{os.path.basename(self.argv[0])}] {line}\n")
+
+    def entries(self, after=0.0):
+        """(arrival time, line) of every line that came at or after `after`."""
+        with self._lock:
+            return [(t, l) for t, l in zip(self.stamps, self.lines) if t >= after]
+
+    def find(self, needle, after=0.0):
+        """Arrival time of the first line at or after `after` containing
+        needle, or None."""
+        return next((t for t, l in self.entries(after) if needle in l), None)
+
+    def tail(self, n=15):
+        with self._lock:
+            return "\n".join(self.lines[-n:])
 
     def output(self):
         with self._lock:
@@ -140,10 +173,6 @@ class Proc:
         return wait_until(seen, timeout,
                           what=f"'{needle}' from {os.path.basename(self.argv[0])}")
 
-    def wait_exit(self, timeout=10.0):
-        """Wait for the process to exit; return its exit code."""
-        return self.p.wait(timeout)
-
     def alive(self):
         return self.p.poll() is None
 
@@ -157,6 +186,8 @@ class Proc:
         self.p.wait(10)
 
     def stop(self, timeout=10.0):
+        """SIGTERM, SIGKILL after timeout; then whatever it left in its
+        session (a browser's helpers) is killed too. Returns the exit code."""
         if self.alive():
             self.p.send_signal(signal.SIGTERM)
             try:
@@ -164,6 +195,14 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait(5)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._t.join(2)
+        if self._log:
+            self._log.close()
+            self._log = None
         return self.p.returncode
 
 
@@ -197,11 +236,7 @@ class Mosquitto:
     def _ready(self):
         if not self.proc.alive():
             raise RuntimeError("mosquitto exited:\n" + self.proc.output())
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return True
-        except OSError:
-            return False
+        return port_open(self.port)
 
     def stop(self):
         if self.proc:
