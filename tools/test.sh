@@ -10,7 +10,7 @@
 #                                             sanitizers, fuzzing or benchmarks
 #   CALLBOARD_SKIP_BENCH=1 sh tools/test.sh   everything but the benchmarks
 #   FUZZ_SECONDS=N sh tools/test.sh           seconds per fuzz target (default 5)
-#   BENCH_TIMEOUT=N                           bound on the benchmarks (default 600 s)
+#   BENCH_TIMEOUT=N sh tools/test.sh          bound on the benchmarks (default 600 s)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,6 +22,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 QUICK=${QUICK:-0}
 SKIP_BENCH=${CALLBOARD_SKIP_BENCH:-0}
 built=0
+status=0
 
 step() { echo; echo "=== $*"; }
 

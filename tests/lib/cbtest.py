@@ -137,8 +137,8 @@ class Proc:
             with self._lock:
                 self.lines.append(line)
                 self.stamps.append(time.monotonic())
-            if self._log:
-                self._log.write(line + "\n")
+                if self._log:
+                    self._log.write(line + "\n")
             if os.environ.get("CBTEST_VERBOSE"):
                 sys.stderr.write(f"[{os.path.basename(self.argv[0])}] {line}\n")
 
@@ -200,9 +200,10 @@ class Proc:
         except (ProcessLookupError, PermissionError):
             pass
         self._t.join(2)
-        if self._log:
-            self._log.close()
-            self._log = None
+        with self._lock:
+            if self._log:
+                self._log.close()
+                self._log = None
         return self.p.returncode
 
 
