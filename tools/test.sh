@@ -1,7 +1,16 @@
 #!/bin/sh
 # Run every test: unit, integration, render, audio, e2e suites with gcc,
-# the same suites under address+undefined sanitizers, then each libFuzzer
-# target briefly. The last line is "N passed, M failed".
+# the same suites under address+undefined sanitizers, each libFuzzer target
+# briefly, then every benchmark once in its quick mode (one check: it fails
+# when a bench crashes; its figures are not judged and go to
+# build-logs/BENCHMARKS-quick.md, never to BENCHMARKS.md).
+# The last line is "N passed, M failed".
+#
+#   QUICK=1 sh tools/test.sh                  gcc build and its suites only: no
+#                                             sanitizers, fuzzing or benchmarks
+#   CALLBOARD_SKIP_BENCH=1 sh tools/test.sh   everything but the benchmarks
+#   FUZZ_SECONDS=N sh tools/test.sh           seconds per fuzz target (default 5)
+#   BENCH_TIMEOUT=N sh tools/test.sh          bound on the benchmarks (default 600 s)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -10,6 +19,9 @@ LOGDIR="$ROOT/build-logs"
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
+QUICK=${QUICK:-0}
+SKIP_BENCH=${CALLBOARD_SKIP_BENCH:-0}
+built=0
 status=0
 
 step() { echo; echo "=== $*"; }
@@ -17,12 +29,19 @@ step() { echo; echo "=== $*"; }
 step "build (gcc)"
 if [ ! -d build-test ]; then meson setup build-test >"$LOGDIR/setup.log" 2>&1 || { cat "$LOGDIR/setup.log"; status=1; }; fi
 if ninja -C build-test >"$LOGDIR/build.log" 2>&1; then
+	built=1
 	step "tests (gcc)"
 	meson test -C build-test --no-rebuild --print-errorlogs --num-processes 2 \
 		--no-suite fuzz --no-suite slow 2>&1 | tail -n 60
 	cp build-test/meson-logs/testlog.json "$LOGDIR/gcc.json" 2>/dev/null
 else
 	tail -n 40 "$LOGDIR/build.log"; echo "build: FAILED" >>"$LOGDIR/extra-fail"
+fi
+
+if [ "$QUICK" = 1 ]; then
+	step "QUICK=1: no sanitizers, fuzzing or benchmarks"
+	step "summary"
+	exec /usr/bin/python3 tools/ci/summary.py "$LOGDIR"
 fi
 
 step "build (address,undefined sanitizers)"
@@ -62,6 +81,19 @@ if ninja -C build-fuzz >"$LOGDIR/build-fuzz.log" 2>&1; then
 	done
 else
 	tail -n 40 "$LOGDIR/build-fuzz.log"; echo "build-fuzz: FAILED" >>"$LOGDIR/extra-fail"
+fi
+
+if [ "$SKIP_BENCH" = 1 ]; then
+	step "benchmarks: skipped (CALLBOARD_SKIP_BENCH=1)"
+elif [ "$built" = 1 ]; then
+	step "benchmarks (tools/bench/run-all.sh --quick on build-test: they must run)"
+	if timeout "${BENCH_TIMEOUT:-600}" sh tools/bench/run-all.sh --quick --build build-test \
+		--out "$LOGDIR/BENCHMARKS-quick.md" >"$LOGDIR/bench.log" 2>&1; then
+		echo "benchmarks --quick: ok" | tee -a "$LOGDIR/extra-pass"
+	else
+		tail -n 30 "$LOGDIR/bench.log"
+		echo "benchmarks --quick: FAILED (build-logs/bench.log)" | tee -a "$LOGDIR/extra-fail"
+	fi
 fi
 
 step "summary"

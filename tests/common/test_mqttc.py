@@ -11,7 +11,7 @@ import threading
 import time
 
 import cbtest
-from cbtest import Client, Mosquitto, Proc, TempDir, test, wait_until
+from cbtest import Client, Mosquitto, Proc, TempDir, never, test, wait_until
 
 ECHO = os.path.join(cbtest.BUILD, "tests/common/mqttc-echo")
 
@@ -32,8 +32,10 @@ def echo_and_clean_disconnect():
     assert p.p.wait(10) == 0
     wait_until(lambda: any(m[1] == b"bye" for m in c.received("test/status")), 5,
                what="clean status")
-    time.sleep(0.5)
-    assert not any(m[1] == b"down" for m in c.received("test/status")), "will sent on clean exit"
+    # The will would come right after the broker drops the connection: a
+    # window of time is the check here.
+    never(lambda: any(m[1] == b"down" for m in c.received("test/status")), 0.5,
+          what="will sent on clean exit")
     b.stop()
     tmp.cleanup()
 
@@ -60,9 +62,11 @@ def reconnect_after_broker_restart():
     b = Mosquitto(tmp)
     p = Proc([ECHO, str(b.port)])
     p.wait_line("connected reconnects=0")
+    mark = p.mark()
     b.stop()
-    p.wait_line("disconnected", 10)
-    time.sleep(3)
+    p.wait_line("disconnected", 10, since=mark)
+    # it keeps trying while the broker is away
+    p.wait_line("unreachable", 10, since=mark, count=2)
     assert p.alive()
     b.start()
     p.wait_line("connected reconnects=1", 40)
@@ -81,7 +85,7 @@ def starts_while_broker_down():
     tmp = TempDir()
     port = cbtest.free_port()
     p = Proc([ECHO, str(port)])
-    time.sleep(2)
+    p.wait_line("unreachable", 10, count=2)
     assert p.alive()
     assert "connected" not in p.output().replace("disconnected", "")
     b = Mosquitto(tmp, port=port)
@@ -126,7 +130,7 @@ def tls_right_ca_connects_wrong_ca_refused():
                what="echo over TLS")
     p.stop()
     q = Proc([ECHO, str(port), f"cafile={bad}/ca.crt"])
-    time.sleep(3)
+    q.wait_line("A TLS error occurred", 10)  # the refusal, then it retries
     assert q.alive()
     assert "connected reconnects" not in q.output(), q.output()
     q.stop()

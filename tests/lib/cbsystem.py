@@ -76,13 +76,13 @@ class System:
     """Broker + bridge + displays in one temp folder."""
 
     def __init__(self, ndisplays=1, areas=("main",), board_length=10, display_extra="",
-                 bridge_extra="", announce_window=60):
+                 bridge_extra="", announce_window=60, broker_extra=""):
         self.tmp = TempDir("cbe2e-")
         # The watcher below sees every message of the site; a Python client
         # on a loaded machine can lag, and mosquitto drops QoS 1 messages for
         # a client past 1000 queued by default: no limit in the tests.
         self.broker = Mosquitto(self.tmp, persistent=True,
-                                extra_conf="max_queued_messages 0\n")
+                                extra_conf="max_queued_messages 0\n" + broker_extra)
         self.http_port = cbtest.free_port()
         self.db = os.path.join(self.tmp.path, "bridge.db")
         self.bridge_conf = self.tmp.file("bridge.ini", f"""[http]

@@ -55,6 +55,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_open(port):
+    """Whether something listens on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -63,6 +72,25 @@ def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
             return v
         time.sleep(step)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def never(pred, seconds, step=0.02, what="condition"):
+    """Check that pred stays false for `seconds`. Only for negative checks
+    where the time window itself is what is tested ("no will within 0.5 s");
+    fails as soon as pred holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            raise AssertionError(f"{what} within {seconds}s: {v!r}")
+        time.sleep(step)
+
+
+def elapse(seconds):
+    """Let `seconds` pass. Only where time itself is under test (a request
+    rate, an outage of a given length), never to wait for something to
+    happen: that is wait_until's job."""
+    time.sleep(seconds)
 
 
 class TempDir:
@@ -81,18 +109,25 @@ class TempDir:
 
 
 class Proc:
-    """A child process whose output is collected in a thread."""
+    """A child process in a session of its own, whose output is collected in
+    a thread, each line stamped with the monotonic time it arrived (and
+    copied to log_path when given)."""
 
-    def __init__(self, argv, env=None, cwd=None):
+    def __init__(self, argv, env=None, cwd=None, log_path=None):
         e = dict(os.environ)
         if env:
             e.update(env)
         self.argv = argv
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  env=e, cwd=cwd, start_new_session=True)
-        _children.append(self.p)
         self.lines = []
+        self.stamps = []  # monotonic arrival time of each line
         self._lock = threading.Lock()
+        self._log = open(log_path, "w") if log_path else None
+        self.t0, self.t0_wall = time.monotonic(), time.time()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=e, cwd=cwd,
+                                  start_new_session=True)
+        self.pid = self.p.pid
+        _children.append(self.p)
         self._t = threading.Thread(target=self._read, daemon=True)
         self._t.start()
 
@@ -101,15 +136,41 @@ class Proc:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._lock:
                 self.lines.append(line)
+                self.stamps.append(time.monotonic())
+                if self._log:
+                    self._log.write(line + "\n")
             if os.environ.get("CBTEST_VERBOSE"):
                 sys.stderr.write(f"[{os.path.basename(self.argv[0])}] {line}\n")
+
+    def entries(self, after=0.0):
+        """(arrival time, line) of every line that came at or after `after`."""
+        with self._lock:
+            return [(t, l) for t, l in zip(self.stamps, self.lines) if t >= after]
+
+    def find(self, needle, after=0.0):
+        """Arrival time of the first line at or after `after` containing
+        needle, or None."""
+        return next((t for t, l in self.entries(after) if needle in l), None)
+
+    def tail(self, n=15):
+        with self._lock:
+            return "\n".join(self.lines[-n:])
 
     def output(self):
         with self._lock:
             return "\n".join(self.lines)
 
-    def wait_line(self, needle, timeout=10.0):
-        return wait_until(lambda: needle in self.output(), timeout,
+    def mark(self):
+        """How many lines so far: pass to wait_line to look only later."""
+        with self._lock:
+            return len(self.lines)
+
+    def wait_line(self, needle, timeout=10.0, since=0, count=1):
+        """Wait until `count` lines after line `since` contain needle."""
+        def seen():
+            with self._lock:
+                return sum(needle in l for l in self.lines[since:]) >= count
+        return wait_until(seen, timeout,
                           what=f"'{needle}' from {os.path.basename(self.argv[0])}")
 
     def alive(self):
@@ -125,6 +186,8 @@ class Proc:
         self.p.wait(10)
 
     def stop(self, timeout=10.0):
+        """SIGTERM, SIGKILL after timeout; then whatever it left in its
+        session (a browser's helpers) is killed too. Returns the exit code."""
         if self.alive():
             self.p.send_signal(signal.SIGTERM)
             try:
@@ -132,6 +195,15 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait(5)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._t.join(2)
+        with self._lock:
+            if self._log:
+                self._log.close()
+                self._log = None
         return self.p.returncode
 
 
@@ -165,11 +237,7 @@ class Mosquitto:
     def _ready(self):
         if not self.proc.alive():
             raise RuntimeError("mosquitto exited:\n" + self.proc.output())
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return True
-        except OSError:
-            return False
+        return port_open(self.port)
 
     def stop(self):
         if self.proc:
@@ -184,12 +252,18 @@ class Client:
                  password=None):
         self.messages = []
         self._lock = threading.Lock()
-        self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{time.monotonic_ns()}",
-                             clean_session=clean)
+        self.client_id = client_id or f"test-{os.getpid()}-{time.monotonic_ns()}"
+        self.c = mqtt.Client(client_id=self.client_id, clean_session=clean)
         if username:
             self.c.username_pw_set(username, password)
         self.c.reconnect_delay_set(0.2, 2)
         self.c.on_message = self._on_message
+        # mid -> granted QoS; its own lock, as paho holds its callback
+        # lock while calling on_message and subscribe() takes it too.
+        self._subacks = {}
+        self._suback = threading.Condition()
+        self._syncs = 0
+        self.c.on_subscribe = self._on_subscribe
         self.connected = threading.Event()
         self.c.on_connect = lambda c, u, f, rc: rc == 0 and self.connected.set()
         self.c.connect(host, port, 30)
@@ -201,9 +275,36 @@ class Client:
         with self._lock:
             self.messages.append((msg.topic, msg.payload, msg.retain))
 
-    def subscribe(self, topic, qos=1):
+    def _on_subscribe(self, c, u, mid, granted):
+        with self._suback:
+            self._subacks[mid] = granted
+            self._suback.notify_all()
+
+    def subscribe(self, topic, qos=1, timeout=10.0):
+        """Subscribe and wait for the broker's SUBACK; return the granted QoS."""
+        # The SUBACK may arrive before subscribe() returns: it waits in _subacks.
         r, mid = self.c.subscribe(topic, qos)
-        time.sleep(0.1)
+        if r != mqtt.MQTT_ERR_SUCCESS:
+            raise RuntimeError(f"subscribe {topic}: {mqtt.error_string(r)}")
+        with self._suback:
+            if not self._suback.wait_for(lambda: mid in self._subacks, timeout):
+                raise TimeoutError(f"no SUBACK for {topic} within {timeout}s")
+            return self._subacks.pop(mid)[0]
+
+    def sync(self, timeout=10.0):
+        """Wait until everything the broker queued for this client before
+        now has arrived (retained messages after a subscribe, say): the
+        broker delivers in order, so a marker sent now arrives after them."""
+        topic = f"cbtest/sync/{self.client_id}"
+        if not self._syncs:
+            self.subscribe(topic)
+        self._syncs += 1
+        marker = str(self._syncs).encode()
+        self.publish(topic, marker)
+        wait_until(lambda: any(p == marker for t, p, r in self.received(topic)), timeout,
+                   what="the sync marker")
+        with self._lock:
+            self.messages = [m for m in self.messages if m[0] != topic]
 
     def publish(self, topic, payload, qos=1, retain=False):
         if isinstance(payload, (dict, list)):

@@ -4,12 +4,14 @@
 # load with 20,000 simulated displays on two sites reporting health every
 # 10 s (the longest loop stall, RSS, the slowest page of /v1/devices).
 # Private mosquitto on a free loopback port, database in a temp folder.
-#   tools/bench/bench_bridge.sh [BUILD_DIR]   (SECONDS=10 REG_SECONDS=60)
+#   tools/bench/bench_bridge.sh [BUILD_DIR]
+#   (SECONDS_PER_RUN=10 REG_SECONDS=60 REG_DEVICES=5000)
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 SECS=${SECONDS_PER_RUN:-10}
 REG_SECS=${REG_SECONDS:-60}
+REG_DEVS=${REG_DEVICES:-20000}
 TMP=$(mktemp -d /tmp/cbbench-XXXXXX)
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MQTT_PORT=$(free_port)
@@ -59,4 +61,4 @@ done
 echo "bridge RSS after the call runs: $(awk '/VmRSS/{print $2}' /proc/$BRIDGE/status) kB"
 /usr/bin/python3 tools/bench/bench_bridge_registry.py --port "$MQTT_PORT" --pid "$BRIDGE" \
 	--url "http://127.0.0.1:$HTTP_PORT" --admin "$ADMIN" --sites aarhus/dokk1,aarhus/lystrup \
-	--devices 20000 --interval 10 --duration "$REG_SECS"
+	--devices "$REG_DEVS" --interval 10 --duration "$REG_SECS"

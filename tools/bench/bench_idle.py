@@ -28,19 +28,20 @@ import os
 import shlex
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import benchsys  # noqa: E402
+import cbtest  # noqa: E402
 import procstat  # noqa: E402
+from benchsys import med_range  # noqa: E402
+from cbtest import free_port, port_open, wait_until  # noqa: E402
 
 TENANT, SITE, AREA, DEVICE = "aarhus", "dokk1", "main", "bench1"
 SECTION = "## Idle screen versus a browser kiosk"
@@ -50,18 +51,17 @@ CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
 
 
 def log(msg):
-    sys.stderr.write(f"[bench_idle {time.strftime('%H:%M:%S')}] {msg}\n")
-    sys.stderr.flush()
+    benchsys.log("bench_idle", msg)
 
 
 # --- set-up: packages, build ------------------------------------------------
 
-def ensure_packages(need_build):
+def ensure_packages(need_build, chromium=True):
     if need_build or not shutil.which("mosquitto", path="/usr/sbin:/usr/bin") \
             or not shutil.which("mosquitto_pub"):
         subprocess.run(["sh", os.path.join(ROOT, "tools", "deps.sh"), "build"], check=True,
                        timeout=1800)
-    if not shutil.which("chromium"):
+    if chromium and not shutil.which("chromium"):
         if os.geteuid() != 0:
             sys.exit("bench_idle: chromium is missing; run as root or `apt-get install chromium`")
         log("installing chromium")
@@ -72,108 +72,8 @@ def ensure_packages(need_build):
 
 
 def build_display(build_dir):
-    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        # No test suites: a fresh machine has only the build packages.
-        subprocess.run(["meson", "setup", build_dir, "--buildtype=release", "-Dtests=false"], cwd=ROOT,
-                       check=True, timeout=600, stdout=subprocess.DEVNULL)
-    subprocess.run(["ninja", "-C", build_dir, "display/callboard-display"], cwd=ROOT,
-                   check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    benchsys.build(build_dir)
     return os.path.join(build_dir, "display", "callboard-display")
-
-
-# --- child processes ---------------------------------------------------------
-
-class Child:
-    """A child in its own process group; output lines timestamped as they come."""
-
-    def __init__(self, argv, log_path=None, env=None):
-        self.argv = argv
-        self.lines = []  # (monotonic time, line)
-        self.lock = threading.Lock()
-        e = dict(os.environ)
-        if env:
-            e.update(env)
-        self.t0 = time.monotonic()
-        self.t0_wall = time.time()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, env=e, start_new_session=True)
-        self.pid = self.p.pid
-        self.log = open(log_path, "w") if log_path else None
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for raw in self.p.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self.lock:
-                self.lines.append((time.monotonic(), line))
-            if self.log:
-                self.log.write(line + "\n")
-
-    def find(self, needle, after=0.0):
-        """Time of the first line containing needle, or None."""
-        with self.lock:
-            for t, line in self.lines:
-                if t >= after and needle in line:
-                    return t
-        return None
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def stop(self, timeout=10.0):
-        """SIGTERM to the group, SIGKILL after timeout; always reaps."""
-        if self.p.poll() is None:
-            try:
-                os.killpg(self.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        # Helpers left in the group (Chromium's) go too.
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            self.p.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-        self.reader.join(2)
-        if self.log:
-            self.log.close()
-            self.log = None
-        return self.p.returncode
-
-    def tail(self, n=15):
-        with self.lock:
-            return "\n".join(line for _, line in self.lines[-n:])
-
-
-def wait_for(pred, timeout, what, step=0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 0.2):
-            return True
-    except OSError:
-        return False
 
 
 # --- the board both screens show ---------------------------------------------
@@ -211,17 +111,19 @@ class Bench:
     def __init__(self, args, display, tmp):
         self.a = args
         self.display = display
-        self.tmp = tmp
+        self.tmp = tmp.path
+        self.tmpdir = tmp
+        self.broker = None
         self.children = []
-        self.board_path = os.path.join(tmp, "board.json")
-        self.mqtt_port = free_port()
+        self.board_path = os.path.join(tmp.path, "board.json")
+        self.mqtt_port = None
         self.http_port = None
         self.url = None
         self.feed_file = False
         self.topic_base = f"callboard/v1/{TENANT}/{SITE}"
 
     def spawn(self, argv, name, env=None):
-        c = Child(argv, os.path.join(self.tmp, f"{name}.log"), env)
+        c = cbtest.Proc(argv, env, log_path=os.path.join(self.tmp, f"{name}.log"))
         self.children.append(c)
         return c
 
@@ -229,15 +131,8 @@ class Bench:
         board = make_board()
         with open(self.board_path, "w") as f:
             json.dump(board, f, ensure_ascii=False)
-        # Private broker.
-        conf = os.path.join(self.tmp, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\n"
-                    "persistence false\n" + ("user root\n" if os.geteuid() == 0 else ""))
-        self.broker = self.spawn(["/usr/sbin/mosquitto", "-c", conf], "mosquitto")
-        wait_for(lambda: port_open(self.mqtt_port) or not self.broker.alive(), 10, "mosquitto")
-        if not self.broker.alive():
-            raise RuntimeError("mosquitto exited:\n" + self.broker.tail())
+        self.broker = cbtest.Mosquitto(self.tmpdir)
+        self.mqtt_port = self.broker.port
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",
                         "-r", "-t", f"{self.topic_base}/board/{AREA}", "-f", self.board_path],
                        check=True, timeout=10)
@@ -263,7 +158,8 @@ class Bench:
         self.http_port = free_port()
         self.http = self.spawn([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1",
                                 "--directory", www, str(self.http_port)], "http")
-        wait_for(lambda: port_open(self.http_port) or not self.http.alive(), 10, "http server")
+        wait_until(lambda: port_open(self.http_port) or not self.http.alive(), 10,
+                   what="http server")
         if not self.http.alive():
             raise RuntimeError("http server exited:\n" + self.http.tail())
         self.url = f"http://127.0.0.1:{self.http_port}/board.html" + ("?lean=1" if self.a.lean else "")
@@ -281,13 +177,12 @@ class Bench:
 
     def page_first_frame(self, after):
         """Epoch seconds the kiosk page reported for its first board frame."""
-        with self.http.lock:
-            for t, line in self.http.lines:
-                if t >= after and "GET /first-frame?t=" in line:
-                    try:
-                        return float(line.split("GET /first-frame?t=")[1].split()[0]) / 1000
-                    except (IndexError, ValueError):
-                        return None
+        for t, line in self.http.entries(after):
+            if "GET /first-frame?t=" in line:
+                try:
+                    return float(line.split("GET /first-frame?t=")[1].split()[0]) / 1000
+                except (IndexError, ValueError):
+                    return None
         return None
 
     def render_ms(self):
@@ -303,9 +198,12 @@ class Bench:
         return ms
 
     def ack_sub(self, name):
-        sub = self.spawn(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",
-                          "-C", "1", "-t", f"{self.topic_base}/display/{DEVICE}/ack"], name)
-        time.sleep(0.3)  # subscribed before the display starts
+        # -d: it says when the broker confirmed the subscription (the
+        # payload still comes on a line of its own).
+        sub = self.spawn(["stdbuf", "-oL", "mosquitto_sub", "-d", "-h", "127.0.0.1", "-p", str(self.mqtt_port),
+                          "-q", "1", "-C", "1", "-t", f"{self.topic_base}/display/{DEVICE}/ack"],
+                         name)
+        sub.wait_line("received SUBACK")  # subscribed before the display starts
         return sub
 
     def display_first_frame(self, i):
@@ -328,14 +226,14 @@ class Bench:
             return None
 
         try:
-            wait_for(lambda: watch() or pngs or (not d.alive() and -1), self.a.timeout,
-                     "the display's first frame")
+            wait_until(lambda: watch() or pngs or (not d.alive() and -1), self.a.timeout,
+                       step=0.005, what="the display's first frame")
             if not d.alive():
                 raise RuntimeError("the display exited:\n" + d.tail())
             # With the MQTT link the board may come a frame later; the ack
             # follows the frame with it. Without the link no ack comes.
             try:
-                wait_for(lambda: watch() or sub.find("{"), 3, "ack", step=0.002)
+                wait_until(lambda: watch() or sub.find("{"), 3, step=0.002, what="ack")
             except TimeoutError:
                 pass
             t_ack = sub.find("{")
@@ -352,12 +250,15 @@ class Bench:
             shutil.rmtree(snap, ignore_errors=True)
 
     def chromium_first_frame(self, i):
+        if self.a.no_chromium:
+            return None
         profile = tempfile.mkdtemp(prefix="profile-", dir=self.tmp)
         png = os.path.join(self.tmp, f"shot{i}.png")
         c = self.spawn(self.chromium_argv(profile, f"--screenshot={png}"), f"chromium-first{i}")
         try:
-            t = wait_for(lambda: (os.path.exists(png) and os.path.getsize(png) > 0 and time.monotonic())
-                         or (not c.alive() and -1), self.a.timeout, "chromium's screenshot")
+            t = wait_until(lambda: (os.path.exists(png) and os.path.getsize(png) > 0
+                                    and time.monotonic()) or (not c.alive() and -1),
+                           self.a.timeout, step=0.005, what="chromium's screenshot")
             if t == -1:
                 raise RuntimeError("chromium exited without a screenshot:\n" + c.tail())
             return (t - c.t0) * 1000
@@ -372,13 +273,24 @@ class Bench:
         sub = self.ack_sub(f"ack-idle{i}")
         started = time.monotonic()
         d = self.spawn(self.display_argv(), f"display-idle{i}")
-        c = self.spawn(self.chromium_argv(profile, mark=True), f"chromium-idle{i}")
+        c = None if self.a.no_chromium else self.spawn(self.chromium_argv(profile, mark=True),
+                                                       f"chromium-idle{i}")
+        screens = [d] + ([c] if c else [])
         try:
-            wait_for(lambda: d.find("running:") or not d.alive(), self.a.timeout, "display running")
-            # The page is up once it has shown the board and said so.
-            wait_for(lambda: self.page_first_frame(started) or not c.alive(),
-                     self.a.timeout, "the kiosk page's first frame")
-            page_ms = (self.page_first_frame(started) - c.t0_wall) * 1000
+            wait_until(lambda: d.find("running:") or not d.alive(), self.a.timeout, step=0.005,
+                       what="display running")
+            page_ms = None
+            if c:
+                # The page is up once it has shown the board and said so.
+                wait_until(lambda: self.page_first_frame(started) or not c.alive(),
+                           self.a.timeout, step=0.005, what="the kiosk page's first frame")
+                page_ms = (self.page_first_frame(started) - c.t0_wall) * 1000
+            elif not self.feed_file:
+                # No page to wait for: the ack gets the bound it gets at start-up.
+                try:
+                    wait_until(lambda: sub.find("{"), 3, step=0.002, what="ack")
+                except TimeoutError:
+                    pass
             t_ack = sub.find("{")  # by now, if the display has the MQTT link
             ack_ms = (t_ack - d.t0) * 1000 if t_ack else None
             # The display's own line once its first frame is presented.
@@ -386,38 +298,34 @@ class Bench:
             line_ms = (t_line - d.t0) * 1000 if t_line else None
             if not d.alive():
                 raise RuntimeError("the display exited:\n" + d.tail())
-            if not c.alive():
+            if c and not c.alive():
                 raise RuntimeError("chromium exited:\n" + c.tail())
-            time.sleep(self.a.settle)
-            trees = {"callboard": procstat.Tree(d.pid),
-                     "chromium": procstat.Tree(c.pid, marker=profile)}
+            cbtest.elapse(self.a.settle)  # settling before the window: time itself
+            trees = {"callboard": procstat.Tree(d.pid)}
+            if c:
+                trees["chromium"] = procstat.Tree(c.pid, marker=profile)
             w = procstat.Window(trees)
-            w.run(self.a.seconds, self.a.interval, alive=lambda: d.alive() and c.alive())
-            if not (d.alive() and c.alive()):
-                raise RuntimeError("a screen exited during the window:\n" + d.tail() + c.tail())
-            polls = sum(1 for t, line in self.http.lines if t >= started and "GET /board.json" in line)
-            return w.result("callboard"), w.result("chromium"), polls, page_ms, ack_ms, line_ms
+            w.run(self.a.seconds, self.a.interval, alive=lambda: all(x.alive() for x in screens))
+            if not all(x.alive() for x in screens):
+                raise RuntimeError("a screen exited during the window:\n"
+                                   + "\n".join(x.tail() for x in screens))
+            polls = sum(1 for t, line in self.http.entries(started) if "GET /board.json" in line)
+            return (w.result("callboard"), w.result("chromium") if c else None, polls, page_ms,
+                    ack_ms, line_ms)
         finally:
             sub.stop()
-            d.stop()
-            c.stop()
+            for x in screens:
+                x.stop()
             shutil.rmtree(profile, ignore_errors=True)
 
     def stop_all(self):
         for c in reversed(self.children):
             c.stop()
+        if self.broker:
+            self.broker.stop()
 
 
 # --- statistics and report -----------------------------------------------------
-
-def med_range(xs, fmt):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return "n/a"
-    if len(xs) == 1:
-        return fmt.format(xs[0])
-    return f"{fmt.format(statistics.median(xs))} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
-
 
 def ratio(a, b):
     return a / b if a is not None and b else None
@@ -437,9 +345,11 @@ def report(args, runs, info):
     rows = []
 
     def row(label, key, fmt, rfmt="{:.0f}×"):
+        # Without Chromium (--no-chromium) its figures are None.
+        chk = [x[key] if x else None for x in ch]
         rows.append(f"| {label} | {med_range([x[key] for x in cb], fmt)} | "
-                    f"{med_range([x[key] for x in ch], fmt)} | "
-                    f"{med_range([ratio(b[key], a[key]) for a, b in zip(cb, ch)], rfmt)} |")
+                    f"{med_range(chk, fmt)} | "
+                    f"{med_range([ratio(b, a[key]) for a, b in zip(cb, chk)], rfmt)} |")
 
     row("CPU, % of one core", "cpu_pct", "{:.2f}")
     row("CPU seconds in the window", "cpu_s", "{:.3f}")
@@ -513,18 +423,6 @@ def report(args, runs, info):
     return "\n".join(out)
 
 
-def update_file(path, section):
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=60, help="measurement window (default 60)")
@@ -536,6 +434,9 @@ def main():
                     "callboard-display (split like a shell; --config etc. are appended)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--chromium", default="chromium")
+    ap.add_argument("--no-chromium", action="store_true",
+                    help="leave the Chromium kiosk out (its column stays empty): a smoke "
+                    "run where it is not installed")
     ap.add_argument("--feed", choices=["mqtt", "file", "both"], default="both",
                     help="how the display gets its board: retained MQTT only, or also "
                     "--board FILE when the display offers it (default both)")
@@ -549,23 +450,21 @@ def main():
         ap.error("--seconds must be > 0 and --repeat >= 1")
 
     try:
-        ensure_packages(need_build=not args.display_cmd)
+        ensure_packages(need_build=not args.display_cmd, chromium=not args.no_chromium)
         display = shlex.split(args.display_cmd) if args.display_cmd else [build_display(args.build_dir)]
     except (subprocess.SubprocessError, OSError) as e:
         log(f"set-up failed: {e}")
         return 1
     info = {
         "machine": benchsys.machine(),
-        "load": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "load": benchsys.loadavg(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python3 tools/bench/bench_idle.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "chromium_version": version([args.chromium, "--version"]),
-        "display_version": (subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
-                                           capture_output=True, text=True).stdout.strip()
-                            or "unknown") if not args.display_cmd else args.display_cmd,
+        "display_version": benchsys.git_version() if not args.display_cmd else args.display_cmd,
         "display_build": "" if args.display_cmd else " (meson release build)",
     }
-    tmp = tempfile.mkdtemp(prefix="cb-bench-idle-")
+    tmp = cbtest.TempDir("cb-bench-idle-")
     bench = Bench(args, display, tmp)
     runs = []
 
@@ -584,19 +483,19 @@ def main():
             log(f"run {i + 1}/{args.repeat}: idle, {args.settle:g} s settle + {args.seconds:g} s")
             (r["callboard"], r["chromium"], r["polls"], r["page_ms"], r["ack_ms"],
              r["line_ms"]) = bench.idle(i)
+            ch = r["chromium"] or {}
             log("  callboard %.2f%% CPU, %.1f MB PSS; chromium %.2f%% CPU, %.1f MB PSS; "
                 "first frame %.0f / %.0f ms" % (
-                    r["callboard"]["cpu_pct"], r["callboard"]["pss_mb"], r["chromium"]["cpu_pct"],
-                    r["chromium"]["pss_mb"], r["first_png_ms"], r["chromium_first_ms"]))
+                    r["callboard"]["cpu_pct"], r["callboard"]["pss_mb"], ch.get("cpu_pct", 0),
+                    ch.get("pss_mb", 0), r["first_png_ms"], r["chromium_first_ms"] or 0))
             runs.append(r)
     except KeyboardInterrupt:
         log("interrupted")
     except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as e:
         log(f"failed: {e}")
-        log(f"logs were in {tmp}")
     finally:
         bench.stop_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.cleanup()
     if not runs:
         return 1
     section = report(args, runs, info)
@@ -608,7 +507,7 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(section + "\n")
     if args.update:
-        update_file(args.update, section)
+        benchsys.update_file(args.update, SECTION, section)
     return 0 if len(runs) == args.repeat else 1
 
 

@@ -81,7 +81,7 @@ def run(args):
         trees = {"bridge": procstat.Tree(sysm.bridge.p.pid),
                  "display": procstat.Tree(sysm.displays[dev].p.pid)}
         sampler = Sampler(trees, sysm.api)
-        time.sleep(args.settle)
+        cbtest.elapse(args.settle)  # a quiet moment before the first sample: time itself
         res["start"] = sampler.take()
         sampler.start()
         cli = cbtest.binary("callboard")
@@ -114,7 +114,7 @@ def run(args):
         res["final_seq"] = seq
         res["acked_in_time"] = acks.wait_all([dev], seq, 60)
         res["ack_wait_s"] = time.monotonic() - t0 - res["load_s"]
-        time.sleep(args.settle)
+        cbtest.elapse(args.settle)  # a quiet moment before the last sample: time itself
         sampler.stop_ev.set()
         sampler.join(5)
         res["end"] = sampler.take()

@@ -84,13 +84,13 @@ class AckListener:
         self.latest = {}  # device -> highest seq acked
         self.c = mqtt.Client(client_id=f"bench-acks-{os.getpid()}", clean_session=True)
         self.c.on_message = self._on_message
-        ok = threading.Event()
-        self.c.on_connect = lambda c, u, f, rc: (c.subscribe(topic, 1), ok.set())
+        subscribed = threading.Event()
+        self.c.on_connect = lambda c, u, f, rc: c.subscribe(topic, 1)
+        self.c.on_subscribe = lambda c, u, mid, q: subscribed.set()
         self.c.connect("127.0.0.1", port, 30)
         self.c.loop_start()
-        if not ok.wait(10):
-            raise TimeoutError("ack listener: MQTT connect")
-        time.sleep(0.2)
+        if not subscribed.wait(10):
+            raise TimeoutError("ack listener: no SUBACK")
 
     def _on_message(self, c, u, msg):
         t_mono, t_wall = time.monotonic(), time.time()

@@ -12,8 +12,9 @@ and makes the exit status 1.
   latency   tools/bench/bench_latency.py      bridge 202 -> display ack, 1 and 20 displays
   soak      tools/bench/bench_soak.py         100,000 calls, RSS of bridge and display
 
---quick runs each with short durations and few repeats (a smoke run of the
-whole chain, a few minutes) and writes to build-bench/BENCHMARKS-quick.md
+--quick runs each once with tiny durations (a smoke run of the whole chain,
+a few minutes, that tools/test.sh runs as one check; Chromium is left out
+when it is not installed) and writes to build-bench/BENCHMARKS-quick.md
 unless --out is given: its figures are not for publishing.
 """
 import argparse
@@ -21,6 +22,7 @@ import datetime
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +74,7 @@ def med(xs, fmt):
 # --- render ------------------------------------------------------------------
 
 def sec_render(a, info):
-    runs = 2 if a.quick else 10
+    runs = 1 if a.quick else 10
     cmd = ["sh", "tools/bench/bench_render.sh", a.build, str(runs)]
     out = run(cmd, 900)
     table = [ln for ln in out.splitlines() if ln.startswith("|")]
@@ -149,8 +151,8 @@ def sec_announce(a, info):
 
 def sec_bridge(a, info):
     n = 1 if a.quick else 2
-    secs, reg = ("2", "15") if a.quick else ("10", "60")
-    env = {"SECONDS_PER_RUN": secs, "REG_SECONDS": reg}
+    secs, reg, devs = ("1", "3", 200) if a.quick else ("10", "60", 20000)
+    env = {"SECONDS_PER_RUN": secs, "REG_SECONDS": reg, "REG_DEVICES": str(devs)}
     cmd = ["sh", "tools/bench/bench_bridge.sh", a.build]
     runs = []
     for _ in range(n):
@@ -190,7 +192,7 @@ def sec_bridge(a, info):
             row("accept latency p50, 64 clients", "p50_64", "{:.2f} ms"),
             row("accept latency p99, 64 clients", "p99_64", "{:.2f} ms"),
             row("bridge RSS after the call runs", "rss", "{:.1f} MB"),
-            row("registry: 20,000 displays, health every 10 s: bridge CPU, % of one core",
+            row(f"registry: {devs:,} displays, health every 10 s: bridge CPU, % of one core",
                 "reg_cpu", "{:.1f}"),
             row("registry: bridge RSS at start", "reg_rss0", "{:.1f} MB"),
             row("registry: bridge RSS at end", "reg_rss1", "{:.1f} MB"),
@@ -199,6 +201,7 @@ def sec_bridge(a, info):
             row("registry: slowest page of 1,000 displays", "page", "{:.1f} ms")]
     return "\n".join([
         "## Bridge", ""] + header(info, f"SECONDS_PER_RUN={secs} REG_SECONDS={reg} "
+                                  f"REG_DEVICES={devs} "
                                   + " ".join(cmd[1:]), f"; {n} runs") + [
         "",
         "Private mosquitto on a free loopback port, fresh database in a temp folder. "
@@ -206,9 +209,9 @@ def sec_bridge(a, info):
         "calls back to back to `/v1/sites/aarhus/dokk1/calls` over 4 areas and measures "
         "request-sent to 202-read. Every 202 is durable: SQLite WAL with "
         "`synchronous=FULL`, group commit per loop turn. Registry load: "
-        "`bench_bridge_registry.py` (paho, 8 connections) makes 20,000 displays on two "
-        "sites publish a retained status, then a full health message every 10 s each "
-        f"(2,000 msg/s) for {reg} s; CPU and RSS of the bridge from /proc; the longest "
+        f"`bench_bridge_registry.py` (paho, 8 connections) makes {devs:,} displays on two "
+        f"sites publish a retained status, then a full health message every 10 s each "
+        f"({devs // 10:,} msg/s) for {reg} s; CPU and RSS of the bridge from /proc; the longest "
         "loop stall as the slowest of back-to-back `GET /healthz` from another process; "
         "the slowest page of `GET /v1/devices?limit=1000` at the end. The client and the bridge share "
         "the CPUs, so the figures include the load generator's own cost.",
@@ -231,17 +234,19 @@ def own_section(argv, timeout):
 
 
 def sec_idle(a, info):
-    q = ["--seconds", "5", "--repeat", "1", "--settle", "2"] if a.quick else []
+    q = ["--seconds", "2", "--repeat", "1", "--settle", "1"] if a.quick else []
+    if a.quick and not shutil.which("chromium"):
+        q.append("--no-chromium")
     return own_section([PY, "tools/bench/bench_idle.py", "--build-dir", a.build] + q, 2400)
 
 
 def sec_latency(a, info):
-    q = ["--calls", "100", "--repeat", "1", "--displays", "1,5"] if a.quick else []
+    q = ["--calls", "20", "--repeat", "1", "--displays", "1,2", "--warmup", "3"] if a.quick else []
     return own_section([PY, "tools/bench/bench_latency.py", "--build", a.build] + q, 3600)
 
 
 def sec_soak(a, info):
-    q = ["--calls", "2000", "--rate", "500"] if a.quick else []
+    q = ["--calls", "300", "--rate", "300", "--settle", "1"] if a.quick else []
     return own_section([PY, "tools/bench/bench_soak.py", "--build", a.build] + q, 3600)
 
 
