@@ -929,6 +929,29 @@ sites = dokk1
 
 
 @test
+def thousand_sites_in_one_line():
+    """A tenant with 1,000 sites on one `sites =` line (far past inih's line
+    buffer): the bridge starts and takes a call for the 1,000th site."""
+    sites = ", ".join(f"site-{i}" for i in range(1, 1001))
+    tok = "token-country-0123456789"
+    tmp = TempDir("cbbridge-")
+    broker = Mosquitto(tmp)
+    b = Bridge(tmp, broker.port, tail=f"[tenant:country]\ntoken = {tok}\nsites = {sites}\n")
+    try:
+        assert len(sites) > 9000
+        root = "callboard/v1/country/site-1000"
+        st, r = b.call("A1", token=tok, site="/v1/sites/country/site-1000")
+        assert st == 202, (st, r)
+        m = retained_board(broker.port, root=root)
+        assert m["calls"][0]["id"] == r["id"], m
+        st, r = b.call("A1", token=tok, site="/v1/sites/country/site-1001")
+        assert st == 404, (st, r)
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
 def check_config():
     tmp = TempDir("cbbridge-")
     try:
