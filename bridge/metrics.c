@@ -102,6 +102,12 @@ char *metrics_render(struct bridge *br, size_t *len)
 		        registry_state_name((enum dev_state)st),
 		        (unsigned long long)m->device_transitions_to[st]);
 	fprintf(f,
+	        "# HELP callboard_device_statuses_stale_total Display statuses older than the one "
+	        "applied (a Will after the next connection's online): ignored.\n"
+	        "# TYPE callboard_device_statuses_stale_total counter\n"
+	        "callboard_device_statuses_stale_total %llu\n",
+	        (unsigned long long)m->statuses_stale);
+	fprintf(f,
 	        "# TYPE callboard_webhooks_total counter\n"
 	        "callboard_webhooks_total{result=\"sent\"} %llu\n"
 	        "callboard_webhooks_total{result=\"failed\"} %llu\n",
