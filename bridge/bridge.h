@@ -55,7 +55,7 @@ struct batch_wait {
 };
 
 struct bridge {
-	struct bridge_config cfg;
+	struct bridge_config cfg; /* a copy sharing its arrays with service_run's caller */
 	struct loop *loop;
 	struct store *store;
 	struct mqttc *mqtt;

@@ -1,7 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #define LOG_MODULE "calls"
 #include "calls.h"
@@ -12,15 +11,7 @@
 
 void calls_make_id(char buf[33])
 {
-	unsigned char r[16];
-	size_t got = 0;
-	while (got < sizeof r) {
-		ssize_t n = getrandom(r + got, sizeof r - got, 0);
-		if (n > 0)
-			got += (size_t)n;
-	}
-	for (int i = 0; i < 16; i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
+	proto_random_hex(buf, 16);
 }
 
 static void fingerprint(const struct call_req *r, char out[17])

@@ -28,9 +28,18 @@ struct pending_site {
 
 struct load_state {
 	struct bridge_config *cfg;
-	struct pending_site sites[CFG_HOURS_MAX]; /* cfg->nhours of them */
-	bool seen_token[CFG_TENANTS_MAX];
+	struct pending_site *sites; /* owned; cfg->nhours of them */
+	int sites_cap;
 };
+
+/* Room in *arr (n used of *cap) for one more element of size bytes. */
+static void grow(void *arr, int *cap, int n, size_t size)
+{
+	if (n < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 8;
+	*(void **)arr = xrealloc(*(void **)arr, (size_t)*cap * size);
+}
 
 void bridge_config_defaults(struct bridge_config *cfg)
 {
@@ -48,6 +57,17 @@ void bridge_config_defaults(struct bridge_config *cfg)
 	cfg->behind_grace_s = 10;
 	cfg->command_timeout_s = 10;
 	cfg->max_devices_per_site = 200;
+}
+
+void bridge_config_free(struct bridge_config *cfg)
+{
+	for (int i = 0; i < cfg->ntenants; i++)
+		free(cfg->tenants[i].sites);
+	free(cfg->tenants);
+	free(cfg->hours);
+	cfg->tenants = NULL;
+	cfg->hours = NULL;
+	cfg->ntenants = cfg->tenants_cap = cfg->nhours = cfg->hours_cap = 0;
 }
 
 static bool parse_listen(struct cfg_ctx *ctx, const char *s, const char *k, const char *v,
@@ -137,8 +157,9 @@ static struct cfg_tenant *tenant_get(struct load_state *st, const char *name, bo
 	for (int i = 0; i < cfg->ntenants; i++)
 		if (strcmp(cfg->tenants[i].name, name) == 0)
 			return &cfg->tenants[i];
-	if (!create || cfg->ntenants >= CFG_TENANTS_MAX)
+	if (!create)
 		return NULL;
+	grow(&cfg->tenants, &cfg->tenants_cap, cfg->ntenants, sizeof *cfg->tenants);
 	struct cfg_tenant *t = &cfg->tenants[cfg->ntenants++];
 	memset(t, 0, sizeof *t);
 	snprintf(t->name, sizeof t->name, "%s", name);
@@ -217,14 +238,14 @@ static bool table_key(struct bridge_config *cfg, struct cfg_ctx *ctx, const char
 	return false;
 }
 
-/* A secret: never echoed in an error. */
+/* A secret: never echoed in an error. out stays "" when it is refused. */
 static void set_token(struct cfg_ctx *ctx, const char *s, const char *k, const char *v, char *out,
-                      int cap, bool *ok)
+                      int cap)
 {
 	if (strlen(v) < 16)
 		cfg_error(ctx, s, k, "(hidden)", "at least 16 characters");
-	else if (cfg_str(ctx, s, k, v, out, cap) && ok)
-		*ok = true;
+	else
+		cfg_str(ctx, s, k, v, out, cap);
 }
 
 static bool http_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
@@ -238,7 +259,7 @@ static bool http_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, 
 		if (cfg_int(ctx, s, k, v, 256, 1048576, &n))
 			cfg->body_limit = n;
 	} else if (strcmp(k, "admin_token") == 0)
-		set_token(ctx, s, k, v, cfg->admin_token, sizeof cfg->admin_token, NULL);
+		set_token(ctx, s, k, v, cfg->admin_token, sizeof cfg->admin_token);
 	else
 		return false;
 	return true;
@@ -264,26 +285,23 @@ static bool tenant_key(struct load_state *st, struct cfg_ctx *ctx, const char *s
 		return true;
 	}
 	struct cfg_tenant *t = tenant_get(st, name, true);
-	if (!t) {
-		cfg_error(ctx, s, k, v, "more than %d tenants", CFG_TENANTS_MAX);
-		return true;
-	}
 	if (strcmp(k, "token") == 0) {
-		set_token(ctx, s, k, v, t->token, sizeof t->token,
-		          &st->seen_token[t - st->cfg->tenants]);
+		set_token(ctx, s, k, v, t->token, sizeof t->token);
 	} else if (strcmp(k, "sites") == 0) {
-		char names[CFG_SITES_MAX][PROTO_NAME_MAX + 1];
-		int c =
-		    cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1, CFG_SITES_MAX);
+		/* As many names as the line has: one more than its commas. */
+		int max = 1;
+		for (const char *p = v; *p; p++)
+			max += *p == ',';
+		char(*names)[PROTO_NAME_MAX + 1] = xcalloc((size_t)max, sizeof *names);
+		int c = cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1, max);
 		if (c > 0) {
+			free(t->sites);
+			t->sites = xcalloc((size_t)c, sizeof *t->sites);
 			t->nsites = c;
-			for (int i = 0; i < c; i++) {
-				memset(&t->sites[i], 0, sizeof t->sites[i]);
+			for (int i = 0; i < c; i++)
 				memcpy(t->sites[i].name, names[i], sizeof t->sites[i].name);
-				t->sites[i].name[PROTO_NAME_MAX] = '\0';
-			}
-		} else if (c == 0)
-			cfg_error(ctx, s, k, v, "at least one site");
+		}
+		free(names);
 	} else
 		return false;
 	return true;
@@ -308,11 +326,10 @@ static struct pending_site *site_get(struct load_state *st, struct cfg_ctx *ctx,
 		    !strcmp(p->site, slash + 1))
 			return p;
 	}
-	if (cfg->nhours >= CFG_HOURS_MAX) {
-		cfg_error(ctx, s, k, v, "too many [site:] sections");
-		return NULL;
-	}
+	grow(&cfg->hours, &cfg->hours_cap, cfg->nhours, sizeof *cfg->hours);
+	grow(&st->sites, &st->sites_cap, cfg->nhours, sizeof *st->sites);
 	struct pending_site *p = &st->sites[cfg->nhours];
+	memset(p, 0, sizeof *p);
 	schedule_init(&cfg->hours[cfg->nhours++]);
 	memcpy(p->tenant, tn, tl);
 	p->tenant[tl] = '\0';
@@ -392,12 +409,12 @@ static void check_tenants(struct load_state *st, struct cfg_ctx *ctx)
 		struct cfg_tenant *t = &cfg->tenants[i];
 		char sec[80];
 		snprintf(sec, sizeof sec, "tenant:%s", t->name);
-		if (!st->seen_token[i])
+		if (!t->token[0])
 			cfg_error_noline(ctx, sec, "token", "missing");
 		if (t->nsites == 0)
 			cfg_error_noline(ctx, sec, "sites", "missing");
 		for (int j = 0; j < i; j++)
-			if (st->seen_token[i] && strcmp(cfg->tenants[j].token, t->token) == 0)
+			if (t->token[0] && strcmp(cfg->tenants[j].token, t->token) == 0)
 				cfg_error_noline(ctx, sec, "token", "same token as tenant %s",
 				                 cfg->tenants[j].name);
 	}
@@ -449,6 +466,7 @@ int bridge_config_load(struct bridge_config *cfg, const char *path, struct cfg_c
 		r = finish(st, ctx);
 	else
 		finish(st, ctx);
+	free(st->sites);
 	free(st);
 	return ctx->nerrors ? -1 : r;
 }
@@ -460,6 +478,7 @@ int bridge_config_load_string(struct bridge_config *cfg, const char *name, const
 	st->cfg = cfg;
 	cfg_parse_string(ctx, name, text, on_key, st);
 	finish(st, ctx);
+	free(st->sites);
 	free(st);
 	return ctx->nerrors ? -1 : 0;
 }

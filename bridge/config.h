@@ -11,11 +11,10 @@
 #include "proto.h"
 #include "schedule.h"
 
-#define CFG_TENANTS_MAX 64
-#define CFG_SITES_MAX   64
-#define CFG_TOKEN_MAX   128
+#define CFG_TOKEN_MAX 128
 
-#define CFG_HOURS_MAX 64
+/* Tenants, sites per tenant and [site:] sections are bounded by memory
+ * only: a country's sites fit in one `sites =` line. */
 
 struct cfg_site {
 	char name[PROTO_NAME_MAX + 1];
@@ -26,7 +25,7 @@ struct cfg_tenant {
 	char name[PROTO_NAME_MAX + 1];
 	char token[CFG_TOKEN_MAX + 1];
 	int nsites;
-	struct cfg_site sites[CFG_SITES_MAX];
+	struct cfg_site *sites; /* owned by the bridge_config */
 };
 
 struct bridge_config {
@@ -57,17 +56,20 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	int max_devices_per_site; /* more displays on a site are refused */
-	char webhook[512];        /* "" when unset */
-	/* [tenant:NAME] */
-	int ntenants;
-	struct cfg_tenant tenants[CFG_TENANTS_MAX];
+	char webhook[512]; /* "" when unset */
+	/* [tenant:NAME]; the arrays are owned and freed by bridge_config_free,
+	 * so a struct copy shares them with its original. */
+	int ntenants, tenants_cap;
+	struct cfg_tenant *tenants;
 	/* [site:TENANT/SITE]: opening hours, one per site that has them */
-	int nhours;
-	struct schedule hours[CFG_HOURS_MAX];
+	int nhours, hours_cap;
+	struct schedule *hours;
 };
 
 /* Fill defaults (no tenants). */
 void bridge_config_defaults(struct bridge_config *cfg);
+/* Free the tenants, sites and hours (not cfg itself); cfg is empty after. */
+void bridge_config_free(struct bridge_config *cfg);
 /* Parse path into cfg (after defaults). 0, or -1 with every problem in ctx. */
 int bridge_config_load(struct bridge_config *cfg, const char *path, struct cfg_ctx *ctx);
 /* Same from a string (tests). */

@@ -45,12 +45,15 @@ int main(int argc, char **argv)
 	if (bridge_config_load(&cfg, path, &ctx) < 0) {
 		cfg_print_errors(&ctx, stderr);
 		cfg_ctx_free(&ctx);
+		bridge_config_free(&cfg);
 		return 1;
 	}
 	cfg_ctx_free(&ctx);
-	if (check) {
+	int rc = 0;
+	if (check)
 		printf("%s: ok\n", path);
-		return 0;
-	}
-	return service_run(&cfg);
+	else
+		rc = service_run(&cfg);
+	bridge_config_free(&cfg);
+	return rc;
 }

@@ -124,6 +124,12 @@ char *metrics_render(struct bridge *br, size_t *len)
 			        proto_topic_kind_name((enum proto_topic_kind)k),
 			        (unsigned long long)m->retained_ignored[k]);
 	fprintf(f,
+	        "# HELP callboard_device_statuses_stale_total Display statuses older than the one "
+	        "applied (a Will after the next connection's online): ignored.\n"
+	        "# TYPE callboard_device_statuses_stale_total counter\n"
+	        "callboard_device_statuses_stale_total %llu\n",
+	        (unsigned long long)m->statuses_stale);
+	fprintf(f,
 	        "# TYPE callboard_webhooks_total counter\n"
 	        "callboard_webhooks_total{result=\"sent\"} %llu\n"
 	        "callboard_webhooks_total{result=\"failed\"} %llu\n",

@@ -34,8 +34,9 @@ struct device {
 	char name[PROTO_NAME_MAX + 1];
 	enum dev_state state;
 	char version[PROTO_VERSION_STR_MAX + 1];
-	int64_t last_seen_ms;     /* wall clock of the last message */
-	int64_t last_health_mono; /* or of going online, for stale detection */
+	struct proto_status_order order; /* of its statuses, Wills included */
+	int64_t last_seen_ms;            /* wall clock of the last message */
+	int64_t last_health_mono;        /* or of going online, for stale detection */
 	int64_t online_mono;
 	struct proto_health *hdec; /* owned: the last health report, decoded; only
 	                            * its known fields are kept and passed on */
@@ -352,6 +353,14 @@ static struct device *on_status(struct registry *r, const struct msg *m)
 	struct device *d;
 	if (proto_status_decode(m->payload, m->len, &s, m->err) < 0 || !(d = msg_device(r, m)))
 		return NULL;
+	if (!proto_status_order_apply(&d->order, &s)) {
+		/* a Will the broker sent after the display's next connection said online */
+		r->b->metrics.statuses_stale++;
+		log_debug("%s/%s/%s: status of %s/%lld older than %s/%lld: ignored", d->tenant,
+		          d->site, d->name, s.session, (long long)s.conn, d->order.session,
+		          (long long)d->order.conn);
+		return NULL;
+	}
 	if (s.version[0])
 		snprintf(d->version, sizeof d->version, "%s", s.version);
 	for (int i = 0; i < s.nareas; i++)

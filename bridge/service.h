@@ -4,7 +4,8 @@
 
 #include "config.h"
 
-/* Run the bridge until SIGTERM/SIGINT; returns the exit code. */
+/* Run the bridge until SIGTERM/SIGINT; returns the exit code. cfg (and its
+ * tenants, sites and hours) stays the caller's and must outlive the call. */
 int service_run(const struct bridge_config *cfg);
 
 #endif

@@ -14,6 +14,9 @@ struct reader_state {
 	const char *text;
 	struct cfg_ctx *ctx;
 	cfg_key_cb cb;
+	char *line; /* owned: the current line, whole, however long */
+	size_t cap;
+	const char *long_value; /* in line: the value inih was not given, or NULL */
 };
 
 static void add_error(struct cfg_ctx *ctx, char *msg)
@@ -77,33 +80,75 @@ void cfg_print_errors(const struct cfg_ctx *ctx, FILE *out)
 		fprintf(out, "%s: %d more errors\n", ctx->path, ctx->nerrors - n);
 }
 
-/* inih asks for one line per call, so counting calls gives line numbers. */
+/* The next whole line (with its newline) into st->line; false at the end. */
+static bool next_line(struct reader_state *st)
+{
+	if (st->file)
+		return getline(&st->line, &st->cap, st->file) >= 0;
+	if (!*st->text)
+		return false;
+	size_t n = strcspn(st->text, "\n");
+	n += st->text[n] == '\n';
+	if (n + 1 > st->cap) {
+		st->cap = n + 1;
+		st->line = xrealloc(st->line, st->cap);
+	}
+	memcpy(st->line, st->text, n);
+	st->line[n] = '\0';
+	st->text += n;
+	return true;
+}
+
+/* The value of a key = value line as inih would give it: after the first
+ * '=' or ':', without surrounding blanks or an inline " ; comment".
+ * Cuts line in place. */
+static const char *line_value(char *sep)
+{
+	char *v = sep + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (char *p = v; *p; p++)
+		if (*p == ';' && p > v && (p[-1] == ' ' || p[-1] == '\t'))
+			*p = '\0';
+	size_t n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		v[--n] = '\0';
+	return v;
+}
+
+/* inih asks for one line per call, so counting calls gives line numbers.
+ * Its line buffer is fixed (INI_MAX_LINE in the distribution's build): a
+ * longer key = value line reaches it as "key =" and the handler takes the
+ * value from st->long_value; a longer comment reaches it as ";". */
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct reader_state *st = stream;
-	if (st->file) {
-		if (!fgets(buf, size, st->file))
-			return NULL;
-	} else {
-		if (!*st->text)
-			return NULL;
-		int i = 0;
-		while (i < size - 1 && st->text[i] && st->text[i] != '\n')
-			i++;
-		if (st->text[i] == '\n' && i < size - 1)
-			i++;
-		memcpy(buf, st->text, i);
-		buf[i] = '\0';
-		st->text += i;
-	}
+	if (!next_line(st))
+		return NULL;
 	st->ctx->line++;
+	st->long_value = NULL;
+	size_t n = strlen(st->line);
+	if (n < (size_t)size) {
+		memcpy(buf, st->line, n + 1);
+		return buf;
+	}
+	char *start = st->line + strspn(st->line, " \t");
+	char *sep = start + strcspn(start, "=:");
+	if (*start == ';' || *start == '#') {
+		snprintf(buf, (size_t)size, ";\n");
+	} else if (*start != '[' && *sep && sep - st->line + 3 < size) {
+		snprintf(buf, (size_t)size, "%.*s=\n", (int)(sep - st->line), st->line);
+		st->long_value = line_value(sep);
+	} else {
+		snprintf(buf, (size_t)size, "%s", st->line); /* cut: inih says what is wrong */
+	}
 	return buf;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct reader_state *st = user;
-	st->cb(st->ctx, section, name, value);
+	st->cb(st->ctx, section, name, st->long_value ? st->long_value : value);
 	return 1;
 }
 
@@ -113,6 +158,7 @@ static int run(struct cfg_ctx *ctx, struct reader_state *st, void *user)
 	ctx->user = user;
 	ini_allow_multiline = false;
 	int r = ini_parse_stream(read_line, st, handler, st);
+	free(st->line);
 	if (r > 0) {
 		ctx->line = r;
 		char *msg = NULL;

@@ -1,6 +1,8 @@
 /* Payloads a display publishes about itself: status, health, ack. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "json_in.h"
 #include "proto.h"
@@ -57,7 +59,9 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	    jin_ts(root, NULL, "ts", false, &out->ts_ms, err) &&
 	    jin_str(root, NULL, "config_hash", false, JIN_HEX, PROTO_HASH_MAX, out->config_hash,
 	            err) &&
-	    name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err);
+	    name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err) &&
+	    jin_str(root, NULL, "session", false, JIN_HEX, PROTO_SESSION_MAX, out->session, err) &&
+	    jin_int(root, NULL, "conn", false, 1, PROTO_COUNT_MAX, &out->conn, err);
 	out->state = (enum proto_state)state;
 	json_decref(root);
 	return ok ? 0 : -1;
@@ -97,7 +101,53 @@ char *proto_status_encode(const struct proto_status *s)
 			json_array_append_new(a, json_string(s->areas[i]));
 		json_object_set_new(o, "areas", a);
 	}
+	if (s->session[0])
+		json_object_set_new(o, "session", json_string(s->session));
+	if (s->conn > 0)
+		json_object_set_new(o, "conn", json_integer(s->conn));
 	return jin_dump(o);
+}
+
+void proto_random_hex(char *out, size_t nbytes)
+{
+	unsigned char r[32];
+	size_t got = 0;
+	if (nbytes > sizeof r)
+		nbytes = sizeof r;
+	while (got < nbytes) {
+		ssize_t n = getrandom(r + got, nbytes - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+void proto_status_session(char out[PROTO_SESSION_MAX + 1])
+{
+	proto_random_hex(out, 8);
+}
+
+bool proto_status_order_apply(struct proto_status_order *o, const struct proto_status *s)
+{
+	if (!s->session[0] || s->conn <= 0)
+		return true;
+	if (strcmp(s->session, o->session) == 0) {
+		if (s->conn < o->conn)
+			return false;
+		o->conn = s->conn;
+		return true;
+	}
+	for (int i = 0; i < PROTO_SESSIONS_REPLACED; i++)
+		if (strcmp(s->session, o->replaced[i]) == 0)
+			return false;
+	if (o->session[0]) {
+		memmove(o->replaced[1], o->replaced[0], sizeof o->replaced - sizeof o->replaced[0]);
+		memcpy(o->replaced[0], o->session, sizeof o->replaced[0]);
+	}
+	memcpy(o->session, s->session, sizeof o->session);
+	o->conn = s->conn;
+	return true;
 }
 
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,

@@ -23,6 +23,7 @@
 #define PROTO_VERSION_STR_MAX 32
 #define PROTO_HASH_MAX        64
 #define PROTO_SHORT_MAX       32  /* small enum-like strings */
+#define PROTO_SESSION_MAX     32  /* status session id, hex */
 #define PROTO_INFO_MAX        512 /* command result info / error text */
 #define PROTO_BOARD_CALLS_MAX 50
 #define PROTO_ACK_IDS_MAX     50
@@ -97,6 +98,11 @@ struct proto_status {
 	char config_hash[PROTO_HASH_MAX + 1];    /* "" when absent */
 	int nareas;
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	/* Order of a display's statuses, its Will included: session is random
+	 * per daemon start ("" when absent), conn counts its connections
+	 * (0 when absent). */
+	char session[PROTO_SESSION_MAX + 1];
+	int64_t conn;
 };
 
 enum proto_audio_state {
@@ -224,6 +230,26 @@ enum proto_seq_verdict {
 /* Judge a board by the rules of PROTOCOL.md section 5 (pure). */
 enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, int64_t seq,
                                        int64_t ts_ms);
+/* nbytes (at most 32) random bytes from the kernel as 2 * nbytes lower-case
+ * hex digits and a NUL into out. */
+void proto_random_hex(char *out, size_t nbytes);
+/* A new random status session id (lower-case hex) into out. */
+void proto_status_session(char out[PROTO_SESSION_MAX + 1]);
+/* What a receiver remembers to order one display's statuses: the session
+ * and conn of the status applied last, and the sessions it saw replaced
+ * (newest first, "" when unused). Zeroed: nothing seen yet. */
+#define PROTO_SESSIONS_REPLACED 3
+struct proto_status_order {
+	char session[PROTO_SESSION_MAX + 1];
+	int64_t conn;
+	char replaced[PROTO_SESSIONS_REPLACED][PROTO_SESSION_MAX + 1];
+};
+
+/* False when s is older than the status applied last (same session and a
+ * smaller conn, or a session already replaced): ignore it. Otherwise true,
+ * and o now remembers s. A status without the fields, or of a session not
+ * seen before, counts as newest (arrival order). */
+bool proto_status_order_apply(struct proto_status_order *o, const struct proto_status *s);
 
 /* Field checks shared with the bridge's HTTP input. */
 bool proto_name_valid(const char *s);

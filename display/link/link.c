@@ -33,6 +33,8 @@ struct link {
 	void *data;
 	struct mqttc *mqtt;
 	int64_t started_ms;
+	char session[PROTO_SESSION_MAX + 1]; /* orders our statuses: random per start */
+	int64_t conn;                        /* connections made; the Will is for conn + 1 */
 	char t_notice[PROTO_TOPIC_MAX], t_cmd[PROTO_TOPIC_MAX], t_status[PROTO_TOPIC_MAX];
 	char t_health[PROTO_TOPIC_MAX], t_ack[PROTO_TOPIC_MAX], t_result[PROTO_TOPIC_MAX];
 	char t_shot[PROTO_TOPIC_MAX];
@@ -79,9 +81,11 @@ int link_route(const struct link_params *p, const char *topic, int *area)
 	}
 }
 
-static char *status_payload(const struct link *l, enum proto_state state)
+/* The status of connection conn. */
+static char *status_payload(const struct link *l, enum proto_state state, int64_t conn)
 {
-	struct proto_status s = {.state = state};
+	struct proto_status s = {.state = state, .conn = conn};
+	memcpy(s.session, l->session, sizeof s.session);
 	snprintf(s.device, sizeof s.device, "%s", l->p.device);
 	snprintf(s.version, sizeof s.version, "%s", CALLBOARD_VERSION);
 	s.started_ms = l->started_ms;
@@ -107,17 +111,33 @@ static int publish(struct link *l, enum proto_topic_kind kind, const char *topic
 
 static int publish_status(struct link *l, enum proto_state state)
 {
-	char *st = status_payload(l, state);
+	char *st = status_payload(l, state, l->conn);
 	int rc = publish(l, PROTO_TOPIC_STATUS, l->t_status, st, strlen(st));
 	free(st);
+	return rc;
+}
+
+/* The Will for the next connection, minimal (it is written before the
+ * connection exists): libmosquitto sends it with the next CONNECT, so an old
+ * connection's Will never claims a newer one's conn. */
+static int set_will(struct link *l)
+{
+	struct proto_status s = {.state = PROTO_STATE_OFFLINE, .conn = l->conn + 1};
+	memcpy(s.session, l->session, sizeof s.session);
+	snprintf(s.device, sizeof s.device, "%s", l->p.device);
+	char *will = proto_status_encode(&s);
+	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
+	free(will);
 	return rc;
 }
 
 static void on_connect(void *data)
 {
 	struct link *l = data;
+	l->conn++;
 	if (publish_status(l, PROTO_STATE_ONLINE) < 0)
 		log_warn("cannot publish status online");
+	set_will(l);
 	/* Acks sent while we were away were dropped: tell the bridge again
 	 * what is on the screen now. */
 	for (int i = 0; i < l->p.nareas; i++) {
@@ -273,6 +293,7 @@ struct link *link_create(struct loop *loop, const struct link_params *p,
 		l->cb = *cb;
 	l->data = data;
 	l->started_ms = time_now_ms();
+	proto_status_session(l->session);
 	if (setup(l) < 0) {
 		free(l);
 		return NULL;
@@ -332,10 +353,7 @@ int link_reconfigure(struct link *l, const struct link_params *p)
 
 int link_start(struct link *l)
 {
-	char *will = status_payload(l, PROTO_STATE_OFFLINE);
-	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
-	free(will);
-	if (rc < 0)
+	if (set_will(l) < 0)
 		return -1;
 	for (int i = 0; i < l->p.nareas; i++)
 		if (mqttc_subscribe(l->mqtt, l->areas[i].topic, 1) < 0)

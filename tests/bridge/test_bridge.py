@@ -696,6 +696,69 @@ def registry_transitions_and_webhook():
         tmp.cleanup()
 
 
+@test
+def late_will_after_reconnect_is_ignored():
+    """A display is killed (the broker sends its Will) and comes back at once;
+    its old Will, delivered again after the new online status as a
+    reconnect storm can deliver it, leaves the device online. Within one
+    session the Will of an older connection is ignored the same way."""
+    tmp, broker, b = setup()
+    display = None
+    try:
+        obs = Client(broker.port)
+        status = f"{ROOT}/display/tv-1/status"
+        obs.subscribe(status)
+        conf = tmp.file("display.ini", f"[device]\nid = tv-1\ntenant = aarhus\nsite = dokk1\n"
+                        f"areas = main\n[mqtt]\nhost = 127.0.0.1\nport = {broker.port}\n"
+                        f"keepalive = 5\n[screen]\nwidth = 320\nheight = 240\n")
+        env = {"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": tmp.path}
+
+        def start():
+            return Proc([cbtest.binary("callboard-display"), "--config", conf, "--headless"],
+                        env=env)
+
+        def state(name="tv-1"):
+            for d in b.req("GET", "/v1/devices", token=ADMIN)[1]["devices"]:
+                if d["device"] == name:
+                    return d["status"]
+            return None
+        display = start()
+        first = obs.wait_json(status, lambda s: s["state"] == "online")
+        wait_until(lambda: state() == "online", 10, what="online")
+        display.kill9()
+        will = obs.wait_json(status, lambda s: s["state"] == "offline", timeout=10)
+        assert will["session"] == first["session"] and will["conn"] == first["conn"], will
+        wait_until(lambda: state() == "offline", 10, what="offline after the Will")
+        display = start()
+        again = obs.wait_json(status, lambda s: s["state"] == "online" and
+                              s["session"] != first["session"])
+        wait_until(lambda: state() == "online", 10, what="online again")
+        obs.publish(status, will, retain=True)  # the old Will, late
+        # a marker status of another device: once it is seen, the Will was handled
+        obs.publish(f"{ROOT}/display/tv-2/status", {"v": 1, "state": "online"}, retain=True)
+        wait_until(lambda: state("tv-2") == "online", 10, what="marker")
+        assert state() == "online"
+        assert metric(b.metrics(), "callboard_device_statuses_stale_total") == 1
+        # one session: the Will of connection 1 after the online of connection 2
+        dev = {"v": 1, "device": "tv-3", "session": "5eed", "conn": 2}
+        t3 = f"{ROOT}/display/tv-3/status"
+        obs.publish(t3, dict(dev, state="online"), retain=True)
+        obs.publish(t3, dict(dev, state="offline", conn=1), retain=True)
+        obs.publish(t3, dict(dev, state="online", conn=2, version="marker"), retain=True)
+        wait_until(lambda: metric(b.metrics(), "callboard_device_statuses_stale_total") == 2,
+                   10, what="stale count")
+        assert state("tv-3") == "online"
+        obs.publish(t3, dict(dev, state="offline", conn=2), retain=True)
+        wait_until(lambda: state("tv-3") == "offline", 10, what="the current Will applies")
+        assert again["conn"] == 1
+        obs.close()
+    finally:
+        if display:
+            display.stop()
+        b.stop()
+        tmp.cleanup()
+
+
 class SilentReceiver:
     """A webhook receiver that accepts connections and never answers."""
 
@@ -989,6 +1052,29 @@ sites = dokk1
         assert p.stop() == 0
     finally:
         sock.close()
+        tmp.cleanup()
+
+
+@test
+def thousand_sites_in_one_line():
+    """A tenant with 1,000 sites on one `sites =` line (far past inih's line
+    buffer): the bridge starts and takes a call for the 1,000th site."""
+    sites = ", ".join(f"site-{i}" for i in range(1, 1001))
+    tok = "token-country-0123456789"
+    tmp = TempDir("cbbridge-")
+    broker = Mosquitto(tmp)
+    b = Bridge(tmp, broker.port, tail=f"[tenant:country]\ntoken = {tok}\nsites = {sites}\n")
+    try:
+        assert len(sites) > 9000
+        root = "callboard/v1/country/site-1000"
+        st, r = b.call("A1", token=tok, site="/v1/sites/country/site-1000")
+        assert st == 202, (st, r)
+        m = retained_board(broker.port, root=root)
+        assert m["calls"][0]["id"] == r["id"], m
+        st, r = b.call("A1", token=tok, site="/v1/sites/country/site-1001")
+        assert st == 404, (st, r)
+    finally:
+        b.stop()
         tmp.cleanup()
 
 

@@ -92,6 +92,7 @@ static void test_table(void **state)
 				         rows[i].expect);
 		}
 		cfg_ctx_free(&ctx);
+		bridge_config_free(cfg);
 		free(cfg);
 	}
 }
@@ -118,6 +119,7 @@ static void test_values(void **state)
 	assert_true(bridge_config_site_open(cfg, bridge_config_site(cfg, "aarhus", "lystrup"),
 	                                    1800000000000LL));
 	cfg_ctx_free(&ctx);
+	bridge_config_free(cfg);
 	free(cfg);
 }
 
@@ -157,7 +159,47 @@ static void test_hours(void **state)
 	assert_true(bridge_config_site_open(cfg, bridge_config_site(cfg, "aarhus", "lystrup"),
 	                                    at[3].ms)); /* no hours: always open */
 	cfg_ctx_free(&ctx);
+	bridge_config_free(cfg);
 	free(cfg);
+}
+
+/* A country's worth: 300 tenants, the last with 1,000 sites on one line,
+ * and opening hours for each of them. */
+static void test_many_sites(void **state)
+{
+	enum { TENANTS = 300, SITES = 1000 };
+	size_t cap = (size_t)TENANTS * 80 + (size_t)SITES * 60;
+	char *text = malloc(cap);
+	size_t n = 0;
+	for (int i = 1; i <= TENANTS; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+		                      "[tenant:t%d]\ntoken = token-%012d\nsites = %s", i, i,
+		                      i < TENANTS ? "main\n" : "");
+	for (int i = 1; i <= SITES; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%ssite-%d", i > 1 ? ", " : "", i);
+	n += (size_t)snprintf(text + n, cap - n, "\n");
+	for (int i = 1; i <= SITES; i++)
+		n += (size_t)snprintf(text + n, cap - n, "[site:t%d/site-%d]\nsun = closed\n",
+		                      TENANTS, i);
+	assert_true(n < cap - 1);
+	struct bridge_config *cfg = malloc(sizeof *cfg);
+	struct cfg_ctx ctx = {0};
+	bridge_config_defaults(cfg);
+	if (bridge_config_load_string(cfg, "t.ini", text, &ctx) != 0)
+		fail_msg("%s", ctx.errors[0]);
+	assert_int_equal(cfg->ntenants, TENANTS);
+	assert_int_equal(cfg->nhours, SITES);
+	const struct cfg_tenant *t = bridge_config_tenant(cfg, "t300");
+	assert_non_null(t);
+	assert_int_equal(t->nsites, SITES);
+	const struct cfg_site *last = bridge_config_site(cfg, "t300", "site-1000");
+	assert_non_null(last);
+	assert_int_equal(last->hours, SITES);
+	assert_false(bridge_config_site_open(cfg, last, 1800183600000LL)); /* a Sunday */
+	cfg_ctx_free(&ctx);
+	bridge_config_free(cfg);
+	free(cfg);
+	free(text);
 }
 
 static void test_personal_keys(void **state)
@@ -179,9 +221,8 @@ static void test_personal_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_hours),
+	    cmocka_unit_test(test_table),         cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_hours),         cmocka_unit_test(test_many_sites),
 	    cmocka_unit_test(test_personal_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

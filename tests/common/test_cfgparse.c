@@ -162,6 +162,49 @@ static void test_direct_helpers(void **state)
 	assert_int_equal(ctx.nerrors, 0);
 }
 
+/* Lines longer than inih's line buffer: a comment, a list with blanks and
+ * an inline comment, and a bad value reported whole on its own line, from a
+ * string and from a file. */
+static void test_long_lines(void **state)
+{
+	(void)state;
+	char pad[401], text[2048];
+	memset(pad, ' ', 300);
+	pad[300] = '\0';
+	snprintf(text, sizeof text, "# %s x\n[device]\nareas = main,%spas ; why\nid = hall-1\n",
+	         pad, pad);
+	struct cfg_ctx ctx = {0};
+	struct demo d = {0};
+	assert_int_equal(cfg_parse_string(&ctx, "t.ini", text, on_key, &d), 0);
+	assert_int_equal(d.nareas, 2);
+	assert_string_equal(d.areas[1], "pas");
+	assert_string_equal(d.name, "hall-1");
+	assert_int_equal(d.keys, 2);
+
+	memset(pad, 'y', 400);
+	pad[400] = '\0';
+	snprintf(text, sizeof text, "[device]\n; c\ntitle = %s\nid = x\n", pad);
+	char path[] = "/tmp/cbcfgXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *name = pass ? path : "t.ini";
+		int r = pass ? cfg_parse_file(&ctx, path, on_key, &d)
+		             : cfg_parse_string(&ctx, name, text, on_key, &d);
+		assert_int_equal(r, -1);
+		char want[600];
+		snprintf(want, sizeof want, "%s:3: [device] title: %s: longer than 31 bytes", name,
+		         pad);
+		assert_int_equal(ctx.nerrors, 1);
+		assert_string_equal(ctx.errors[0], want);
+		assert_string_equal(d.name, "x");
+		cfg_ctx_free(&ctx);
+	}
+	unlink(path);
+}
+
 static void test_file(void **state)
 {
 	(void)state;
@@ -193,9 +236,8 @@ static void test_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_direct_helpers),
+	    cmocka_unit_test(test_table),          cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_direct_helpers), cmocka_unit_test(test_long_lines),
 	    cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = display_config_load_string("fuzz.ini", text, cfg, &ctx);
 #else
 	struct bridge_config *cfg = malloc(sizeof *cfg);
+	bridge_config_defaults(cfg);
 	int r = bridge_config_load_string(cfg, "fuzz.ini", text, &ctx);
 #endif
 	/* Success and errors exclude each other; every error names the file. */
@@ -35,6 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strncmp(ctx.errors[i], "fuzz.ini", 8) != 0)
 			abort();
 	cfg_ctx_free(&ctx);
+#if !defined(FUZZ_DISPLAY)
+	bridge_config_free(cfg);
+#endif
 	free(cfg);
 	free(text);
 	return 0;

@@ -196,6 +196,12 @@ static const struct dcase cases[] = {
     BAD(T_STATUS, STATUS(",'areas':'main'"), "areas", "must be an array"),
     BAD(T_STATUS, STATUS(",'areas':['main','Pas']"), "areas[1]", "must be a name"),
     BAD(T_STATUS, STATUS(",'areas':['a','b','c','d','e','f','g','h','i']"), "areas", "more than 8"),
+    OK(T_STATUS, "{'v':1,'state':'offline','device':'hall-1','session':'3f9a0c1d','conn':5}"),
+    BAD(T_STATUS, STATUS(",'session':'3F9A'"), "session", "hex"),
+    BAD(T_STATUS, STATUS(",'session':'0123456789abcdef0123456789abcdef0'"), "session",
+        "longer than 32"),
+    BAD(T_STATUS, STATUS(",'conn':0"), "conn", "between 1 and"),
+    BAD(T_STATUS, STATUS(",'conn':'5'"), "conn", "integer"),
 
     /* health */
     OK(T_HEALTH, "{'v':1,'device':'hall-1','version':'0.1.0','ts':" TS ",'uptime_s':8130,"

@@ -105,7 +105,9 @@ static void test_status(void **state)
 	                                 .started_ms = T0 - 3600000,
 	                                 .ts_ms = T0,
 	                                 .config_hash = "9f2c4e01aa55bb77",
-	                                 .nareas = 2},
+	                                 .nareas = 2,
+	                                 .session = "3f9a0c1d5e7b2468",
+	                                 .conn = 5},
 	                           d;
 	struct proto_error err;
 	strcpy(st.areas[0], "main");
@@ -120,6 +122,32 @@ static void test_status(void **state)
 	assert_int_equal(proto_status_decode(s, strlen(s), &d, &err), 0);
 	assert_memory_equal(&off, &d, sizeof off);
 	free(s);
+}
+
+/* A sequence of statuses one receiver sees, and which it applies: the Will
+ * of connection 4 after the online of connection 5, a restart's new session
+ * and the old session's late Will, statuses without the fields. */
+static void test_status_order(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *session;
+		int64_t conn;
+		bool applied;
+	} seq[] =
+	    {
+	        {"aa", 4, true},  {"aa", 5, true},  {"aa", 4, false}, {"aa", 5, true},
+	        {"bb", 1, true},  {"aa", 5, false}, {"aa", 9, false}, {"bb", 1, true},
+	        {"", 0, true},    {"cc", 1, true},  {"dd", 1, true},  {"ee", 1, true},
+	        {"bb", 2, false}, {"aa", 1, true}, /* only the last 3 replaced are kept */
+	    };
+	struct proto_status_order o = {0};
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+		struct proto_status s = {.conn = seq[i].conn};
+		strcpy(s.session, seq[i].session);
+		if (proto_status_order_apply(&o, &s) != seq[i].applied)
+			fail_msg("step %zu: want %s", i, seq[i].applied ? "applied" : "ignored");
+	}
 }
 
 static void test_health(void **state)
@@ -257,10 +285,11 @@ static void test_cmd_result(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_board),  cmocka_unit_test(test_call),
-	    cmocka_unit_test(test_notice), cmocka_unit_test(test_status),
-	    cmocka_unit_test(test_health), cmocka_unit_test(test_ack),
-	    cmocka_unit_test(test_cmd),    cmocka_unit_test(test_cmd_result),
+	    cmocka_unit_test(test_board),        cmocka_unit_test(test_call),
+	    cmocka_unit_test(test_notice),       cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_status_order), cmocka_unit_test(test_health),
+	    cmocka_unit_test(test_ack),          cmocka_unit_test(test_cmd),
+	    cmocka_unit_test(test_cmd_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -307,6 +307,21 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "# framing: a client sending more is disconnected before it is read.\n"
 	          "max_packet_size %d\n\n",
 	          c->ntenants, c->ndisplays, l->dir, l->dir, PROTO_PACKET_MAX);
+	/* The limits are per client but set once for all. The bridge is the one
+	 * client that receives from every display: after a broker restart or a
+	 * network cut each display sends an online status, an ack per area and a
+	 * health report while the Wills of its old connections arrive too, about
+	 * four messages a display at once; mosquitto's default (1,000) dropped
+	 * statuses and Wills when 10,000 displays reconnected. A display receives
+	 * a board per call of its areas; the byte limit keeps the queue of one
+	 * that stays away long small (boards are retained, the newest is enough). */
+	int queued = c->ndisplays > 250 ? 4 * c->ndisplays : 1000;
+	sb_printf(&b,
+	          "# Per-client queue: 4 messages a display for the bridge's reconnect burst\n"
+	          "# (status, Will, ack, health), 512 bytes each on average.\n"
+	          "max_queued_messages %d\n"
+	          "max_queued_bytes %lld\n\n",
+	          queued, 512LL * queued);
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
 	/* A listener setting in mosquitto: repeated for each listener. */

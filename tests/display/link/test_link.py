@@ -310,7 +310,12 @@ def last_will_when_frozen_then_back():
             assert st["device"] == DEV, st
         finally:
             rig.daemon.signal(signal.SIGCONT)
-        rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online", timeout=40)
+        again = rig.obs.wait_json(T_STATUS, lambda s: s["state"] == "online", timeout=40)
+        # The Will is minimal and names its connection; the next connection
+        # says online with the next count in the same session.
+        assert set(st) == {"v", "state", "device", "session", "conn"}, st
+        assert again["session"] == st["session"] and again["conn"] == st["conn"] + 1, \
+            (st, again)
         rig.publish_board("main", board(71, "f-2", "f-1"))
         rig.wait_ack(71)
     finally:

@@ -176,7 +176,16 @@ static void test_conf(void **state)
 	assert_null(strstr(conf, "8883"));
 	assert_true(has_line(conf, "max_packet_size 4195328")); /* 4 MiB + 1 KiB framing */
 	assert_true(has_line(conf, "use_username_as_clientid true"));
+	assert_true(has_line(conf, "max_queued_messages 1000"));
 	free(conf);
+	/* the bridge's queue grows with the fleet */
+	int n = c.ndisplays;
+	c.ndisplays = 10000;
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "max_queued_messages 40000"));
+	assert_true(has_line(conf, "max_queued_bytes 20480000"));
+	free(conf);
+	c.ndisplays = n;
 	l.tls = true;
 	l.bind = "127.0.0.1";
 	conf = bc_mosquitto_conf(&c, &l);
