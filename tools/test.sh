@@ -7,7 +7,8 @@
 # The last line is "N passed, M failed".
 #
 #   QUICK=1 sh tools/test.sh                  gcc build and its suites only: no
-#                                             sanitizers, fuzzing or benchmarks
+#                                             packaging, sanitizers, arm64, fuzzing
+#                                             or benchmarks
 #   CALLBOARD_SKIP_BENCH=1 sh tools/test.sh   everything but the benchmarks
 #   FUZZ_SECONDS=N sh tools/test.sh           seconds per fuzz target (default 5)
 #   BENCH_TIMEOUT=N sh tools/test.sh          bound on the benchmarks (default 600 s)
@@ -31,8 +32,11 @@ if [ ! -d build-test ]; then meson setup build-test >"$LOGDIR/setup.log" 2>&1 ||
 if ninja -C build-test >"$LOGDIR/build.log" 2>&1; then
 	built=1
 	step "tests (gcc)"
+	nosuite="--no-suite fuzz --no-suite slow"
+	[ "$QUICK" = 1 ] && nosuite="$nosuite --no-suite packaging"
+	# shellcheck disable=SC2086
 	meson test -C build-test --no-rebuild --print-errorlogs --num-processes 2 \
-		--no-suite fuzz --no-suite slow 2>&1 | tail -n 60
+		$nosuite 2>&1 | tail -n 60
 	cp build-test/meson-logs/testlog.json "$LOGDIR/gcc.json" 2>/dev/null
 else
 	tail -n 40 "$LOGDIR/build.log"; echo "build: FAILED" >>"$LOGDIR/extra-fail"
@@ -81,6 +85,18 @@ if ninja -C build-fuzz >"$LOGDIR/build-fuzz.log" 2>&1; then
 	done
 else
 	tail -n 40 "$LOGDIR/build-fuzz.log"; echo "build-fuzz: FAILED" >>"$LOGDIR/extra-fail"
+fi
+
+step "arm64 cross build, tests under qemu-user"
+if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64-static >/dev/null; then
+	if tools/cross-test.sh arm64 >"$LOGDIR/cross-arm64.log" 2>&1; then
+		echo "cross arm64: ok" | tee -a "$LOGDIR/extra-pass"
+	else
+		tail -n 40 "$LOGDIR/cross-arm64.log"
+		echo "cross arm64: FAILED (build-logs/cross-arm64.log)" | tee -a "$LOGDIR/extra-fail"
+	fi
+else
+	echo "cross arm64: skipped (no aarch64-linux-gnu-gcc or qemu-aarch64-static; tools/cross-test.sh arm64 installs them)"
 fi
 
 if [ "$SKIP_BENCH" = 1 ]; then
