@@ -101,8 +101,13 @@ int request_parse_call(const char *body, size_t len, size_t limit, struct call_r
 	    !field(o, "area", false, JIN_NAME, PROTO_NAME_MAX, r->area, e) ||
 	    !field(o, "id", false, JIN_ID, PROTO_ID_MAX, r->id, e) ||
 	    !field(o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r->desk_label, e) ||
-	    !field(o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r->service, e))
+	    !field(o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r->service, e) ||
+	    !field(o, "lang", false, JIN_NAME, PROTO_LANG_MAX, r->lang, e))
 		goto out;
+	if (r->lang[0] && !proto_lang_valid(r->lang)) {
+		refuse(e, 422, "invalid-field", "lang", "an ISO 639-1 code in lower case, e.g. uk");
+		goto out;
+	}
 	if (json_object_get(o, "id") && !r->id[0]) {
 		refuse(e, 422, "invalid-field", "id", "must not be empty");
 		goto out;

@@ -24,6 +24,7 @@ struct call_req {
 	char desk[PROTO_DESK_MAX + 1];
 	char desk_label[PROTO_LABEL_MAX + 1];
 	char service[PROTO_SERVICE_MAX + 1];
+	char lang[PROTO_LANG_MAX + 1]; /* "" : none chosen */
 };
 
 /* True when key (a top-level JSON key) names personal data. */

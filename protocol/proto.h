@@ -19,6 +19,7 @@
 #define PROTO_DESK_MAX        16
 #define PROTO_LABEL_MAX       64
 #define PROTO_SERVICE_MAX     64
+#define PROTO_LANG_MAX        2 /* ISO 639-1, lower case */
 #define PROTO_NOTICE_MAX      500
 #define PROTO_VERSION_STR_MAX 32
 #define PROTO_HASH_MAX        64
@@ -55,6 +56,7 @@ struct proto_call {
 	char desk[PROTO_DESK_MAX + 1];
 	char desk_label[PROTO_LABEL_MAX + 1]; /* "" when absent */
 	char service[PROTO_SERVICE_MAX + 1];  /* "" when absent */
+	char lang[PROTO_LANG_MAX + 1];        /* the citizen's language, "uk"; "" when absent */
 	enum proto_call_kind kind;
 	int64_t ts_ms;
 };
@@ -206,6 +208,8 @@ bool proto_name_valid(const char *s);
 bool proto_id_valid(const char *s);
 bool proto_ticket_valid(const char *s);
 bool proto_desk_valid(const char *s);
+/* An ISO 639-1 language code in lower case ("da", "uk"). */
+bool proto_lang_valid(const char *s);
 /* Valid UTF-8 with no control characters (C0, DEL, C1). */
 bool proto_text_valid(const char *s, size_t len);
 

@@ -148,8 +148,11 @@ def calls_board_and_publish():
         assert m["calls"][0]["desk_label"] == "Skranke 3"
         assert m["calls"][0]["id"] == r["id"]
         assert any(t == f"{ROOT}/board/main" and ret for t, p, ret in watch.received()) or True
-        st, r2 = b.call("B7", "4", id="call-b7")
+        assert "lang" not in m["calls"][0], m
+        st, r2 = b.call("B7", "4", id="call-b7", lang="uk")
         assert (st, r2) == (202, {"id": "call-b7", "seq": base + 2}), (st, r2)
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == base + 2)
+        assert m["calls"][0]["lang"] == "uk", m
         st, board = b.req("GET", f"{SITE}/boards/main")
         assert st == 200 and [c["ticket"] for c in board["calls"]] == ["B7", "A042"], board
         # same ticket again replaces its older entry
@@ -214,6 +217,9 @@ def bad_requests():
             ({"ticket": "A1", "desk": "3", "id": ""}, 422, "id"),
             ({"ticket": "A1", "desk": "3", "desk_label": "a\u0007b"}, 422, "desk_label"),
             ({"ticket": "A1", "desk": "3", "service": "x" * 65}, 422, "service"),
+            ({"ticket": "A1", "desk": "3", "lang": "xx"}, 422, "lang"),
+            ({"ticket": "A1", "desk": "3", "lang": "UK"}, 422, "lang"),
+            ({"ticket": "A1", "desk": "3", "lang": 7}, 422, "lang"),
             ([1, 2], 400, None),
         ]
         for body, code, field in cases:

@@ -31,6 +31,8 @@ static void test_board(void **state)
 			snprintf(c->desk_label, sizeof c->desk_label, "Skranke %d \"ø\"", i);
 		if (i % 3)
 			strcpy(c->service, "Pas og kørekort / Sundhed");
+		if (i % 4 == 1)
+			strcpy(c->lang, "uk");
 		c->kind = i % 5 ? PROTO_KIND_CALL : PROTO_KIND_RECALL;
 		c->ts_ms = T0 - i * 1000;
 	}

@@ -32,11 +32,12 @@ enum {
 	OPT_OUT,
 	OPT_LEVEL,
 	OPT_JSON,
-	OPT_CAFILE
+	OPT_CAFILE,
+	OPT_LANG
 };
 
 struct opts {
-	const char *url, *token, *cafile, *area, *label, *service, *id, *out;
+	const char *url, *token, *cafile, *area, *label, *service, *id, *out, *lang;
 	bool ticker, clear, json, help;
 	long level;
 	int npos;
@@ -56,6 +57,7 @@ static const struct option all_options[] = {
     {"level", required_argument, NULL, OPT_LEVEL},
     {"json", no_argument, NULL, OPT_JSON},
     {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"lang", required_argument, NULL, OPT_LANG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -110,6 +112,9 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			break;
 		case OPT_ID:
 			o->id = optarg;
+			break;
+		case OPT_LANG:
+			o->lang = optarg;
 			break;
 		case OPT_TICKER:
 			o->ticker = true;
@@ -229,20 +234,22 @@ static int print_accepted(struct client *c, struct http_response *r, const char 
 
 int cmd_call(int argc, char **argv)
 {
-	static const int allowed[] = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, 0};
-	const char *u = "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID]";
+	static const int allowed[] = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, OPT_LANG, 0};
+	const char *u =
+	    "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID] [--lang LL]";
 	struct opts o;
 	if (!parse_opts("call", argc, argv, allowed, 3, &o))
 		return 2;
 	if (o.help) {
-		printf(
-		    "usage: callboard call %s\n"
-		    "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
-		    "  --area A       board area (default main)\n"
-		    "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
-		    "  --service S    service name (e.g. 'Pas og kørekort')\n"
-		    "  --id ID        call id; the same id again makes no second call\n" CONN_HELP,
-		    u);
+		printf("usage: callboard call %s\n"
+		       "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
+		       "  --area A       board area (default main)\n"
+		       "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
+		       "  --service S    service name (e.g. 'Pas og kørekort')\n"
+		       "  --id ID        call id; the same id again makes no second call\n"
+		       "  --lang LL      the citizen's language (ISO 639-1, e.g. uk): spoken "
+		       "first\n" CONN_HELP,
+		       u);
 		return 0;
 	}
 	if (o.npos != 3)
@@ -266,7 +273,9 @@ int cmd_call(int argc, char **argv)
 	    (o.service && !check_field("call", "service", o.service,
 	                               strlen(o.service) <= PROTO_SERVICE_MAX &&
 	                                   proto_text_valid(o.service, strlen(o.service)),
-	                               "at most 64 bytes of UTF-8 text")))
+	                               "at most 64 bytes of UTF-8 text")) ||
+	    (o.lang && !check_field("call", "lang", o.lang, proto_lang_valid(o.lang),
+	                            "an ISO 639-1 code in lower case, e.g. uk")))
 		return 2;
 	struct client c;
 	if (!client_init(&c, "call", o.url, o.token, o.cafile))
@@ -279,6 +288,8 @@ int cmd_call(int argc, char **argv)
 		json_object_set_new(body, "desk_label", json_string(o.label));
 	if (o.service)
 		json_object_set_new(body, "service", json_string(o.service));
+	if (o.lang)
+		json_object_set_new(body, "lang", json_string(o.lang));
 	char path[512];
 	client_site_path(path, sizeof path, names[0], names[1], "/calls");
 	struct http_response r;

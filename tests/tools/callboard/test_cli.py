@@ -46,6 +46,7 @@ def usage_errors_exit_2_with_a_reason():
         (["call", "aarhus/dokk1", "A042"], "usage: callboard call"),
         (["call", "aarhus/dokk1", "a042", "3"], "ticket 'a042'"),
         (["call", "aarhus/dokk1", "A042", "3", "--area", "Main"], "area 'Main'"),
+        (["call", "aarhus/dokk1", "A042", "3", "--lang", "xx"], "lang 'xx'"),
         (["call", "aarhus", "A042", "3"], "expected TENANT/SITE"),
         (["call", "Aarhus/dokk1", "A042", "3"], "tenant 'Aarhus'"),
         (["call", "aarhus/dokk1", "A042", "3", "--id", "a b"], "id 'a b'"),
