@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lang.h"
 #include "mqttc.h"
 #include "proto.h"
 #include "schedule.h"
@@ -25,6 +26,9 @@ struct audio_config {
 	 * Defaults for the shipped languages come from common/lang.c. */
 	char templates[DISPLAY_LANG_MAX][256];
 	char desk_words[DISPLAY_LANG_MAX][32];
+	char agains[DISPLAY_LANG_MAX][32]; /* [audio] again_LANG: said for {again} of a recall */
+	int repeat;                        /* [audio] repeat: say it 1-3 times, default 1 */
+	int quiet_volume;   /* [audio] quiet_volume 0-100 in quiet hours; 0 (default): silent */
 	char chime[4096];   /* [audio] chime: WAV path, "" = the audio module's default */
 	char device[256];   /* [audio] device: SDL output name, "" = default */
 	int speed;          /* [audio] speed: words per minute, default 150 */
@@ -71,6 +75,13 @@ struct display_config {
 	int highlight_s;
 	int offline_after_s;
 	int width, height; /* [screen] width/height: window size; 0 = the output's */
+	/* [screen] languages = da, en: the first language's words show, the
+	 * others take turns every language_interval seconds (default 6). */
+	int nscreen_langs;
+	char screen_langs[DISPLAY_LANG_MAX][8];
+	int language_interval_s;
+	/* Each screen language's words: shipped (lang.c) or [words] KEY_LL. */
+	char words[DISPLAY_LANG_MAX][LANG_WORD_COUNT][96];
 	struct schedule hours;
 	enum display_closed_mode closed_mode; /* [hours] closed_mode */
 	char closed_text[256];                /* [hours] closed_text */
