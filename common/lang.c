@@ -183,3 +183,19 @@ bool lang_letter_name(const struct lang *l, char c, char *out, unsigned outlen)
 	snprintf(out, outlen, "%.*s", (int)n, p);
 	return true;
 }
+
+int lang_order(const char *own, const char codes[][8], int n, int *out)
+{
+	int m = 0, at = -1;
+	for (int k = 0; k < n; k++)
+		if (own[0] && !strcmp(codes[k], own))
+			at = k;
+	if (at >= 0)
+		out[m++] = at;
+	else if (own[0] && lang_find(own))
+		out[m++] = LANG_OWN_SHIPPED;
+	for (int k = 0; k < n; k++)
+		if (k != at)
+			out[m++] = k;
+	return m;
+}

@@ -62,4 +62,13 @@ int lang_word_from_key(const char *key);
  * or c is not a Latin letter. */
 bool lang_letter_name(const struct lang *l, char c, char *out, unsigned outlen);
 
+/* In lang_order's output: own's shipped row (lang_find(own)). */
+#define LANG_OWN_SHIPPED (-1)
+/* The order languages are used in for a call in the citizen's language
+ * own ("": none): own first, then the n configured codes without it. out
+ * gets indexes into codes, or LANG_OWN_SHIPPED when own is not configured
+ * but shipped (a language neither configured nor shipped is left out).
+ * Returns how many (at most n + 1). */
+int lang_order(const char *own, const char codes[][8], int n, int *out);
+
 #endif

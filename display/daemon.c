@@ -43,7 +43,8 @@ struct daemon {
 	int status;
 
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
-	    *output_timer, *events_timer;
+	    *output_timer, *events_timer, *words_timer;
+	int64_t words_due; /* when the words_timer fires (wall ms); 0: disarmed */
 	bool anim_armed;
 	int anim_ms;
 
@@ -100,6 +101,23 @@ static void update_anim(struct daemon *d, int64_t now)
 		loop_timer_arm(d->anim_timer, want, want);
 	else
 		loop_timer_arm(d->anim_timer, 0, 0);
+}
+
+/* Words that take turns: one frame when the next language's turn comes. */
+static void update_words(struct daemon *d, int64_t now)
+{
+	int64_t due = d->render ? render_words_due(d->render) : 0;
+	if (due == d->words_due)
+		return;
+	d->words_due = due;
+	loop_timer_arm(d->words_timer, due ? (int)(due - now > 0 ? due - now : 1) : 0, 0);
+}
+
+static void on_words(void *data)
+{
+	struct daemon *d = data;
+	d->words_due = 0;
+	mark(d, true);
 }
 
 static void on_anim(void *data)
@@ -205,6 +223,7 @@ static void draw(struct daemon *d)
 		if (d->listeners[i].frame)
 			d->listeners[i].frame(d->listener_data[i], d);
 	update_anim(d, now);
+	update_words(d, now);
 }
 
 /* --- output: events, loss and return ------------------------------------- */
@@ -443,8 +462,9 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	d->offline_timer = loop_add_timer(d->loop, 0, 0, on_offline, d);
 	d->identify_timer = loop_add_timer(d->loop, 0, 0, on_identify_end, d);
 	d->output_timer = loop_add_timer(d->loop, 0, 0, on_output_poll, d);
+	d->words_timer = loop_add_timer(d->loop, 0, 0, on_words, d);
 	if (!d->minute_timer || !d->anim_timer || !d->offline_timer || !d->identify_timer ||
-	    !d->output_timer)
+	    !d->output_timer || !d->words_timer)
 		goto fail;
 	d->video.connected = video_connectors(&d->video);
 	if (d->video.connected == 0 && video_ok(&d->video)) {

@@ -30,7 +30,8 @@ static void usage(FILE *f)
 	        "  --render BOARD.json  write one frame of that board to --out and exit\n"
 	        "  --size WxH           frame size for --render (default 1920x1080)\n"
 	        "  --rotate DEG         0, 90, 180 or 270 (default [screen] rotate)\n"
-	        "  --now TIME           local time of the frame (clock, hours, highlight)\n"
+	        "  --now TIME           local time of the frame (clock, hours, highlight,\n"
+	        "                       whose turn the screen languages take), seconds optional\n"
 	        "  --offline            --render: show the offline mark\n"
 	        "  --announce CALL.json write the chime and speech the daemon would play for\n"
 	        "                       that call (a board call object) to --out and exit\n"
@@ -67,11 +68,13 @@ static bool load_config(const char *path, struct display_config *cfg)
 	return r == 0;
 }
 
-/* "2026-11-30T09:15" in local time. */
+/* "2026-11-30T09:15" or "2026-11-30T09:15:06" in local time. */
 static bool parse_now(const char *s, int64_t *ms)
 {
 	struct tm tm = {0};
 	char *end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (end && *end == ':')
+		end = strptime(end, ":%S", &tm);
 	if (!end || *end)
 		return false;
 	tm.tm_isdst = -1;
@@ -158,7 +161,7 @@ static int render_one(const char *config, const char *board_path, const char *ou
 		h = (int)c;
 	}
 	if (now && !parse_now(now, &now_ms)) {
-		fprintf(stderr, "--now %s: expected YYYY-MM-DDTHH:MM (local time)\n", now);
+		fprintf(stderr, "--now %s: expected YYYY-MM-DDTHH:MM[:SS] (local time)\n", now);
 		goto out;
 	}
 	if (daemon_read_board(board_path, b, err, sizeof err) != 0) {

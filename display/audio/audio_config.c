@@ -41,24 +41,21 @@ int audio_call_parts(const struct audio_config *cfg, const struct proto_call *ca
                      struct audio_part out[AUDIO_PARTS_MAX])
 {
 	struct audio_part once[DISPLAY_LANG_MAX + 1];
-	int n = 0, own = -1;
-	for (int k = 0; k < cfg->nlanguages; k++)
-		if (call->lang[0] && !strcmp(cfg->languages[k], call->lang))
-			own = k;
-	const struct lang *l = call->lang[0] && own < 0 ? lang_find(call->lang) : NULL;
-	if (own >= 0)
-		once[n++] = cfg_part(cfg, own);
-	else if (l)
-		once[n++] = (struct audio_part){
-		    .lang = l->code,
-		    .pl = {.tmpl = l->tmpl,
-		           .desk_word = l->desk_word,
-		           .again = l->again,
-		           .letters = l},
-		};
-	for (int k = 0; k < cfg->nlanguages && n <= DISPLAY_LANG_MAX; k++)
-		if (k != own)
-			once[n++] = cfg_part(cfg, k);
+	int order[DISPLAY_LANG_MAX + 1];
+	int n = lang_order(call->lang, cfg->languages, cfg->nlanguages, order);
+	for (int i = 0; i < n; i++) {
+		const struct lang *l = lang_find(call->lang);
+		if (order[i] != LANG_OWN_SHIPPED)
+			once[i] = cfg_part(cfg, order[i]);
+		else
+			once[i] = (struct audio_part){
+			    .lang = l->code,
+			    .pl = {.tmpl = l->tmpl,
+			           .desk_word = l->desk_word,
+			           .again = l->again,
+			           .letters = l},
+			};
+	}
 	int times = cfg->repeat < 1                  ? 1
 	            : cfg->repeat > AUDIO_REPEAT_MAX ? AUDIO_REPEAT_MAX
 	                                             : cfg->repeat;

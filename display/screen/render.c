@@ -13,6 +13,11 @@ struct rgb {
 	Uint8 r, g, b;
 };
 
+/* The screen words of one language (pointers into the config or lang.c). */
+struct words {
+	const char *w[LANG_WORD_COUNT];
+};
+
 struct render {
 	SDL_Renderer *r;
 	struct display_config cfg;
@@ -24,6 +29,8 @@ struct render {
 	bool logo_tried;
 	bool ticker_moving;
 	int ticket_digit_px;
+	struct words words; /* the screen languages' turn in this frame */
+	int64_t words_due;  /* wall ms when words change next; 0: they do not */
 	struct rgb bg, fg, accent, hl, muted, panel, row, header;
 };
 
@@ -160,6 +167,45 @@ static void load_logo(struct render *rd)
 		SDL_SetTextureBlendMode(rd->logo, SDL_BLENDMODE_BLEND);
 }
 
+static void cfg_words(const struct display_config *c, int k, struct words *out)
+{
+	for (int w = 0; w < LANG_WORD_COUNT; w++)
+		out->w[w] = c->words[k][w];
+}
+
+/* Which of n languages takes its turn at now_ms; notes when that changes. */
+static int lang_turn(struct render *rd, int64_t now_ms, int n)
+{
+	if (n <= 1)
+		return 0;
+	int64_t step = rd->cfg.language_interval_s * (int64_t)1000;
+	int64_t slot = now_ms / step;
+	if (!rd->words_due || (slot + 1) * step < rd->words_due)
+		rd->words_due = (slot + 1) * step;
+	return (int)(slot % n);
+}
+
+/* The newest call's languages: the citizen's own first (configured or
+ * shipped), then the screen's. Returns how many went into out. */
+static int call_words(const struct render *rd, const struct proto_call *c,
+                      struct words out[DISPLAY_LANG_MAX + 1])
+{
+	int order[DISPLAY_LANG_MAX + 1];
+	int n = lang_order(c->lang, rd->cfg.screen_langs, rd->cfg.nscreen_langs, order);
+	for (int i = 0; i < n; i++) {
+		if (order[i] != LANG_OWN_SHIPPED)
+			cfg_words(&rd->cfg, order[i], &out[i]);
+		else
+			memcpy(out[i].w, lang_find(c->lang)->words, sizeof out->w);
+	}
+	return n;
+}
+
+int64_t render_words_due(const struct render *rd)
+{
+	return rd->words_due;
+}
+
 static const char *const wdays[] = {"søndag",  "mandag", "tirsdag", "onsdag",
                                     "torsdag", "fredag", "lørdag"};
 static const char *const months[] = {"januar",    "februar", "marts",    "april",
@@ -195,7 +241,8 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	int namew = text_width(rd, TEXT_BOLD, spx, rd->cfg.site_name);
 	if (v->offline) {
 		/* Discreet: small, muted, away from the calls; before the date. */
-		const char *mark = "\xe2\x9a\xa0 Ingen forbindelse";
+		char mark[128];
+		snprintf(mark, sizeof mark, "\xe2\x9a\xa0 %s", rd->words.w[LANG_NO_CONNECTION]);
 		int opx = hh * 20 / 100 > 12 ? hh * 20 / 100 : 12;
 		int ow = text_width(rd, TEXT_REGULAR, opx, mark);
 		if (ow < (right - x) / 2) {
@@ -220,12 +267,12 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	     right - x, LEFT);
 }
 
-static void desk_text(const struct proto_call *c, char *out, size_t len)
+static void desk_text(const struct proto_call *c, const struct words *wd, char *out, size_t len)
 {
 	if (c->desk_label[0])
 		snprintf(out, len, "%s", c->desk_label);
 	else
-		snprintf(out, len, "Skranke %s", c->desk);
+		snprintf(out, len, "%s %s", wd->w[LANG_DESK], c->desk);
 }
 
 /* The newest call, large: ticket, an arrow and the desk, the service below. */
@@ -249,17 +296,21 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	int t = unit * 16 / 1000 + 2; /* the highlight frame's thickness */
 	int pad = unit * 3 / 100 + 2 * t;
 	if (!top) {
-		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, "Velkommen", rd->fg, x + pad,
-		     y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
+		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, rd->words.w[LANG_WELCOME],
+		     rd->fg, x + pad, y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
 		text(rd, TEXT_REGULAR, unit * 5 / 100, unit * 3 / 100,
-		     "Dit nummer vises her, når det bliver kaldt", rd->muted, x + pad,
-		     y + h / 2 + unit * 3 / 100, w - 2 * pad, CENTER);
+		     rd->words.w[LANG_WELCOME_NOTE], rd->muted, x + pad, y + h / 2 + unit * 3 / 100,
+		     w - 2 * pad, CENTER);
 		return;
 	}
 	if (hl < 0)
 		fill(rd, rd->accent, x, y, unit / 90 + 2, h);
 	const struct proto_call *c = top->call;
 	int inner_w = w - 2 * pad;
+	/* The panel's words take turns; the ticket and desk keep their place. */
+	struct words all[DISPLAY_LANG_MAX + 1];
+	int nw = call_words(rd, c, all);
+	const struct words *wd = &all[lang_turn(rd, v->now_ms, nw)];
 
 	/* Label line, with the "NU" badge while highlighted (a cue that does
 	 * not rely on colour). */
@@ -267,15 +318,16 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	int ly = y + pad * 2 / 3;
 	int lx = x + pad;
 	if (hl >= 0) {
-		const char *badge = "\xe2\x97\x8f NU";
+		char badge[96];
+		snprintf(badge, sizeof badge, "\xe2\x97\x8f %s", wd->w[LANG_NOW]);
 		int bw = text_width(rd, TEXT_BOLD, lpx, badge) + lpx;
 		fill(rd, rd->bg, lx, ly - lpx / 5, bw, lpx * 15 / 10);
 		text(rd, TEXT_BOLD, lpx, lpx, badge, rd->hl, lx + lpx / 2, ly, bw, LEFT);
 		lx += bw + lpx / 2;
 	}
 	text(rd, TEXT_REGULAR, lpx, lpx / 2,
-	     c->kind == PROTO_KIND_RECALL ? "Kaldt igen" : "Nyeste kald", sub, lx, ly,
-	     x + w - pad - lx, LEFT);
+	     wd->w[c->kind == PROTO_KIND_RECALL ? LANG_CALLED_AGAIN : LANG_NEWEST_CALL], sub, lx,
+	     ly, x + w - pad - lx, LEFT);
 
 	/* Ticket, desk and service stacked and centred in the rest. */
 	int tpx = unit * 30 / 100, dpx = unit * 13 / 100, spx = unit * 55 / 1000;
@@ -295,16 +347,28 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	rd->ticket_digit_px = textcache_glyph_height(rd->tc, TEXT_BOLD, ftpx, '0');
 	text(rd, TEXT_BOLD, tpx, tpx / 3, c->ticket, fgc, x + pad, cy - tpx / 20, inner_w, CENTER);
 	cy += tpx * 112 / 100;
-	char desk[PROTO_LABEL_MAX + 32];
-	desk_text(c, desk, sizeof desk);
 	const char *arr = "\xe2\x86\x92";
 	int aw0 = text_width(rd, TEXT_BOLD, dpx, arr) + dpx / 3;
-	char cut[256];
-	int fdpx =
-	    textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw0, cut, sizeof cut);
+	char desk[PROTO_LABEL_MAX + 128], cut[256];
+	/* Size and width from every language's desk text, so the arrow and
+	 * the desk stay put when "Skranke 3" turns into "Desk 3". */
+	int fdpx = dpx, dw = 0;
+	for (int k = 0; k < nw; k++) {
+		desk_text(c, &all[k], desk, sizeof desk);
+		int f = textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw0, cut,
+		                      sizeof cut);
+		fdpx = f < fdpx ? f : fdpx;
+	}
+	for (int k = 0; k < nw; k++) {
+		desk_text(c, &all[k], desk, sizeof desk);
+		textcache_fit(rd->tc, TEXT_BOLD, fdpx, fdpx, desk, inner_w - aw0, cut, sizeof cut);
+		int kw = text_width(rd, TEXT_BOLD, fdpx, cut);
+		dw = kw > dw ? kw : dw;
+	}
+	desk_text(c, wd, desk, sizeof desk);
+	textcache_fit(rd->tc, TEXT_BOLD, fdpx, fdpx, desk, inner_w - aw0, cut, sizeof cut);
 	/* The arrow follows the desk text's fitted size, so no gap opens. */
 	int aw = text_width(rd, TEXT_BOLD, fdpx, arr) + fdpx / 3;
-	int dw = text_width(rd, TEXT_BOLD, fdpx, cut);
 	int dx = x + pad + (inner_w - aw - dw) / 2;
 	int dy = cy + (dpx - fdpx) * 6 / 10;
 	text(rd, TEXT_BOLD, fdpx, fdpx, arr, arrow, dx, dy, aw, LEFT);
@@ -326,7 +390,8 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 	if (rows <= 0 || w <= 0 || h <= 0 || v->model->nmerged <= 1)
 		return; /* no heading over an empty list */
 	int tpx = unit * 42 / 1000;
-	text(rd, TEXT_REGULAR, tpx, tpx / 2, "Tidligere kald", rd->muted, x, y, w, LEFT);
+	text(rd, TEXT_REGULAR, tpx, tpx / 2, rd->words.w[LANG_PREVIOUS_CALLS], rd->muted, x, y, w,
+	     LEFT);
 	int ry = y + tpx * 16 / 10;
 	int rh = (y + h - ry) / rows;
 	if (rh > unit * 13 / 100)
@@ -344,7 +409,7 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 		text(rd, TEXT_BOLD, px, px / 2, c->ticket, rd->fg, x + pad, cy, tw, LEFT);
 		char desk[PROTO_LABEL_MAX + 40];
 		char label[PROTO_LABEL_MAX + 32];
-		desk_text(c, label, sizeof label);
+		desk_text(c, &rd->words, label, sizeof label);
 		snprintf(desk, sizeof desk, "%s%s",
 		         c->kind == PROTO_KIND_RECALL ? "\xe2\x86\xbb " : "", label);
 		int dx = x + pad + tw + pad;
@@ -408,6 +473,11 @@ static void draw_closed(struct render *rd, const struct render_view *v, int w, i
 	if (rest)
 		text(rd, TEXT_REGULAR, spx, spx / 2, rest + 4, rd->muted, unit / 20,
 		     cy + px * 14 / 10, w - unit / 10, CENTER);
+	/* The other screen languages below, all at once: there is room. */
+	int ly = cy + px * (rest ? 26 : 16) / 10;
+	for (int k = 1; k < rd->cfg.nscreen_langs; k++, ly += spx * 15 / 10)
+		text(rd, TEXT_REGULAR, spx, spx / 2, rd->cfg.words[k][LANG_CLOSED], rd->fg,
+		     unit / 20, ly, w - unit / 10, CENTER);
 }
 
 static void draw_identify(struct render *rd, const struct render_view *v, int w, int h, int unit)
@@ -442,6 +512,8 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
 	rd->ticket_digit_px = 0;
+	rd->words_due = 0;
+	cfg_words(&rd->cfg, lang_turn(rd, v->now_ms, rd->cfg.nscreen_langs), &rd->words);
 	/* Fonts scale with the shorter side; landscape layouts use its height. */
 	int unit = w >= h ? h : w * 11 / 10;
 	if (unit > h)

@@ -49,6 +49,9 @@ int render_save_output(struct render *rd, int out_w, int out_h, const char *path
 void render_reset(struct render *rd);
 /* Pixel height of a digit of the newest ticket in the last frame (0: none). */
 int render_ticket_digit_px(const struct render *rd);
+/* When the words of the last frame change to the next language's (wall
+ * clock ms), or 0 when nothing on it takes turns: one frame per change. */
+int64_t render_words_due(const struct render *rd);
 /* Text textures built so far (bench, tests). */
 long render_text_builds(const struct render *rd);
 

@@ -95,13 +95,29 @@ static void test_letter_names(void **state)
 	}
 }
 
+static void test_order(void **state)
+{
+	static const char codes[][8] = {"da", "en"};
+	int out[3];
+	assert_int_equal(lang_order("", codes, 2, out), 2);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(lang_order("en", codes, 2, out), 2);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(lang_order("uk", codes, 2, out), 3);
+	assert_int_equal(out[0], LANG_OWN_SHIPPED);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(lang_order("fr", codes, 2, out), 2); /* not shipped, not configured */
+	assert_int_equal(out[0], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_lookup),
-	    cmocka_unit_test(test_word_keys),
-	    cmocka_unit_test(test_letter_names),
+	    cmocka_unit_test(test_table),     cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_word_keys), cmocka_unit_test(test_letter_names),
+	    cmocka_unit_test(test_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
