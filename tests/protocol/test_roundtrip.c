@@ -98,6 +98,23 @@ static void test_notice(void **state)
 	free(s);
 }
 
+static void test_queue(void **state)
+{
+	(void)state;
+	struct proto_queue q = {.ts_ms = T0, .nservices = PROTO_QUEUE_SERVICES_MAX}, d;
+	struct proto_error err;
+	for (int i = 0; i < q.nservices; i++) {
+		snprintf(q.services[i].name, sizeof q.services[i].name, "Pas og kørekort %d", i);
+		q.services[i].waiting = i * 7;
+		q.services[i].wait_min = i % 3 ? i * 5 : -1;
+	}
+	char *s = proto_queue_encode(&q);
+	assert_true(strlen(s) <= PROTO_QUEUE_BYTES_MAX);
+	assert_int_equal(proto_queue_decode(s, strlen(s), &d, &err), 0);
+	assert_memory_equal(&q, &d, sizeof q);
+	free(s);
+}
+
 static void test_status(void **state)
 {
 	(void)state;
@@ -259,10 +276,11 @@ static void test_cmd_result(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_board),  cmocka_unit_test(test_call),
-	    cmocka_unit_test(test_notice), cmocka_unit_test(test_status),
-	    cmocka_unit_test(test_health), cmocka_unit_test(test_ack),
-	    cmocka_unit_test(test_cmd),    cmocka_unit_test(test_cmd_result),
+	    cmocka_unit_test(test_board),      cmocka_unit_test(test_call),
+	    cmocka_unit_test(test_notice),     cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_queue),      cmocka_unit_test(test_health),
+	    cmocka_unit_test(test_ack),        cmocka_unit_test(test_cmd),
+	    cmocka_unit_test(test_cmd_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
