@@ -3,6 +3,7 @@ its SQLite store in a temp folder: every endpoint with good and bad input,
 auth across tenants, idempotency, durability across kill -9 and broker
 outages, seq across restarts, the device registry and commands."""
 import base64
+import calendar
 import http.client
 import http.server
 import json
@@ -350,6 +351,32 @@ def idempotency():
         st3, r3 = b.call("A5", "2", id="backend-1")
         assert (st3, r3) == (st1, r1), r3
         assert b.req("GET", f"{SITE}/boards/main")[1]["seq"] == r1["seq"] + 1
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def queue_put_published_retained():
+    tmp, broker, b = setup()
+    try:
+        body = {"services": [{"name": "Pas og kørekort", "waiting": 12, "wait_min": 15}]}
+        st, r = b.req("PUT", f"{SITE}/areas/main/queue", body)
+        assert (st, r) == (200, {"area": "main", "services": 1}), (st, r)
+        c = Client(broker.port)  # a newcomer gets it from the broker: retained
+        c.subscribe(f"{ROOT}/queue/#")
+        m = c.wait_json(f"{ROOT}/queue/main")
+        assert m["v"] == 1 and m["services"] == body["services"], m
+        stamped = calendar.timegm(time.strptime(m["ts"][:19], "%Y-%m-%dT%H:%M:%S"))
+        assert abs(stamped - time.time()) < 60, m  # stamped when it came in
+        c.close()
+        for bad, field in [({"services": [{"name": "x", "waiting": 1, "phone": "1"}]},
+                            "services[0].phone"),
+                           ({"services": [{"name": "x", "waiting": 1}] * 17}, "services"),
+                           ({"services": [{"name": "x", "waiting": "12"}]}, "services[0].waiting")]:
+            st, r = b.req("PUT", f"{SITE}/areas/main/queue", bad)
+            assert st == 422 and r["field"] == field, (bad, st, r)
+        assert b.req("PUT", f"{SITE}/areas/Main/queue", body)[0] == 422
     finally:
         b.stop()
         tmp.cleanup()
