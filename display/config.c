@@ -1,4 +1,4 @@
-/* [device] [mqtt] [screen] [theme] [hours] [health] [audio] [words]: every
+/* [device] [mqtt] [screen] [theme] [hours] [health] [audio] [words] [queue]: every
  * key is known here; anything else is an error, never silently defaulted. */
 #include <ctype.h>
 #include <math.h>
@@ -48,6 +48,7 @@ void display_config_defaults(struct display_config *c)
 	c->nscreen_langs = 1;
 	snprintf(c->screen_langs[0], sizeof c->screen_langs[0], "da");
 	c->language_interval_s = 6;
+	c->queue_max_age_s = 300;
 	for (int w = 0; w < LANG_WORD_COUNT; w++)
 		snprintf(c->words[0][w], sizeof c->words[0][w], "%s", lang_find("da")->words[w]);
 	c->theme = (struct display_theme){
@@ -362,10 +363,15 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		audio_key(st, ctx, key, value);
 	else if (!strcmp(section, "words"))
 		words_key(st, ctx, key, value);
-	else
+	else if (!strcmp(section, "queue")) {
+		if (!strcmp(key, "max_age"))
+			set_int(ctx, section, key, value, 30, 86400, &st->cfg->queue_max_age_s);
+		else
+			cfg_error(ctx, section, key, value, "unknown key");
+	} else
 		cfg_error(ctx, section, key, value,
 		          "unknown section (expected device, mqtt, screen, theme, hours, health, "
-		          "audio or words)");
+		          "audio, words or queue)");
 }
 
 /* Templates and desk words follow the order of [audio] languages; a

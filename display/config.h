@@ -88,6 +88,8 @@ struct display_config {
 
 	struct display_theme theme;
 
+	int queue_max_age_s; /* [queue] max_age: older figures are hidden; default 300 */
+
 	struct audio_config audio;
 };
 

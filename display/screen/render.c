@@ -30,7 +30,7 @@ struct render {
 	bool ticker_moving;
 	int ticket_digit_px;
 	struct words words; /* the screen languages' turn in this frame */
-	int64_t words_due;  /* wall ms when words change next; 0: they do not */
+	int64_t words_due;  /* wall ms when the frame changes by the clock; 0: never */
 	struct rgb bg, fg, accent, hl, muted, panel, row, header;
 };
 
@@ -173,6 +173,13 @@ static void cfg_words(const struct display_config *c, int k, struct words *out)
 		out->w[w] = c->words[k][w];
 }
 
+/* The frame goes out of date at t (wall ms) by the clock alone. */
+static void change_due(struct render *rd, int64_t t)
+{
+	if (!rd->words_due || t < rd->words_due)
+		rd->words_due = t;
+}
+
 /* Which of n languages takes its turn at now_ms; notes when that changes. */
 static int lang_turn(struct render *rd, int64_t now_ms, int n)
 {
@@ -180,9 +187,26 @@ static int lang_turn(struct render *rd, int64_t now_ms, int n)
 		return 0;
 	int64_t step = rd->cfg.language_interval_s * (int64_t)1000;
 	int64_t slot = now_ms / step;
-	if (!rd->words_due || (slot + 1) * step < rd->words_due)
-		rd->words_due = (slot + 1) * step;
+	change_due(rd, (slot + 1) * step);
 	return (int)(slot % n);
+}
+
+/* The services of every area's queue figures young enough to show (at
+ * most max into out); notes when the shown ones grow too old. */
+static int fresh_services(struct render *rd, const struct render_view *v,
+                          const struct proto_queue_service **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < v->nqueues; i++) {
+		const struct proto_queue *q = v->queues[i];
+		int64_t expires = q->ts_ms + rd->cfg.queue_max_age_s * (int64_t)1000;
+		if (v->now_ms >= expires || q->nservices == 0)
+			continue; /* never shown as current */
+		change_due(rd, expires);
+		for (int k = 0; k < q->nservices && n < max; k++)
+			out[n++] = &q->services[k];
+	}
+	return n;
 }
 
 /* The newest call's languages: the citizen's own first (configured or
@@ -201,7 +225,7 @@ static int call_words(const struct render *rd, const struct proto_call *c,
 	return n;
 }
 
-int64_t render_words_due(const struct render *rd)
+int64_t render_change_due(const struct render *rd)
 {
 	return rd->words_due;
 }
@@ -418,6 +442,51 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 	}
 }
 
+/* Row height of the queue panel. */
+static int queue_row_h(int unit)
+{
+	return unit * 75 / 1000;
+}
+
+/* Height the queue panel needs for n services in at most max_h; *rows
+ * gets how many fit. 0 when none. */
+static int queue_height(int unit, int n, int max_h, int *rows)
+{
+	int head = unit * 42 / 1000 * 16 / 10;
+	int fit = (max_h - head) / queue_row_h(unit);
+	*rows = n < fit ? n : fit;
+	return *rows > 0 ? head + *rows * queue_row_h(unit) : 0;
+}
+
+/* How many wait for each service and roughly how long. */
+static void draw_queue(struct render *rd, const struct proto_queue_service *const *svc, int rows,
+                       int x, int y, int w, int unit)
+{
+	int tpx = unit * 42 / 1000;
+	text(rd, TEXT_REGULAR, tpx, tpx / 2, rd->words.w[LANG_EXPECTED_WAIT], rd->muted, x, y, w,
+	     LEFT);
+	int ry = y + tpx * 16 / 10, rh = queue_row_h(unit), pad = unit * 25 / 1000;
+	int px = rh * 48 / 100;
+	for (int i = 0; i < rows; i++, ry += rh) {
+		const struct proto_queue_service *s = svc[i];
+		fill(rd, i % 2 ? rd->bg : rd->row, x, ry, w, rh - rh / 14);
+		char right[96];
+		int n =
+		    snprintf(right, sizeof right, "%d %s", s->waiting, rd->words.w[LANG_WAITING]);
+		if (s->wait_min >= 0 && n > 0 && (size_t)n < sizeof right)
+			snprintf(right + n, sizeof right - (size_t)n, " \xc2\xb7 %d %s",
+			         s->wait_min, rd->words.w[LANG_MINUTES]);
+		int cy = ry + (rh - rh / 14 - px * 116 / 100) / 2;
+		int inner = w - 2 * pad;
+		/* The figures shrink before the name gets less than half. */
+		int rw = text(rd, TEXT_BOLD, px, px * 6 / 10, right, rd->fg, x + pad + inner / 2,
+		              cy, inner - inner / 2, RIGHT);
+		/* The name is cut rather than shrunk: rows keep one size. */
+		text(rd, TEXT_REGULAR, px, px * 9 / 10, s->name, rd->fg, x + pad, cy,
+		     inner - rw - pad, LEFT);
+	}
+}
+
 /* The site notice along the bottom: a banner, or a ticker that scrolls when
  * it does not fit. */
 static void draw_notice(struct render *rd, const struct render_view *v, int w, int y, int nh,
@@ -533,17 +602,26 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 			draw_notice(rd, v, w, bottom, nh, pad);
 		}
 		int by = hh + pad, bh = bottom - pad - by;
+		const struct proto_queue_service *svc[PROTO_AREAS_MAX * PROTO_QUEUE_SERVICES_MAX];
+		int nsvc = fresh_services(rd, v, svc, (int)(sizeof svc / sizeof svc[0])), rows = 0;
+		/* The list column (right, or below in portrait) ends with the
+		 * queue figures; the previous calls get the rest. */
+		int lx, ly, lw, lh;
 		if (w >= h * 11 / 10) {
 			int nw = (w - 3 * pad) * 60 / 100;
 			draw_now(rd, v, pad, by, nw, bh, unit);
-			draw_history(rd, v, 2 * pad + nw, by, w - 3 * pad - nw, bh, unit);
+			lx = 2 * pad + nw, ly = by, lw = w - 3 * pad - nw, lh = bh;
 		} else {
 			/* Portrait or nearly square: the call on top, the list below. */
 			int nhh = bh * 45 / 100;
 			int u2 = unit * 12 / 10 < w ? unit * 12 / 10 : w;
 			draw_now(rd, v, pad, by, w - 2 * pad, nhh, u2);
-			draw_history(rd, v, pad, by + nhh + pad, w - 2 * pad, bh - nhh - pad, unit);
+			lx = pad, ly = by + nhh + pad, lw = w - 2 * pad, lh = bh - nhh - pad;
 		}
+		int qh = nsvc ? queue_height(unit, nsvc, lh * 45 / 100, &rows) : 0;
+		draw_history(rd, v, lx, ly, lw, qh ? lh - qh - pad : lh, unit);
+		if (qh)
+			draw_queue(rd, svc, rows, lx, ly + lh - qh, lw, unit);
 	}
 	if (v->identify)
 		draw_identify(rd, v, w, h, unit);

@@ -124,6 +124,7 @@ static void test_screen_languages(void **state)
 	                 0);
 	assert_int_equal(c->nscreen_langs, 3);
 	assert_int_equal(c->language_interval_s, 8);
+	assert_int_equal(c->queue_max_age_s, 300);
 	assert_string_equal(c->words[0][LANG_NEWEST_CALL], "Nyeste kald");
 	assert_string_equal(c->words[1][LANG_NEWEST_CALL], "Newest call");
 	assert_string_equal(c->words[1][LANG_DESK], "Counter");
@@ -160,8 +161,9 @@ static void test_errors(void **state)
 	    {MIN "[mqtt]\nport = 0\n", "t.ini:7: [mqtt] port: 0: must be between 1 and 65535"},
 	    {MIN "[mqtt]\ncertfile = /c.pem\n",
 	     "t.ini: [mqtt] keyfile: required when certfile is set"},
-	    {MIN "[printer]\nx = 1\n", "t.ini:7: [printer] x: 1: unknown section (expected device, "
-	                               "mqtt, screen, theme, hours, health, audio or words)"},
+	    {MIN "[printer]\nx = 1\n",
+	     "t.ini:7: [printer] x: 1: unknown section (expected device, "
+	     "mqtt, screen, theme, hours, health, audio, words or queue)"},
 	    {"[device]\nid = D1\n",
 	     "t.ini:2: [device] id: D1: must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, "
 	     "digits, '-')"},
@@ -191,6 +193,9 @@ static void test_errors(void **state)
 	     "newest_call, previous_calls, desk, closed, opens_at, no_connection, waiting, "
 	     "expected_wait, check_in_here, called_again, now, minutes, welcome, welcome_note)"},
 	    {MIN "[audio]\nrepeat = 4\n", "t.ini:7: [audio] repeat: 4: must be between 1 and 3"},
+	    {MIN "[queue]\nmax_age = 5\n",
+	     "t.ini:7: [queue] max_age: 5: must be between 30 and 86400"},
+	    {MIN "[queue]\nage = 50\n", "t.ini:7: [queue] age: 50: unknown key"},
 	    {MIN "[health]\ninterval = 1\n",
 	     "t.ini:7: [health] interval: 1: must be between 5 and 3600"},
 	};

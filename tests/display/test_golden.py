@@ -50,6 +50,26 @@ for n, a in cases():
 
 
 @test
+def old_queue_figures_are_hidden():
+    """Figures older than [queue] max_age never show: the frame is the one
+    without them."""
+    tmp = cbtest.TempDir()
+    out = os.path.join(tmp.path, "old.png")
+    r = display("--render", "tests/display/data/board.json", "--queue",
+                "tests/display/data/queue.json", "--size", "1920x1080", "--now",
+                "2026-11-30T10:15", "--notice", "tests/display/data/notice.json", "--config",
+                "tests/display/data/queue-old.ini", "--out", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = subprocess.run([PNGDIFF, os.path.join(GOLDEN, "landscape-1920x1080.png"), out],
+                       capture_output=True, text=True, timeout=60)
+    assert d.returncode == 0, d.stdout + d.stderr
+    bad = tmp.file("q.json", '{"v":1,"ts":"2026-11-30T09:14:00Z","services":[{"name":"x"}]}')
+    r = display("--render", "tests/display/data/board.json", "--queue", bad, "--out", out)
+    assert r.returncode == 1 and r.stdout.startswith(bad + ": services[0].waiting: "), r.stdout
+    tmp.cleanup()
+
+
+@test
 def bad_board_names_field():
     tmp = cbtest.TempDir()
     bad = tmp.file("bad.json", '{"v":1,"seq":0,"ts":"2026-11-30T09:15:02.123Z","calls":[]}')
