@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -377,6 +378,28 @@ def queue_put_published_retained():
             st, r = b.req("PUT", f"{SITE}/areas/main/queue", bad)
             assert st == 422 and r["field"] == field, (bad, st, r)
         assert b.req("PUT", f"{SITE}/areas/Main/queue", body)[0] == 422
+        # The CLI sets it too: callboard queue.
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/queue/pas")
+        cli = subprocess.run([cbtest.binary("callboard"), "queue", "aarhus/dokk1", "--area", "pas",
+                              "Pas og kørekort=12/15", "Sundhed=3", "--url",
+                              f"http://127.0.0.1:{b.port}", "--token", TOK_A],
+                             capture_output=True, text=True, timeout=30)
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        m = watch.wait_json(f"{ROOT}/queue/pas")
+        assert m["services"] == [{"name": "Pas og kørekort", "waiting": 12, "wait_min": 15},
+                                 {"name": "Sundhed", "waiting": 3}], m
+        # The simulator sends the figures during a simulated day.
+        watch.subscribe(f"{ROOT}/queue/sim")
+        sim = subprocess.run([cbtest.binary("callboard"), "sim", "--site", "aarhus/dokk1",
+                              "--area", "sim", "--speed", "100000", "--count", "20", "--quiet",
+                              "--url", f"http://127.0.0.1:{b.port}", "--token", TOK_A],
+                             capture_output=True, text=True, timeout=60)
+        assert sim.returncode == 0, sim.stdout + sim.stderr
+        m = watch.wait_json(f"{ROOT}/queue/sim")
+        assert [s["name"] for s in m["services"]][0] == "Pas og kørekort", m
+        assert all(s["waiting"] >= 0 for s in m["services"]), m
+        watch.close()
     finally:
         b.stop()
         tmp.cleanup()
