@@ -1,4 +1,5 @@
-/* [device] [mqtt] [screen] [theme] [hours] [health] [audio] [words] [queue]: every
+/* [device] [mqtt] [screen] [theme] [hours] [health] [audio] [words] [queue]
+ * [checkin]: every
  * key is known here; anything else is an error, never silently defaulted. */
 #include <ctype.h>
 #include <math.h>
@@ -49,6 +50,7 @@ void display_config_defaults(struct display_config *c)
 	snprintf(c->screen_langs[0], sizeof c->screen_langs[0], "da");
 	c->language_interval_s = 6;
 	c->queue_max_age_s = 300;
+	c->checkin_enabled = true;
 	for (int w = 0; w < LANG_WORD_COUNT; w++)
 		snprintf(c->words[0][w], sizeof c->words[0][w], "%s", lang_find("da")->words[w]);
 	c->theme = (struct display_theme){
@@ -314,6 +316,43 @@ static void audio_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k
 	}
 }
 
+/* Set word w of language lang from section s; false when lang is no code. */
+static bool set_word(struct parse_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                     const char *v, const char *lang, int w)
+{
+	struct lang_text *l = w >= 0 && lang_code_ok(lang) ? lang_slot(st, lang) : NULL;
+	if (!l)
+		return false;
+	if (!*v) {
+		cfg_error(ctx, s, k, v, "must not be empty");
+		return true;
+	}
+	l->words_line = ctx->line;
+	l->has_words[w] = cfg_str(ctx, s, k, v, l->words[w], sizeof l->words[w]);
+	return true;
+}
+
+static void checkin_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct display_config *c = st->cfg;
+	const char *s = "checkin";
+	if (!strcmp(k, "enabled")) {
+		cfg_bool(ctx, s, k, v, &c->checkin_enabled);
+	} else if (!strcmp(k, "url")) {
+		bool ok = !strncmp(v, "https://", 8) || !strncmp(v, "http://", 7);
+		for (const char *p = v; ok && *p; p++)
+			ok = (unsigned char)*p > ' ' && *p != 0x7f;
+		if (!ok)
+			cfg_error(ctx, s, k, v,
+			          "expected an http:// or https:// link without spaces");
+		else
+			cfg_str(ctx, s, k, v, c->checkin_url, sizeof c->checkin_url);
+	} else if (strncmp(k, "caption_", 8) ||
+	           !set_word(st, ctx, s, k, v, k + 8, LANG_CHECK_IN_HERE)) {
+		cfg_error(ctx, s, k, v, "unknown key (expected enabled, url or caption_LL)");
+	}
+}
+
 /* [words] KEY_LL = text: a screen word for language LL. */
 static void words_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
 {
@@ -324,20 +363,11 @@ static void words_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k
 		snprintf(key, sizeof key, "%.*s", (int)(us - k), k);
 		w = lang_word_from_key(key);
 	}
-	struct lang_text *l = w >= 0 && lang_code_ok(us + 1) ? lang_slot(st, us + 1) : NULL;
-	if (!l) {
+	if (!us || !set_word(st, ctx, "words", k, v, us + 1, w))
 		cfg_error(ctx, "words", k, v,
 		          "unknown key (expected WORD_LL, WORD one of newest_call, previous_calls, "
 		          "desk, closed, opens_at, no_connection, waiting, expected_wait, "
 		          "check_in_here, called_again, now, minutes, welcome, welcome_note)");
-		return;
-	}
-	if (!*v) {
-		cfg_error(ctx, "words", k, v, "must not be empty");
-		return;
-	}
-	l->words_line = ctx->line;
-	l->has_words[w] = cfg_str(ctx, "words", k, v, l->words[w], sizeof l->words[w]);
 }
 
 static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
@@ -368,10 +398,12 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 			set_int(ctx, section, key, value, 30, 86400, &st->cfg->queue_max_age_s);
 		else
 			cfg_error(ctx, section, key, value, "unknown key");
-	} else
+	} else if (!strcmp(section, "checkin"))
+		checkin_key(st, ctx, key, value);
+	else
 		cfg_error(ctx, section, key, value,
 		          "unknown section (expected device, mqtt, screen, theme, hours, health, "
-		          "audio, words or queue)");
+		          "audio, words, queue or checkin)");
 }
 
 /* Templates and desk words follow the order of [audio] languages; a

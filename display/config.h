@@ -90,6 +90,12 @@ struct display_config {
 
 	int queue_max_age_s; /* [queue] max_age: older figures are hidden; default 300 */
 
+	/* [checkin] url: a QR code of it on the screen (hidden when closed);
+	 * its caption is the screen languages' check_in_here word, which
+	 * [checkin] caption_LL sets. enabled = false hides it. */
+	bool checkin_enabled;
+	char checkin_url[512];
+
 	struct audio_config audio;
 };
 

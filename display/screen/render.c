@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "qr.h"
 #include "render.h"
 #include "textcache.h"
 
@@ -26,6 +27,8 @@ struct render {
 	int fw, fh;
 	SDL_Texture *logo;
 	int logo_w, logo_h;
+	struct qr *qr; /* [checkin] url's code, made on first use */
+	bool qr_tried;
 	bool logo_tried;
 	bool ticker_moving;
 	int ticket_digit_px;
@@ -80,6 +83,9 @@ void render_reset(struct render *rd)
 		SDL_DestroyTexture(rd->logo);
 	rd->logo = NULL;
 	rd->logo_tried = false;
+	qr_destroy(rd->qr);
+	rd->qr = NULL;
+	rd->qr_tried = false;
 }
 
 void render_destroy(struct render *rd)
@@ -417,6 +423,12 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 	text(rd, TEXT_REGULAR, tpx, tpx / 2, rd->words.w[LANG_PREVIOUS_CALLS], rd->muted, x, y, w,
 	     LEFT);
 	int ry = y + tpx * 16 / 10;
+	/* Fewer rows rather than rows too small to read across the room. */
+	int fit = (y + h - ry) / (unit * 7 / 100 + 1);
+	if (rows > fit)
+		rows = fit;
+	if (rows <= 0)
+		return;
 	int rh = (y + h - ry) / rows;
 	if (rh > unit * 13 / 100)
 		rh = unit * 13 / 100;
@@ -485,6 +497,35 @@ static void draw_queue(struct render *rd, const struct proto_queue_service *cons
 		text(rd, TEXT_REGULAR, px, px * 9 / 10, s->name, rd->fg, x + pad, cy,
 		     inner - rw - pad, LEFT);
 	}
+}
+
+/* The check-in code when it is shown (configured, enabled), made once. */
+static struct qr *checkin_code(struct render *rd)
+{
+	if (!rd->qr_tried && rd->cfg.checkin_enabled && rd->cfg.checkin_url[0]) {
+		rd->qr_tried = true;
+		rd->qr = qr_create(rd->r, rd->cfg.checkin_url);
+	}
+	return rd->cfg.checkin_enabled ? rd->qr : NULL;
+}
+
+/* Pixels per module: the code with its quiet zone about 30 % of the
+ * shorter side, a whole number so modules stay square: 8 px (5 mm) on a
+ * 55" 1080p screen, which a phone camera resolves from 3 m. */
+static int checkin_module_px(const struct qr *q, int unit)
+{
+	int m = unit * 30 / 100 / qr_side(q);
+	return m > 1 ? m : 1;
+}
+
+/* The QR code at the right of the block, its caption left of it. */
+static void draw_checkin(struct render *rd, struct qr *q, int x, int y, int w, int unit)
+{
+	int m = checkin_module_px(q, unit), side = qr_side(q) * m;
+	qr_draw(q, x + w - side, y, m);
+	int px = unit * 55 / 1000, tw = w - side - unit * 3 / 100;
+	text(rd, TEXT_BOLD, px, px * 6 / 10, rd->words.w[LANG_CHECK_IN_HERE], rd->fg, x,
+	     y + side / 2 - px * 116 / 200, tw, RIGHT);
 }
 
 /* The site notice along the bottom: a banner, or a ticker that scrolls when
@@ -618,6 +659,11 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 			draw_now(rd, v, pad, by, w - 2 * pad, nhh, u2);
 			lx = pad, ly = by + nhh + pad, lw = w - 2 * pad, lh = bh - nhh - pad;
 		}
+		struct qr *code = checkin_code(rd);
+		int ch = code ? qr_side(code) * checkin_module_px(code, unit) + pad : 0;
+		if (code)
+			draw_checkin(rd, code, lx, ly + lh - ch + pad, lw, unit);
+		lh -= ch;
 		int qh = nsvc ? queue_height(unit, nsvc, lh * 45 / 100, &rows) : 0;
 		draw_history(rd, v, lx, ly, lw, qh ? lh - qh - pad : lh, unit);
 		if (qh)

@@ -119,12 +119,18 @@ static void test_screen_languages(void **state)
 	                          "welcome_so = Soo dhawoow\nwelcome_note_so = Lambarkaaga\n"
 	                          "desk_en = Counter\n"
 	                          "[audio]\nlanguages = da, en\nrepeat = 2\nquiet_volume = 30\n"
-	                          "again_en = once more\n",
+	                          "again_en = once more\n"
+	                          "[checkin]\nurl = https://aarhus.dk/tjek-ind?s=dokk1\n"
+	                          "caption_da = Tjek ind med din telefon\n",
 	                      c, e, sizeof e),
 	                 0);
 	assert_int_equal(c->nscreen_langs, 3);
 	assert_int_equal(c->language_interval_s, 8);
 	assert_int_equal(c->queue_max_age_s, 300);
+	assert_true(c->checkin_enabled);
+	assert_string_equal(c->checkin_url, "https://aarhus.dk/tjek-ind?s=dokk1");
+	assert_string_equal(c->words[0][LANG_CHECK_IN_HERE], "Tjek ind med din telefon");
+	assert_string_equal(c->words[1][LANG_CHECK_IN_HERE], "Check in here");
 	assert_string_equal(c->words[0][LANG_NEWEST_CALL], "Nyeste kald");
 	assert_string_equal(c->words[1][LANG_NEWEST_CALL], "Newest call");
 	assert_string_equal(c->words[1][LANG_DESK], "Counter");
@@ -163,7 +169,7 @@ static void test_errors(void **state)
 	     "t.ini: [mqtt] keyfile: required when certfile is set"},
 	    {MIN "[printer]\nx = 1\n",
 	     "t.ini:7: [printer] x: 1: unknown section (expected device, "
-	     "mqtt, screen, theme, hours, health, audio, words or queue)"},
+	     "mqtt, screen, theme, hours, health, audio, words, queue or checkin)"},
 	    {"[device]\nid = D1\n",
 	     "t.ini:2: [device] id: D1: must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, "
 	     "digits, '-')"},
@@ -196,6 +202,12 @@ static void test_errors(void **state)
 	    {MIN "[queue]\nmax_age = 5\n",
 	     "t.ini:7: [queue] max_age: 5: must be between 30 and 86400"},
 	    {MIN "[queue]\nage = 50\n", "t.ini:7: [queue] age: 50: unknown key"},
+	    {MIN "[checkin]\nurl = ftp://x\n", "t.ini:7: [checkin] url: ftp://x: expected an "
+	                                       "http:// or https:// link without spaces"},
+	    {MIN "[checkin]\ncaption = Hi\n",
+	     "t.ini:7: [checkin] caption: Hi: unknown key (expected enabled, url or caption_LL)"},
+	    {MIN "[checkin]\ncaption_en = Hi\n",
+	     "t.ini:7: [words] en: words are set for 'en', which is not in [screen] languages"},
 	    {MIN "[health]\ninterval = 1\n",
 	     "t.ini:7: [health] interval: 1: must be between 5 and 3600"},
 	};
