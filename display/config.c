@@ -62,6 +62,15 @@ void display_config_defaults(struct display_config *c)
 	};
 	snprintf(c->theme.font, sizeof c->theme.font, "%s", DISPLAY_FONT_DEFAULT);
 	snprintf(c->theme.font_bold, sizeof c->theme.font_bold, "%s", DISPLAY_FONT_BOLD_DEFAULT);
+	static const char *const scripts[2][2] = {
+	    {DISPLAY_NOTO "NotoSansArabic-Regular.ttf", DISPLAY_NOTO "NotoSansHebrew-Regular.ttf"},
+	    {DISPLAY_NOTO "NotoSansArabic-Bold.ttf", DISPLAY_NOTO "NotoSansHebrew-Bold.ttf"}};
+	for (int b = 0; b < 2; b++) {
+		c->theme.nscript_fonts[b] = 2;
+		for (int k = 0; k < 2; k++)
+			snprintf(c->theme.script_fonts[b][k], sizeof c->theme.script_fonts[b][k],
+			         "%s", scripts[b][k]);
+	}
 
 	audio_config_defaults(&c->audio);
 }
@@ -234,7 +243,26 @@ static void theme_key(struct display_config *c, struct cfg_ctx *ctx, const char 
 			cfg_str(ctx, s, k, v, dst, sizeof t->font);
 	} else if (!strcmp(k, "logo"))
 		cfg_str(ctx, s, k, v, t->logo, sizeof t->logo);
-	else
+	else if (!strcmp(k, "script_fonts") || !strcmp(k, "script_fonts_bold")) {
+		int b = k[12] == '_';
+		int n = 0;
+		for (const char *p = v; *p && n <= DISPLAY_SCRIPT_FONTS_MAX;) {
+			size_t len = strcspn(p, ",");
+			while (len && p[len - 1] == ' ')
+				len--;
+			if (len && n < DISPLAY_SCRIPT_FONTS_MAX &&
+			    len < sizeof t->script_fonts[b][n])
+				snprintf(t->script_fonts[b][n], sizeof t->script_fonts[b][n],
+				         "%.*s", (int)len, p);
+			n += len > 0;
+			p += strcspn(p, ",");
+			p += strspn(p, ", ");
+		}
+		if (n > DISPLAY_SCRIPT_FONTS_MAX)
+			cfg_error(ctx, s, k, v, "at most %d fonts", DISPLAY_SCRIPT_FONTS_MAX);
+		else
+			t->nscript_fonts[b] = n;
+	} else
 		cfg_error(ctx, s, k, v, "unknown key");
 }
 

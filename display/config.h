@@ -12,7 +12,8 @@
 #include "proto.h"
 #include "schedule.h"
 
-#define DISPLAY_LANG_MAX 4
+#define DISPLAY_LANG_MAX         4
+#define DISPLAY_SCRIPT_FONTS_MAX 4
 
 struct audio_config {
 	bool enabled;          /* [audio] enabled, default true */
@@ -47,6 +48,11 @@ struct display_theme {
 	char font[4096];      /* default DejaVuSans.ttf */
 	char font_bold[4096]; /* default DejaVuSans-Bold.ttf */
 	char logo[4096];      /* PNG shown in the header; "" = none */
+	/* [theme] script_fonts / script_fonts_bold: fonts for the glyphs font
+	 * lacks (Arabic, Hebrew), comma-separated; default Noto Sans Arabic and
+	 * Hebrew (fonts-noto-core); a missing file is skipped. */
+	int nscript_fonts[2];
+	char script_fonts[2][DISPLAY_SCRIPT_FONTS_MAX][512];
 };
 
 enum display_closed_mode { DISPLAY_CLOSED_SCREEN, DISPLAY_CLOSED_BLACK };
@@ -103,6 +109,7 @@ struct cfg_ctx;
 
 #define DISPLAY_FONT_DEFAULT      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DISPLAY_FONT_BOLD_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define DISPLAY_NOTO              "/usr/share/fonts/truetype/noto/"
 
 /* WCAG contrast ratio of two 0xRRGGBB colours (1 to 21). */
 double display_contrast(uint32_t a, uint32_t b);

@@ -60,6 +60,10 @@ struct render *render_create(SDL_Renderer *r, const struct display_config *cfg)
 		free(rd);
 		return NULL;
 	}
+	for (int b = 0; b < 2; b++)
+		for (int k = 0; k < cfg->theme.nscript_fonts[b]; k++)
+			textcache_add_fallback(rd->tc, b ? TEXT_BOLD : TEXT_REGULAR,
+			                       cfg->theme.script_fonts[b][k]);
 	const struct display_theme *t = &cfg->theme;
 	struct rgb black = {0, 0, 0};
 	rd->bg = hex(t->background);
