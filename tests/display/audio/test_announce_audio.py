@@ -112,6 +112,19 @@ def stale_call_is_silent():
 
 
 @test
+def quiet_hours_speak_at_the_quiet_volume():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    loud, _, _ = run_harness(tmp, ["board:main:" + b, "idle"], "--volume", "80")
+    quiet, _, stats = run_harness(tmp, ["quiet", "board:main:" + b, "idle"], "--volume", "80",
+                                  "--quiet-volume", "20")
+    ratio = max(abs(x) for x in quiet) / max(abs(x) for x in loud)
+    assert 0.04 < ratio < 0.09, ratio  # (20/80)^2: the gain curve is squared
+    assert stats["played"] == 1, stats
+    tmp.cleanup()
+
+
+@test
 def volume_zero_is_silent():
     tmp = TempDir()
     b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
