@@ -398,6 +398,16 @@ static void words_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k
 		          "check_in_here, called_again, now, minutes, welcome, welcome_note)");
 }
 
+/* A section whose only key is the whole number name. */
+static void one_int_key(struct cfg_ctx *ctx, const char *sec, const char *k, const char *v,
+                        const char *name, long min, long max, int *out)
+{
+	if (!strcmp(k, name))
+		set_int(ctx, sec, k, v, min, max, out);
+	else
+		cfg_error(ctx, sec, k, v, "unknown key");
+}
+
 static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
 {
 	struct parse_state *st = ctx->user;
@@ -412,21 +422,17 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		theme_key(st->cfg, ctx, key, value);
 	else if (!strcmp(section, "hours"))
 		hours_key(st->cfg, ctx, key, value);
-	else if (!strcmp(section, "health")) {
-		if (!strcmp(key, "interval"))
-			set_int(ctx, section, key, value, 5, 3600, &st->cfg->health_interval_s);
-		else
-			cfg_error(ctx, section, key, value, "unknown key");
-	} else if (!strcmp(section, "audio"))
+	else if (!strcmp(section, "health"))
+		one_int_key(ctx, section, key, value, "interval", 5, 3600,
+		            &st->cfg->health_interval_s);
+	else if (!strcmp(section, "audio"))
 		audio_key(st, ctx, key, value);
 	else if (!strcmp(section, "words"))
 		words_key(st, ctx, key, value);
-	else if (!strcmp(section, "queue")) {
-		if (!strcmp(key, "max_age"))
-			set_int(ctx, section, key, value, 30, 86400, &st->cfg->queue_max_age_s);
-		else
-			cfg_error(ctx, section, key, value, "unknown key");
-	} else if (!strcmp(section, "checkin"))
+	else if (!strcmp(section, "queue"))
+		one_int_key(ctx, section, key, value, "max_age", 30, 86400,
+		            &st->cfg->queue_max_age_s);
+	else if (!strcmp(section, "checkin"))
 		checkin_key(st, ctx, key, value);
 	else
 		cfg_error(ctx, section, key, value,

@@ -147,10 +147,28 @@ struct sim_run {
 	long calls, recalls, cancels, failed;
 };
 
+/* method on the site's path + suffix with body (taken; NULL: none); 0 with
+ * *resp (the caller frees it), or -1 after saying the bridge is unreachable. */
+static int send_body(struct sim_run *r, const char *method, const char *tenant, const char *site,
+                     const char *suffix, json_t *body, struct http_response *resp)
+{
+	char path[512], why[256];
+	client_site_path(path, sizeof path, tenant, site, suffix);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	int rc = http_request(&r->cl.u, method, path, r->cl.token, text, text ? strlen(text) : 0,
+	                      r->cl.timeout_ms, resp, why, sizeof why);
+	free(text);
+	if (rc < 0)
+		fprintf(stderr, "callboard sim: cannot reach the bridge at %s: %s\n", r->cl.url,
+		        why);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Send one event; 0 ok, 1 refused by the bridge (counted), -1 unreachable. */
 static int post_event(struct sim_run *r, const struct sim_event *ev, long long *seq)
 {
-	char id[96], suffix[160], path[512];
+	char id[96], suffix[160];
 	snprintf(id, sizeof id, "sim-%s-%ld-%d-%ld", r->run_id, r->day, ev->site, ev->call_no);
 	const char *tenant = r->sites[ev->site][0], *site = r->sites[ev->site][1];
 	json_t *body = NULL;
@@ -169,19 +187,9 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 		method = "DELETE";
 		snprintf(suffix, sizeof suffix, "/calls/%s", id);
 	}
-	client_site_path(path, sizeof path, tenant, site, suffix);
-	char why[256];
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
 	struct http_response resp;
-	int rc = http_request(&r->cl.u, method, path, r->cl.token, text, text ? strlen(text) : 0,
-	                      r->cl.timeout_ms, &resp, why, sizeof why);
-	free(text);
-	if (rc < 0) {
-		fprintf(stderr, "callboard sim: cannot reach the bridge at %s: %s\n", r->cl.url,
-		        why);
+	if (send_body(r, method, tenant, site, suffix, body, &resp) < 0)
 		return -1;
-	}
 	if (resp.status < 200 || resp.status > 299) {
 		json_error_t je;
 		json_t *j = json_loadb(resp.body, resp.len, 0, &je);
@@ -217,21 +225,12 @@ static int post_queue(struct sim_run *r, const struct sim *s, int site)
 			json_object_set_new(o, "wait_min", json_integer(wait < 1440 ? wait : 1440));
 		json_array_append_new(list, o);
 	}
-	json_t *body = json_pack("{s:o}", "services", list);
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	char suffix[160], path[512], why[256];
+	char suffix[160];
 	snprintf(suffix, sizeof suffix, "/areas/%s/queue", r->area);
-	client_site_path(path, sizeof path, r->sites[site][0], r->sites[site][1], suffix);
 	struct http_response resp;
-	int rc = http_request(&r->cl.u, "PUT", path, r->cl.token, text, strlen(text),
-	                      r->cl.timeout_ms, &resp, why, sizeof why);
-	free(text);
-	if (rc < 0) {
-		fprintf(stderr, "callboard sim: cannot reach the bridge at %s: %s\n", r->cl.url,
-		        why);
+	if (send_body(r, "PUT", r->sites[site][0], r->sites[site][1], suffix,
+	              json_pack("{s:o}", "services", list), &resp) < 0)
 		return -1;
-	}
 	bool ok = resp.status >= 200 && resp.status <= 299;
 	if (!ok) {
 		fprintf(stderr, "callboard sim: queue %s/%s: %d\n", r->sites[site][0],
