@@ -528,8 +528,17 @@ static void draw_checkin(struct render *rd, struct qr *q, int x, int y, int w, i
 	int m = checkin_module_px(q, unit), side = qr_side(q) * m;
 	qr_draw(q, x + w - side, y, m);
 	int px = unit * 55 / 1000, tw = w - side - unit * 3 / 100;
-	text(rd, TEXT_BOLD, px, px * 6 / 10, rd->words.w[LANG_CHECK_IN_HERE], rd->fg, x,
-	     y + side / 2 - px * 116 / 200, tw, RIGHT);
+	int n = rd->cfg.nscreen_langs, lh = px * 14 / 10;
+	if (n * lh > side) {
+		/* No room for every language: the one whose turn it is. */
+		text(rd, TEXT_BOLD, px, px * 6 / 10, rd->words.w[LANG_CHECK_IN_HERE], rd->fg, x,
+		     y + side / 2 - px * 116 / 200, tw, RIGHT);
+		return;
+	}
+	/* Every screen language's caption at once, the first one bright. */
+	for (int k = 0, ly = y + (side - n * lh) / 2; k < n; k++, ly += lh)
+		text(rd, TEXT_BOLD, px, px * 6 / 10, rd->cfg.words[k][LANG_CHECK_IN_HERE],
+		     k ? rd->muted : rd->fg, x, ly, tw, RIGHT);
 }
 
 /* The site notice along the bottom: a banner, or a ticker that scrolls when
