@@ -348,6 +348,26 @@ static int delete_notice(struct ctx *c)
 	return reply_committed(c, 200, json_pack("{s:b}", "cleared", 1), NULL);
 }
 
+static int put_queue(struct ctx *c)
+{
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	struct proto_queue q;
+	struct request_error e;
+	if (!proto_name_valid(c->p.area))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "area");
+	if (request_parse_queue(body, len, (size_t)c->b->cfg.body_limit, &q, &e) < 0)
+		return refused(c, &e);
+	q.ts_ms = time_now_ms();
+	struct area *a = bridge_area(c->b, c->p.tenant, c->p.site, c->p.area, true);
+	free(a->queue);
+	a->queue = proto_queue_encode(&q);
+	a->queue_due = true;
+	c->b->outbox_dirty = true;
+	reply(c->resp, 200, json_pack("{s:s,s:i}", "area", c->p.area, "services", q.nservices));
+	return 0;
+}
+
 static int get_board(struct ctx *c)
 {
 	const char *area = c->p.area;
@@ -602,6 +622,7 @@ static const struct route routes[] = {
     {"PUT", "/v1/sites/{tenant}/{site}/notice", ACCESS_SITE, put_notice},
     {"DELETE", "/v1/sites/{tenant}/{site}/notice", ACCESS_SITE, delete_notice},
     {"GET", "/v1/sites/{tenant}/{site}/boards/{area}", ACCESS_SITE, get_board},
+    {"PUT", "/v1/sites/{tenant}/{site}/areas/{area}/queue", ACCESS_SITE, put_queue},
     {"GET", "/v1/sites/{tenant}/{site}/stats", ACCESS_SITE, get_stats},
     {"GET", "/v1/devices", ACCESS_TOKEN, get_devices},
     {"POST", "/v1/devices/{tenant}/{site}/{device}/commands", ACCESS_SITE, post_command},

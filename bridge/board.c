@@ -123,6 +123,8 @@ char *board_entries_encode(const struct board *b)
 		              proto_kind_name(e->c.kind), "ts", (json_int_t)e->c.ts_ms);
 		if (!o)
 			abort();
+		if (e->c.lang[0])
+			json_object_set_new(o, "lang", json_string(e->c.lang));
 		json_array_append_new(arr, o);
 	}
 	char *s = json_dumps(arr, JSON_COMPACT);
@@ -162,6 +164,9 @@ int board_entries_decode(struct board *b, const char *json)
 		    !copy_str(o, "service", e->c.service, sizeof e->c.service) ||
 		    !copy_str(o, "kind", kind, sizeof kind) ||
 		    !json_is_integer(json_object_get(o, "ts")))
+			goto out;
+		/* Entries stored before calls carried a language have none. */
+		if (json_object_get(o, "lang") && !copy_str(o, "lang", e->c.lang, sizeof e->c.lang))
 			goto out;
 		e->c.kind = strcmp(kind, "recall") == 0 ? PROTO_KIND_RECALL : PROTO_KIND_CALL;
 		e->c.ts_ms = json_integer_value(json_object_get(o, "ts"));

@@ -132,6 +132,7 @@ void bridge_free_state(struct bridge *b)
 {
 	for (int i = 0; i < b->nareas; i++) {
 		free(b->areas[i]->snap);
+		free(b->areas[i]->queue);
 		free(b->areas[i]);
 	}
 	free(b->areas);

@@ -34,6 +34,11 @@ struct area {
 	bool force;                 /* republish even if published (broker restart) */
 	struct board *snap;         /* owned: the board before the open batch */
 	int64_t snap_ts_ms;
+	/* The area's queue payload (owned; NULL: none yet). Kept in memory
+	 * only: figures a minute old are worth little after a restart, and the
+	 * broker still holds the retained one. */
+	char *queue;
+	bool queue_due; /* to be published (changed, or after a reconnect) */
 };
 
 struct notice {

@@ -17,8 +17,8 @@ void calls_make_id(char buf[33])
 static void fingerprint(const struct call_req *r, char out[17])
 {
 	uint64_t h = 1469598103934665603ULL;
-	const char *parts[] = {r->area, r->ticket, r->desk, r->desk_label, r->service};
-	for (size_t p = 0; p < 5; p++) {
+	const char *parts[] = {r->area, r->ticket, r->desk, r->desk_label, r->service, r->lang};
+	for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
 		for (const char *s = parts[p];; s++) {
 			h ^= (unsigned char)*s;
 			h *= 1099511628211ULL;
@@ -180,6 +180,7 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 	snprintf(c.desk, sizeof c.desk, "%s", r->desk);
 	snprintf(c.desk_label, sizeof c.desk_label, "%s", r->desk_label);
 	snprintf(c.service, sizeof c.service, "%s", r->service);
+	snprintf(c.lang, sizeof c.lang, "%s", r->lang);
 	c.kind = PROTO_KIND_CALL;
 	c.ts_ms = now;
 	board_call(&a->board, &c, b->cfg.board_length);

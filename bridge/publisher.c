@@ -37,16 +37,37 @@ static void arm_retry(void)
 		loop_timer_arm(retry_timer, 100, 0);
 }
 
-/* -1: the client refused (disconnected or in-flight cap): try again later. */
-static int send_area(struct bridge *b, struct area *a)
+/* The area's board or queue topic; false cannot happen (names were validated). */
+static bool area_topic(const struct area *a, enum proto_topic_kind kind,
+                       char topic[PROTO_TOPIC_MAX])
 {
-	struct proto_topic t = {.kind = PROTO_TOPIC_BOARD};
+	struct proto_topic t = {.kind = kind};
 	snprintf(t.tenant, sizeof t.tenant, "%s", a->tenant);
 	snprintf(t.site, sizeof t.site, "%s", a->site);
 	snprintf(t.area, sizeof t.area, "%s", a->name);
+	return proto_topic_build(&t, topic, PROTO_TOPIC_MAX) >= 0;
+}
+
+/* The queue figures, retained; -1: try again later. */
+static int send_queue(struct bridge *b, struct area *a)
+{
 	char topic[PROTO_TOPIC_MAX];
-	if (proto_topic_build(&t, topic, sizeof topic) < 0)
-		return 0; /* cannot happen: names were validated */
+	if (!area_topic(a, PROTO_TOPIC_QUEUE, topic))
+		return 0;
+	if (publish_state(b, PROTO_TOPIC_QUEUE, topic, a->queue) < 0) {
+		b->metrics.publish_failures++;
+		return -1;
+	}
+	a->queue_due = false;
+	return 0;
+}
+
+/* -1: the client refused (disconnected or in-flight cap): try again later. */
+static int send_area(struct bridge *b, struct area *a)
+{
+	char topic[PROTO_TOPIC_MAX];
+	if (!area_topic(a, PROTO_TOPIC_BOARD, topic))
+		return 0;
 	struct proto_board *pb = xmalloc(sizeof *pb);
 	board_to_proto(&a->board, a->board_ts_ms ? a->board_ts_ms : time_now_ms(), pb);
 	char *json = proto_board_encode(pb);
@@ -142,7 +163,8 @@ void publisher_flush(struct bridge *b)
 			struct area *a = b->areas[i];
 			bool due = a->force ||
 			           (a->board.seq > a->published_seq && a->board.seq > a->sent_seq);
-			if (due && a->board.seq > 0 && send_area(b, a) < 0) {
+			if ((due && a->board.seq > 0 && send_area(b, a) < 0) ||
+			    (a->queue && a->queue_due && send_queue(b, a) < 0)) {
 				b->outbox_dirty = true;
 				arm_retry();
 				break;
@@ -163,8 +185,10 @@ void publisher_flush(struct bridge *b)
 
 void publisher_on_connect(struct bridge *b)
 {
-	for (int i = 0; i < b->nareas; i++)
+	for (int i = 0; i < b->nareas; i++) {
 		b->areas[i]->force = true;
+		b->areas[i]->queue_due = b->areas[i]->queue != NULL;
+	}
 	for (int i = 0; i < b->nnotices; i++)
 		b->notices[i]->force = true;
 	b->outbox_dirty = true;

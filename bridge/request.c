@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_in.h"
@@ -113,8 +114,13 @@ int request_parse_call(const char *body, size_t len, size_t limit, struct call_r
 	    !field(o, "area", false, JIN_NAME, PROTO_NAME_MAX, r->area, e) ||
 	    !field(o, "id", false, JIN_ID, PROTO_ID_MAX, r->id, e) ||
 	    !field(o, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, r->desk_label, e) ||
-	    !field(o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r->service, e))
+	    !field(o, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, r->service, e) ||
+	    !field(o, "lang", false, JIN_NAME, PROTO_LANG_MAX, r->lang, e))
 		goto out;
+	if (r->lang[0] && !proto_lang_valid(r->lang)) {
+		refuse(e, 422, "invalid-field", "lang", "an ISO 639-1 code in lower case, e.g. uk");
+		goto out;
+	}
 	if (json_object_get(o, "id") && !r->id[0]) {
 		refuse(e, 422, "invalid-field", "id", "must not be empty");
 		goto out;
@@ -198,6 +204,68 @@ int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, 
 		*level = (int)json_integer_value(lv);
 	}
 	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Only the keys a queue entry has: anything else could carry personal data. */
+static bool queue_keys_ok(json_t *o, const char *path, const char *const *allowed,
+                          struct request_error *e)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+	{
+		bool ok = false;
+		for (int i = 0; allowed[i]; i++)
+			ok |= !strcmp(key, allowed[i]);
+		if (ok)
+			continue;
+		char f[96];
+		snprintf(f, sizeof f, "%s%s%s", path, path[0] ? "." : "", key);
+		if (request_personal_key(key))
+			refuse(e, 422, "personal-data", f,
+			       "personal data is not accepted: screens show numbers, never people");
+		else
+			refuse(e, 422, "invalid-field", f,
+			       "unknown field (services: name, waiting, "
+			       "wait_min)");
+		return false;
+	}
+	return true;
+}
+
+int request_parse_queue(const char *body, size_t len, size_t limit, struct proto_queue *out,
+                        struct request_error *e)
+{
+	static const char *const top[] = {"services", NULL};
+	static const char *const entry[] = {"name", "waiting", "wait_min", NULL};
+	json_t *o = load(body, len, limit, e);
+	if (!o)
+		return -1;
+	int rc = -1;
+	if (!queue_keys_ok(o, "", top, e))
+		goto out;
+	json_t *list = json_object_get(o, "services");
+	for (size_t i = 0; json_is_array(list) && i < json_array_size(list); i++) {
+		char path[32];
+		snprintf(path, sizeof path, "services[%zu]", i);
+		json_t *s = json_array_get(list, i);
+		if (json_is_object(s) && !queue_keys_ok(s, path, entry, e))
+			goto out;
+	}
+	/* The rest is the protocol's own check, with its field names. */
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "ts", json_string("1970-01-01T00:00:00Z"));
+	char *payload = jin_dump(json_incref(o));
+	struct proto_error err = {0};
+	if (proto_queue_decode(payload, strlen(payload), out, &err) < 0)
+		refuse(e, 422, "invalid-field", err.field, err.reason);
+	else
+		rc = 0;
+	free(payload);
+	out->ts_ms = 0;
 out:
 	json_decref(o);
 	return rc;

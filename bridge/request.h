@@ -30,6 +30,7 @@ struct call_req {
 	char desk[PROTO_DESK_MAX + 1];
 	char desk_label[PROTO_LABEL_MAX + 1];
 	char service[PROTO_SERVICE_MAX + 1];
+	char lang[PROTO_LANG_MAX + 1]; /* "" : none chosen */
 };
 
 /* True when key (a top-level JSON key) names personal data. */
@@ -40,6 +41,11 @@ int request_parse_call(const char *body, size_t len, size_t limit, struct call_r
 /* PUT .../notice: text and mode (ts is left 0). */
 int request_parse_notice(const char *body, size_t len, size_t limit, struct proto_notice *out,
                          struct request_error *e);
+/* PUT .../areas/{area}/queue: {"services":[{"name","waiting","wait_min"}]},
+ * nothing else (no key that could carry personal data); out->ts_ms is
+ * left 0. */
+int request_parse_queue(const char *body, size_t len, size_t limit, struct proto_queue *out,
+                        struct request_error *e);
 /* POST .../commands: *cmd an enum proto_cmd_kind, *level 0-100 or -1. */
 int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, int *level,
                           struct request_error *e);

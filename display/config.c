@@ -1,5 +1,6 @@
-/* [device] [mqtt] [screen] [theme] [hours] [health] [audio]: every key is
- * known here; anything else is an error, never silently defaulted. */
+/* [device] [mqtt] [screen] [theme] [hours] [health] [audio] [words] [queue]
+ * [checkin]: every
+ * key is known here; anything else is an error, never silently defaulted. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,12 +14,17 @@
 
 #define LANG_KNOWN_MAX 8
 
+/* What the config says for one language, before languages are known. */
 struct lang_text {
 	char lang[8];
 	char tmpl[256];
 	char desk_word[32];
-	bool has_tmpl, has_word;
-	int line;
+	char again[32];
+	bool has_tmpl, has_word, has_again;
+	int line; /* of the last [audio] key */
+	char words[LANG_WORD_COUNT][96];
+	bool has_words[LANG_WORD_COUNT];
+	int words_line; /* of the last [words] key; 0: none */
 };
 
 struct parse_state {
@@ -41,7 +47,14 @@ void display_config_defaults(struct display_config *c)
 	snprintf(c->state_dir, sizeof c->state_dir, "%s", DISPLAY_STATE_DIR_DEFAULT);
 	schedule_init(&c->hours);
 	c->closed_mode = DISPLAY_CLOSED_SCREEN;
-	snprintf(c->closed_text, sizeof c->closed_text, "%s", lang_find("da")->closed);
+	snprintf(c->closed_text, sizeof c->closed_text, "%s", lang_find("da")->words[LANG_CLOSED]);
+	c->nscreen_langs = 1;
+	snprintf(c->screen_langs[0], sizeof c->screen_langs[0], "da");
+	c->language_interval_s = 6;
+	c->queue_max_age_s = 300;
+	c->checkin_enabled = true;
+	for (int w = 0; w < LANG_WORD_COUNT; w++)
+		snprintf(c->words[0][w], sizeof c->words[0][w], "%s", lang_find("da")->words[w]);
 	c->theme = (struct display_theme){
 	    .background = 0x0b1a2b,
 	    .foreground = 0xffffff,
@@ -51,6 +64,15 @@ void display_config_defaults(struct display_config *c)
 	};
 	snprintf(c->theme.font, sizeof c->theme.font, "%s", DISPLAY_FONT_DEFAULT);
 	snprintf(c->theme.font_bold, sizeof c->theme.font_bold, "%s", DISPLAY_FONT_BOLD_DEFAULT);
+	static const char *const scripts[2][2] = {
+	    {DISPLAY_NOTO "NotoSansArabic-Regular.ttf", DISPLAY_NOTO "NotoSansHebrew-Regular.ttf"},
+	    {DISPLAY_NOTO "NotoSansArabic-Bold.ttf", DISPLAY_NOTO "NotoSansHebrew-Bold.ttf"}};
+	for (int b = 0; b < 2; b++) {
+		c->theme.nscript_fonts[b] = 2;
+		for (int k = 0; k < 2; k++)
+			snprintf(c->theme.script_fonts[b][k], sizeof c->theme.script_fonts[b][k],
+			         "%s", scripts[b][k]);
+	}
 
 	audio_config_defaults(&c->audio);
 }
@@ -67,7 +89,9 @@ void audio_config_defaults(struct audio_config *a)
 	snprintf(a->languages[0], sizeof a->languages[0], "%s", da->code);
 	snprintf(a->templates[0], sizeof a->templates[0], "%s", da->tmpl);
 	snprintf(a->desk_words[0], sizeof a->desk_words[0], "%s", da->desk_word);
+	snprintf(a->agains[0], sizeof a->agains[0], "%s", da->again);
 	a->speed = 150;
+	a->repeat = 1;
 }
 
 static bool parse_color(struct cfg_ctx *ctx, const char *sec, const char *key, const char *v,
@@ -122,6 +146,56 @@ static void device_key(struct parse_state *st, struct cfg_ctx *ctx, const char *
 	}
 }
 
+static struct lang_text *lang_slot(struct parse_state *st, const char *lang)
+{
+	for (int i = 0; i < st->nlangs; i++)
+		if (!strcmp(st->langs[i].lang, lang))
+			return &st->langs[i];
+	if (st->nlangs >= LANG_KNOWN_MAX)
+		return NULL;
+	struct lang_text *l = &st->langs[st->nlangs++];
+	memset(l, 0, sizeof *l);
+	snprintf(l->lang, sizeof l->lang, "%s", lang);
+	return l;
+}
+
+static bool lang_code_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	return true;
+}
+
+/* A list of language codes (up to DISPLAY_LANG_MAX, no repeats) into out;
+ * how many, or 0 after an error. */
+static int lang_list(struct cfg_ctx *ctx, const char *s, const char *k, const char *v,
+                     char out[DISPLAY_LANG_MAX][8])
+{
+	char langs[DISPLAY_LANG_MAX][PROTO_NAME_MAX + 1];
+	int n = cfg_name_list(ctx, s, k, v, &langs[0][0], PROTO_NAME_MAX + 1, DISPLAY_LANG_MAX);
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (!lang_code_ok(langs[i])) {
+			cfg_error(ctx, s, k, v, "'%s' is not a language code such as da or en",
+			          langs[i]);
+			return 0;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(langs[i], langs[j])) {
+				cfg_error(ctx, s, k, v, "'%s' listed twice", langs[i]);
+				return 0;
+			}
+	}
+	for (int i = 0; i < n; i++)
+		memcpy(out[i], langs[i], strlen(langs[i]) + 1); /* <= 3 bytes */
+	return n;
+}
+
 static void screen_key(struct display_config *c, struct cfg_ctx *ctx, const char *k, const char *v)
 {
 	const char *s = "screen";
@@ -142,6 +216,12 @@ static void screen_key(struct display_config *c, struct cfg_ctx *ctx, const char
 		set_int(ctx, s, k, v, 320, 7680, &c->width);
 	} else if (!strcmp(k, "height")) {
 		set_int(ctx, s, k, v, 240, 7680, &c->height);
+	} else if (!strcmp(k, "languages")) {
+		int n = lang_list(ctx, s, k, v, c->screen_langs);
+		if (n > 0)
+			c->nscreen_langs = n;
+	} else if (!strcmp(k, "language_interval")) {
+		set_int(ctx, s, k, v, 2, 120, &c->language_interval_s);
 	} else {
 		cfg_error(ctx, s, k, v, "unknown key");
 	}
@@ -169,7 +249,26 @@ static void theme_key(struct display_config *c, struct cfg_ctx *ctx, const char 
 			cfg_str(ctx, s, k, v, dst, sizeof t->font);
 	} else if (!strcmp(k, "logo"))
 		cfg_str(ctx, s, k, v, t->logo, sizeof t->logo);
-	else
+	else if (!strcmp(k, "script_fonts") || !strcmp(k, "script_fonts_bold")) {
+		int b = k[12] == '_';
+		int n = 0;
+		for (const char *p = v; *p && n <= DISPLAY_SCRIPT_FONTS_MAX;) {
+			size_t len = strcspn(p, ",");
+			while (len && p[len - 1] == ' ')
+				len--;
+			if (len && n < DISPLAY_SCRIPT_FONTS_MAX &&
+			    len < sizeof t->script_fonts[b][n])
+				snprintf(t->script_fonts[b][n], sizeof t->script_fonts[b][n],
+				         "%.*s", (int)len, p);
+			n += len > 0;
+			p += strcspn(p, ",");
+			p += strspn(p, ", ");
+		}
+		if (n > DISPLAY_SCRIPT_FONTS_MAX)
+			cfg_error(ctx, s, k, v, "at most %d fonts", DISPLAY_SCRIPT_FONTS_MAX);
+		else
+			t->nscript_fonts[b] = n;
+	} else
 		cfg_error(ctx, s, k, v, "unknown key");
 }
 
@@ -188,30 +287,6 @@ static void hours_key(struct display_config *c, struct cfg_ctx *ctx, const char 
 	} else {
 		cfg_error(ctx, s, k, v, "unknown key");
 	}
-}
-
-static struct lang_text *lang_slot(struct parse_state *st, const char *lang)
-{
-	for (int i = 0; i < st->nlangs; i++)
-		if (!strcmp(st->langs[i].lang, lang))
-			return &st->langs[i];
-	if (st->nlangs >= LANG_KNOWN_MAX)
-		return NULL;
-	struct lang_text *l = &st->langs[st->nlangs++];
-	memset(l, 0, sizeof *l);
-	snprintf(l->lang, sizeof l->lang, "%s", lang);
-	return l;
-}
-
-static bool lang_code_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || n > 3)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 'a' || s[i] > 'z')
-			return false;
-	return true;
 }
 
 static void audio_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
@@ -244,46 +319,99 @@ static void audio_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k
 			a->quiet_to_min = d.to_min;
 		}
 	} else if (!strcmp(k, "languages")) {
-		char langs[DISPLAY_LANG_MAX][PROTO_NAME_MAX + 1];
-		int n =
-		    cfg_name_list(ctx, s, k, v, &langs[0][0], PROTO_NAME_MAX + 1, DISPLAY_LANG_MAX);
-		if (n <= 0)
-			return;
-		for (int i = 0; i < n; i++) {
-			if (!lang_code_ok(langs[i])) {
-				cfg_error(ctx, s, k, v,
-				          "'%s' is not a language code such as da or en", langs[i]);
-				return;
-			}
-			for (int j = 0; j < i; j++)
-				if (!strcmp(langs[i], langs[j])) {
-					cfg_error(ctx, s, k, v, "'%s' listed twice", langs[i]);
-					return;
-				}
-		}
-		a->nlanguages = n;
-		for (int i = 0; i < n; i++)
-			memcpy(a->languages[i], langs[i], strlen(langs[i]) + 1); /* <= 3 bytes */
-	} else if (!strncmp(k, "template_", 9) || !strncmp(k, "desk_word_", 10)) {
-		bool tmpl = k[0] == 't';
-		const char *lang = k + (tmpl ? 9 : 10);
+		int n = lang_list(ctx, s, k, v, a->languages);
+		if (n > 0)
+			a->nlanguages = n;
+	} else if (!strcmp(k, "repeat")) {
+		set_int(ctx, s, k, v, 1, 3, &a->repeat);
+	} else if (!strcmp(k, "quiet_volume")) {
+		set_int(ctx, s, k, v, 0, 100, &a->quiet_volume);
+	} else if (!strncmp(k, "template_", 9) || !strncmp(k, "desk_word_", 10) ||
+	           !strncmp(k, "again_", 6)) {
+		const char *lang = strrchr(k, '_') + 1;
 		struct lang_text *l = lang_code_ok(lang) ? lang_slot(st, lang) : NULL;
 		if (!l) {
 			cfg_error(ctx, s, k, v, "unknown key");
 			return;
 		}
 		l->line = ctx->line;
-		if (tmpl) {
+		if (k[0] == 't') {
 			if (!strstr(v, "{ticket}"))
 				cfg_error(ctx, s, k, v, "must contain {ticket}");
 			else
 				l->has_tmpl = cfg_str(ctx, s, k, v, l->tmpl, sizeof l->tmpl);
-		} else {
+		} else if (k[0] == 'd') {
 			l->has_word = cfg_str(ctx, s, k, v, l->desk_word, sizeof l->desk_word);
+		} else {
+			l->has_again = cfg_str(ctx, s, k, v, l->again, sizeof l->again);
 		}
 	} else {
 		cfg_error(ctx, s, k, v, "unknown key");
 	}
+}
+
+/* Set word w of language lang from section s; false when lang is no code. */
+static bool set_word(struct parse_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                     const char *v, const char *lang, int w)
+{
+	struct lang_text *l = w >= 0 && lang_code_ok(lang) ? lang_slot(st, lang) : NULL;
+	if (!l)
+		return false;
+	if (!*v) {
+		cfg_error(ctx, s, k, v, "must not be empty");
+		return true;
+	}
+	l->words_line = ctx->line;
+	l->has_words[w] = cfg_str(ctx, s, k, v, l->words[w], sizeof l->words[w]);
+	return true;
+}
+
+static void checkin_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	struct display_config *c = st->cfg;
+	const char *s = "checkin";
+	if (!strcmp(k, "enabled")) {
+		cfg_bool(ctx, s, k, v, &c->checkin_enabled);
+	} else if (!strcmp(k, "url")) {
+		bool ok = !strncmp(v, "https://", 8) || !strncmp(v, "http://", 7);
+		for (const char *p = v; ok && *p; p++)
+			ok = (unsigned char)*p > ' ' && *p != 0x7f;
+		if (!ok)
+			cfg_error(ctx, s, k, v,
+			          "expected an http:// or https:// link without spaces");
+		else
+			cfg_str(ctx, s, k, v, c->checkin_url, sizeof c->checkin_url);
+	} else if (strncmp(k, "caption_", 8) ||
+	           !set_word(st, ctx, s, k, v, k + 8, LANG_CHECK_IN_HERE)) {
+		cfg_error(ctx, s, k, v, "unknown key (expected enabled, url or caption_LL)");
+	}
+}
+
+/* [words] KEY_LL = text: a screen word for language LL. */
+static void words_key(struct parse_state *st, struct cfg_ctx *ctx, const char *k, const char *v)
+{
+	const char *us = strrchr(k, '_');
+	char key[32];
+	int w = -1;
+	if (us && (size_t)(us - k) < sizeof key) {
+		snprintf(key, sizeof key, "%.*s", (int)(us - k), k);
+		w = lang_word_from_key(key);
+	}
+	if (!us || !set_word(st, ctx, "words", k, v, us + 1, w))
+		cfg_error(ctx, "words", k, v,
+		          "unknown key (expected WORD_LL, WORD one of newest_call, previous_calls, "
+		          "desk, closed, opens_at, no_connection, waiting, expected_wait, "
+		          "check_in_here, called_again, now, minutes, welcome, welcome_note)");
+}
+
+/* A section whose only key is the whole number name. */
+static void one_int_key(struct cfg_ctx *ctx, const char *sec, const char *k, const char *v,
+                        const char *name, long min, long max, int *out)
+{
+	if (!strcmp(k, name))
+		set_int(ctx, sec, k, v, min, max, out);
+	else
+		cfg_error(ctx, sec, k, v, "unknown key");
 }
 
 static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
@@ -300,17 +428,22 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		theme_key(st->cfg, ctx, key, value);
 	else if (!strcmp(section, "hours"))
 		hours_key(st->cfg, ctx, key, value);
-	else if (!strcmp(section, "health")) {
-		if (!strcmp(key, "interval"))
-			set_int(ctx, section, key, value, 5, 3600, &st->cfg->health_interval_s);
-		else
-			cfg_error(ctx, section, key, value, "unknown key");
-	} else if (!strcmp(section, "audio"))
+	else if (!strcmp(section, "health"))
+		one_int_key(ctx, section, key, value, "interval", 5, 3600,
+		            &st->cfg->health_interval_s);
+	else if (!strcmp(section, "audio"))
 		audio_key(st, ctx, key, value);
+	else if (!strcmp(section, "words"))
+		words_key(st, ctx, key, value);
+	else if (!strcmp(section, "queue"))
+		one_int_key(ctx, section, key, value, "max_age", 30, 86400,
+		            &st->cfg->queue_max_age_s);
+	else if (!strcmp(section, "checkin"))
+		checkin_key(st, ctx, key, value);
 	else
 		cfg_error(ctx, section, key, value,
-		          "unknown section (expected device, mqtt, screen, theme, hours, health "
-		          "or audio)");
+		          "unknown section (expected device, mqtt, screen, theme, hours, health, "
+		          "audio, words, queue or checkin)");
 }
 
 /* Templates and desk words follow the order of [audio] languages; a
@@ -323,6 +456,7 @@ static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
 		const struct lang *shipped = lang_find(lang);
 		const char *tmpl = shipped ? shipped->tmpl : NULL;
 		const char *word = shipped ? shipped->desk_word : NULL;
+		const char *again = shipped ? shipped->again : "";
 		for (int j = 0; j < st->nlangs; j++) {
 			struct lang_text *l = &st->langs[j];
 			if (strcmp(l->lang, lang))
@@ -331,6 +465,8 @@ static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
 				tmpl = l->tmpl;
 			if (l->has_word)
 				word = l->desk_word;
+			if (l->has_again)
+				again = l->again;
 		}
 		if (!tmpl)
 			cfg_error_noline(ctx, "audio", "languages",
@@ -340,8 +476,11 @@ static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
 			                 "no desk_word_%s for language '%s'", lang, lang);
 		snprintf(a->templates[i], sizeof a->templates[i], "%s", tmpl ? tmpl : "");
 		snprintf(a->desk_words[i], sizeof a->desk_words[i], "%s", word ? word : "");
+		snprintf(a->agains[i], sizeof a->agains[i], "%s", again);
 	}
 	for (int j = 0; j < st->nlangs; j++) {
+		if (!st->langs[j].line)
+			continue; /* [words] only */
 		bool used = false;
 		for (int i = 0; i < a->nlanguages; i++)
 			used |= !strcmp(a->languages[i], st->langs[j].lang);
@@ -351,6 +490,42 @@ static void finish_audio(struct parse_state *st, struct cfg_ctx *ctx)
 			    ctx, "audio", "languages", NULL,
 			    "a template or desk word is set for '%s', which is not in languages",
 			    st->langs[j].lang);
+		}
+	}
+}
+
+/* The words of each [screen] language: shipped, then [words] KEY_LL; a
+ * language without a row needs every word. */
+static void finish_screen(struct parse_state *st, struct cfg_ctx *ctx)
+{
+	struct display_config *c = st->cfg;
+	for (int i = 0; i < c->nscreen_langs; i++) {
+		const char *lang = c->screen_langs[i];
+		const struct lang *shipped = lang_find(lang);
+		struct lang_text *own = NULL;
+		for (int j = 0; j < st->nlangs; j++)
+			if (!strcmp(st->langs[j].lang, lang))
+				own = &st->langs[j];
+		for (int w = 0; w < LANG_WORD_COUNT; w++) {
+			const char *word = own && own->has_words[w] ? own->words[w]
+			                   : shipped                ? shipped->words[w]
+			                                            : NULL;
+			if (!word)
+				cfg_error_noline(ctx, "screen", "languages",
+				                 "no [words] %s_%s for '%s'", lang_word_key(w),
+				                 lang, lang);
+			snprintf(c->words[i][w], sizeof c->words[i][w], "%s", word ? word : "");
+		}
+	}
+	for (int j = 0; j < st->nlangs; j++) {
+		bool used = false;
+		for (int i = 0; i < c->nscreen_langs; i++)
+			used |= !strcmp(c->screen_langs[i], st->langs[j].lang);
+		if (st->langs[j].words_line && !used) {
+			ctx->line = st->langs[j].words_line;
+			cfg_error(ctx, "words", st->langs[j].lang, NULL,
+			          "words are set for '%s', which is not in [screen] languages",
+			          st->langs[j].lang);
 		}
 	}
 }
@@ -377,6 +552,7 @@ static int finish(struct parse_state *st, struct cfg_ctx *ctx, int r)
 				cfg_error_noline(ctx, "device", "areas", "'%s' listed twice",
 				                 c->areas[i]);
 	finish_audio(st, ctx);
+	finish_screen(st, ctx);
 	return r == 0 && ctx->nerrors == 0 ? 0 : -1;
 }
 

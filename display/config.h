@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lang.h"
 #include "mqttc.h"
 #include "proto.h"
 #include "schedule.h"
 
-#define DISPLAY_LANG_MAX 4
+#define DISPLAY_LANG_MAX         4
+#define DISPLAY_SCRIPT_FONTS_MAX 4
 
 struct audio_config {
 	bool enabled;          /* [audio] enabled, default true */
@@ -25,6 +27,9 @@ struct audio_config {
 	 * Defaults for the shipped languages come from common/lang.c. */
 	char templates[DISPLAY_LANG_MAX][256];
 	char desk_words[DISPLAY_LANG_MAX][32];
+	char agains[DISPLAY_LANG_MAX][32]; /* [audio] again_LANG: said for {again} of a recall */
+	int repeat;                        /* [audio] repeat: say it 1-3 times, default 1 */
+	int quiet_volume;   /* [audio] quiet_volume 0-100 in quiet hours; 0 (default): silent */
 	char chime[4096];   /* [audio] chime: WAV path, "" = the audio module's default */
 	char device[256];   /* [audio] device: SDL output name, "" = default */
 	int speed;          /* [audio] speed: words per minute, default 150 */
@@ -43,6 +48,11 @@ struct display_theme {
 	char font[4096];      /* default DejaVuSans.ttf */
 	char font_bold[4096]; /* default DejaVuSans-Bold.ttf */
 	char logo[4096];      /* PNG shown in the header; "" = none */
+	/* [theme] script_fonts / script_fonts_bold: fonts for the glyphs font
+	 * lacks (Arabic, Hebrew), comma-separated; default Noto Sans Arabic and
+	 * Hebrew (fonts-noto-core); a missing file is skipped. */
+	int nscript_fonts[2];
+	char script_fonts[2][DISPLAY_SCRIPT_FONTS_MAX][512];
 };
 
 enum display_closed_mode { DISPLAY_CLOSED_SCREEN, DISPLAY_CLOSED_BLACK };
@@ -75,11 +85,26 @@ struct display_config {
 	int offline_after_s;
 	int stale_board_max_age_s; /* a kept board older than this is not shown; default a day */
 	int width, height; /* [screen] width/height: window size; 0 = the output's */
+	/* [screen] languages = da, en: the first language's words show, the
+	 * others take turns every language_interval seconds (default 6). */
+	int nscreen_langs;
+	char screen_langs[DISPLAY_LANG_MAX][8];
+	int language_interval_s;
+	/* Each screen language's words: shipped (lang.c) or [words] KEY_LL. */
+	char words[DISPLAY_LANG_MAX][LANG_WORD_COUNT][96];
 	struct schedule hours;
 	enum display_closed_mode closed_mode; /* [hours] closed_mode */
 	char closed_text[256];                /* [hours] closed_text */
 
 	struct display_theme theme;
+
+	int queue_max_age_s; /* [queue] max_age: older figures are hidden; default 300 */
+
+	/* [checkin] url: a QR code of it on the screen (hidden when closed);
+	 * its caption is the screen languages' check_in_here word, which
+	 * [checkin] caption_LL sets. enabled = false hides it. */
+	bool checkin_enabled;
+	char checkin_url[512];
 
 	struct audio_config audio;
 };
@@ -89,6 +114,7 @@ struct cfg_ctx;
 #define DISPLAY_STATE_DIR_DEFAULT "/var/lib/callboard"
 #define DISPLAY_FONT_DEFAULT      "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DISPLAY_FONT_BOLD_DEFAULT "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define DISPLAY_NOTO              "/usr/share/fonts/truetype/noto/"
 
 /* WCAG contrast ratio of two 0xRRGGBB colours (1 to 21). */
 double display_contrast(uint32_t a, uint32_t b);

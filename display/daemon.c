@@ -36,6 +36,7 @@ struct daemon {
 	bool has_notice;
 	bool notice_stored; /* the notice came from disk; the broker has not confirmed it */
 	bool state_ok;      /* cfg.state_dir is there: boards are kept */
+	struct proto_queue queues[PROTO_AREAS_MAX]; /* per cfg area; nservices 0: none */
 
 	bool dirty;   /* something on screen changed: draw once this turn */
 	bool content; /* a change worth a snapshot (not an animation step) */
@@ -48,7 +49,8 @@ struct daemon {
 	int status;
 
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
-	    *output_timer, *events_timer, *notice_timer;
+	    *output_timer, *events_timer, *notice_timer, *words_timer;
+	int64_t words_due; /* when the words_timer fires (wall ms); 0: disarmed */
 	bool anim_armed;
 	int anim_ms;
 
@@ -107,6 +109,23 @@ static void update_anim(struct daemon *d, int64_t now)
 		loop_timer_arm(d->anim_timer, 0, 0);
 }
 
+/* Words that take turns: one frame when the next language's turn comes. */
+static void update_words(struct daemon *d, int64_t now)
+{
+	int64_t due = d->render ? render_change_due(d->render) : 0;
+	if (due == d->words_due)
+		return;
+	d->words_due = due;
+	loop_timer_arm(d->words_timer, due ? (int)(due - now > 0 ? due - now : 1) : 0, 0);
+}
+
+static void on_words(void *data)
+{
+	struct daemon *d = data;
+	d->words_due = 0;
+	mark(d, true);
+}
+
 static void on_anim(void *data)
 {
 	struct daemon *d = data;
@@ -131,6 +150,9 @@ static void build_view(struct daemon *d, struct render_view *v, int64_t now)
 	v->notice = d->has_notice ? &d->notice : NULL;
 	v->ticker_px = d->ticker_px;
 	v->identify = d->identify[0] ? d->identify : NULL;
+	for (int i = 0; i < d->cfg.nareas; i++)
+		if (d->queues[i].nservices)
+			v->queues[v->nqueues++] = &d->queues[i];
 }
 
 /* Milliseconds since this process started (from /proc, so the dynamic
@@ -203,6 +225,7 @@ static void draw(struct daemon *d)
 		if (d->listeners[i].frame)
 			d->listeners[i].frame(d->listener_data[i], d);
 	update_anim(d, now);
+	update_words(d, now);
 }
 
 /* --- output: events, loss and return ------------------------------------- */
@@ -527,8 +550,9 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 	d->identify_timer = loop_add_timer(d->loop, 0, 0, on_identify_end, d);
 	d->output_timer = loop_add_timer(d->loop, 0, 0, on_output_poll, d);
 	d->notice_timer = loop_add_timer(d->loop, 0, 0, on_notice_grace, d);
+	d->words_timer = loop_add_timer(d->loop, 0, 0, on_words, d);
 	if (!d->minute_timer || !d->anim_timer || !d->offline_timer || !d->identify_timer ||
-	    !d->output_timer || !d->notice_timer)
+	    !d->output_timer || !d->notice_timer || !d->words_timer)
 		goto fail;
 	d->video.connected = video_connectors(&d->video);
 	if (d->video.connected == 0 && video_ok(&d->video)) {
@@ -651,6 +675,15 @@ enum board_result daemon_board_from(struct daemon *d, const char *area, const st
 	return r;
 }
 
+void daemon_queue(struct daemon *d, const char *area, const struct proto_queue *q)
+{
+	for (int i = 0; i < d->cfg.nareas; i++)
+		if (!strcmp(d->cfg.areas[i], area)) {
+			d->queues[i] = *q;
+			mark(d, true);
+		}
+}
+
 void daemon_notice(struct daemon *d, const struct proto_notice *n)
 {
 	d->has_notice = n && !n->cleared && n->text[0];
@@ -754,37 +787,57 @@ static char *slurp(const char *path, size_t max, size_t *len, char *err, size_t 
 	return NULL;
 }
 
-int daemon_read_board(const char *path, struct proto_board *b, char *err, size_t errlen)
+typedef int (*decode_fn)(const char *buf, size_t len, void *out, struct proto_error *err);
+
+/* Read path (at most max bytes) and decode it into out. */
+static int read_payload(const char *path, size_t max, decode_fn decode, void *out, char *err,
+                        size_t errlen)
 {
 	size_t len;
-	char *buf = slurp(path, PROTO_BOARD_BYTES_MAX, &len, err, errlen);
+	char *buf = slurp(path, max, &len, err, errlen);
 	if (!buf)
 		return -1;
 	struct proto_error pe;
-	int r = proto_board_decode(buf, len, b, &pe);
+	int r = decode(buf, len, out, &pe);
 	if (r != 0)
 		snprintf(err, errlen, "%s: %s: %s", path, pe.field, pe.reason);
 	free(buf);
 	return r;
+}
+
+static int decode_board(const char *buf, size_t len, void *out, struct proto_error *err)
+{
+	return proto_board_decode(buf, len, out, err);
+}
+
+static int decode_notice(const char *buf, size_t len, void *out, struct proto_error *err)
+{
+	return proto_notice_decode(buf, len, out, err);
+}
+
+static int decode_queue(const char *buf, size_t len, void *out, struct proto_error *err)
+{
+	return proto_queue_decode(buf, len, out, err);
+}
+
+int daemon_read_board(const char *path, struct proto_board *b, char *err, size_t errlen)
+{
+	return read_payload(path, PROTO_BOARD_BYTES_MAX, decode_board, b, err, errlen);
 }
 
 int daemon_read_notice(const char *path, struct proto_notice *n, char *err, size_t errlen)
 {
-	size_t len;
-	char *buf = slurp(path, PROTO_NOTICE_BYTES_MAX, &len, err, errlen);
-	if (!buf)
-		return -1;
-	struct proto_error pe;
-	int r = proto_notice_decode(buf, len, n, &pe);
-	if (r != 0)
-		snprintf(err, errlen, "%s: %s: %s", path, pe.field, pe.reason);
-	free(buf);
-	return r;
+	return read_payload(path, PROTO_NOTICE_BYTES_MAX, decode_notice, n, err, errlen);
+}
+
+int daemon_read_queue(const char *path, struct proto_queue *q, char *err, size_t errlen)
+{
+	return read_payload(path, PROTO_QUEUE_BYTES_MAX, decode_queue, q, err, errlen);
 }
 
 int daemon_render_once(const struct display_config *cfg, const struct proto_board *b,
-                       const struct proto_notice *n, bool offline, int64_t now_ms, int w, int h,
-                       int rotate, const char *out_png)
+                       const struct proto_queue *q, const struct proto_notice *n, bool offline,
+                       int64_t now_ms, int w, int h, int rotate, const char *out_png)
 {
 	int rc = -1;
 	struct video video;
@@ -807,6 +860,8 @@ int daemon_render_once(const struct display_config *cfg, const struct proto_boar
 	v.open = open_at(cfg, now_ms);
 	v.offline = offline;
 	v.notice = n && !n->cleared && n->text[0] ? n : NULL;
+	if (q && q->nservices)
+		v.queues[v.nqueues++] = q;
 	if (render_frame(rd, &v, video.w, video.h, rotate) != 0)
 		goto out;
 	rc = render_save_output(rd, video.w, video.h, out_png);

@@ -69,6 +69,8 @@ enum board_result daemon_board_from(struct daemon *d, const char *area, const st
 /* During a board listener call: did that board come from the retained store
  * (or from a file), so that it may be old? */
 bool daemon_board_retained(const struct daemon *d);
+/* The queue figures of area (q->nservices 0: none); redraws. */
+void daemon_queue(struct daemon *d, const char *area, const struct proto_queue *q);
 /* Set or clear (n->cleared, or n == NULL) the site notice. */
 void daemon_notice(struct daemon *d, const struct proto_notice *n);
 /* Broker reachable or not; the offline mark shows after [screen] offline_after. */
@@ -89,15 +91,16 @@ double daemon_last_frame_ms(const struct daemon *d);
 void daemon_output_size(const struct daemon *d, int *w, int *h, int *rotate);
 
 /* One frame through the live path into a PNG (--render): the board for the
- * first area, an optional notice, at local time now_ms, size w x h rotated.
- * 0, or -1 with the reason logged. */
+ * first area, optional queue figures and notice, at local time now_ms, size
+ * w x h rotated. 0, or -1 with the reason logged. */
 int daemon_render_once(const struct display_config *cfg, const struct proto_board *b,
-                       const struct proto_notice *n, bool offline, int64_t now_ms, int w, int h,
-                       int rotate, const char *out_png);
+                       const struct proto_queue *q, const struct proto_notice *n, bool offline,
+                       int64_t now_ms, int w, int h, int rotate, const char *out_png);
 
-/* Read and decode a board (or notice) JSON file; on failure err gets
- * "FILE: FIELD: reason". 0 or -1. */
+/* Read and decode a board (or notice, or queue) JSON file; on failure err
+ * gets "FILE: FIELD: reason". 0 or -1. */
 int daemon_read_board(const char *path, struct proto_board *b, char *err, size_t errlen);
+int daemon_read_queue(const char *path, struct proto_queue *q, char *err, size_t errlen);
 int daemon_read_notice(const char *path, struct proto_notice *n, char *err, size_t errlen);
 
 #endif

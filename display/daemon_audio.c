@@ -22,10 +22,13 @@ static int minute_of_day(int64_t now_ms)
 	return tm.tm_hour * 60 + tm.tm_min;
 }
 
+/* Closed, or quiet hours without a quiet volume; sets the quiet volume. */
 static bool silenced(struct daemon_audio *s, int64_t now_ms)
 {
 	const struct display_config *cfg = daemon_config(s->d);
-	return !daemon_is_open(s->d) || audio_quiet_now(&cfg->audio, minute_of_day(now_ms));
+	bool quiet = audio_quiet_now(&cfg->audio, minute_of_day(now_ms));
+	announcer_set_quiet(s->a, quiet);
+	return !daemon_is_open(s->d) || (quiet && cfg->audio.quiet_volume <= 0);
 }
 
 static void on_board(void *data, struct daemon *d, const char *area, const struct proto_board *b)

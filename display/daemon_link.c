@@ -93,6 +93,14 @@ static void on_board(void *data, int area, const struct proto_board *b)
 		daemon_board_from(r->daemon, c->areas[area], b, link_message_retained(r->link));
 }
 
+static void on_queue(void *data, int area, const struct proto_queue *q)
+{
+	struct daemon_link *r = data;
+	const struct display_config *c = daemon_config(r->daemon);
+	if (area >= 0 && area < c->nareas)
+		daemon_queue(r->daemon, c->areas[area], q);
+}
+
 static void on_notice(void *data, const struct proto_notice *n)
 {
 	daemon_notice(((struct daemon_link *)data)->daemon, n);
@@ -221,6 +229,7 @@ struct daemon_link *daemon_link_attach(struct daemon *d, struct daemon_audio *au
 	struct link_callbacks cb = {
 	    .on_board = on_board,
 	    .on_notice = on_notice,
+	    .on_queue = on_queue,
 	    .on_cmd = on_cmd,
 	    .on_state = on_state,
 	};

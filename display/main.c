@@ -21,7 +21,7 @@ static void usage(FILE *f)
 	        "       callboard-display --check-config FILE\n"
 	        "       callboard-display --render BOARD.json --out FILE.png [--size WxH]\n"
 	        "                         [--rotate DEG] [--config FILE] [--now YYYY-MM-DDTHH:MM]\n"
-	        "                         [--notice NOTICE.json] [--offline]\n"
+	        "                         [--notice NOTICE.json] [--queue QUEUE.json] [--offline]\n"
 	        "       callboard-display --announce CALL.json --out FILE.wav [--config FILE]\n"
 	        "\n"
 	        "  --config FILE        the display's INI config\n"
@@ -30,8 +30,10 @@ static void usage(FILE *f)
 	        "  --render BOARD.json  write one frame of that board to --out and exit\n"
 	        "  --size WxH           frame size for --render (default 1920x1080)\n"
 	        "  --rotate DEG         0, 90, 180 or 270 (default [screen] rotate)\n"
-	        "  --now TIME           local time of the frame (clock, hours, highlight)\n"
+	        "  --now TIME           local time of the frame (clock, hours, highlight,\n"
+	        "                       whose turn the screen languages take), seconds optional\n"
 	        "  --offline            --render: show the offline mark\n"
+	        "  --queue QUEUE.json   --render: show these queue figures (a queue payload)\n"
 	        "  --announce CALL.json write the chime and speech the daemon would play for\n"
 	        "                       that call (a board call object) to --out and exit\n"
 	        "  --verbose            debug logging\n"
@@ -67,11 +69,13 @@ static bool load_config(const char *path, struct display_config *cfg)
 	return r == 0;
 }
 
-/* "2026-11-30T09:15" in local time. */
+/* "2026-11-30T09:15" or "2026-11-30T09:15:06" in local time. */
 static bool parse_now(const char *s, int64_t *ms)
 {
 	struct tm tm = {0};
 	char *end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (end && *end == ':')
+		end = strptime(end, ":%S", &tm);
 	if (!end || *end)
 		return false;
 	tm.tm_isdst = -1;
@@ -122,13 +126,20 @@ out:
 	return rc;
 }
 
+/* What --render draws besides the board. */
+struct render_extras {
+	const char *notice, *queue; /* paths or NULL */
+	bool offline;
+};
+
 static int render_one(const char *config, const char *board_path, const char *out, const char *size,
-                      int rotate, const char *now, const char *notice_path, bool offline)
+                      int rotate, const char *now, const struct render_extras *extra)
 {
 	int rc = 1;
 	struct display_config *cfg = xmalloc(sizeof *cfg);
 	struct proto_board *b = xmalloc(sizeof *b);
 	struct proto_notice notice;
+	struct proto_queue queue;
 	char err[512];
 	int w = 0, h = 0;
 	int64_t now_ms = time(NULL) * (int64_t)1000;
@@ -158,19 +169,20 @@ static int render_one(const char *config, const char *board_path, const char *ou
 		h = (int)c;
 	}
 	if (now && !parse_now(now, &now_ms)) {
-		fprintf(stderr, "--now %s: expected YYYY-MM-DDTHH:MM (local time)\n", now);
+		fprintf(stderr, "--now %s: expected YYYY-MM-DDTHH:MM[:SS] (local time)\n", now);
 		goto out;
 	}
 	if (daemon_read_board(board_path, b, err, sizeof err) != 0) {
 		printf("%s\n", err);
 		goto out;
 	}
-	if (notice_path && daemon_read_notice(notice_path, &notice, err, sizeof err) != 0) {
+	if ((extra->notice && daemon_read_notice(extra->notice, &notice, err, sizeof err) != 0) ||
+	    (extra->queue && daemon_read_queue(extra->queue, &queue, err, sizeof err) != 0)) {
 		printf("%s\n", err);
 		goto out;
 	}
-	if (daemon_render_once(cfg, b, notice_path ? &notice : NULL, offline, now_ms, w, h, rotate,
-	                       out) == 0)
+	if (daemon_render_once(cfg, b, extra->queue ? &queue : NULL, extra->notice ? &notice : NULL,
+	                       extra->offline, now_ms, w, h, rotate, out) == 0)
 		rc = 0;
 out:
 	free(b);
@@ -192,6 +204,7 @@ int main(int argc, char **argv)
 		O_SNAP,
 		O_OFFLINE,
 		O_ANNOUNCE,
+		O_QUEUE,
 		O_VERSION
 	};
 	static const struct option opts[] = {
@@ -211,10 +224,11 @@ int main(int argc, char **argv)
 	    {"snapshot-dir", required_argument, NULL, O_SNAP},
 	    {"offline", no_argument, NULL, O_OFFLINE},
 	    {"announce", required_argument, NULL, O_ANNOUNCE},
+	    {"queue", required_argument, NULL, O_QUEUE},
 	    {0},
 	};
 	const char *config = NULL, *check = NULL, *render = NULL, *out = NULL, *size = NULL,
-	           *now = NULL, *notice = NULL, *announce = NULL;
+	           *now = NULL, *notice = NULL, *announce = NULL, *queue = NULL;
 	struct daemon_opts dopts = {0};
 	int rotate = -1, c;
 	bool offline = false;
@@ -262,6 +276,9 @@ int main(int argc, char **argv)
 		case O_ANNOUNCE:
 			announce = optarg;
 			break;
+		case O_QUEUE:
+			queue = optarg;
+			break;
 		case O_BOARD:
 			if (dopts.nboards < PROTO_AREAS_MAX)
 				dopts.boards[dopts.nboards++] = optarg;
@@ -298,7 +315,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "--render needs --out FILE.png\n");
 			return 2;
 		}
-		return render_one(config, render, out, size, rotate, now, notice, offline);
+		struct render_extras x = {.notice = notice, .queue = queue, .offline = offline};
+		return render_one(config, render, out, size, rotate, now, &x);
 	}
 	if (!config) {
 		usage(stderr);

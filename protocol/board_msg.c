@@ -20,9 +20,17 @@ static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
 	    !jin_str(o, path, "desk", true, JIN_DESK, PROTO_DESK_MAX, c->desk, err) ||
 	    !jin_str(o, path, "desk_label", false, JIN_TEXT, PROTO_LABEL_MAX, c->desk_label, err) ||
 	    !jin_str(o, path, "service", false, JIN_TEXT, PROTO_SERVICE_MAX, c->service, err) ||
+	    !jin_str(o, path, "lang", false, JIN_NAME, PROTO_LANG_MAX, c->lang, err) ||
 	    !jin_enum(o, path, "kind", true, kind_names, &kind, err) ||
 	    !jin_ts(o, path, "ts", true, &c->ts_ms, err))
 		return false;
+	if (c->lang[0] && !proto_lang_valid(c->lang)) {
+		char f[48];
+		jin_path(f, sizeof f, path, "lang", -1);
+		jin_fail(err, f, "'%s' is not an ISO 639-1 language code such as da or uk",
+		         c->lang);
+		return false;
+	}
 	c->kind = (enum proto_call_kind)kind;
 	return true;
 }
@@ -112,6 +120,8 @@ static json_t *call_to_json(const struct proto_call *c)
 		json_object_set_new(o, "desk_label", json_string(c->desk_label));
 	if (c->service[0])
 		json_object_set_new(o, "service", json_string(c->service));
+	if (c->lang[0])
+		json_object_set_new(o, "lang", json_string(c->lang));
 	json_object_set_new(o, "kind", json_string(proto_kind_name(c->kind)));
 	json_object_set_new(o, "ts", json_string(ts));
 	return o;

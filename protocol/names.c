@@ -38,6 +38,26 @@ bool proto_desk_valid(const char *s)
 	return n >= 1 && n <= PROTO_DESK_MAX && jin_charset_ok(s, JIN_DESK);
 }
 
+/* ISO 639-1, two letters each. */
+static const char iso639_1[] =
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
+    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht "
+    "hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky "
+    "la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny "
+    "oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss "
+    "st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo "
+    "za zh zu";
+
+bool proto_lang_valid(const char *s)
+{
+	if (strlen(s) != 2 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
+		return false;
+	for (const char *p = iso639_1; *p; p += p[2] ? 3 : 2)
+		if (p[0] == s[0] && p[1] == s[1])
+			return true;
+	return false;
+}
+
 const char *proto_kind_name(enum proto_call_kind k)
 {
 	return k == PROTO_KIND_RECALL ? "recall" : "call";

@@ -13,24 +13,28 @@
 #define PROTO_VERSION 1
 
 /* Limits (bytes of UTF-8 unless said otherwise). */
-#define PROTO_NAME_MAX        63 /* tenant, site, area, device */
-#define PROTO_ID_MAX          64 /* call id, command id */
-#define PROTO_TICKET_MAX      10
-#define PROTO_DESK_MAX        16
-#define PROTO_LABEL_MAX       64
-#define PROTO_SERVICE_MAX     64
-#define PROTO_NOTICE_MAX      500
-#define PROTO_VERSION_STR_MAX 32
-#define PROTO_HASH_MAX        64
-#define PROTO_SHORT_MAX       32  /* small enum-like strings */
-#define PROTO_SESSION_MAX     32  /* status session id, hex */
-#define PROTO_INFO_MAX        512 /* command result info / error text */
-#define PROTO_BOARD_CALLS_MAX 50
-#define PROTO_ACK_IDS_MAX     50
-#define PROTO_AREAS_MAX       8
-#define PROTO_DEPTH_MAX       6
-#define PROTO_SEQ_MAX         9007199254740991LL /* 2^53 - 1 */
-#define PROTO_COUNT_MAX       PROTO_SEQ_MAX      /* counters: exact in every JSON reader */
+#define PROTO_NAME_MAX           63 /* tenant, site, area, device */
+#define PROTO_ID_MAX             64 /* call id, command id */
+#define PROTO_TICKET_MAX         10
+#define PROTO_DESK_MAX           16
+#define PROTO_LABEL_MAX          64
+#define PROTO_SERVICE_MAX        64
+#define PROTO_LANG_MAX           2 /* ISO 639-1, lower case */
+#define PROTO_NOTICE_MAX         500
+#define PROTO_VERSION_STR_MAX    32
+#define PROTO_HASH_MAX           64
+#define PROTO_SHORT_MAX          32  /* small enum-like strings */
+#define PROTO_SESSION_MAX        32  /* status session id, hex */
+#define PROTO_INFO_MAX           512 /* command result info / error text */
+#define PROTO_BOARD_CALLS_MAX    50
+#define PROTO_ACK_IDS_MAX        50
+#define PROTO_AREAS_MAX          8
+#define PROTO_QUEUE_SERVICES_MAX 16
+#define PROTO_WAITING_MAX        100000 /* people waiting for one service */
+#define PROTO_WAIT_MIN_MAX       1440   /* expected wait, minutes */
+#define PROTO_DEPTH_MAX          6
+#define PROTO_SEQ_MAX            9007199254740991LL /* 2^53 - 1 */
+#define PROTO_COUNT_MAX          PROTO_SEQ_MAX      /* counters: exact in every JSON reader */
 /* How far a board's seq may run ahead of its own ts in ms (a day): the
  * bridge starts an area's seq at its clock in ms and adds one per change
  * (PROTOCOL.md section 5). */
@@ -38,6 +42,7 @@
 
 #define PROTO_BOARD_BYTES_MAX      32768
 #define PROTO_NOTICE_BYTES_MAX     4096
+#define PROTO_QUEUE_BYTES_MAX      8192
 #define PROTO_STATUS_BYTES_MAX     4096
 #define PROTO_HEALTH_BYTES_MAX     8192
 #define PROTO_ACK_BYTES_MAX        8192
@@ -67,6 +72,7 @@ struct proto_call {
 	char desk[PROTO_DESK_MAX + 1];
 	char desk_label[PROTO_LABEL_MAX + 1]; /* "" when absent */
 	char service[PROTO_SERVICE_MAX + 1];  /* "" when absent */
+	char lang[PROTO_LANG_MAX + 1];        /* the citizen's language, "uk"; "" when absent */
 	enum proto_call_kind kind;
 	int64_t ts_ms;
 };
@@ -85,6 +91,19 @@ struct proto_notice {
 	char text[PROTO_NOTICE_MAX + 1];
 	enum proto_notice_mode mode;
 	int64_t ts_ms;
+};
+
+/* How many wait for each service of an area, and roughly how long. */
+struct proto_queue_service {
+	char name[PROTO_SERVICE_MAX + 1]; /* "Pas og kørekort" */
+	int waiting;                      /* 0-PROTO_WAITING_MAX */
+	int wait_min;                     /* minutes; -1 when absent */
+};
+
+struct proto_queue {
+	int64_t ts_ms; /* when the bridge took it in: older than the screen's limit is hidden */
+	int nservices;
+	struct proto_queue_service services[PROTO_QUEUE_SERVICES_MAX];
 };
 
 enum proto_state { PROTO_STATE_ONLINE, PROTO_STATE_OFFLINE };
@@ -197,6 +216,8 @@ int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
 int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err);
 int proto_notice_decode(const char *buf, size_t len, struct proto_notice *out,
                         struct proto_error *err);
+int proto_queue_decode(const char *buf, size_t len, struct proto_queue *out,
+                       struct proto_error *err);
 int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
                         struct proto_error *err);
 int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
@@ -212,6 +233,7 @@ int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result
 char *proto_board_encode(const struct proto_board *b);
 char *proto_call_encode(const struct proto_call *c);
 char *proto_notice_encode(const struct proto_notice *n); /* "" for cleared */
+char *proto_queue_encode(const struct proto_queue *q);
 char *proto_status_encode(const struct proto_status *s);
 char *proto_health_encode(const struct proto_health *h);
 char *proto_ack_encode(const struct proto_ack *a);
@@ -256,6 +278,8 @@ bool proto_name_valid(const char *s);
 bool proto_id_valid(const char *s);
 bool proto_ticket_valid(const char *s);
 bool proto_desk_valid(const char *s);
+/* An ISO 639-1 language code in lower case ("da", "uk"). */
+bool proto_lang_valid(const char *s);
 /* Valid UTF-8 with no control characters (C0, DEL, C1). */
 bool proto_text_valid(const char *s, size_t len);
 

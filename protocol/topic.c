@@ -4,8 +4,8 @@
 #include "json_in.h"
 #include "topic.h"
 
-static const char *const kind_names[] = {"board", "notice", "status",     "health",
-                                         "ack",   "cmd",    "cmd/result", "screenshot"};
+static const char *const kind_names[] = {"board", "notice",     "status",     "health", "ack",
+                                         "cmd",   "cmd/result", "screenshot", "queue"};
 
 const char *proto_topic_kind_name(enum proto_topic_kind kind)
 {
@@ -31,6 +31,8 @@ size_t proto_topic_payload_max(enum proto_topic_kind kind)
 		return PROTO_RESULT_BYTES_MAX;
 	case PROTO_TOPIC_SCREENSHOT:
 		return PROTO_SCREENSHOT_BYTES_MAX;
+	case PROTO_TOPIC_QUEUE:
+		return PROTO_QUEUE_BYTES_MAX;
 	}
 	return 0;
 }
@@ -48,6 +50,7 @@ unsigned proto_topic_expiry_s(enum proto_topic_kind kind, int health_interval_s)
 		return 300;
 	case PROTO_TOPIC_BOARD:
 	case PROTO_TOPIC_NOTICE:
+	case PROTO_TOPIC_QUEUE:
 	case PROTO_TOPIC_STATUS:
 		break; /* retained state: a stale board beats a blank screen */
 	}
@@ -66,10 +69,11 @@ int proto_topic_build(const struct proto_topic *t, char *buf, size_t len)
 	int n;
 	switch (t->kind) {
 	case PROTO_TOPIC_BOARD:
+	case PROTO_TOPIC_QUEUE:
 		if (!proto_name_valid(t->area))
 			return -1;
-		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/board/%s", t->tenant, t->site,
-		             t->area);
+		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/%s/%s", t->tenant, t->site,
+		             kind_names[t->kind], t->area);
 		break;
 	case PROTO_TOPIC_NOTICE:
 		n = snprintf(buf, len, PROTO_TOPIC_ROOT "/%s/%s/notice", t->tenant, t->site);
@@ -138,14 +142,14 @@ int proto_topic_parse(const char *topic, struct proto_topic *t, struct proto_err
 		t->kind = PROTO_TOPIC_NOTICE;
 		return 0;
 	}
-	if (n == 6 && !strcmp(parts[4], "board")) {
+	if (n == 6 && (!strcmp(parts[4], "board") || !strcmp(parts[4], "queue"))) {
 		if (!proto_name_valid(parts[5])) {
 			jin_fail(err, "topic", "area '%s' must match [a-z0-9][a-z0-9-]{0,62}",
 			         parts[5]);
 			return -1;
 		}
 		strcpy(t->area, parts[5]);
-		t->kind = PROTO_TOPIC_BOARD;
+		t->kind = parts[4][0] == 'b' ? PROTO_TOPIC_BOARD : PROTO_TOPIC_QUEUE;
 		return 0;
 	}
 	if ((n == 7 || n == 8) && !strcmp(parts[4], "display")) {

@@ -19,13 +19,14 @@ enum proto_topic_kind {
 	PROTO_TOPIC_CMD,
 	PROTO_TOPIC_CMD_RESULT,
 	PROTO_TOPIC_SCREENSHOT,
+	PROTO_TOPIC_QUEUE, /* callboard/v1/{tenant}/{site}/queue/{area} */
 };
 
 struct proto_topic {
 	enum proto_topic_kind kind;
 	char tenant[PROTO_NAME_MAX + 1];
 	char site[PROTO_NAME_MAX + 1];
-	char area[PROTO_NAME_MAX + 1];   /* board only */
+	char area[PROTO_NAME_MAX + 1];   /* board and queue only */
 	char device[PROTO_NAME_MAX + 1]; /* display topics only */
 };
 

@@ -24,8 +24,8 @@ struct item {
 	char ticket[PROTO_TICKET_MAX + 1];
 	double t0_ms; /* board received (monotonic) */
 	int nparts;
-	struct pcm speech[DISPLAY_LANG_MAX]; /* owned */
-	bool ready[DISPLAY_LANG_MAX];
+	struct pcm speech[AUDIO_PARTS_MAX]; /* owned */
+	bool ready[AUDIO_PARTS_MAX];
 	bool failed;
 	bool started; /* chime queued */
 	int next_part;
@@ -46,6 +46,7 @@ struct announcer {
 	struct item *head;
 	uint64_t next_id;
 	bool silenced;
+	bool quiet;      /* inside quiet hours: speak at cfg.quiet_volume */
 	bool tts_broken; /* the last synthesis failed */
 	struct announcer_stats st;
 };
@@ -86,16 +87,9 @@ static int load_chime(const char *path, struct pcm *out, char *err, size_t errle
 	return wav_read(path, tts_rate(), out, err, errlen);
 }
 
-/* The phrase for language k, or -1 when it does not fit. */
-static int make_phrase(const struct audio_config *cfg, int k, const struct proto_call *call,
-                       char *out, size_t outlen)
-{
-	return phrase_build(out, outlen, cfg->templates[k], cfg->desk_words[k], call);
-}
-
 static void item_free(struct item *it)
 {
-	for (int i = 0; i < DISPLAY_LANG_MAX; i++)
+	for (int i = 0; i < AUDIO_PARTS_MAX; i++)
 		pcm_free(&it->speech[i]);
 	free(it);
 }
@@ -106,6 +100,12 @@ static void set_polling(struct announcer *a, bool on)
 		return;
 	loop_timer_arm(a->poll, on ? POLL_MS : 0, on ? POLL_MS : 0);
 	a->polling = on;
+}
+
+/* The volume of what is queued now. */
+static int volume_now(const struct announcer *a)
+{
+	return a->quiet ? a->cfg.quiet_volume : a->cfg.volume;
 }
 
 static void queue_pcm(struct announcer *a, struct pcm *p)
@@ -129,13 +129,13 @@ static void pump(struct announcer *a)
 			return;
 		struct pcm p = {.rate = tts_rate()};
 		if (!it->started) {
-			part_chime(&p, &a->chime, a->cfg.volume);
+			part_chime(&p, &a->chime, volume_now(a));
 			queue_pcm(a, &p);
 			it->started = true;
 			a->st.last_first_sample_ms = now_ms() - it->t0_ms;
 		}
 		while (it->next_part < it->nparts && it->ready[it->next_part]) {
-			part_speech(&p, it->next_part, &it->speech[it->next_part], a->cfg.volume);
+			part_speech(&p, it->next_part, &it->speech[it->next_part], volume_now(a));
 			pcm_free(&it->speech[it->next_part]);
 			it->next_part++;
 		}
@@ -184,12 +184,13 @@ static void enqueue(struct announcer *a, const struct proto_call *call, double t
 	it->id = ++a->next_id;
 	it->t0_ms = t0;
 	snprintf(it->ticket, sizeof(it->ticket), "%s", call->ticket);
-	it->nparts = a->cfg.nlanguages;
+	struct audio_part parts[AUDIO_PARTS_MAX];
+	it->nparts = audio_call_parts(&a->cfg, call, parts);
 	for (int k = 0; k < it->nparts; k++) {
 		char text[PHRASE_MAX];
-		if (make_phrase(&a->cfg, k, call, text, sizeof(text)) || !a->tts ||
-		    tts_submit(a->tts, it->id, k, lang_voice(a->cfg.languages[k]), text)) {
-			log_warn_rl("no phrase for %s in %s", call->ticket, a->cfg.languages[k]);
+		if (phrase_build_lang(text, sizeof(text), &parts[k].pl, call) || !a->tts ||
+		    tts_submit(a->tts, it->id, k, lang_voice(parts[k].lang), text)) {
+			log_warn_rl("no phrase for %s in %s", call->ticket, parts[k].lang);
 			it->ready[k] = true;
 			it->failed = true;
 		}
@@ -360,6 +361,11 @@ void announcer_set_volume(struct announcer *a, int volume)
 	a->cfg.volume = volume < 0 ? 0 : volume > 100 ? 100 : volume;
 }
 
+void announcer_set_quiet(struct announcer *a, bool quiet)
+{
+	a->quiet = quiet;
+}
+
 int announcer_volume(const struct announcer *a)
 {
 	return a->cfg.volume;
@@ -448,14 +454,16 @@ int announce_to_wav(const struct audio_config *cfg, const char *chime_path,
 	if (load_chime(chime_path ? chime_path : cfg->chime, &chime, err, errlen))
 		goto out;
 	part_chime(&all, &chime, cfg->volume);
-	for (int k = 0; k < cfg->nlanguages; k++) {
+	struct audio_part parts[AUDIO_PARTS_MAX];
+	int nparts = audio_call_parts(cfg, call, parts);
+	for (int k = 0; k < nparts; k++) {
 		char text[PHRASE_MAX];
 		struct pcm speech = {0}, conv = {0};
-		if (make_phrase(cfg, k, call, text, sizeof(text))) {
-			snprintf(err, errlen, "template_%s: phrase too long", cfg->languages[k]);
+		if (phrase_build_lang(text, sizeof(text), &parts[k].pl, call)) {
+			snprintf(err, errlen, "template_%s: phrase too long", parts[k].lang);
 			goto out;
 		}
-		if (tts_synth_once(lang_voice(cfg->languages[k]), text, cfg->speed, &speech, err,
+		if (tts_synth_once(lang_voice(parts[k].lang), text, cfg->speed, &speech, err,
 		                   errlen))
 			goto out;
 		if (speech.rate != tts_rate()) {

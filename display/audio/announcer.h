@@ -52,6 +52,9 @@ void announcer_test(struct announcer *a);
 /* Set the volume 0-100 (values outside are clamped); applies to what is
  * queued from now on. */
 void announcer_set_volume(struct announcer *a, int volume);
+/* Inside quiet hours or not: announcements then play at [audio]
+ * quiet_volume instead of the volume. */
+void announcer_set_quiet(struct announcer *a, bool quiet);
 /* The volume now (0-100). */
 int announcer_volume(const struct announcer *a);
 /* Apply a new [audio] config (reload). The chime is loaded first; on

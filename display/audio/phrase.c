@@ -66,7 +66,21 @@ static int append_number(char *out, size_t outlen, const char *s, size_t n)
 	return append(out, outlen, s, n);
 }
 
-int phrase_ticket(char *out, size_t outlen, const char *ticket)
+/* A letter run by the names in l's table: "а бе". */
+static int append_letter_names(char *out, size_t outlen, const struct lang *l, const char *s,
+                               size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		if (!lang_letter_name(l, s[i], name, sizeof name))
+			return -1;
+		if ((i && append(out, outlen, " ", 1)) || phrase_escape(out, outlen, name))
+			return -1;
+	}
+	return 0;
+}
+
+int phrase_ticket(char *out, size_t outlen, const char *ticket, const struct lang *letters)
 {
 	static const char open[] = "<say-as interpret-as=\"characters\">";
 	static const char close[] = "</say-as>";
@@ -77,11 +91,16 @@ int phrase_ticket(char *out, size_t outlen, const char *ticket)
 		if (is_alpha(*p)) {
 			while (is_alpha(p[n]))
 				n++;
-			if ((!first && append(out, outlen, " ", 1)) ||
-			    append(out, outlen, open, sizeof(open) - 1) ||
-			    escape_n(out, outlen, p, n) ||
-			    append(out, outlen, close, sizeof(close) - 1))
+			if (!first && append(out, outlen, " ", 1))
 				return -1;
+			if (letters && letters->letters) {
+				if (append_letter_names(out, outlen, letters, p, n))
+					return -1;
+			} else if (append(out, outlen, open, sizeof(open) - 1) ||
+			           escape_n(out, outlen, p, n) ||
+			           append(out, outlen, close, sizeof(close) - 1)) {
+				return -1;
+			}
 		} else if (is_digit(*p)) {
 			while (is_digit(p[n]))
 				n++;
@@ -155,17 +174,31 @@ int phrase_desk(char *out, size_t outlen, const struct proto_call *call, const c
 int phrase_build(char *out, size_t outlen, const char *tmpl, const char *desk_word,
                  const struct proto_call *call)
 {
+	struct phrase_lang pl = {.tmpl = tmpl, .desk_word = desk_word};
+	return phrase_build_lang(out, outlen, &pl, call);
+}
+
+int phrase_build_lang(char *out, size_t outlen, const struct phrase_lang *pl,
+                      const struct proto_call *call)
+{
 	if (outlen == 0)
 		return -1;
 	out[0] = '\0';
+	const char *tmpl = pl->tmpl;
 	const char *p = tmpl;
 	while (*p) {
 		if (strncmp(p, "{ticket}", 8) == 0) {
-			if (phrase_ticket(out, outlen, call->ticket))
+			if (phrase_ticket(out, outlen, call->ticket, pl->letters))
 				return -1;
 			p += 8;
+		} else if (strncmp(p, "{again}", 7) == 0) {
+			/* Said only for a recall, after a space: "Nummer A 42 igen". */
+			if (call->kind == PROTO_KIND_RECALL && pl->again && pl->again[0] &&
+			    (append(out, outlen, " ", 1) || phrase_escape(out, outlen, pl->again)))
+				return -1;
+			p += 7;
 		} else if (strncmp(p, "{desk}", 6) == 0) {
-			if (phrase_desk(out, outlen, call, desk_word, p != tmpl))
+			if (phrase_desk(out, outlen, call, pl->desk_word, p != tmpl))
 				return -1;
 			p += 6;
 		} else {

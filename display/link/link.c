@@ -24,6 +24,7 @@ struct link_area {
 	char ids[PROTO_BOARD_CALLS_MAX][PROTO_ID_MAX + 1]; /* that board's calls */
 	char *last_ack; /* encoded, re-sent after a reconnect; owned */
 	char topic[PROTO_TOPIC_MAX];
+	char queue_topic[PROTO_TOPIC_MAX];
 };
 
 struct link {
@@ -65,10 +66,11 @@ int link_route(const struct link_params *p, const char *topic, int *area)
 		return -1;
 	switch (t.kind) {
 	case PROTO_TOPIC_BOARD:
+	case PROTO_TOPIC_QUEUE:
 		for (int i = 0; i < p->nareas; i++) {
 			if (!strcmp(p->areas[i], t.area)) {
 				*area = i;
-				return PROTO_TOPIC_BOARD;
+				return (int)t.kind;
 			}
 		}
 		return -1;
@@ -226,6 +228,13 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 	}
 	if (kind == PROTO_TOPIC_BOARD) {
 		handle_board(l, topic, area, payload, len);
+	} else if (kind == PROTO_TOPIC_QUEUE) {
+		struct proto_queue q = {0};
+		struct proto_error err = {0};
+		if (len && proto_queue_decode(payload, len, &q, &err) < 0)
+			drop(topic, &err);
+		else if (l->cb.on_queue)
+			l->cb.on_queue(l->data, area, &q);
 	} else if (kind == PROTO_TOPIC_NOTICE) {
 		struct proto_notice n;
 		struct proto_error err = {0};
@@ -254,8 +263,9 @@ static int setup(struct link *l)
 		return -1;
 	}
 	for (int i = 0; i < p->nareas; i++) {
-		if (build(p, PROTO_TOPIC_BOARD, p->areas[i], l->areas[i].topic) < 0) {
-			log_error("cannot build the board topic of area '%s'", p->areas[i]);
+		if (build(p, PROTO_TOPIC_BOARD, p->areas[i], l->areas[i].topic) < 0 ||
+		    build(p, PROTO_TOPIC_QUEUE, p->areas[i], l->areas[i].queue_topic) < 0) {
+			log_error("cannot build the topics of area '%s'", p->areas[i]);
 			return -1;
 		}
 	}
@@ -356,7 +366,8 @@ int link_start(struct link *l)
 	if (set_will(l) < 0)
 		return -1;
 	for (int i = 0; i < l->p.nareas; i++)
-		if (mqttc_subscribe(l->mqtt, l->areas[i].topic, 1) < 0)
+		if (mqttc_subscribe(l->mqtt, l->areas[i].topic, 1) < 0 ||
+		    mqttc_subscribe(l->mqtt, l->areas[i].queue_topic, 1) < 0)
 			return -1;
 	if (mqttc_subscribe(l->mqtt, l->t_notice, 1) < 0 ||
 	    mqttc_subscribe(l->mqtt, l->t_cmd, 1) < 0)

@@ -1,5 +1,5 @@
-/* The display's MQTT link: topics, subscriptions (each area's board, the
- * site notice, our own cmd), presence (status online retained on connect,
+/* The display's MQTT link: topics, subscriptions (each area's board and
+ * queue, the site notice, our own cmd), presence (status online retained on connect,
  * offline as Last Will and on clean stop), per-area seq filtering, acks after
  * a present, health, command results and screenshots. Payloads are decoded
  * with protocol/; an invalid one is dropped with one rate-limited log line
@@ -33,6 +33,8 @@ struct link_callbacks {
 	/* A board newer than the one shown for areas[area]; b is valid only
 	 * during the call. Render it; then call link_presented. */
 	void (*on_board)(void *data, int area, const struct proto_board *b);
+	/* Valid queue figures for areas[area] (an empty payload: none). */
+	void (*on_queue)(void *data, int area, const struct proto_queue *q);
 	/* A valid notice (n->cleared for an empty payload). */
 	void (*on_notice)(void *data, const struct proto_notice *n);
 	/* A payload on our cmd topic, undecoded: commands.c decodes it so it

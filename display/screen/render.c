@@ -6,11 +6,17 @@
 #include <string.h>
 
 #include "log.h"
+#include "qr.h"
 #include "render.h"
 #include "textcache.h"
 
 struct rgb {
 	Uint8 r, g, b;
+};
+
+/* The screen words of one language (pointers into the config or lang.c). */
+struct words {
+	const char *w[LANG_WORD_COUNT];
 };
 
 struct render {
@@ -21,9 +27,13 @@ struct render {
 	int fw, fh;
 	SDL_Texture *logo;
 	int logo_w, logo_h;
+	struct qr *qr; /* [checkin] url's code, made on first use */
+	bool qr_tried;
 	bool logo_tried;
 	bool ticker_moving;
 	int ticket_digit_px;
+	struct words words; /* the screen languages' turn in this frame */
+	int64_t words_due;  /* wall ms when the frame changes by the clock; 0: never */
 	struct rgb bg, fg, accent, hl, muted, panel, row, header;
 };
 
@@ -50,6 +60,10 @@ struct render *render_create(SDL_Renderer *r, const struct display_config *cfg)
 		free(rd);
 		return NULL;
 	}
+	for (int b = 0; b < 2; b++)
+		for (int k = 0; k < cfg->theme.nscript_fonts[b]; k++)
+			textcache_add_fallback(rd->tc, b ? TEXT_BOLD : TEXT_REGULAR,
+			                       cfg->theme.script_fonts[b][k]);
 	const struct display_theme *t = &cfg->theme;
 	struct rgb black = {0, 0, 0};
 	rd->bg = hex(t->background);
@@ -73,6 +87,9 @@ void render_reset(struct render *rd)
 		SDL_DestroyTexture(rd->logo);
 	rd->logo = NULL;
 	rd->logo_tried = false;
+	qr_destroy(rd->qr);
+	rd->qr = NULL;
+	rd->qr_tried = false;
 }
 
 void render_destroy(struct render *rd)
@@ -160,6 +177,69 @@ static void load_logo(struct render *rd)
 		SDL_SetTextureBlendMode(rd->logo, SDL_BLENDMODE_BLEND);
 }
 
+static void cfg_words(const struct display_config *c, int k, struct words *out)
+{
+	for (int w = 0; w < LANG_WORD_COUNT; w++)
+		out->w[w] = c->words[k][w];
+}
+
+/* The frame goes out of date at t (wall ms) by the clock alone. */
+static void change_due(struct render *rd, int64_t t)
+{
+	if (!rd->words_due || t < rd->words_due)
+		rd->words_due = t;
+}
+
+/* Which of n languages takes its turn at now_ms; notes when that changes. */
+static int lang_turn(struct render *rd, int64_t now_ms, int n)
+{
+	if (n <= 1)
+		return 0;
+	int64_t step = rd->cfg.language_interval_s * (int64_t)1000;
+	int64_t slot = now_ms / step;
+	change_due(rd, (slot + 1) * step);
+	return (int)(slot % n);
+}
+
+/* The services of every area's queue figures young enough to show (at
+ * most max into out); notes when the shown ones grow too old. */
+static int fresh_services(struct render *rd, const struct render_view *v,
+                          const struct proto_queue_service **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < v->nqueues; i++) {
+		const struct proto_queue *q = v->queues[i];
+		int64_t expires = q->ts_ms + rd->cfg.queue_max_age_s * (int64_t)1000;
+		if (v->now_ms >= expires || q->nservices == 0)
+			continue; /* never shown as current */
+		change_due(rd, expires);
+		for (int k = 0; k < q->nservices && n < max; k++)
+			out[n++] = &q->services[k];
+	}
+	return n;
+}
+
+/* The newest call's languages: the citizen's own first (configured or
+ * shipped), then the screen's. Returns how many went into out. */
+static int call_words(const struct render *rd, const struct proto_call *c,
+                      struct words out[DISPLAY_LANG_MAX + 1])
+{
+	int order[DISPLAY_LANG_MAX + 1];
+	int n = lang_order(c->lang, rd->cfg.screen_langs, rd->cfg.nscreen_langs, order);
+	for (int i = 0; i < n; i++) {
+		if (order[i] != LANG_OWN_SHIPPED)
+			cfg_words(&rd->cfg, order[i], &out[i]);
+		else
+			memcpy(out[i].w, lang_find(c->lang)->words, sizeof out->w);
+	}
+	return n;
+}
+
+int64_t render_change_due(const struct render *rd)
+{
+	return rd->words_due;
+}
+
 static const char *const wdays[] = {"søndag",  "mandag", "tirsdag", "onsdag",
                                     "torsdag", "fredag", "lørdag"};
 static const char *const months[] = {"januar",    "februar", "marts",    "april",
@@ -196,8 +276,9 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	int namew = text_width(rd, TEXT_BOLD, spx, rd->cfg.site_name);
 	if (v->offline || v->unconfirmed) {
 		/* Discreet: small, muted, away from the calls; before the date. */
-		const char *mark =
-		    v->offline ? "\xe2\x9a\xa0 Ingen forbindelse" : "\xe2\x9a\xa0 Ikke bekræftet";
+		char mark[128];
+		snprintf(mark, sizeof mark, "\xe2\x9a\xa0 %s",
+		         rd->words.w[v->offline ? LANG_NO_CONNECTION : LANG_NOT_CONFIRMED]);
 		int opx = hh * 20 / 100 > 12 ? hh * 20 / 100 : 12;
 		int ow = text_width(rd, TEXT_REGULAR, opx, mark);
 		if (ow < (right - x) / 2) {
@@ -222,12 +303,12 @@ static void draw_header(struct render *rd, const struct render_view *v, int w, i
 	     right - x, LEFT);
 }
 
-static void desk_text(const struct proto_call *c, char *out, size_t len)
+static void desk_text(const struct proto_call *c, const struct words *wd, char *out, size_t len)
 {
 	if (c->desk_label[0])
 		snprintf(out, len, "%s", c->desk_label);
 	else
-		snprintf(out, len, "Skranke %s", c->desk);
+		snprintf(out, len, "%s %s", wd->w[LANG_DESK], c->desk);
 }
 
 /* The newest call, large: ticket, an arrow and the desk, the service below. */
@@ -251,17 +332,21 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	int t = unit * 16 / 1000 + 2; /* the highlight frame's thickness */
 	int pad = unit * 3 / 100 + 2 * t;
 	if (!top) {
-		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, "Velkommen", rd->fg, x + pad,
-		     y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
+		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, rd->words.w[LANG_WELCOME],
+		     rd->fg, x + pad, y + h / 2 - unit * 12 / 100, w - 2 * pad, CENTER);
 		text(rd, TEXT_REGULAR, unit * 5 / 100, unit * 3 / 100,
-		     "Dit nummer vises her, når det bliver kaldt", rd->muted, x + pad,
-		     y + h / 2 + unit * 3 / 100, w - 2 * pad, CENTER);
+		     rd->words.w[LANG_WELCOME_NOTE], rd->muted, x + pad, y + h / 2 + unit * 3 / 100,
+		     w - 2 * pad, CENTER);
 		return;
 	}
 	if (hl < 0)
 		fill(rd, rd->accent, x, y, unit / 90 + 2, h);
 	const struct proto_call *c = top->call;
 	int inner_w = w - 2 * pad;
+	/* The panel's words take turns; the ticket and desk keep their place. */
+	struct words all[DISPLAY_LANG_MAX + 1];
+	int nw = call_words(rd, c, all);
+	const struct words *wd = &all[lang_turn(rd, v->now_ms, nw)];
 
 	/* Label line, with the "NU" badge while highlighted (a cue that does
 	 * not rely on colour). */
@@ -269,15 +354,16 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	int ly = y + pad * 2 / 3;
 	int lx = x + pad;
 	if (hl >= 0) {
-		const char *badge = "\xe2\x97\x8f NU";
+		char badge[96];
+		snprintf(badge, sizeof badge, "\xe2\x97\x8f %s", wd->w[LANG_NOW]);
 		int bw = text_width(rd, TEXT_BOLD, lpx, badge) + lpx;
 		fill(rd, rd->bg, lx, ly - lpx / 5, bw, lpx * 15 / 10);
 		text(rd, TEXT_BOLD, lpx, lpx, badge, rd->hl, lx + lpx / 2, ly, bw, LEFT);
 		lx += bw + lpx / 2;
 	}
 	text(rd, TEXT_REGULAR, lpx, lpx / 2,
-	     c->kind == PROTO_KIND_RECALL ? "Kaldt igen" : "Nyeste kald", sub, lx, ly,
-	     x + w - pad - lx, LEFT);
+	     wd->w[c->kind == PROTO_KIND_RECALL ? LANG_CALLED_AGAIN : LANG_NEWEST_CALL], sub, lx,
+	     ly, x + w - pad - lx, LEFT);
 
 	/* Ticket, desk and service stacked and centred in the rest. */
 	int tpx = unit * 30 / 100, dpx = unit * 13 / 100, spx = unit * 55 / 1000;
@@ -297,16 +383,28 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	rd->ticket_digit_px = textcache_glyph_height(rd->tc, TEXT_BOLD, ftpx, '0');
 	text(rd, TEXT_BOLD, tpx, tpx / 3, c->ticket, fgc, x + pad, cy - tpx / 20, inner_w, CENTER);
 	cy += tpx * 112 / 100;
-	char desk[PROTO_LABEL_MAX + 32];
-	desk_text(c, desk, sizeof desk);
 	const char *arr = "\xe2\x86\x92";
 	int aw0 = text_width(rd, TEXT_BOLD, dpx, arr) + dpx / 3;
-	char cut[256];
-	int fdpx =
-	    textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw0, cut, sizeof cut);
+	char desk[PROTO_LABEL_MAX + 128], cut[256];
+	/* Size and width from every language's desk text, so the arrow and
+	 * the desk stay put when "Skranke 3" turns into "Desk 3". */
+	int fdpx = dpx, dw = 0;
+	for (int k = 0; k < nw; k++) {
+		desk_text(c, &all[k], desk, sizeof desk);
+		int f = textcache_fit(rd->tc, TEXT_BOLD, dpx, dpx / 3, desk, inner_w - aw0, cut,
+		                      sizeof cut);
+		fdpx = f < fdpx ? f : fdpx;
+	}
+	for (int k = 0; k < nw; k++) {
+		desk_text(c, &all[k], desk, sizeof desk);
+		textcache_fit(rd->tc, TEXT_BOLD, fdpx, fdpx, desk, inner_w - aw0, cut, sizeof cut);
+		int kw = text_width(rd, TEXT_BOLD, fdpx, cut);
+		dw = kw > dw ? kw : dw;
+	}
+	desk_text(c, wd, desk, sizeof desk);
+	textcache_fit(rd->tc, TEXT_BOLD, fdpx, fdpx, desk, inner_w - aw0, cut, sizeof cut);
 	/* The arrow follows the desk text's fitted size, so no gap opens. */
 	int aw = text_width(rd, TEXT_BOLD, fdpx, arr) + fdpx / 3;
-	int dw = text_width(rd, TEXT_BOLD, fdpx, cut);
 	int dx = x + pad + (inner_w - aw - dw) / 2;
 	int dy = cy + (dpx - fdpx) * 6 / 10;
 	text(rd, TEXT_BOLD, fdpx, fdpx, arr, arrow, dx, dy, aw, LEFT);
@@ -328,8 +426,15 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 	if (rows <= 0 || w <= 0 || h <= 0 || v->model->nmerged <= 1)
 		return; /* no heading over an empty list */
 	int tpx = unit * 42 / 1000;
-	text(rd, TEXT_REGULAR, tpx, tpx / 2, "Tidligere kald", rd->muted, x, y, w, LEFT);
+	text(rd, TEXT_REGULAR, tpx, tpx / 2, rd->words.w[LANG_PREVIOUS_CALLS], rd->muted, x, y, w,
+	     LEFT);
 	int ry = y + tpx * 16 / 10;
+	/* Fewer rows rather than rows too small to read across the room. */
+	int fit = (y + h - ry) / (unit * 7 / 100 + 1);
+	if (rows > fit)
+		rows = fit;
+	if (rows <= 0)
+		return;
 	int rh = (y + h - ry) / rows;
 	if (rh > unit * 13 / 100)
 		rh = unit * 13 / 100;
@@ -346,13 +451,96 @@ static void draw_history(struct render *rd, const struct render_view *v, int x, 
 		text(rd, TEXT_BOLD, px, px / 2, c->ticket, rd->fg, x + pad, cy, tw, LEFT);
 		char desk[PROTO_LABEL_MAX + 40];
 		char label[PROTO_LABEL_MAX + 32];
-		desk_text(c, label, sizeof label);
+		desk_text(c, &rd->words, label, sizeof label);
 		snprintf(desk, sizeof desk, "%s%s",
 		         c->kind == PROTO_KIND_RECALL ? "\xe2\x86\xbb " : "", label);
 		int dx = x + pad + tw + pad;
 		text(rd, TEXT_REGULAR, px, px * 65 / 100, desk, rd->fg, dx, cy, x + w - pad - dx,
 		     RIGHT);
 	}
+}
+
+/* Row height of the queue panel. */
+static int queue_row_h(int unit)
+{
+	return unit * 75 / 1000;
+}
+
+/* Height the queue panel needs for n services in at most max_h; *rows
+ * gets how many fit. 0 when none. */
+static int queue_height(int unit, int n, int max_h, int *rows)
+{
+	int head = unit * 42 / 1000 * 16 / 10;
+	int fit = (max_h - head) / queue_row_h(unit);
+	*rows = n < fit ? n : fit;
+	return *rows > 0 ? head + *rows * queue_row_h(unit) : 0;
+}
+
+/* How many wait for each service and roughly how long. */
+static void draw_queue(struct render *rd, const struct proto_queue_service *const *svc, int rows,
+                       int x, int y, int w, int unit)
+{
+	int tpx = unit * 42 / 1000;
+	text(rd, TEXT_REGULAR, tpx, tpx / 2, rd->words.w[LANG_EXPECTED_WAIT], rd->muted, x, y, w,
+	     LEFT);
+	int ry = y + tpx * 16 / 10, rh = queue_row_h(unit), pad = unit * 25 / 1000;
+	int px = rh * 48 / 100;
+	for (int i = 0; i < rows; i++, ry += rh) {
+		const struct proto_queue_service *s = svc[i];
+		fill(rd, i % 2 ? rd->bg : rd->row, x, ry, w, rh - rh / 14);
+		char right[96];
+		int n =
+		    snprintf(right, sizeof right, "%d %s", s->waiting, rd->words.w[LANG_WAITING]);
+		if (s->wait_min >= 0 && n > 0 && (size_t)n < sizeof right)
+			snprintf(right + n, sizeof right - (size_t)n, " \xc2\xb7 %d %s",
+			         s->wait_min, rd->words.w[LANG_MINUTES]);
+		int cy = ry + (rh - rh / 14 - px * 116 / 100) / 2;
+		int inner = w - 2 * pad;
+		/* The figures shrink before the name gets less than half. */
+		int rw = text(rd, TEXT_BOLD, px, px * 6 / 10, right, rd->fg, x + pad + inner / 2,
+		              cy, inner - inner / 2, RIGHT);
+		/* The name is cut rather than shrunk: rows keep one size. */
+		text(rd, TEXT_REGULAR, px, px * 9 / 10, s->name, rd->fg, x + pad, cy,
+		     inner - rw - pad, LEFT);
+	}
+}
+
+/* The check-in code when it is shown (configured, enabled), made once. */
+static struct qr *checkin_code(struct render *rd)
+{
+	if (!rd->qr_tried && rd->cfg.checkin_enabled && rd->cfg.checkin_url[0]) {
+		rd->qr_tried = true;
+		rd->qr = qr_create(rd->r, rd->cfg.checkin_url);
+	}
+	return rd->cfg.checkin_enabled ? rd->qr : NULL;
+}
+
+/* Pixels per module: the code with its quiet zone about 30 % of the
+ * shorter side, a whole number so modules stay square: 8 px (5 mm) on a
+ * 55" 1080p screen, which a phone camera resolves from 3 m. */
+static int checkin_module_px(const struct qr *q, int unit)
+{
+	int m = unit * 30 / 100 / qr_side(q);
+	return m > 1 ? m : 1;
+}
+
+/* The QR code at the right of the block, its caption left of it. */
+static void draw_checkin(struct render *rd, struct qr *q, int x, int y, int w, int unit)
+{
+	int m = checkin_module_px(q, unit), side = qr_side(q) * m;
+	qr_draw(q, x + w - side, y, m);
+	int px = unit * 55 / 1000, tw = w - side - unit * 3 / 100;
+	int n = rd->cfg.nscreen_langs, lh = px * 14 / 10;
+	if (n * lh > side) {
+		/* No room for every language: the one whose turn it is. */
+		text(rd, TEXT_BOLD, px, px * 6 / 10, rd->words.w[LANG_CHECK_IN_HERE], rd->fg, x,
+		     y + side / 2 - px * 116 / 200, tw, RIGHT);
+		return;
+	}
+	/* Every screen language's caption at once, the first one bright. */
+	for (int k = 0, ly = y + (side - n * lh) / 2; k < n; k++, ly += lh)
+		text(rd, TEXT_BOLD, px, px * 6 / 10, rd->cfg.words[k][LANG_CHECK_IN_HERE],
+		     k ? rd->muted : rd->fg, x, ly, tw, RIGHT);
 }
 
 /* The site notice along the bottom: a banner, or a ticker that scrolls when
@@ -410,6 +598,11 @@ static void draw_closed(struct render *rd, const struct render_view *v, int w, i
 	if (rest)
 		text(rd, TEXT_REGULAR, spx, spx / 2, rest + 4, rd->muted, unit / 20,
 		     cy + px * 14 / 10, w - unit / 10, CENTER);
+	/* The other screen languages below, all at once: there is room. */
+	int ly = cy + px * (rest ? 26 : 16) / 10;
+	for (int k = 1; k < rd->cfg.nscreen_langs; k++, ly += spx * 15 / 10)
+		text(rd, TEXT_REGULAR, spx, spx / 2, rd->cfg.words[k][LANG_CLOSED], rd->fg,
+		     unit / 20, ly, w - unit / 10, CENTER);
 }
 
 static void draw_identify(struct render *rd, const struct render_view *v, int w, int h, int unit)
@@ -444,6 +637,8 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
 	rd->ticket_digit_px = 0;
+	rd->words_due = 0;
+	cfg_words(&rd->cfg, lang_turn(rd, v->now_ms, rd->cfg.nscreen_langs), &rd->words);
 	/* Fonts scale with the shorter side; landscape layouts use its height. */
 	int unit = w >= h ? h : w * 11 / 10;
 	if (unit > h)
@@ -463,17 +658,31 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 			draw_notice(rd, v, w, bottom, nh, pad);
 		}
 		int by = hh + pad, bh = bottom - pad - by;
+		const struct proto_queue_service *svc[PROTO_AREAS_MAX * PROTO_QUEUE_SERVICES_MAX];
+		int nsvc = fresh_services(rd, v, svc, (int)(sizeof svc / sizeof svc[0])), rows = 0;
+		/* The list column (right, or below in portrait) ends with the
+		 * queue figures; the previous calls get the rest. */
+		int lx, ly, lw, lh;
 		if (w >= h * 11 / 10) {
 			int nw = (w - 3 * pad) * 60 / 100;
 			draw_now(rd, v, pad, by, nw, bh, unit);
-			draw_history(rd, v, 2 * pad + nw, by, w - 3 * pad - nw, bh, unit);
+			lx = 2 * pad + nw, ly = by, lw = w - 3 * pad - nw, lh = bh;
 		} else {
 			/* Portrait or nearly square: the call on top, the list below. */
 			int nhh = bh * 45 / 100;
 			int u2 = unit * 12 / 10 < w ? unit * 12 / 10 : w;
 			draw_now(rd, v, pad, by, w - 2 * pad, nhh, u2);
-			draw_history(rd, v, pad, by + nhh + pad, w - 2 * pad, bh - nhh - pad, unit);
+			lx = pad, ly = by + nhh + pad, lw = w - 2 * pad, lh = bh - nhh - pad;
 		}
+		struct qr *code = checkin_code(rd);
+		int ch = code ? qr_side(code) * checkin_module_px(code, unit) + pad : 0;
+		if (code)
+			draw_checkin(rd, code, lx, ly + lh - ch + pad, lw, unit);
+		lh -= ch;
+		int qh = nsvc ? queue_height(unit, nsvc, lh * 45 / 100, &rows) : 0;
+		draw_history(rd, v, lx, ly, lw, qh ? lh - qh - pad : lh, unit);
+		if (qh)
+			draw_queue(rd, svc, rows, lx, ly + lh - qh, lw, unit);
 	}
 	if (v->identify)
 		draw_identify(rd, v, w, h, unit);

@@ -26,6 +26,8 @@ struct render_view {
 	const struct proto_notice *notice; /* NULL: none */
 	int ticker_px;                     /* ticker scroll offset */
 	const char *identify;              /* NULL, or "id\nip" shown large */
+	int nqueues;                       /* the areas' queue figures, any age */
+	const struct proto_queue *queues[PROTO_AREAS_MAX];
 };
 
 struct render;
@@ -51,6 +53,10 @@ int render_save_output(struct render *rd, int out_w, int out_h, const char *path
 void render_reset(struct render *rd);
 /* Pixel height of a digit of the newest ticket in the last frame (0: none). */
 int render_ticket_digit_px(const struct render *rd);
+/* When the last frame goes out of date by the clock alone (wall ms): its
+ * words change to the next language's, or its queue figures grow too old
+ * to show; 0 when neither. One frame per change. */
+int64_t render_change_due(const struct render *rd);
 /* Text textures built so far (bench, tests). */
 long render_text_builds(const struct render *rd);
 

@@ -1,6 +1,9 @@
 /* Rendered text as textures, kept between frames: a texture is rebuilt only
  * when its text, face or pixel size changes. Text is rendered white and
- * tinted with the texture colour mod, so colour changes cost nothing. */
+ * tinted with the texture colour mod, so colour changes cost nothing.
+ * Text in a right-to-left script, or with glyphs only a fallback font has,
+ * is laid out in runs (fribidi for the order, HarfBuzz for the shapes);
+ * plain left-to-right text takes the single-run path it always did. */
 #ifndef CB_TEXTCACHE_H
 #define CB_TEXTCACHE_H
 
@@ -22,6 +25,11 @@ struct text_tex {
  * The cache keeps r; the caller owns the cache and frees it. */
 struct textcache *textcache_create(SDL_Renderer *r, const char *font, const char *font_bold);
 void textcache_destroy(struct textcache *tc);
+/* Add a font for the glyphs face's font lacks (Arabic, Hebrew): text
+ * needing it is split into runs, each shaped (HarfBuzz through SDL_ttf) in
+ * its own font and direction and ordered by fribidi. False (logged at
+ * info) when it cannot be opened; up to 4 per face. */
+bool textcache_add_fallback(struct textcache *tc, enum text_face face, const char *path);
 /* Width and height of text at px without rendering it. */
 bool textcache_measure(struct textcache *tc, enum text_face face, int px, const char *text, int *w,
                        int *h);

@@ -3,6 +3,7 @@ its SQLite store in a temp folder: every endpoint with good and bad input,
 auth across tenants, idempotency, durability across kill -9 and broker
 outages, seq across restarts, the device registry and commands."""
 import base64
+import calendar
 import http.client
 import http.server
 import json
@@ -10,6 +11,7 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -149,8 +151,11 @@ def calls_board_and_publish():
         assert m["calls"][0]["desk_label"] == "Skranke 3"
         assert m["calls"][0]["id"] == r["id"]
         assert any(t == f"{ROOT}/board/main" and ret for t, p, ret in watch.received()) or True
-        st, r2 = b.call("B7", "4", id="call-b7")
+        assert "lang" not in m["calls"][0], m
+        st, r2 = b.call("B7", "4", id="call-b7", lang="uk")
         assert (st, r2) == (202, {"id": "call-b7", "seq": base + 2}), (st, r2)
+        m = watch.wait_json(f"{ROOT}/board/main", lambda m: m["seq"] == base + 2)
+        assert m["calls"][0]["lang"] == "uk", m
         st, board = b.req("GET", f"{SITE}/boards/main")
         assert st == 200 and [c["ticket"] for c in board["calls"]] == ["B7", "A042"], board
         # same ticket again replaces its older entry
@@ -215,6 +220,9 @@ def bad_requests():
             ({"ticket": "A1", "desk": "3", "id": ""}, 422, "id"),
             ({"ticket": "A1", "desk": "3", "desk_label": "a\u0007b"}, 422, "desk_label"),
             ({"ticket": "A1", "desk": "3", "service": "x" * 65}, 422, "service"),
+            ({"ticket": "A1", "desk": "3", "lang": "xx"}, 422, "lang"),
+            ({"ticket": "A1", "desk": "3", "lang": "UK"}, 422, "lang"),
+            ({"ticket": "A1", "desk": "3", "lang": 7}, 422, "lang"),
             ([1, 2], 400, None),
         ]
         for body, code, field in cases:
@@ -355,6 +363,54 @@ def idempotency():
         st3, r3 = b.call("A5", "2", id="backend-1")
         assert (st3, r3) == (st1, r1), r3
         assert b.req("GET", f"{SITE}/boards/main")[1]["seq"] == r1["seq"] + 1
+    finally:
+        b.stop()
+        tmp.cleanup()
+
+
+@test
+def queue_put_published_retained():
+    tmp, broker, b = setup()
+    try:
+        body = {"services": [{"name": "Pas og kørekort", "waiting": 12, "wait_min": 15}]}
+        st, r = b.req("PUT", f"{SITE}/areas/main/queue", body)
+        assert (st, r) == (200, {"area": "main", "services": 1}), (st, r)
+        c = Client(broker.port)  # a newcomer gets it from the broker: retained
+        c.subscribe(f"{ROOT}/queue/#")
+        m = c.wait_json(f"{ROOT}/queue/main")
+        assert m["v"] == 1 and m["services"] == body["services"], m
+        stamped = calendar.timegm(time.strptime(m["ts"][:19], "%Y-%m-%dT%H:%M:%S"))
+        assert abs(stamped - time.time()) < 60, m  # stamped when it came in
+        c.close()
+        for bad, field in [({"services": [{"name": "x", "waiting": 1, "phone": "1"}]},
+                            "services[0].phone"),
+                           ({"services": [{"name": "x", "waiting": 1}] * 17}, "services"),
+                           ({"services": [{"name": "x", "waiting": "12"}]}, "services[0].waiting")]:
+            st, r = b.req("PUT", f"{SITE}/areas/main/queue", bad)
+            assert st == 422 and r["field"] == field, (bad, st, r)
+        assert b.req("PUT", f"{SITE}/areas/Main/queue", body)[0] == 422
+        # The CLI sets it too: callboard queue.
+        watch = Client(broker.port)
+        watch.subscribe(f"{ROOT}/queue/pas")
+        cli = subprocess.run([cbtest.binary("callboard"), "queue", "aarhus/dokk1", "--area", "pas",
+                              "Pas og kørekort=12/15", "Sundhed=3", "--url",
+                              f"http://127.0.0.1:{b.port}", "--token", TOK_A],
+                             capture_output=True, text=True, timeout=30)
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        m = watch.wait_json(f"{ROOT}/queue/pas")
+        assert m["services"] == [{"name": "Pas og kørekort", "waiting": 12, "wait_min": 15},
+                                 {"name": "Sundhed", "waiting": 3}], m
+        # The simulator sends the figures during a simulated day.
+        watch.subscribe(f"{ROOT}/queue/sim")
+        sim = subprocess.run([cbtest.binary("callboard"), "sim", "--site", "aarhus/dokk1",
+                              "--area", "sim", "--speed", "100000", "--count", "20", "--quiet",
+                              "--url", f"http://127.0.0.1:{b.port}", "--token", TOK_A],
+                             capture_output=True, text=True, timeout=60)
+        assert sim.returncode == 0, sim.stdout + sim.stderr
+        m = watch.wait_json(f"{ROOT}/queue/sim")
+        assert [s["name"] for s in m["services"]][0] == "Pas og kørekort", m
+        assert all(s["waiting"] >= 0 for s in m["services"]), m
+        watch.close()
     finally:
         b.stop()
         tmp.cleanup()

@@ -181,6 +181,41 @@ static void test_notice_and_command(void **state)
 	}
 }
 
+static void test_queue(void **state)
+{
+	struct proto_queue q;
+	struct request_error e;
+	const char *ok = "{\"services\":[{\"name\":\"Pas og k\u00f8rekort\",\"waiting\":12,"
+	                 "\"wait_min\":15},{\"name\":\"Sundhed\",\"waiting\":0}]}";
+	assert_int_equal(request_parse_queue(ok, strlen(ok), 4096, &q, &e), 0);
+	assert_int_equal(q.nservices, 2);
+	assert_string_equal(q.services[0].name, "Pas og kørekort");
+	assert_int_equal(q.services[0].waiting, 12);
+	assert_int_equal(q.services[0].wait_min, 15);
+	assert_int_equal(q.services[1].wait_min, -1);
+	static const struct {
+		const char *body, *field, *metric;
+	} bad[] = {
+	    {"{}", "services", "invalid-field"},
+	    {"{\"services\":[{\"name\":\"Pas\",\"waiting\":-1}]}", "services[0].waiting",
+	     "invalid-field"},
+	    {"{\"services\":[{\"name\":\"Pas\",\"waiting\":1,\"cpr\":\"x\"}]}", "services[0].cpr",
+	     "personal-data"},
+	    {"{\"services\":[{\"name\":\"Pas\",\"waiting\":1,\"tickets\":[]}]}",
+	     "services[0].tickets", "invalid-field"},
+	    {"{\"services\":[],\"citizen\":1}", "citizen", "personal-data"},
+	    {"{\"services\":[],\"area\":\"x\"}", "area", "invalid-field"},
+	    {"{\"services\":7}", "services", "invalid-field"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(
+		    request_parse_queue(bad[i].body, strlen(bad[i].body), 4096, &q, &e), -1);
+		assert_int_equal(e.status, 422);
+		assert_string_equal(e.field, bad[i].field);
+		assert_string_equal(e.metric, bad[i].metric);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +223,7 @@ int main(void)
 	    cmocka_unit_test(test_call_values),
 	    cmocka_unit_test(test_notice_and_command),
 	    cmocka_unit_test(test_personal_values),
+	    cmocka_unit_test(test_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

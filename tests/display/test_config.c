@@ -47,7 +47,7 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(c->theme.font, DISPLAY_FONT_DEFAULT);
 	assert_true(c->audio.enabled);
 	assert_int_equal(c->audio.nlanguages, 1);
-	assert_string_equal(c->audio.templates[0], "Nummer {ticket}, {desk}");
+	assert_string_equal(c->audio.templates[0], "Nummer {ticket}{again}, {desk}");
 	free(c);
 }
 
@@ -84,7 +84,7 @@ static void test_full(void **state)
 	assert_string_equal(c->audio.languages[0], "en");
 	assert_string_equal(c->audio.templates[0], "Ticket {ticket} to {desk}");
 	assert_string_equal(c->audio.desk_words[0], "desk");
-	assert_string_equal(c->audio.templates[1], "Nummer {ticket}, {desk}");
+	assert_string_equal(c->audio.templates[1], "Nummer {ticket}{again}, {desk}");
 	assert_string_equal(c->audio.desk_words[1], "bord");
 	assert_true(c->audio.has_quiet);
 	assert_int_equal(c->audio.quiet_from_min, 22 * 60);
@@ -99,10 +99,51 @@ static void test_shipped_languages(void **state)
 	assert_int_equal(
 	    load(MIN "[audio]\nlanguages = da, de, nb\ndesk_word_nb = luke\n", c, e, sizeof e), 0);
 	assert_int_equal(c->audio.nlanguages, 3);
-	assert_string_equal(c->audio.templates[1], "Nummer {ticket}, {desk}");
+	assert_string_equal(c->audio.templates[1], "Nummer {ticket}{again}, {desk}");
 	assert_string_equal(c->audio.desk_words[1], "Schalter");
 	assert_string_equal(c->audio.desk_words[2], "luke");
 	assert_string_equal(c->closed_text, "Vi har lukket");
+	free(c);
+}
+
+/* [screen] languages take their words from lang.c; [words] adds a
+ * language without a row, or changes a word. */
+static void test_screen_languages(void **state)
+{
+	struct display_config *c = malloc(sizeof *c);
+	char e[512];
+	assert_int_equal(load(MIN "[screen]\nlanguages = da, en, so\nlanguage_interval = 8\n"
+	                          "[words]\nnewest_call_so = Wicitaankii ugu dambeeyay\n"
+	                          "previous_calls_so = Wicitaannadii hore\ndesk_so = Miiska\n"
+	                          "closed_so = Waan xiran nahay\nopens_at_so = wuxuu furmayaa\n"
+	                          "no_connection_so = Xiriir ma jiro\nwaiting_so = sugaya\n"
+	                          "expected_wait_so = Sugitaanka la filayo\n"
+	                          "check_in_here_so = Halkan iska diiwaan geli\n"
+	                          "called_again_so = Mar kale\nnow_so = HADDA\nminutes_so = daq\n"
+	                          "welcome_so = Soo dhawoow\nwelcome_note_so = Lambarkaaga\n"
+	                          "not_confirmed_so = Lama xaqiijin\n"
+	                          "desk_en = Counter\n"
+	                          "[audio]\nlanguages = da, en\nrepeat = 2\nquiet_volume = 30\n"
+	                          "again_en = once more\n"
+	                          "[checkin]\nurl = https://aarhus.dk/tjek-ind?s=dokk1\n"
+	                          "caption_da = Tjek ind med din telefon\n",
+	                      c, e, sizeof e),
+	                 0);
+	assert_int_equal(c->nscreen_langs, 3);
+	assert_int_equal(c->language_interval_s, 8);
+	assert_int_equal(c->queue_max_age_s, 300);
+	assert_true(c->checkin_enabled);
+	assert_string_equal(c->checkin_url, "https://aarhus.dk/tjek-ind?s=dokk1");
+	assert_string_equal(c->words[0][LANG_CHECK_IN_HERE], "Tjek ind med din telefon");
+	assert_string_equal(c->words[1][LANG_CHECK_IN_HERE], "Check in here");
+	assert_string_equal(c->words[0][LANG_NEWEST_CALL], "Nyeste kald");
+	assert_string_equal(c->words[1][LANG_NEWEST_CALL], "Newest call");
+	assert_string_equal(c->words[1][LANG_DESK], "Counter");
+	assert_string_equal(c->words[2][LANG_DESK], "Miiska");
+	assert_int_equal(c->audio.repeat, 2);
+	assert_int_equal(c->audio.quiet_volume, 30);
+	assert_string_equal(c->audio.agains[0], "igen");
+	assert_string_equal(c->audio.agains[1], "once more");
 	free(c);
 }
 
@@ -131,8 +172,9 @@ static void test_errors(void **state)
 	    {MIN "[mqtt]\nport = 0\n", "t.ini:7: [mqtt] port: 0: must be between 1 and 65535"},
 	    {MIN "[mqtt]\ncertfile = /c.pem\n",
 	     "t.ini: [mqtt] keyfile: required when certfile is set"},
-	    {MIN "[printer]\nx = 1\n", "t.ini:7: [printer] x: 1: unknown section (expected device, "
-	                               "mqtt, screen, theme, hours, health or audio)"},
+	    {MIN "[printer]\nx = 1\n",
+	     "t.ini:7: [printer] x: 1: unknown section (expected device, "
+	     "mqtt, screen, theme, hours, health, audio, words, queue or checkin)"},
 	    {"[device]\nid = D1\n",
 	     "t.ini:2: [device] id: D1: must match [a-z0-9][a-z0-9-]{0,62} (lower-case letters, "
 	     "digits, '-')"},
@@ -153,6 +195,26 @@ static void test_errors(void **state)
 	     "t.ini: [screen] width: width and height must be given together"},
 	    {"[device]\nid = d\ntenant = t\nsite = s\nareas = a, a\n",
 	     "t.ini: [device] areas: 'a' listed twice"},
+	    {MIN "[screen]\nlanguages = da, xx\n",
+	     "t.ini: [screen] languages: no [words] newest_call_xx for 'xx'"},
+	    {MIN "[screen]\nlanguages = da, da\n",
+	     "t.ini:7: [screen] languages: da, da: 'da' listed twice"},
+	    {MIN "[words]\nnewest_call_en = Latest\n",
+	     "t.ini:7: [words] en: words are set for 'en', which is not in [screen] languages"},
+	    {MIN "[words]\nnewest_en = Latest\n",
+	     "t.ini:7: [words] newest_en: Latest: unknown key (expected WORD_LL, WORD one of "
+	     "newest_call, previous_calls, desk, closed, opens_at, no_connection, waiting, "
+	     "expected_wait, check_in_here, called_again, now, minutes, welcome, welcome_note)"},
+	    {MIN "[audio]\nrepeat = 4\n", "t.ini:7: [audio] repeat: 4: must be between 1 and 3"},
+	    {MIN "[queue]\nmax_age = 5\n",
+	     "t.ini:7: [queue] max_age: 5: must be between 30 and 86400"},
+	    {MIN "[queue]\nage = 50\n", "t.ini:7: [queue] age: 50: unknown key"},
+	    {MIN "[checkin]\nurl = ftp://x\n", "t.ini:7: [checkin] url: ftp://x: expected an "
+	                                       "http:// or https:// link without spaces"},
+	    {MIN "[checkin]\ncaption = Hi\n",
+	     "t.ini:7: [checkin] caption: Hi: unknown key (expected enabled, url or caption_LL)"},
+	    {MIN "[checkin]\ncaption_en = Hi\n",
+	     "t.ini:7: [words] en: words are set for 'en', which is not in [screen] languages"},
 	    {MIN "[health]\ninterval = 1\n",
 	     "t.ini:7: [health] interval: 1: must be between 5 and 3600"},
 	};
@@ -203,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),           cmocka_unit_test(test_every_error_reported),
 	    cmocka_unit_test(test_contrast),         cmocka_unit_test(test_shipped_languages),
+	    cmocka_unit_test(test_screen_languages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "cfgparse.h"
 #include "daemon.h"
 #include "loop.h"
 #include "timeutil.h"
@@ -144,10 +145,53 @@ static void test_hooks(void **state)
 	free(cfg);
 }
 
+/* Screen words that take turns cost one frame per turn, no more. */
+static void test_word_turns(void **state)
+{
+	struct display_config *cfg = malloc(sizeof *cfg);
+	display_config_defaults(cfg);
+	struct cfg_ctx errs = {0};
+	assert_int_equal(display_config_load_string("t.ini",
+	                                            "[device]\nid = w1\ntenant = t\nsite = s\n"
+	                                            "areas = main\n[screen]\nwidth = 800\n"
+	                                            "height = 480\nlanguages = da, en\n"
+	                                            "language_interval = 2\n",
+	                                            cfg, &errs),
+	                 0);
+	cfg_ctx_free(&errs);
+	struct daemon_opts opts = {.headless = true};
+	struct daemon *d = daemon_create(cfg, &opts);
+	assert_non_null(d);
+	struct seen s = {0};
+	struct daemon_listener l = {.frame = on_frame};
+	assert_int_equal(daemon_add_listener(d, &l, &s), 0);
+	struct proto_board *b = malloc(sizeof *b);
+	one_board(b, 3);
+	assert_int_equal(daemon_board(d, "main", b), BOARD_APPLIED);
+	struct loop *loop = daemon_loop(d);
+	loop_dispatch(loop, 0);
+	assert_int_equal(s.frames, 1);
+	int64_t t0 = time_now_ms();
+	while (time_now_ms() < t0 + 4100)
+		loop_dispatch(loop, 100);
+	int64_t t1 = time_now_ms();
+	/* One frame per 2 s boundary crossed (2 or 3 in 4.1 s), give or take
+	 * the one that fell on the last dispatch; the clock's minute adds one. */
+	int turns = (int)(t1 / 2000 - t0 / 2000);
+	int minutes = (int)(t1 / 60000 - t0 / 60000);
+	if (s.frames - 1 < turns - 1 || s.frames - 1 > turns + minutes)
+		fail_msg("%d frames for %d turns and %d minutes", s.frames - 1, turns, minutes);
+	assert_true(s.frames - 1 >= 1);
+	free(b);
+	daemon_destroy(d);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_word_turns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

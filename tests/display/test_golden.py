@@ -3,6 +3,7 @@ golden.txt is rendered through the live render path and compared with the
 checked-in PNG within a small pixel tolerance (pngdiff). Also: bad board
 files and --check-config output."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -47,6 +48,58 @@ def golden_case(name, args):
 
 for n, a in cases():
     test(golden_case(n, a))
+
+
+def zbarimg():
+    """zbarimg (Debian zbar-tools), installed by tools/deps.sh when missing."""
+    if not shutil.which("zbarimg"):
+        subprocess.run([os.path.join(SRC, "tools", "deps.sh"), "test"], timeout=600)
+    assert shutil.which("zbarimg"), "zbarimg missing: tools/deps.sh test installs zbar-tools"
+    return "zbarimg"
+
+
+@test
+def checkin_code_decodes_to_the_link():
+    """The QR code in the rendered PNG reads back as the configured link at
+    every size and rotation, and is gone when the site is closed."""
+    want = "QR-Code:https://aarhus.dk/borgerservice/tjek-ind?site=dokk1"
+    tmp = cbtest.TempDir()
+    for size, rotate, now, found in [("800x480", "0", "10:15", True),
+                                     ("1920x1080", "0", "10:15", True),
+                                     ("1080x1920", "0", "10:15", True),
+                                     ("1920x1080", "90", "10:15", True),
+                                     ("1920x1080", "0", "18:05", False)]:
+        out = os.path.join(tmp.path, f"c-{size}-{rotate}-{now[:2]}.png")
+        r = display("--render", "tests/display/data/board.json", "--size", size, "--rotate",
+                    rotate, "--now", "2026-11-30T" + now, "--config",
+                    "tests/display/data/checkin.ini", "--out", out)
+        assert r.returncode == 0, r.stdout + r.stderr
+        z = subprocess.run([zbarimg(), "-q", out],
+                           capture_output=True, text=True, timeout=60)
+        got = z.stdout.strip()
+        assert (got == want) if found else (z.returncode != 0 and not got), (size, rotate,
+                                                                              now, got)
+    tmp.cleanup()
+
+
+@test
+def old_queue_figures_are_hidden():
+    """Figures older than [queue] max_age never show: the frame is the one
+    without them."""
+    tmp = cbtest.TempDir()
+    out = os.path.join(tmp.path, "old.png")
+    r = display("--render", "tests/display/data/board.json", "--queue",
+                "tests/display/data/queue.json", "--size", "1920x1080", "--now",
+                "2026-11-30T10:15", "--notice", "tests/display/data/notice.json", "--config",
+                "tests/display/data/queue-old.ini", "--out", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = subprocess.run([PNGDIFF, os.path.join(GOLDEN, "landscape-1920x1080.png"), out],
+                       capture_output=True, text=True, timeout=60)
+    assert d.returncode == 0, d.stdout + d.stderr
+    bad = tmp.file("q.json", '{"v":1,"ts":"2026-11-30T09:14:00Z","services":[{"name":"x"}]}')
+    r = display("--render", "tests/display/data/board.json", "--queue", bad, "--out", out)
+    assert r.returncode == 1 and r.stdout.startswith(bad + ": services[0].waiting: "), r.stdout
+    tmp.cleanup()
 
 
 @test

@@ -13,7 +13,7 @@
 #include "clock.h"
 #include "proto.h"
 
-enum type { T_BOARD, T_CALL, T_NOTICE, T_STATUS, T_HEALTH, T_ACK, T_CMD, T_RESULT };
+enum type { T_BOARD, T_CALL, T_NOTICE, T_STATUS, T_HEALTH, T_ACK, T_CMD, T_RESULT, T_QUEUE };
 
 struct dcase {
 	enum type type;
@@ -32,6 +32,7 @@ struct dcase {
 #define ACK(extra)    "{'v':1,'seq':42,'shown_ts':" TS ",'ids':['c1','c2']" extra "}"
 #define CMD(extra)    "{'v':1,'id':'cmd-1'" extra "}"
 #define RESULT(extra) "{'v':1,'id':'cmd-1'" extra "}"
+#define QUEUE(svcs)   "{'v':1,'ts':" TS ",'services':[" svcs "]}"
 
 #define OK(t, j)                                                                                   \
 	{                                                                                          \
@@ -57,6 +58,8 @@ static const struct dcase cases[] = {
                                 "'ts':" TS "}")),
     OK(T_BOARD, BOARD(CALLF(",'desk_label':'Skranke 3 – Pas og kørekort'"))),
     OK(T_BOARD, BOARD(CALLF(",'desk_label':'\\u00e6\\u00f8\\u00e5'"))),
+    OK(T_BOARD, BOARD(CALLF(",'lang':'uk'"))),
+    OK(T_BOARD, BOARD(CALLF(",'lang':'ar'"))),
     /* board: invalid */
     BAD(T_BOARD, "{'seq':1,'ts':" TS ",'calls':[]}", "v", "missing"),
     BAD(T_BOARD, "{'v':2,'seq':1,'ts':" TS ",'calls':[]}", "v", "unsupported version 2"),
@@ -101,6 +104,10 @@ static const struct dcase cases[] = {
     BAD(T_BOARD, BOARD(CALLF(",'desk_label':'a\\u0007b'")), "calls[0].desk_label",
         "control character"),
     BAD(T_BOARD, BOARD(CALLF(",'desk_label':'a\\u0000b'")), "payload", "not valid JSON"),
+    BAD(T_BOARD, BOARD(CALLF(",'lang':'xx'")), "calls[0].lang", "ISO 639-1"),
+    BAD(T_BOARD, BOARD(CALLF(",'lang':'UK'")), "calls[0].lang", ""),
+    BAD(T_BOARD, BOARD(CALLF(",'lang':'ukr'")), "calls[0].lang", ""),
+    BAD(T_CALL, CALLF(",'lang':'zz'"), "lang", "ISO 639-1"),
     BAD(T_BOARD, BOARD(CALLF(",'desk_label':'a\\nb'")), "calls[0].desk_label", "control character"),
     BAD(T_BOARD, BOARD(CALLF(",'desk_label':'a\\u0085b'")), "calls[0].desk_label",
         "control character"),
@@ -164,6 +171,23 @@ static const struct dcase cases[] = {
     BAD(T_CALL, "[" CALL1 "]", "payload", "must be a JSON object"),
 
     /* notice */
+    OK(T_QUEUE, QUEUE("{'name':'Pas og kørekort','waiting':12,'wait_min':15}")),
+    OK(T_QUEUE, QUEUE("")),
+    OK(T_QUEUE, QUEUE("{'name':'Sundhed','waiting':0}")),
+    BAD(T_QUEUE, QUEUE("{'name':'Pas','waiting':-1}"), "services[0].waiting", ""),
+    BAD(T_QUEUE, QUEUE("{'name':'Pas','waiting':1,'wait_min':1441}"), "services[0].wait_min", ""),
+    BAD(T_QUEUE, QUEUE("{'name':'','waiting':1}"), "services[0].name", "empty"),
+    BAD(T_QUEUE, QUEUE("{'waiting':1}"), "services[0].name", ""),
+    BAD(T_QUEUE, QUEUE("7"), "services[0]", "object"),
+    BAD(T_QUEUE, "{'v':1,'ts':" TS "}", "services", "missing"),
+    BAD(T_QUEUE,
+        QUEUE("{'name':'a','waiting':1},{'name':'a','waiting':1},{'name':'a','waiting':1},"
+              "{'name':'a','waiting':1},{'name':'a','waiting':1},{'name':'a','waiting':1},"
+              "{'name':'a','waiting':1},{'name':'a','waiting':1},{'name':'a','waiting':1},"
+              "{'name':'a','waiting':1},{'name':'a','waiting':1},{'name':'a','waiting':1},"
+              "{'name':'a','waiting':1},{'name':'a','waiting':1},{'name':'a','waiting':1},"
+              "{'name':'a','waiting':1},{'name':'a','waiting':1}"),
+        "services", "more than 16"),
     OK(T_NOTICE, NOTICE(",'mode':'ticker'")),
     OK(T_NOTICE, NOTICE("")),
     OK(T_NOTICE, NOTICE(",'mode':'banner','until':'tomorrow'")),
@@ -302,6 +326,7 @@ union any {
 	struct proto_ack ack;
 	struct proto_cmd cmd;
 	struct proto_cmd_result result;
+	struct proto_queue queue;
 };
 
 static int decode(enum type t, const char *buf, size_t len, union any *u, struct proto_error *err)
@@ -323,6 +348,8 @@ static int decode(enum type t, const char *buf, size_t len, union any *u, struct
 		return proto_cmd_decode(buf, len, &u->cmd, err);
 	case T_RESULT:
 		return proto_cmd_result_decode(buf, len, &u->result, err);
+	case T_QUEUE:
+		return proto_queue_decode(buf, len, &u->queue, err);
 	}
 	return -2;
 }

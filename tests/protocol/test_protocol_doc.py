@@ -15,7 +15,7 @@ from cbtest import test
 SRC = os.environ.get("CALLBOARD_SRC", cbtest.SRC)
 DOC = os.path.join(SRC, "protocol", "PROTOCOL.md")
 SCHEMA_DIR = os.path.join(SRC, "protocol", "schema")
-TYPES = ["board", "call", "notice", "status", "health", "ack", "cmd", "cmd-result"]
+TYPES = ["board", "call", "notice", "queue", "status", "health", "ack", "cmd", "cmd-result"]
 FENCE = re.compile(r"^```json ([a-z-]+)\n(.*?)^```$", re.M | re.S)
 
 tmp = cbtest.TempDir("cbdoc-")
@@ -207,11 +207,12 @@ def limits_in_doc_match_header():
         ("PROTO_DEPTH_MAX", "| nesting depth | {} |"),
         ("PROTO_BOARD_CALLS_MAX", "| calls per board | {} |"),
         ("PROTO_ACK_IDS_MAX", "| ids per ack | {} |"),
-        ("PROTO_HEALTH_BYTES_MAX", "| health, ack payload | {} bytes |"),
+        ("PROTO_HEALTH_BYTES_MAX", "| health, ack, queue payload | {} bytes |"),
+        ("PROTO_QUEUE_SERVICES_MAX", "| services per queue | {} |"),
     ]:
         want = phrase.format(defs[name])
         assert want in doc, f"PROTOCOL.md lacks '{want}' ({name})"
-    for name in ("PROTO_ACK_BYTES_MAX",):
+    for name in ("PROTO_ACK_BYTES_MAX", "PROTO_QUEUE_BYTES_MAX"):
         assert defs[name] == defs["PROTO_HEALTH_BYTES_MAX"]
     for name in ("PROTO_NOTICE_BYTES_MAX", "PROTO_STATUS_BYTES_MAX", "PROTO_CMD_BYTES_MAX",
                  "PROTO_RESULT_BYTES_MAX"):

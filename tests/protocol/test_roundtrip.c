@@ -31,6 +31,8 @@ static void test_board(void **state)
 			snprintf(c->desk_label, sizeof c->desk_label, "Skranke %d \"ø\"", i);
 		if (i % 3)
 			strcpy(c->service, "Pas og kørekort / Sundhed");
+		if (i % 4 == 1)
+			strcpy(c->lang, "uk");
 		c->kind = i % 5 ? PROTO_KIND_CALL : PROTO_KIND_RECALL;
 		c->ts_ms = T0 - i * 1000;
 	}
@@ -93,6 +95,23 @@ static void test_notice(void **state)
 	s = proto_notice_encode(&n);
 	assert_int_equal(proto_notice_decode(s, strlen(s), &d, &err), 0);
 	assert_memory_equal(&n, &d, sizeof n);
+	free(s);
+}
+
+static void test_queue(void **state)
+{
+	(void)state;
+	struct proto_queue q = {.ts_ms = T0, .nservices = PROTO_QUEUE_SERVICES_MAX}, d;
+	struct proto_error err;
+	for (int i = 0; i < q.nservices; i++) {
+		snprintf(q.services[i].name, sizeof q.services[i].name, "Pas og kørekort %d", i);
+		q.services[i].waiting = i * 7;
+		q.services[i].wait_min = i % 3 ? i * 5 : -1;
+	}
+	char *s = proto_queue_encode(&q);
+	assert_true(strlen(s) <= PROTO_QUEUE_BYTES_MAX);
+	assert_int_equal(proto_queue_decode(s, strlen(s), &d, &err), 0);
+	assert_memory_equal(&q, &d, sizeof q);
 	free(s);
 }
 
@@ -289,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_notice),       cmocka_unit_test(test_status),
 	    cmocka_unit_test(test_status_order), cmocka_unit_test(test_health),
 	    cmocka_unit_test(test_ack),          cmocka_unit_test(test_cmd),
+	    cmocka_unit_test(test_queue),
 	    cmocka_unit_test(test_cmd_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@ struct tcase {
 static const struct tcase cases[] = {
     GOOD(R "board/main", PROTO_TOPIC_BOARD, "aarhus", "dokk1", "main", ""),
     GOOD(R "notice", PROTO_TOPIC_NOTICE, "aarhus", "dokk1", "", ""),
+    GOOD(R "queue/main", PROTO_TOPIC_QUEUE, "aarhus", "dokk1", "main", ""),
     GOOD(R "display/hall-1/status", PROTO_TOPIC_STATUS, "aarhus", "dokk1", "", "hall-1"),
     GOOD(R "display/hall-1/health", PROTO_TOPIC_HEALTH, "aarhus", "dokk1", "", "hall-1"),
     GOOD(R "display/hall-1/ack", PROTO_TOPIC_ACK, "aarhus", "dokk1", "", "hall-1"),
@@ -52,6 +53,8 @@ static const struct tcase cases[] = {
     FAIL(R "board/#", "area '#'"),
     FAIL(R "board/main/x", "unknown topic"),
     FAIL(R "notice/x", "unknown topic"),
+    FAIL(R "queue", "unknown topic"),
+    FAIL(R "queue/Main", "area 'Main'"),
     FAIL(R "notices", "unknown topic"),
     FAIL(R "display/hall-1", "unknown topic"),
     FAIL(R "display/Hall/status", "device 'Hall'"),
@@ -160,6 +163,7 @@ static void test_payload_max(void **state)
 	assert_int_equal(proto_topic_payload_max(PROTO_TOPIC_SCREENSHOT),
 	                 PROTO_SCREENSHOT_BYTES_MAX);
 	assert_string_equal(proto_topic_kind_name(PROTO_TOPIC_CMD_RESULT), "cmd/result");
+	assert_int_equal(proto_topic_payload_max(PROTO_TOPIC_QUEUE), PROTO_QUEUE_BYTES_MAX);
 }
 
 int main(void)

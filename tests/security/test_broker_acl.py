@@ -166,11 +166,12 @@ def display_cannot_write_boards_notices_or_others_status():
     b = Broker()
     try:
         bridge = login(b, "bridge")
-        for t in ("board/+", "notice", "display/+/status"):
+        for t in ("board/+", "queue/+", "notice", "display/+/status"):
             bridge.sub(f"{DOKK1}/{t}")
         bridge.sub(f"{ROOT}/samsoe/tranebjerg/board/+")
         d = login(b, D1)
         d.pub(f"{DOKK1}/board/main", b'{"forged":1}', retain=True)
+        d.pub(f"{DOKK1}/queue/main", b'{"forged":1}', retain=True)
         d.pub(f"{DOKK1}/notice", b'{"forged":1}', retain=True)
         d.pub(f"{DOKK1}/display/screen-2/status", b'{"forged":1}', retain=True)
         d.pub(f"{ROOT}/samsoe/tranebjerg/board/main", b'{"forged":1}', retain=True)
@@ -204,7 +205,8 @@ def display_reads_only_its_own_site_and_device():
         d = login(b, D1)
         for t in (f"{ROOT}/aarhus/gellerup/#", f"{ROOT}/samsoe/#", f"{ROOT}/#", "#",
                   f"{DOKK1}/display/screen-2/cmd", f"{DOKK1}/display/+/status",
-                  f"{DOKK1}/board/main", f"{DOKK1}/notice", f"{DOKK1}/display/screen-1/cmd"):
+                  f"{DOKK1}/board/main", f"{DOKK1}/queue/main", f"{DOKK1}/notice",
+                  f"{DOKK1}/display/screen-1/cmd"):
             d.sub(t)
         # Live messages to other sites, tenants and devices, then the barriers.
         bridge.pub(f"{ROOT}/aarhus/gellerup/board/main", b"other")
@@ -217,7 +219,9 @@ def display_reads_only_its_own_site_and_device():
         bridge.pub(f"{DOKK1}/notice", b"mine")
         bridge.pub(f"{DOKK1}/display/screen-1/cmd", b"mine")
         bridge.pub(f"{DOKK1}/board/main", b"mine")
+        bridge.pub(f"{DOKK1}/queue/main", b"mine")
         d.wait(f"{DOKK1}/board/main", b"mine")
+        d.wait(f"{DOKK1}/queue/main", b"mine")
         d.wait(f"{DOKK1}/notice", b"mine")
         d.wait(f"{DOKK1}/display/screen-1/cmd", b"mine")
         # screen-2's publishes came on another connection: a barrier of its own.

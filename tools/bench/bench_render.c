@@ -55,7 +55,10 @@ static void make_board(struct proto_board *b, int seq, int64_t ts)
 	}
 }
 
-static void bench_size(const struct display_config *cfg, int w, int h, int runs)
+/* Frames at w x h; with q (and cfg's check-in link) also the queue panel
+ * and the QR code, named with extra. */
+static void bench_size(const struct display_config *cfg, int w, int h, int runs,
+                       const struct proto_queue *q, const char *extra)
 {
 	struct video v;
 	if (video_init(&v, true, w, h) != 0 || !video_ok(&v)) {
@@ -70,6 +73,8 @@ static void bench_size(const struct display_config *cfg, int w, int h, int runs)
 	int64_t ts = time_now_ms();
 	struct render_view view = {
 	    .model = m, .open = true, .hour = 9, .min = 15, .mday = 30, .mon = 11, .wday = 1};
+	if (q)
+		view.queues[view.nqueues++] = q;
 	char name[96];
 	for (int i = 0; i < runs + 3; i++) {
 		make_board(b, i + 1, ts + i * 1000);
@@ -81,7 +86,7 @@ static void bench_size(const struct display_config *cfg, int w, int h, int runs)
 		if (i >= 3)
 			t[i - 3] = now_ms() - t0;
 	}
-	snprintf(name, sizeof name, "new board frame %dx%d (ms)", w, h);
+	snprintf(name, sizeof name, "new board frame %dx%d%s (ms)", w, h, extra);
 	report(name, t, runs);
 	for (int i = 0; i < runs; i++) {
 		view.now_ms += 100;
@@ -90,7 +95,7 @@ static void bench_size(const struct display_config *cfg, int w, int h, int runs)
 		SDL_RenderPresent(v.r);
 		t[i] = now_ms() - t0;
 	}
-	snprintf(name, sizeof name, "highlight step %dx%d (ms)", w, h);
+	snprintf(name, sizeof name, "highlight step %dx%d%s (ms)", w, h, extra);
 	report(name, t, runs);
 	free(t);
 	free(b);
@@ -138,8 +143,24 @@ int main(int argc, char **argv)
 	cfg->nareas = 1;
 	snprintf(cfg->areas[0], sizeof cfg->areas[0], "main");
 	printf("| measure | median | p10 .. p90 | runs |\n|---|---|---|---|\n");
-	bench_size(cfg, 1920, 1080, runs);
-	bench_size(cfg, 3840, 2160, runs);
+	bench_size(cfg, 1920, 1080, runs, NULL, "");
+	bench_size(cfg, 3840, 2160, runs, NULL, "");
+	/* The same with the queue panel (3 services, fresh) and the check-in code. */
+	struct display_config *full = malloc(sizeof *full);
+	*full = *cfg;
+	snprintf(full->checkin_url, sizeof full->checkin_url,
+	         "https://aarhus.dk/borgerservice/tjek-ind?site=dokk1");
+	struct proto_queue q = {.ts_ms = time_now_ms() + 3600 * 1000, .nservices = 3};
+	static const char *const names[] = {"Pas og kørekort", "Sundhedskort og flytning",
+	                                    "Pension"};
+	for (int i = 0; i < q.nservices; i++) {
+		snprintf(q.services[i].name, sizeof q.services[i].name, "%s", names[i]);
+		q.services[i].waiting = 12 - 4 * i;
+		q.services[i].wait_min = 15 - 5 * i;
+	}
+	bench_size(full, 1920, 1080, runs, &q, ", queue + QR");
+	bench_size(full, 3840, 2160, runs, &q, ", queue + QR");
+	free(full);
 	bench_unchanged(cfg, runs * 10);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);

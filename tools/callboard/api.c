@@ -32,15 +32,16 @@ enum {
 	OPT_OUT,
 	OPT_LEVEL,
 	OPT_JSON,
-	OPT_CAFILE
+	OPT_CAFILE,
+	OPT_LANG
 };
 
 struct opts {
-	const char *url, *token, *cafile, *area, *label, *service, *id, *out;
+	const char *url, *token, *cafile, *area, *label, *service, *id, *out, *lang;
 	bool ticker, clear, json, help;
 	long level;
 	int npos;
-	char *pos[4];
+	char *pos[1 + PROTO_QUEUE_SERVICES_MAX];
 };
 
 static const struct option all_options[] = {
@@ -56,6 +57,7 @@ static const struct option all_options[] = {
     {"level", required_argument, NULL, OPT_LEVEL},
     {"json", no_argument, NULL, OPT_JSON},
     {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"lang", required_argument, NULL, OPT_LANG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -110,6 +112,9 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			break;
 		case OPT_ID:
 			o->id = optarg;
+			break;
+		case OPT_LANG:
+			o->lang = optarg;
 			break;
 		case OPT_TICKER:
 			o->ticker = true;
@@ -229,20 +234,22 @@ static int print_accepted(struct client *c, struct http_response *r, const char 
 
 int cmd_call(int argc, char **argv)
 {
-	static const int allowed[] = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, 0};
-	const char *u = "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID]";
+	static const int allowed[] = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, OPT_LANG, 0};
+	const char *u =
+	    "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID] [--lang LL]";
 	struct opts o;
 	if (!parse_opts("call", argc, argv, allowed, 3, &o))
 		return 2;
 	if (o.help) {
-		printf(
-		    "usage: callboard call %s\n"
-		    "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
-		    "  --area A       board area (default main)\n"
-		    "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
-		    "  --service S    service name (e.g. 'Pas og kørekort')\n"
-		    "  --id ID        call id; the same id again makes no second call\n" CONN_HELP,
-		    u);
+		printf("usage: callboard call %s\n"
+		       "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
+		       "  --area A       board area (default main)\n"
+		       "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
+		       "  --service S    service name (e.g. 'Pas og kørekort')\n"
+		       "  --id ID        call id; the same id again makes no second call\n"
+		       "  --lang LL      the citizen's language (ISO 639-1, e.g. uk): spoken "
+		       "first\n" CONN_HELP,
+		       u);
 		return 0;
 	}
 	if (o.npos != 3)
@@ -266,7 +273,9 @@ int cmd_call(int argc, char **argv)
 	    (o.service && !check_field("call", "service", o.service,
 	                               strlen(o.service) <= PROTO_SERVICE_MAX &&
 	                                   proto_text_valid(o.service, strlen(o.service)),
-	                               "at most 64 bytes of UTF-8 text")))
+	                               "at most 64 bytes of UTF-8 text")) ||
+	    (o.lang && !check_field("call", "lang", o.lang, proto_lang_valid(o.lang),
+	                            "an ISO 639-1 code in lower case, e.g. uk")))
 		return 2;
 	struct client c;
 	if (!client_init(&c, "call", o.url, o.token, o.cafile))
@@ -279,6 +288,8 @@ int cmd_call(int argc, char **argv)
 		json_object_set_new(body, "desk_label", json_string(o.label));
 	if (o.service)
 		json_object_set_new(body, "service", json_string(o.service));
+	if (o.lang)
+		json_object_set_new(body, "lang", json_string(o.lang));
 	char path[512];
 	client_site_path(path, sizeof path, names[0], names[1], "/calls");
 	struct http_response r;
@@ -383,6 +394,89 @@ int cmd_notice(int argc, char **argv)
 		return rc;
 	http_response_free(&r);
 	printf(o.clear ? "notice cleared on %s/%s\n" : "notice set on %s/%s\n", names[0], names[1]);
+	return 0;
+}
+
+/* "Pas og kørekort=12/15" (name=waiting[/minutes]) into a service
+ * object; NULL after printing why. The caller owns the result. */
+static json_t *queue_service(const char *arg)
+{
+	const char *eq = strrchr(arg, '=');
+	char name[PROTO_SERVICE_MAX + 1];
+	long waiting = -1, minutes = -1;
+	char *end = NULL;
+	if (eq && eq > arg && (size_t)(eq - arg) <= PROTO_SERVICE_MAX) {
+		snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+		waiting = strtol(eq + 1, &end, 10);
+		if (end != eq + 1 && *end == '/')
+			minutes = strtol(end + 1, &end, 10);
+	}
+	if (!eq || !end || *end || waiting < 0 || waiting > PROTO_WAITING_MAX ||
+	    (strchr(eq, '/') && (minutes < 0 || minutes > PROTO_WAIT_MIN_MAX)) ||
+	    !proto_text_valid(name, strlen(name))) {
+		fprintf(stderr,
+		        "callboard queue: service '%s': expected NAME=WAITING or "
+		        "NAME=WAITING/MINUTES (name 1-64 bytes, waiting 0-%d, minutes 0-%d)\n",
+		        arg, PROTO_WAITING_MAX, PROTO_WAIT_MIN_MAX);
+		return NULL;
+	}
+	json_t *o = json_pack("{s:s, s:i}", "name", name, "waiting", (int)waiting);
+	if (minutes >= 0)
+		json_object_set_new(o, "wait_min", json_integer(minutes));
+	return o;
+}
+
+int cmd_queue(int argc, char **argv)
+{
+	static const int allowed[] = {OPT_AREA, OPT_CLEAR, 0};
+	const char *u = "TENANT/SITE NAME=WAITING[/MINUTES]... [--area A] | TENANT/SITE --clear";
+	struct opts o;
+	if (!parse_opts("queue", argc, argv, allowed, 1 + PROTO_QUEUE_SERVICES_MAX, &o))
+		return 2;
+	if (o.help) {
+		printf(
+		    "usage: callboard queue %s\n"
+		    "  Show on the screens of an area how many wait for each service and\n"
+		    "  the expected wait in minutes, e.g. 'Pas og kørekort=12/15' (at most %d).\n"
+		    "  --area A       board area (default main)\n"
+		    "  --clear        hide the queue figures\n" CONN_HELP,
+		    u, PROTO_QUEUE_SERVICES_MAX);
+		return 0;
+	}
+	if (o.clear ? o.npos != 1 : o.npos < 2)
+		return usage_error("queue", u);
+	char names[2][64];
+	if (!target("queue", o.pos[0], 2, names))
+		return 2;
+	const char *area = o.area ? o.area : "main";
+	if (!check_field("queue", "area", area, proto_name_valid(area),
+	                 "must match [a-z0-9][a-z0-9-]*"))
+		return 2;
+	json_t *list = json_array();
+	for (int i = 1; i < o.npos; i++) {
+		json_t *svc = queue_service(o.pos[i]);
+		if (!svc) {
+			json_decref(list);
+			return 2;
+		}
+		json_array_append_new(list, svc);
+	}
+	struct client c;
+	if (!client_init(&c, "queue", o.url, o.token, o.cafile)) {
+		json_decref(list);
+		return 2;
+	}
+	char path[512], sub[PROTO_NAME_MAX + 16];
+	snprintf(sub, sizeof sub, "/areas/%s/queue", area);
+	client_site_path(path, sizeof path, names[0], names[1], sub);
+	json_t *body = json_pack("{s:o}", "services", list);
+	struct http_response r;
+	int rc = client_do(&c, "PUT", path, body, &r);
+	json_decref(body);
+	if (rc)
+		return rc;
+	http_response_free(&r);
+	printf("queue of %s/%s/%s: %d services\n", names[0], names[1], area, o.npos - 1);
 	return 0;
 }
 

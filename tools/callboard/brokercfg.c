@@ -248,9 +248,10 @@ char *bc_acl(const struct bc_config *c)
 	struct sb b = {0};
 	sb_printf(&b, "# callboard broker ACL, written by 'callboard broker-config'.\n"
 	              "# Explicit per-site lines only: no wildcard spans a tenant or a site.\n\n");
-	sb_printf(&b, "# The bridge: the only writer of boards, notices and commands, and the\n"
-	              "# reader of every display's status, health, ack, results and screenshots\n"
-	              "# (writing only to clear those a display left retained).\n");
+	sb_printf(&b, "# The bridge: the only writer of boards, queue figures, notices and\n"
+	              "# commands, and the reader of every display's status, health, ack,\n"
+	              "# results and screenshots (writing only to clear those a display left\n"
+	              "# retained).\n");
 	sb_printf(&b, "user %s\n", c->bridge_user);
 	for (int i = 0; i < c->ntenants; i++) {
 		const struct bc_tenant *t = &c->tenants[i];
@@ -258,6 +259,7 @@ char *bc_acl(const struct bc_config *c)
 			char root[200];
 			snprintf(root, sizeof root, "callboard/v1/%s/%s", t->name, t->sites[k]);
 			sb_printf(&b, "topic readwrite %s/board/+\n", root);
+			sb_printf(&b, "topic readwrite %s/queue/+\n", root);
 			sb_printf(&b, "topic readwrite %s/notice\n", root);
 			sb_printf(&b, "topic write %s/display/+/cmd\n", root);
 			/* Write too where the bridge clears what a display left retained. */
@@ -278,8 +280,10 @@ char *bc_acl(const struct bc_config *c)
 		snprintf(dev, sizeof dev, "%s/display/%s", root, d->device);
 		sb_printf(&b, "\n# display %s/%s/%s\nuser %s\n", d->tenant, d->site, d->device,
 		          d->username);
-		for (int a = 0; a < d->nareas; a++)
+		for (int a = 0; a < d->nareas; a++) {
 			sb_printf(&b, "topic read %s/board/%s\n", root, d->areas[a]);
+			sb_printf(&b, "topic read %s/queue/%s\n", root, d->areas[a]);
+		}
 		sb_printf(&b, "topic read %s/notice\n", root);
 		sb_printf(&b, "topic read %s/cmd\n", dev);
 		static const char *const writes[] = {"status", "health", "ack", "cmd/result",

@@ -19,6 +19,7 @@ int cmd_call(int argc, char **argv);
 int cmd_recall(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_notice(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 int cmd_command(int argc, char **argv);

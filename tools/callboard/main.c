@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
     {"recall", cmd_recall, "call a ticket again"},
     {"cancel", cmd_cancel, "take a call off the boards"},
     {"notice", cmd_notice, "set or clear a site's notice"},
+    {"queue", cmd_queue, "show how many wait per service in an area"},
     {"devices", cmd_devices, "list the displays and their state"},
     {"screenshot", cmd_screenshot, "save a display's screen as PNG"},
     {"command", cmd_command, "send a command to a display"},

@@ -156,10 +156,28 @@ struct sim_run {
 	long calls, recalls, cancels, failed;
 };
 
+/* method on the site's path + suffix with body (taken; NULL: none); 0 with
+ * *resp (the caller frees it), or -1 after saying the bridge is unreachable. */
+static int send_body(struct sim_run *r, const char *method, const char *tenant, const char *site,
+                     const char *suffix, json_t *body, struct http_response *resp)
+{
+	char path[512], why[256];
+	client_site_path(path, sizeof path, tenant, site, suffix);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	int rc = http_request(&r->cl.u, method, path, r->cl.token, text, text ? strlen(text) : 0,
+	                      r->cl.timeout_ms, resp, why, sizeof why);
+	free(text);
+	if (rc < 0)
+		fprintf(stderr, "callboard sim: cannot reach the bridge at %s: %s\n", r->cl.url,
+		        why);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Send one event; 0 ok, 1 refused by the bridge (counted), -1 unreachable. */
 static int post_event(struct sim_run *r, const struct sim_event *ev, long long *seq)
 {
-	char id[96], suffix[160], path[512];
+	char id[96], suffix[160];
 	snprintf(id, sizeof id, "sim-%s-%ld-%d-%ld", r->run_id, r->day, ev->site, ev->call_no);
 	const char *tenant = r->a->sites[ev->site][0], *site = r->a->sites[ev->site][1];
 	json_t *body = NULL;
@@ -178,19 +196,9 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 		method = "DELETE";
 		snprintf(suffix, sizeof suffix, "/calls/%s", id);
 	}
-	client_site_path(path, sizeof path, tenant, site, suffix);
-	char why[256];
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
 	struct http_response resp;
-	int rc = http_request(&r->cl.u, method, path, r->cl.token, text, text ? strlen(text) : 0,
-	                      r->cl.timeout_ms, &resp, why, sizeof why);
-	free(text);
-	if (rc < 0) {
-		fprintf(stderr, "callboard sim: cannot reach the bridge at %s: %s\n", r->cl.url,
-		        why);
+	if (send_body(r, method, tenant, site, suffix, body, &resp) < 0)
 		return -1;
-	}
 	if (resp.status < 200 || resp.status > 299) {
 		json_error_t je;
 		json_t *j = json_loadb(resp.body, resp.len, 0, &je);
@@ -213,6 +221,35 @@ static int post_event(struct sim_run *r, const struct sim_event *ev, long long *
 	return 0;
 }
 
+/* The queue figures of a site, as the backend would send them every
+ * minute: 0 ok, 1 refused (counted), -1 unreachable. */
+static int post_queue(struct sim_run *r, const struct sim *s, int site)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < SIM_SERVICES; i++) {
+		json_t *o = json_pack("{s:s, s:i}", "name", sim_services()[i].name, "waiting",
+		                      sim_waiting_service(s, site, i));
+		int wait = sim_wait_min(s, site, i);
+		if (wait >= 0)
+			json_object_set_new(o, "wait_min", json_integer(wait < 1440 ? wait : 1440));
+		json_array_append_new(list, o);
+	}
+	char suffix[160];
+	snprintf(suffix, sizeof suffix, "/areas/%s/queue", r->a->area);
+	struct http_response resp;
+	if (send_body(r, "PUT", r->a->sites[site][0], r->a->sites[site][1], suffix,
+	              json_pack("{s:o}", "services", list), &resp) < 0)
+		return -1;
+	bool ok = resp.status >= 200 && resp.status <= 299;
+	if (!ok) {
+		fprintf(stderr, "callboard sim: queue %s/%s: %d\n", r->a->sites[site][0],
+		        r->a->sites[site][1], resp.status);
+		r->failed++;
+	}
+	http_response_free(&resp);
+	return ok ? 0 : 1;
+}
+
 /* One simulated day (or the load run): 0, or 1 when the bridge is unreachable. */
 static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0, int64_t *last_t,
                    bool *truncated)
@@ -224,6 +261,7 @@ static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0
 		return 1;
 	}
 	int64_t start = time_mono_ms();
+	int64_t next_queue = -1; /* simulated ms of the next queue figures */
 	int ret = 0;
 	struct sim_event ev;
 	while (sim_next(s, &ev)) {
@@ -242,6 +280,15 @@ static int run_day(struct sim_run *run, const struct sim_config *cfg, int64_t t0
 			continue;
 		}
 		sleep_until(start + (int64_t)((double)(ev.t_ms - t0) / run->rate_scale));
+		/* A modelled day also sends the queue figures, once a simulated minute. */
+		if (cfg->mode == SIM_MODE_DAY && ev.t_ms >= next_queue) {
+			next_queue = ev.t_ms - ev.t_ms % 60000 + 60000;
+			for (int i = 0; i < cfg->nsites && ret == 0; i++)
+				if (post_queue(run, s, i) < 0)
+					ret = 1;
+			if (ret)
+				break;
+		}
 		long long seq = -1;
 		if (!desk_ev && post_event(run, &ev, &seq) < 0) {
 			ret = 1;

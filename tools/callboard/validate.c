@@ -30,7 +30,7 @@ char *cli_read_file(const char *path, size_t max, size_t *len, char *why, size_t
 }
 
 static const char *const types[] = {"board", "notice",     "status", "health", "ack",
-                                    "cmd",   "cmd-result", "call",   NULL};
+                                    "cmd",   "cmd-result", "call",   "queue",  NULL};
 
 int validate_payload(const char *type, const char *buf, size_t len, struct proto_error *err)
 {
@@ -45,6 +45,10 @@ int validate_payload(const char *type, const char *buf, size_t len, struct proto
 	if (!strcmp(type, "notice")) {
 		struct proto_notice n;
 		return proto_notice_decode(buf, len, &n, err);
+	}
+	if (!strcmp(type, "queue")) {
+		struct proto_queue q;
+		return proto_queue_decode(buf, len, &q, err);
 	}
 	if (!strcmp(type, "status")) {
 		struct proto_status s;
@@ -84,7 +88,7 @@ int cmd_validate(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: callboard validate TYPE FILE\n"
 		       "  Check a payload against protocol v1 (see protocol/PROTOCOL.md).\n"
-		       "  TYPE: board, notice, status, health, ack, cmd, cmd-result, call\n"
+		       "  TYPE: board, notice, status, health, ack, cmd, cmd-result, call, queue\n"
 		       "  Prints 'ok' and exits 0, or 'FILE: FIELD: reason' and exits 1.\n");
 		return 0;
 	}
@@ -99,7 +103,7 @@ int cmd_validate(int argc, char **argv)
 	if (!known) {
 		fprintf(stderr,
 		        "callboard validate: unknown TYPE '%s' (expected one of: board, notice, "
-		        "status, health, ack, cmd, cmd-result, call)\n",
+		        "status, health, ack, cmd, cmd-result, call, queue)\n",
 		        type);
 		return 2;
 	}

@@ -596,6 +596,33 @@ int sim_waiting(const struct sim *s, int site)
 	return waiting(&s->sites[site]);
 }
 
+static int tq_count(const struct tq *q, int service)
+{
+	int n = 0;
+	for (int i = 0; i < q->n; i++)
+		n += q->v[(q->head + i) % q->cap].service == service;
+	return n;
+}
+
+int sim_waiting_service(const struct sim *s, int site, int service)
+{
+	const struct site *st = &s->sites[site];
+	return tq_count(&st->booked, service) + tq_count(&st->walkin, service);
+}
+
+int sim_wait_min(const struct sim *s, int site, int service)
+{
+	int desks = sim_open_desks(s, site);
+	if (desks == 0)
+		return -1;
+	/* Booked citizens go first; a walk-in waits behind everyone. */
+	int ahead = services[service].booked ? s->sites[site].booked.n : waiting(&s->sites[site]);
+	double mean = 0;
+	for (int i = 0; i < SIM_SERVICES; i++)
+		mean += services[i].share * services[i].mean_min;
+	return (int)lround(ahead * mean / desks);
+}
+
 long sim_arrivals(const struct sim *s, int site)
 {
 	return s->sites[site].arrivals;

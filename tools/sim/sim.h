@@ -101,6 +101,12 @@ bool sim_truncated(const struct sim *s);
 int sim_open_desks(const struct sim *s, int site);
 /* Citizens waiting at a site now. */
 int sim_waiting(const struct sim *s, int site);
+/* Citizens waiting at a site now for one service (index into sim_services()). */
+int sim_waiting_service(const struct sim *s, int site, int service);
+/* The expected wait in minutes at a site for a citizen of that service who
+ * arrives now: those ahead times the mean desk time, over the open desks
+ * (-1 when no desk is open). */
+int sim_wait_min(const struct sim *s, int site, int service);
 /* Arrivals generated so far at a site. */
 long sim_arrivals(const struct sim *s, int site);
 

@@ -68,12 +68,13 @@ int main(int argc, char **argv)
 	}
 	free(buf);
 	if (!strcmp(argv[2], "-")) {
-		for (int k = 0; k < cfg.nlanguages; k++) {
+		struct audio_part parts[AUDIO_PARTS_MAX];
+		int n = audio_call_parts(&cfg, &call, parts);
+		for (int k = 0; k < n; k++) {
 			char text[PHRASE_MAX];
-			if (phrase_build(text, sizeof(text), cfg.templates[k], cfg.desk_words[k],
-			                 &call))
+			if (phrase_build_lang(text, sizeof(text), &parts[k].pl, &call))
 				return 1;
-			printf("%s\t%s\n", cfg.languages[k], text);
+			printf("%s\t%s\n", parts[k].lang, text);
 		}
 		return 0;
 	}

@@ -1,8 +1,9 @@
-/* announce-harness [--volume N] [--lang da,en] [--chime F] STEP...
+/* announce-harness [--volume N] [--quiet-volume N] [--lang da,en] [--chime F] STEP...
  * Drives a real announcer on a real loop, as the daemon does, so that the
  * audio tests can record SDL's real output (SDL_AUDIODRIVER=disk).
  * Steps: board:AREA:FILE (a board arrives now), sleep:MS, idle (until all
- * played, at most 60 s), test (announce-test), volume:N, link-up,
+ * played, at most 60 s), test (announce-test), volume:N, link-up, quiet
+ * (quiet hours from now: --quiet-volume N),
  * reload:CHIME (reconfigure with that chime; prints "reload ok" or
  * "reload error: ...").
  * Prints one line "spec {json}" when the device is open and one line
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
 				langs[n++] = t;
 			if (!audio_config_set_languages(&cfg, langs, n))
 				return 2;
+		} else if (!strcmp(argv[i], "--quiet-volume")) {
+			cfg.quiet_volume = atoi(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--queue")) {
 			cfg.queue_max = atoi(argv[i + 1]);
 		}
@@ -94,6 +97,8 @@ int main(int argc, char **argv)
 			rc = announcer_idle(a) ? 0 : -1;
 		} else if (!strcmp(s, "test")) {
 			announcer_test(a);
+		} else if (!strcmp(s, "quiet")) {
+			announcer_set_quiet(a, true);
 		} else if (!strcmp(s, "link-up")) {
 			announcer_link_up(a);
 		} else if (!strncmp(s, "reload:", 7)) {

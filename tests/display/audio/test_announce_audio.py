@@ -112,6 +112,19 @@ def stale_call_is_silent():
 
 
 @test
+def quiet_hours_speak_at_the_quiet_volume():
+    tmp = TempDir()
+    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    loud, _, _ = run_harness(tmp, ["board:main:" + b, "idle"], "--volume", "80")
+    quiet, _, stats = run_harness(tmp, ["quiet", "board:main:" + b, "idle"], "--volume", "80",
+                                  "--quiet-volume", "20")
+    ratio = max(abs(x) for x in quiet) / max(abs(x) for x in loud)
+    assert 0.04 < ratio < 0.09, ratio  # (20/80)^2: the gain curve is squared
+    assert stats["played"] == 1, stats
+    tmp.cleanup()
+
+
+@test
 def volume_zero_is_silent():
     tmp = TempDir()
     b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
@@ -255,6 +268,70 @@ def espeak_says_letters_and_numbers():
     assert phonemes("da", "100") in said[("100", "da")]
     # English: "A" as the letter (eI), not the article (@).
     assert "'eI" in said[("A042", "en")] and phonemes("en", "42") in said[("A042", "en")]
+    tmp.cleanup()
+
+
+SHIPPED = ["da", "en", "de", "sv", "nb", "pl", "uk", "tr", "ar"]
+
+
+def said_in(tmp, lang, c):
+    cf = tmp.file(f"{lang}-{c['id']}.json", json.dumps(c))
+    p = subprocess.run([CLI, cf, "-", "--lang", lang], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    return [line.split("\t") for line in p.stdout.splitlines()]
+
+
+@test
+def every_shipped_language_reads_letter_and_number():
+    """Each shipped voice says the ticket's letter as a letter and 42 as a
+    number (not "four two", no leading zero), and a recall says so."""
+    tmp = TempDir()
+    for lang in SHIPPED:
+        (l1, ssml), = said_in(tmp, lang, call("c1", "A042", "3"))
+        assert l1 == lang
+        ph = phonemes(lang, ssml)
+        assert phonemes(lang, "42") in ph, (lang, ph)
+        assert phonemes(lang, "4 2") not in ph, (lang, ph)
+        (_, again), = said_in(tmp, lang, call("c2", "A042", "3", kind="recall"))
+        assert len(again) > len(ssml), (lang, again)
+    # Ukrainian says the Ukrainian name of the Latin letter, not the English "eI".
+    (_, uk), = said_in(tmp, "uk", call("c1", "A042", "3"))
+    assert "(en)" not in phonemes("uk", uk), phonemes("uk", uk)
+    tmp.cleanup()
+
+
+@test
+def citizen_language_first():
+    tmp = TempDir()
+    c = call("c1", "A042", "3")
+    c["lang"] = "uk"
+    cf = tmp.file("c.json", json.dumps(c))
+    p = subprocess.run([CLI, cf, "-", "--lang", "da,en"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert [line.split("\t")[0] for line in p.stdout.splitlines()] == ["uk", "da", "en"]
+    tmp.cleanup()
+
+
+@test
+def announce_wav_every_shipped_language():
+    """callboard-display --announce makes speech for each shipped language."""
+    tmp = TempDir()
+    cf = tmp.file("call.json", json.dumps(call("c1", "A042", "3")))
+    for lang in SHIPPED:
+        ini = tmp.file(lang + ".ini", "[device]\nid = d\ntenant = t\nsite = s\nareas = main\n"
+                       f"[audio]\nlanguages = {lang}\nchime = {CHIME}\n")
+        out = os.path.join(tmp.path, lang + ".wav")
+        p = subprocess.run([cbtest.binary("callboard-display"), "--announce", cf, "--out", out,
+                            "--config", ini], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, (lang, p.stdout, p.stderr)
+        with wave.open(out) as w:
+            rate = w.getframerate()
+            s = array("h")
+            s.frombytes(w.readframes(w.getnframes()))
+        ann, _ = announcements(s, rate)
+        assert len(ann) == 1 and ann[0][1] - ann[0][0] > 200, (lang, ann)  # chime 125
     tmp.cleanup()
 
 

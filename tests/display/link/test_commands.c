@@ -208,6 +208,8 @@ static void test_route(void **state)
 	    {"callboard/v1/aarhus/dokk1/board/main", PROTO_TOPIC_BOARD, 0},
 	    {"callboard/v1/aarhus/dokk1/board/pas", PROTO_TOPIC_BOARD, 1},
 	    {"callboard/v1/aarhus/dokk1/board/other", -1, -1},
+	    {"callboard/v1/aarhus/dokk1/queue/pas", PROTO_TOPIC_QUEUE, 1},
+	    {"callboard/v1/aarhus/dokk1/queue/other", -1, -1},
 	    {"callboard/v1/aarhus/dokk1/notice", PROTO_TOPIC_NOTICE, -1},
 	    {"callboard/v1/aarhus/dokk1/display/tv-1/cmd", PROTO_TOPIC_CMD, -1},
 	    {"callboard/v1/aarhus/dokk1/display/tv-2/cmd", -1, -1},

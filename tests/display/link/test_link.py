@@ -514,6 +514,37 @@ def malformed_payload_stream():
 
 
 @test
+def queue_figures_reach_the_screen():
+    """Retained queue figures are taken with the board and drawn; an empty
+    list hides the panel again; a bad payload is dropped with its field."""
+    rig = Rig()
+    try:
+        q = {"v": 1, "ts": iso_now(),
+             "services": [{"name": "Pas og kørekort", "waiting": 12, "wait_min": 15}]}
+        rig.obs.publish(f"{ROOT}/queue/main", json.dumps(q).encode(), qos=1, retain=True)
+        rig.publish_board("main", board(70, "q-1"))
+        rig.start()
+        rig.wait_ack(70)
+
+        def shot(cid):
+            n = len(rig.obs.received(T_SHOT))
+            r = rig.command({"v": 1, "id": cid, "cmd": "screenshot"})
+            assert r["ok"] is True, r
+            return rig.obs.received(T_SHOT)[n][1]
+
+        with_panel = shot("s-1")
+        rig.obs.publish(f"{ROOT}/queue/main", json.dumps(dict(q, services=[])).encode(),
+                        qos=1, retain=True)
+        wait_until(lambda: shot("s-2") != with_panel, 10, what="the panel to go")
+        rig.obs.publish(f"{ROOT}/queue/main", b'{"v":1,"ts":"x","services":[]}', qos=1)
+        wait_until(lambda: f"dropped payload on {ROOT}/queue/main: ts: " in rig.daemon.output(),
+                   10, what="the drop line")
+        alive(rig)
+    finally:
+        rig.close()
+
+
+@test
 def systemd_ready_and_watchdog_pings():
     """With systemd's notify socket and a watchdog, READY=1 comes after the
     first frame and WATCHDOG=1 keeps coming from the main loop."""

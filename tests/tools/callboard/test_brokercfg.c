@@ -119,6 +119,8 @@ static void test_acl(void **state)
 	static const char *const display_lines[] = {
 	    "read|/board/main",
 	    "read|/board/pas",
+	    "read|/queue/main",
+	    "read|/queue/pas",
 	    "read|/notice",
 	    "read|/display/screen-1/cmd",
 	    "write|/display/screen-1/status",
@@ -127,6 +129,7 @@ static void test_acl(void **state)
 	    "write|/display/screen-1/cmd/result",
 	    "write|/display/screen-1/screenshot",
 	    "readwrite|/board/+",
+	    "readwrite|/queue/+",
 	    "readwrite|/notice",
 	    "write|/display/+/cmd",
 	    "read|/display/+/status",
@@ -154,6 +157,7 @@ static void test_acl(void **state)
 	char *block = strndup(disp, len);
 	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/board"));
 	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/notice"));
+	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/queue"));
 	assert_null(strstr(block, "gellerup"));
 	assert_null(strstr(block, "samsoe"));
 	assert_null(strstr(block, "/+"));

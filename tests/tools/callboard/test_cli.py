@@ -12,7 +12,7 @@ import cbtest
 from cbtest import test
 
 CB = cbtest.binary("callboard")
-COMMANDS = ["call", "recall", "cancel", "notice", "devices", "screenshot", "command",
+COMMANDS = ["call", "recall", "cancel", "notice", "queue", "devices", "screenshot", "command",
             "sim", "broker-config", "validate"]
 
 
@@ -47,6 +47,7 @@ def usage_errors_exit_2_with_a_reason():
         (["call", "aarhus/dokk1", "A042"], "usage: callboard call"),
         (["call", "aarhus/dokk1", "a042", "3"], "ticket 'a042'"),
         (["call", "aarhus/dokk1", "A042", "3", "--area", "Main"], "area 'Main'"),
+        (["call", "aarhus/dokk1", "A042", "3", "--lang", "xx"], "lang 'xx'"),
         (["call", "aarhus", "A042", "3"], "expected TENANT/SITE"),
         (["call", "Aarhus/dokk1", "A042", "3"], "tenant 'Aarhus'"),
         (["call", "aarhus/dokk1", "A042", "3", "--id", "a b"], "id 'a b'"),
@@ -57,6 +58,11 @@ def usage_errors_exit_2_with_a_reason():
         (["notice", "aarhus/dokk1"], "usage: callboard notice"),
         (["notice", "aarhus/dokk1", "hi", "--clear"], "usage: callboard notice"),
         (["notice", "aarhus/dokk1", "a\x01b"], "text"),
+        (["queue", "aarhus/dokk1"], "usage: callboard queue"),
+        (["queue", "aarhus/dokk1", "Pas=x"], "service 'Pas=x'"),
+        (["queue", "aarhus/dokk1", "=3"], "service '=3'"),
+        (["queue", "aarhus/dokk1", "Pas=3/2000"], "service 'Pas=3/2000'"),
+        (["queue", "aarhus/dokk1", "Pas=3", "--clear"], "usage: callboard queue"),
         (["screenshot", "aarhus/dokk1/screen-1"], "usage: callboard screenshot"),
         (["screenshot", "aarhus/dokk1", "--out", "x.png"], "TENANT/SITE/DEVICE"),
         (["command", "aarhus/dokk1/s1", "reboot"], "CMD 'reboot'"),

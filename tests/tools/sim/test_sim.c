@@ -183,6 +183,37 @@ static void test_desks_bounded(void **state)
 	}
 }
 
+/* The queue figures the simulator sends: per service they add up to all
+ * who wait, and the wait grows with the queue. */
+static void test_queue_figures(void **state)
+{
+	struct sim_config c;
+	sim_config_default(&c);
+	char why[128];
+	struct sim *s = sim_new(&c, why, sizeof why);
+	assert_non_null(s);
+	struct sim_event e;
+	int most = 0, most_wait = 0, checked = 0;
+	while (sim_next(s, &e)) {
+		int sum = 0;
+		for (int i = 0; i < SIM_SERVICES; i++)
+			sum += sim_waiting_service(s, 0, i);
+		assert_int_equal(sum, sim_waiting(s, 0));
+		int wait = sim_wait_min(s, 0, 2); /* a walk-in service */
+		assert_true(wait >= -1);
+		if (sim_open_desks(s, 0) == 0)
+			assert_int_equal(wait, -1);
+		if (sum > most && wait >= 0) {
+			most = sum;
+			most_wait = wait;
+		}
+		checked++;
+	}
+	assert_true(checked > 100);
+	assert_true(most > 0 && most_wait > 0);
+	sim_free(s);
+}
+
 static void test_bounds(void **state)
 {
 	struct sim_config c;
@@ -288,6 +319,7 @@ int main(void)
 	    cmocka_unit_test(test_load_mode),
 	    cmocka_unit_test(test_intensity_and_plan),
 	    cmocka_unit_test(test_config_rejected),
+	    cmocka_unit_test(test_queue_figures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
