@@ -8,6 +8,7 @@
 #define LOG_MODULE "api"
 #include "api.h"
 #include "calls.h"
+#include "enrol.h"
 #include "log.h"
 #include "mqttc.h"
 #include "registry.h"
@@ -461,6 +462,41 @@ static int get_fresh_screenshot(struct ctx *c)
 	return 1;
 }
 
+static void pair_done(void *ctx, int status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s)
+		abort();
+	http_complete(ctx, status, "application/json", s, strlen(s));
+}
+
+/* Give the screen showing code the identity {device} (enrol.c answers). */
+static int post_pair(struct ctx *c)
+{
+	if (!proto_name_valid(c->p.device))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	struct pair_req r;
+	struct request_error e;
+	if (request_parse_pair(body, len, (size_t)c->b->cfg.body_limit, &r, &e) < 0)
+		return refused(c, &e);
+	const char *who = c->who == P_TENANT ? c->token_tenant->name : "admin";
+	enrol_pair(c->b->enrol, who, r.code, c->p.tenant, c->p.site, c->p.device,
+	           (const char(*)[PROTO_NAME_MAX + 1]) r.areas, r.nareas, r.name, pair_done,
+	           c->req);
+	return 1;
+}
+
+static int delete_pair(struct ctx *c)
+{
+	if (!proto_name_valid(c->p.device))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
+	enrol_unpair(c->b->enrol, c->p.tenant, c->p.site, c->p.device, pair_done, c->req);
+	return 1;
+}
+
 static void split(struct ctx *c, const char *path)
 {
 	c->nsegs = 0;
@@ -546,6 +582,8 @@ static const struct route routes[] = {
     {"GET", "/v1/devices", ACCESS_TOKEN, get_devices},
     {"POST", "/v1/devices/{tenant}/{site}/{device}/commands", ACCESS_SITE, post_command},
     {"GET", "/v1/devices/{tenant}/{site}/{device}/screenshot", ACCESS_SITE, get_screenshot},
+    {"POST", "/v1/devices/{tenant}/{site}/{device}/pair", ACCESS_SITE, post_pair},
+    {"DELETE", "/v1/devices/{tenant}/{site}/{device}/pair", ACCESS_SITE, delete_pair},
 };
 
 static const char **param(struct params *p, const char *name, size_t n)

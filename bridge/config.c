@@ -47,6 +47,7 @@ void bridge_config_defaults(struct bridge_config *cfg)
 	cfg->health_interval_s = 30;
 	cfg->behind_grace_s = 10;
 	cfg->command_timeout_s = 10;
+	cfg->pairing_code_ttl_s = 600;
 }
 
 static bool parse_listen(struct cfg_ctx *ctx, const char *s, const char *k, const char *v,
@@ -158,6 +159,7 @@ static const struct {
     {"registry", "command_timeout", 1, 300, offsetof(struct bridge_config, command_timeout_s)},
     {"http", "per_ip_connections", 0, 4096, offsetof(struct bridge_config, per_ip_connections)},
     {"http", "request_timeout", 1, 300, offsetof(struct bridge_config, request_timeout_s)},
+    {"pairing", "code_ttl", 5, 86400, offsetof(struct bridge_config, pairing_code_ttl_s)},
 };
 
 #define STR_KEY(sec, key, member, check)                                                           \
@@ -247,6 +249,18 @@ static bool mqtt_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, 
 		cfg_name(ctx, s, k, v, cfg->client_id, sizeof cfg->client_id);
 	else
 		return mqttc_config_key(ctx, &cfg->mqtt, k, v);
+	return true;
+}
+
+static bool pairing_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                        const char *v)
+{
+	static const char *const admins[] = {"none", "dynsec", NULL};
+	int n;
+	if (strcmp(k, "admin") != 0)
+		return false;
+	if (cfg_enum(ctx, s, k, v, admins, &n))
+		st->cfg->pairing_admin = n;
 	return true;
 }
 
@@ -358,7 +372,7 @@ static const struct {
 	section_fn *key;
 } sections[] = {
     {"http", http_key}, {"mqtt", mqtt_key},      {"storage", NULL},   {"board", NULL},
-    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key},
+    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key}, {"pairing", pairing_key},
 };
 
 static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
@@ -375,7 +389,7 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		}
 	}
 	cfg_error(ctx, s, k, v,
-	          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
+	          "unknown section (http, mqtt, storage, board, registry, pairing, tenant:NAME, "
 	          "site:TENANT/SITE)");
 }
 

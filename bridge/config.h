@@ -17,6 +17,8 @@
 
 #define CFG_HOURS_MAX 64
 
+enum { BRIDGE_PAIRING_NONE, BRIDGE_PAIRING_DYNSEC };
+
 struct cfg_site {
 	char name[PROTO_NAME_MAX + 1];
 	int hours; /* 1 + index into bridge_config.hours; 0: always open */
@@ -53,6 +55,9 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	char webhook[512]; /* "" when unset */
+	/* [pairing]: screens paired with a code need a broker admin API */
+	int pairing_admin;      /* BRIDGE_PAIRING_NONE or _DYNSEC */
+	int pairing_code_ttl_s; /* code_ttl, default 600 */
 	/* [tenant:NAME] */
 	int ntenants;
 	struct cfg_tenant tenants[CFG_TENANTS_MAX];

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrol.h"
+#include "enrol_msg.h"
 #include "topic.h"
 
 void dynsec_username(const char *tenant, const char *site, const char *device,
@@ -87,14 +87,6 @@ json_t *dynsec_bridge_acls(void)
 	json_t *acls = json_array();
 	read_acl(acls, PROTO_ENROL_ROOT "/+/request");
 	acl(acls, "publishClientSend", PROTO_ENROL_ROOT "/+/reply");
-	return acls;
-}
-
-json_t *dynsec_enrol_acls(void)
-{
-	json_t *acls = json_array();
-	acl(acls, "publishClientSend", PROTO_ENROL_ROOT "/%c/request");
-	read_acl(acls, PROTO_ENROL_ROOT "/%c/reply");
 	return acls;
 }
 

@@ -17,7 +17,6 @@
 #define DYNSEC_TOPIC          "$CONTROL/dynamic-security/v1"
 #define DYNSEC_RESPONSE_TOPIC "$CONTROL/dynamic-security/v1/response"
 #define DYNSEC_USER_MAX       (3 * (PROTO_NAME_MAX + 1))
-#define DYNSEC_ROLE_ENROL     "callboard-enrol"
 #define DYNSEC_ROLE_BRIDGE    "callboard-bridge"
 #define DYNSEC_ROLE_ADMIN     "callboard-dynsec-admin"
 
@@ -35,8 +34,6 @@ json_t *dynsec_display_acls(const char *tenant, const char *site, const char *de
 void dynsec_bridge_site_acls(json_t *acls, const char *tenant, const char *site);
 /* The bridge's rights that span sites: enrolment requests and replies. */
 json_t *dynsec_bridge_acls(void);
-/* The enrolment account: its own request and reply topics only (%c). */
-json_t *dynsec_enrol_acls(void);
 /* The administration of the plugin itself ($CONTROL/dynamic-security/#). */
 json_t *dynsec_admin_acls(void);
 

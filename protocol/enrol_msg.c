@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "enrol.h"
+#include "enrol_msg.h"
 #include "json_in.h"
 
 static const char *const state_names[] = {"code", "paired", "refused", NULL};

@@ -293,12 +293,22 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "# %d tenant(s), %d display(s). Every client needs a username and password\n"
 	          "# from passwd; acl limits each one to its own topics.\n"
 	          "per_listener_settings false\n"
-	          "allow_anonymous false\n"
-	          "password_file %s/passwd\n"
-	          "acl_file %s/acl\n"
-	          "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
-	          "set_tcp_nodelay true\n\n",
-	          c->ntenants, c->ndisplays, l->dir, l->dir);
+	          "allow_anonymous false\n",
+	          c->ntenants, c->ndisplays);
+	if (l->dynsec)
+		sb_printf(
+		    &b,
+		    "# Accounts and rights: the dynamic security plugin, administered at run\n"
+		    "# time by the bridge (paired screens) and by mosquitto_ctrl. Only the\n"
+		    "# shared enrolment account is in a file: its rights need %%c patterns.\n"
+		    "plugin " BC_DYNSEC_PLUGIN "\n"
+		    "plugin_opt_config_file %s/dynamic-security.json\n"
+		    "password_file %s/enrol.passwd\nacl_file %s/enrol.acl\n",
+		    l->dir, l->dir, l->dir);
+	else
+		sb_printf(&b, "password_file %s/passwd\nacl_file %s/acl\n", l->dir, l->dir);
+	sb_printf(&b, "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
+	              "set_tcp_nodelay true\n\n");
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
 	sb_printf(&b, "listener %d%s%s\n", l->port, l->bind ? " " : "", l->bind ? l->bind : "");

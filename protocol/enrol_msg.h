@@ -45,7 +45,7 @@ struct proto_enrol_reply {
 	int nareas;
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
 	char name[PROTO_ENROL_TEXT_MAX + 1]; /* header title, "" none */
-	char username[3 * (PROTO_NAME_MAX + 1)];
+	char username[3 * (PROTO_NAME_MAX + 1) + 1];
 	char password[PROTO_ENROL_PASS_MAX + 1];
 	char reason[PROTO_ENROL_TEXT_MAX + 1]; /* REFUSED */
 };
