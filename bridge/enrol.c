@@ -278,6 +278,12 @@ void enrol_pair(struct enrol *e, const char *who, const char *code, const char *
 {
 	if (!usable(e, done, ctx))
 		return;
+	/* The display's [mqtt] username holds 127 bytes. */
+	if (strlen(tenant) + strlen(site) + strlen(device) + 2 > 127) {
+		fail(done, ctx, 422, "tenant, site and device together longer than 125 bytes",
+		     "device");
+		return;
+	}
 	struct pairing_pending p;
 	switch (pairing_take(&e->codes, code, who, time_now_ms(), &p)) {
 	case PAIRING_TAKE_LIMITED:

@@ -52,6 +52,10 @@ struct display_config {
 	char config_hash[17];
 
 	/* [device] */
+	/* Only [mqtt] host (and TLS) given, no identity: the screen shows a
+	 * pairing code and gets id, tenant, site, areas and its broker account
+	 * when paired (display/pairing.c keeps them in state_dir). */
+	bool unpaired;
 	char id[PROTO_NAME_MAX + 1];
 	char tenant[PROTO_NAME_MAX + 1];
 	char site[PROTO_NAME_MAX + 1];
@@ -74,7 +78,7 @@ struct display_config {
 	int highlight_s;
 	int offline_after_s;
 	int stale_board_max_age_s; /* a kept board older than this is not shown; default a day */
-	int width, height; /* [screen] width/height: window size; 0 = the output's */
+	int width, height;         /* [screen] width/height: window size; 0 = the output's */
 	struct schedule hours;
 	enum display_closed_mode closed_mode; /* [hours] closed_mode */
 	char closed_text[256];                /* [hours] closed_text */

@@ -30,6 +30,8 @@ struct daemon_link {
 	bool ready_sent;
 	struct link_params *pending; /* owned; applied by reconf_timer */
 	struct loop_source *reconf_timer;
+	void (*refused)(void *data); /* optional: the account was refused */
+	void *refused_data;
 };
 
 static void params_from(const struct display_config *c, struct link_params *p)
@@ -115,6 +117,19 @@ static void on_cmd(void *data, const char *payload, size_t len)
 	if (link_publish_result(r->link, res) < 0)
 		log_warn_rl("result of command %s not sent (offline)", res->id);
 	free(res);
+}
+
+static void on_refused(void *data)
+{
+	struct daemon_link *r = data;
+	if (r->refused)
+		r->refused(r->refused_data);
+}
+
+void daemon_link_set_refused(struct daemon_link *r, void (*cb)(void *data), void *data)
+{
+	r->refused = cb;
+	r->refused_data = data;
 }
 
 /* --- reload --- */
@@ -222,6 +237,7 @@ struct daemon_link *daemon_link_attach(struct daemon *d, struct daemon_audio *au
 	    .on_notice = on_notice,
 	    .on_cmd = on_cmd,
 	    .on_state = on_state,
+	    .on_refused = on_refused,
 	};
 	r->link = link_create(daemon_loop(d), &p, &cb, r);
 	if (!r->link) {
@@ -271,6 +287,7 @@ void daemon_link_destroy(struct daemon_link *r)
 	if (!r)
 		return;
 	struct loop *loop = daemon_loop(r->daemon);
+	daemon_remove_listeners(r->daemon, r);
 	link_destroy(r->link);
 	if (r->health_timer)
 		loop_remove(loop, r->health_timer);

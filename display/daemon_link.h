@@ -19,6 +19,9 @@ struct link;
  * not owned. The caller owns the result (daemon_link_stop, then
  * daemon_link_destroy); NULL on failure (logged). */
 struct daemon_link *daemon_link_attach(struct daemon *d, struct daemon_audio *audio);
+/* Call cb(data) when the broker refuses this display's account (it was
+ * unpaired); cb must not destroy r (defer that to the next loop turn). */
+void daemon_link_set_refused(struct daemon_link *r, void (*cb)(void *data), void *data);
 /* STOPPING=1, status offline, clean disconnect. */
 void daemon_link_stop(struct daemon_link *r);
 /* Free r and its link (after daemon_link_stop for a clean offline). */

@@ -120,6 +120,13 @@ static void on_disconnect(void *data)
 		l->cb.on_state(l->data, false);
 }
 
+static void on_refused(void *data)
+{
+	struct link *l = data;
+	if (l->cb.on_refused)
+		l->cb.on_refused(l->data);
+}
+
 static void drop(const char *topic, const struct proto_error *err)
 {
 	log_warn_rl("dropped payload on %s: %s: %s", topic, err->field, err->reason);
@@ -226,6 +233,7 @@ static int setup(struct link *l)
 	    .on_connect = on_connect,
 	    .on_disconnect = on_disconnect,
 	    .on_message = on_message,
+	    .on_refused = on_refused,
 	};
 	/* Persistent session: commands sent during a short cut still arrive. */
 	l->mqtt = mqttc_create(l->loop, &p->mqtt, p->device, false, &mcb, l);

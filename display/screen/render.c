@@ -444,6 +444,10 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
 	rd->ticket_digit_px = 0;
+	if (v->pairing) {
+		pairscreen_draw(rd->r, rd->tc, &rd->cfg.theme, v->pairing, w, h);
+		return;
+	}
 	/* Fonts scale with the shorter side; landscape layouts use its height. */
 	int unit = w >= h ? h : w * 11 / 10;
 	if (unit > h)

@@ -11,6 +11,7 @@
 
 #include "board.h"
 #include "config.h"
+#include "pairscreen.h"
 #include "proto.h"
 
 /* Everything a frame shows; the renderer reads it and keeps nothing. */
@@ -26,6 +27,7 @@ struct render_view {
 	const struct proto_notice *notice; /* NULL: none */
 	int ticker_px;                     /* ticker scroll offset */
 	const char *identify;              /* NULL, or "id\nip" shown large */
+	const struct pair_view *pairing;   /* NULL; else the pairing screen instead */
 };
 
 struct render;
