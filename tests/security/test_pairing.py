@@ -209,6 +209,15 @@ class Watch:
         self.c.disconnect()
 
 
+def paired(s, name, target, state=None):
+    """A display that showed its code and was paired as target."""
+    d = s.display(name, state)
+    r = s.pair(code_of(d), target)
+    assert r.returncode == 0, r.stderr
+    d.wait_line(f"paired as {target}", 10)
+    return d
+
+
 def identity(display):
     path = os.path.join(display.state, "identity.json")
     with open(path) as f:
@@ -311,10 +320,7 @@ def unpair_sends_the_display_back_and_repairing_works():
     s = System()
     w = Watch(s.port)
     try:
-        d = s.display("rpi-1")
-        r = s.pair(code_of(d), "aarhus/dokk1/screen-1")
-        assert r.returncode == 0, r.stderr
-        d.wait_line("paired as aarhus/dokk1/screen-1", 10)
+        d = paired(s, "rpi-1", "aarhus/dokk1/screen-1")
         before = len(codes(d))
         r = s.unpair("aarhus/dokk1/screen-1")
         assert r.returncode == 0 and "unpaired aarhus/dokk1/screen-1" in r.stdout, r.stderr
@@ -323,10 +329,7 @@ def unpair_sends_the_display_back_and_repairing_works():
         ident, _ = identity(d)
         assert "paired" not in ident, ident
         # New hardware under the same name: pairs again and shows the board.
-        n = s.display("rpi-new")
-        r = s.pair(code_of(n), "aarhus/dokk1/screen-1")
-        assert r.returncode == 0, r.stderr
-        n.wait_line("paired as aarhus/dokk1/screen-1", 10)
+        paired(s, "rpi-new", "aarhus/dokk1/screen-1")
         call = s.call("C100")
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
     finally:
@@ -339,10 +342,7 @@ def a_restarted_display_keeps_its_identity():
     s = System()
     w = Watch(s.port)
     try:
-        d = s.display("rpi-1")
-        r = s.pair(code_of(d), "aarhus/dokk1/screen-1")
-        assert r.returncode == 0, r.stderr
-        d.wait_line("paired as aarhus/dokk1/screen-1", 10)
+        d = paired(s, "rpi-1", "aarhus/dokk1/screen-1")
         assert d.stop() == 0
         d2 = s.display("rpi-1", state=d.state)
         d2.wait_line("paired as aarhus/dokk1/screen-1", 10)
