@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "mqttc.h"
 #include "pairing.h"
+#include "store.h"
 #include "timeutil.h"
 
 /* How long the broker's admin API may take to answer a batch. */
@@ -22,6 +23,7 @@
 /* An approval or unpairing waiting for the admin API. */
 struct job {
 	char corr[32];
+	char *settings; /* owned: kept for the device once paired, or NULL */
 	int64_t deadline_mono;
 	struct proto_enrol_reply *reply; /* owned; pairing: sent once the account exists */
 	char client[PAIRING_CLIENT_MAX + 1];
@@ -88,6 +90,7 @@ static void arm(struct enrol *e)
 
 static void job_free(struct job *j)
 {
+	free(j->settings);
 	free(j->reply);
 	json_decref(j->answer);
 	free(j);
@@ -102,8 +105,13 @@ static void finish(struct enrol *e, struct job *j, int status, const char *err)
 			break;
 		}
 	}
-	if (status == 200 && j->reply)
+	if (status == 200 && j->reply) {
 		send_reply(e, j->client, j->reply);
+		if (store_paired_save(e->b->store, j->reply->tenant, j->reply->site,
+		                      j->reply->device, j->settings) < 0)
+			log_warn("the settings of %s/%s/%s were not kept", j->reply->tenant,
+			         j->reply->site, j->reply->device);
+	}
 	if (status == 200) {
 		j->done(j->ctx, 200, j->answer);
 		j->answer = NULL;
@@ -235,6 +243,64 @@ bool enrol_on_message(struct enrol *e, const char *topic, const void *payload, s
 	return false;
 }
 
+/* What a paired display shows: kept in the store per device. */
+struct pair_settings {
+	int nareas;
+	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	char label[PROTO_ENROL_TEXT_MAX + 1];
+};
+
+static json_t *areas_json(const struct pair_settings *k)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < k->nareas; i++)
+		json_array_append_new(a, json_string(k->areas[i]));
+	return a;
+}
+
+static char *settings_json(const struct pair_settings *k)
+{
+	json_t *o = json_pack("{s:o,s:s}", "areas", areas_json(k), "label", k->label);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		abort();
+	return s;
+}
+
+/* The given settings, completed from the kept ones; false when there are
+ * no areas either way. */
+static bool settings_for(struct enrol *e, const char *tenant, const char *site, const char *device,
+                         const char (*areas)[PROTO_NAME_MAX + 1], int nareas, const char *label,
+                         struct pair_settings *out)
+{
+	memset(out, 0, sizeof *out);
+	char *kept = NULL;
+	if ((nareas == 0 || !label[0]) &&
+	    store_paired_get(e->b->store, tenant, site, device, &kept) == 1) {
+		json_t *o = json_loads(kept, 0, NULL);
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(o, "areas"), i, v)
+		{
+			const char *a = json_string_value(v);
+			if (a && proto_name_valid(a) && out->nareas < PROTO_AREAS_MAX)
+				snprintf(out->areas[out->nareas++], sizeof out->areas[0], "%s", a);
+		}
+		const char *l = json_string_value(json_object_get(o, "label"));
+		snprintf(out->label, sizeof out->label, "%s", l ? l : "");
+		json_decref(o);
+		free(kept);
+	}
+	if (nareas > 0) {
+		out->nareas = nareas;
+		memcpy(out->areas, areas, (size_t)nareas * sizeof areas[0]);
+	}
+	if (label[0])
+		snprintf(out->label, sizeof out->label, "%s", label);
+	return out->nareas > 0;
+}
+
 /* Send a batch and queue its job; false after answering. */
 static bool start(struct enrol *e, struct job *j, const char *batch)
 {
@@ -284,6 +350,14 @@ void enrol_pair(struct enrol *e, const char *who, const char *code, const char *
 		     "device");
 		return;
 	}
+	/* Without areas (or name): those of the device's last pairing, so
+	 * that replaced hardware shows what the old one did. */
+	struct pair_settings kept;
+	if (!settings_for(e, tenant, site, device, areas, nareas, name, &kept)) {
+		fail(done, ctx, 422, "no areas given, and none kept from an earlier pairing",
+		     "areas");
+		return;
+	}
 	struct pairing_pending p;
 	switch (pairing_take(&e->codes, code, who, time_now_ms(), &p)) {
 	case PAIRING_TAKE_LIMITED:
@@ -301,9 +375,10 @@ void enrol_pair(struct enrol *e, const char *who, const char *code, const char *
 	snprintf(r->tenant, sizeof r->tenant, "%s", tenant);
 	snprintf(r->site, sizeof r->site, "%s", site);
 	snprintf(r->device, sizeof r->device, "%s", device);
-	r->nareas = nareas;
-	memcpy(r->areas, areas, (size_t)nareas * sizeof areas[0]);
-	snprintf(r->name, sizeof r->name, "%s", name);
+	r->nareas = kept.nareas;
+	memcpy(r->areas, kept.areas, sizeof r->areas);
+	snprintf(r->name, sizeof r->name, "%s", kept.label);
+	j->settings = settings_json(&kept);
 	dynsec_username(tenant, site, device, r->username);
 	if (random_password(r->password) < 0) {
 		fail(done, ctx, 503, "no random bytes for a password", "broker");

@@ -32,7 +32,9 @@ bool enrol_on_message(struct enrol *e, const char *topic, const void *payload, s
  * configured site. Answers through done: 200 paired, 404 no such code
  * (wrong, expired or used: never which), 429 too many wrong codes, 503 the
  * broker is away or pairing is off, 502/504 the admin API failed or did
- * not answer. name may be "" (the site's name is shown). */
+ * not answer. nareas 0 or name "": those kept from the device's last
+ * pairing (a replaced screen keeps its settings); name "" then shows the
+ * site's name. */
 void enrol_pair(struct enrol *e, const char *who, const char *code, const char *tenant,
                 const char *site, const char *device, const char (*areas)[PROTO_NAME_MAX + 1],
                 int nareas, const char *name, enrol_done_fn done, void *ctx);

@@ -218,8 +218,9 @@ int request_parse_pair(const char *body, size_t len, size_t limit, struct pair_r
 		goto out;
 	}
 	snprintf(out->code, sizeof out->code, "%s", code);
-	if (!json_is_array(areas) || json_array_size(areas) < 1 ||
-	    json_array_size(areas) > PROTO_AREAS_MAX) {
+	/* Absent: the settings of the device's last pairing. */
+	if (areas && (!json_is_array(areas) || json_array_size(areas) < 1 ||
+	              json_array_size(areas) > PROTO_AREAS_MAX)) {
 		refuse(e, 422, "invalid-field", "areas", "1 to 8 area names are required");
 		goto out;
 	}

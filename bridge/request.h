@@ -44,8 +44,9 @@ int request_parse_notice(const char *body, size_t len, size_t limit, struct prot
 int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, int *level,
                           struct request_error *e);
 
-/* POST .../pair: the code shown on the screen, the areas it shows (1-8)
- * and an optional "label" for its header (personal data refused). */
+/* POST .../pair: the code shown on the screen, the areas it shows (1-8;
+ * absent: nareas 0) and an optional "label" for its header (personal data
+ * refused). */
 struct pair_req {
 	char code[16];
 	int nareas;

@@ -144,8 +144,9 @@ state_dir = {state}
         return p
 
     def pair(self, code, target, areas="main,pas", token=ADMIN, name=None):
-        args = [CB, "pair", code, target, "--areas", areas, "--url", self.url,
-                "--token", token]
+        args = [CB, "pair", code, target, "--url", self.url, "--token", token]
+        if areas:
+            args += ["--areas", areas]
         if name:
             args += ["--name", name]
         return subprocess.run(args, capture_output=True, text=True, timeout=30)
@@ -209,10 +210,10 @@ class Watch:
         self.c.disconnect()
 
 
-def paired(s, name, target, state=None):
+def paired(s, host, target, state=None, **kw):
     """A display that showed its code and was paired as target."""
-    d = s.display(name, state)
-    r = s.pair(code_of(d), target)
+    d = s.display(host, state)
+    r = s.pair(code_of(d), target, **kw)
     assert r.returncode == 0, r.stderr
     d.wait_line(f"paired as {target}", 10)
     return d
@@ -320,7 +321,7 @@ def unpair_sends_the_display_back_and_repairing_works():
     s = System()
     w = Watch(s.port)
     try:
-        d = paired(s, "rpi-1", "aarhus/dokk1/screen-1")
+        d = paired(s, "rpi-1", "aarhus/dokk1/screen-1", name="Borgerservice Dokk1")
         before = len(codes(d))
         r = s.unpair("aarhus/dokk1/screen-1")
         assert r.returncode == 0 and "unpaired aarhus/dokk1/screen-1" in r.stdout, r.stderr
@@ -328,8 +329,15 @@ def unpair_sends_the_display_back_and_repairing_works():
         cbtest.wait_until(lambda: len(codes(d)) > before, 15, what="a new code after unpairing")
         ident, _ = identity(d)
         assert "paired" not in ident, ident
-        # New hardware under the same name: pairs again and shows the board.
-        paired(s, "rpi-new", "aarhus/dokk1/screen-1")
+        # New hardware under the same name: keeps the areas and the name.
+        n = paired(s, "rpi-new", "aarhus/dokk1/screen-1", areas=None)
+        ident, _ = identity(n)
+        assert ident["paired"]["areas"] == ["main", "pas"], ident
+        assert ident["paired"]["name"] == "Borgerservice Dokk1", ident
+        # A device never paired needs its areas.
+        o = s.display("rpi-other")
+        r = s.pair(code_of(o), "aarhus/dokk1/screen-9", areas=None)
+        assert r.returncode == 1 and "no areas given" in r.stderr, r.stderr
         call = s.call("C100")
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
     finally:

@@ -716,7 +716,7 @@ static int pair_send(const char *cmd, const struct opts *o, const char *method, 
 int cmd_pair(int argc, char **argv)
 {
 	static const int allowed[] = {OPT_AREAS, OPT_NAME, 0};
-	const char *u = "CODE TENANT/SITE/DEVICE --areas AREA[,AREA...] [--name TEXT]";
+	const char *u = "CODE TENANT/SITE/DEVICE [--areas AREA[,AREA...]] [--name TEXT]";
 	struct opts o;
 	if (!parse_opts("pair", argc, argv, allowed, 2, &o))
 		return 2;
@@ -731,17 +731,21 @@ int cmd_pair(int argc, char **argv)
 		    u);
 		return 0;
 	}
-	if (o.npos != 2 || !o.areas)
+	if (o.npos != 2)
 		return usage_error("pair", u);
 	char path[256], list[PROTO_AREAS_MAX * 64 + 8];
 	if (!pair_path("pair", o.pos[1], path, sizeof path))
 		return 2;
-	json_t *areas = json_array();
-	snprintf(list, sizeof list, "%s", o.areas);
-	for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		json_array_append_new(areas, json_string(t + strspn(t, " ")));
+	json_t *body = json_pack("{s:s}", "code", o.pos[0]);
+	if (o.areas) {
+		json_t *areas = json_array();
+		snprintf(list, sizeof list, "%s", o.areas);
+		for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save))
+			json_array_append_new(areas, json_string(t + strspn(t, " ")));
+		json_object_set_new(body, "areas", areas);
+	}
 	/* "label": the bridge refuses keys that name personal data, like "name". */
-	json_t *body = json_pack("{s:s,s:o}", "code", o.pos[0], "areas", areas);
 	if (o.name)
 		json_object_set_new(body, "label", json_string(o.name));
 	int rc = pair_send("pair", &o, "POST", path, body);
