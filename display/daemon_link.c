@@ -13,6 +13,7 @@
 #include "health.h"
 #include "link.h"
 #include "log.h"
+#include "pairing.h"
 #include "loop.h"
 #include "timeutil.h"
 
@@ -32,6 +33,7 @@ struct daemon_link {
 	struct loop_source *reconf_timer;
 	void (*refused)(void *data); /* optional: the account was refused */
 	void *refused_data;
+	const struct pairing_identity *identity; /* not owned; NULL: from the file */
 };
 
 static void params_from(const struct display_config *c, struct link_params *p)
@@ -132,6 +134,11 @@ void daemon_link_set_refused(struct daemon_link *r, void (*cb)(void *data), void
 	r->refused_data = data;
 }
 
+void daemon_link_set_identity(struct daemon_link *r, const struct pairing_identity *id)
+{
+	r->identity = id;
+}
+
 /* --- reload --- */
 
 static void reconf_tick(void *data)
@@ -159,6 +166,10 @@ int daemon_link_reload(struct daemon_link *r, char *info, size_t il, char *err, 
 		if (!err[0])
 			snprintf(err, el, "%s: cannot read", r->cfg->path);
 		goto out;
+	}
+	if (n->unpaired && r->identity) {
+		pairing_identity_apply(r->identity, n);
+		n->unpaired = false;
 	}
 	daemon_apply_config(r->daemon, n);
 	struct link_params p;

@@ -198,6 +198,7 @@ static int become_display(struct daemon_pairing *p)
 	if (!p->link)
 		return -1;
 	daemon_link_set_refused(p->link, on_refused, p);
+	daemon_link_set_identity(p->link, &p->id);
 	return 0;
 }
 

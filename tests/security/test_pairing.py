@@ -357,6 +357,12 @@ def a_restarted_display_keeps_its_identity():
         call = s.call("D200")
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board after restart")
         assert not codes(d2), "a paired display asked for a code"
+        # Its config file has no identity: a reload keeps the paired one.
+        r = subprocess.run([CB, "command", "aarhus/dokk1/screen-1", "reload", "--url", s.url,
+                            "--token", ADMIN], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stdout + r.stderr
+        call = s.call("D201")
+        cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board after reload")
     finally:
         w.close()
         s.stop()
