@@ -285,6 +285,47 @@ def wrong_expired_and_replayed_codes_are_refused_alike():
         s.stop()
 
 
+def form(s, fields, token=None):
+    """POST the status page's pairing form; (status, headers, text)."""
+    import base64
+    import urllib.error
+    import urllib.parse
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    if token:
+        h["Authorization"] = "Basic " + base64.b64encode(f"x:{token}".encode()).decode()
+    req = urllib.request.Request(f"{s.url}/status/pair", method="POST", headers=h,
+                                 data=urllib.parse.urlencode(fields).encode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+@test
+def pair_from_the_status_page():
+    s = System()
+    w = Watch(s.port)
+    try:
+        d = s.display("rpi-1")
+        fields = {"code": code_of(d).lower(), "target": "aarhus/dokk1/screen-1",
+                  "areas": "main, pas", "label": "Borgerservice Dokk1"}
+        st, h, _ = form(s, fields)
+        assert st == 401 and h["WWW-Authenticate"].startswith("Basic"), (st, dict(h))
+        st, _, _ = form(s, fields, token=TOK_S)
+        assert st == 403, st
+        st, _, text = form(s, fields, token=TOK_A)
+        assert st == 200 and "Paired aarhus/dokk1/screen-1" in text, (st, text)
+        d.wait_line("paired as aarhus/dokk1/screen-1", 10)
+        call = s.call("F400")
+        cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
+        st, _, text = form(s, fields, token=ADMIN)
+        assert st == 404 and "no such pairing code" in text, (st, text)
+    finally:
+        w.close()
+        s.stop()
+
+
 @test
 def two_screens_pair_at_once():
     s = System()
