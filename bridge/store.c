@@ -375,15 +375,22 @@ int store_purge(struct store *st, int64_t stats_before_ms, int64_t calls_before_
 	return step_done(st, s);
 }
 
-int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
-                      const char *json)
+/* A row keyed by (tenant, site, device) with one text value. */
+static int device_row_save(struct store *st, enum stmt_id id, const char *tenant, const char *site,
+                           const char *device, const char *text)
 {
-	sqlite3_stmt *s = prep(st, S_DEVICE_SAVE);
+	sqlite3_stmt *s = prep(st, id);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, site);
 	bind_text(s, 3, device);
-	bind_text(s, 4, json);
+	bind_text(s, 4, text);
 	return step_done(st, s);
+}
+
+int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
+                      const char *json)
+{
+	return device_row_save(st, S_DEVICE_SAVE, tenant, site, device, json);
 }
 
 int store_devices_load(struct store *st, void (*cb)(void *data, const struct store_device_row *r),
@@ -402,12 +409,7 @@ int store_devices_load(struct store *st, void (*cb)(void *data, const struct sto
 int store_paired_save(struct store *st, const char *tenant, const char *site, const char *device,
                       const char *json)
 {
-	sqlite3_stmt *s = prep(st, S_PAIRED_SAVE);
-	bind_text(s, 1, tenant);
-	bind_text(s, 2, site);
-	bind_text(s, 3, device);
-	bind_text(s, 4, json);
-	return step_done(st, s);
+	return device_row_save(st, S_PAIRED_SAVE, tenant, site, device, json);
 }
 
 int store_paired_get(struct store *st, const char *tenant, const char *site, const char *device,

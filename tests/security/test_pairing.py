@@ -155,6 +155,12 @@ state_dir = {state}
         return subprocess.run([CB, "unpair", target, "--url", self.url, "--token", token],
                               capture_output=True, text=True, timeout=30)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def stop(self):
         for d in self.displays:
             d.stop()
@@ -209,6 +215,12 @@ class Watch:
         self.c.loop_stop()
         self.c.disconnect()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 def paired(s, host, target, state=None, **kw):
     """A display that showed its code and was paired as target."""
@@ -227,9 +239,7 @@ def identity(display):
 
 @test
 def pair_then_the_board_shows():
-    s = System()
-    w = Watch(s.port)
-    try:
+    with System() as s, Watch(s.port) as w:
         d = s.display("rpi-1")
         # The code is logged once it is on the screen: the snapshot shows it.
         code = code_of(d)
@@ -248,15 +258,11 @@ def pair_then_the_board_shows():
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
         shutil.copy(d.png, os.path.join(os.environ.get("CBTEST_KEEP", s.tmp.path),
                                         "board-screen.png"))
-    finally:
-        w.close()
-        s.stop()
 
 
 @test
 def wrong_expired_and_replayed_codes_are_refused_alike():
-    s = System(code_ttl=5)
-    try:
+    with System(code_ttl=5) as s:
         d = s.display("rpi-1")
         first = code_of(d)
         # Expired: the display asks for a new code once the first is gone.
@@ -281,8 +287,6 @@ def wrong_expired_and_replayed_codes_are_refused_alike():
             s.pair("DDD-DDD", "aarhus/dokk1/screen-3", token=TOK_A)
         r = s.pair("DDD-DDD", "aarhus/dokk1/screen-3", token=TOK_A)
         assert r.returncode == 1 and "too many wrong codes" in r.stderr, r.stderr
-    finally:
-        s.stop()
 
 
 def form(s, fields, token=None):
@@ -304,9 +308,7 @@ def form(s, fields, token=None):
 
 @test
 def pair_from_the_status_page():
-    s = System()
-    w = Watch(s.port)
-    try:
+    with System() as s, Watch(s.port) as w:
         d = s.display("rpi-1")
         fields = {"code": code_of(d).lower(), "target": "aarhus/dokk1/screen-1",
                   "areas": "main, pas", "label": "Borgerservice Dokk1"}
@@ -321,16 +323,11 @@ def pair_from_the_status_page():
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
         st, _, text = form(s, fields, token=ADMIN)
         assert st == 404 and "no such pairing code" in text, (st, text)
-    finally:
-        w.close()
-        s.stop()
 
 
 @test
 def two_screens_pair_at_once():
-    s = System()
-    w = Watch(s.port)
-    try:
+    with System() as s, Watch(s.port) as w:
         a, b = s.display("rpi-a"), s.display("rpi-b")
         ca, cb = code_of(a), code_of(b)
         assert ca != cb
@@ -352,16 +349,11 @@ def two_screens_pair_at_once():
         call = s.call("B007")
         cbtest.wait_until(lambda: w.acked("screen-a", call) and w.acked("screen-b", call), 15,
                           what="the board on both screens")
-    finally:
-        w.close()
-        s.stop()
 
 
 @test
 def unpair_sends_the_display_back_and_repairing_works():
-    s = System()
-    w = Watch(s.port)
-    try:
+    with System() as s, Watch(s.port) as w:
         d = paired(s, "rpi-1", "aarhus/dokk1/screen-1", name="Borgerservice Dokk1")
         before = len(codes(d))
         r = s.unpair("aarhus/dokk1/screen-1")
@@ -381,16 +373,11 @@ def unpair_sends_the_display_back_and_repairing_works():
         assert r.returncode == 1 and "no areas given" in r.stderr, r.stderr
         call = s.call("C100")
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board on screen-1")
-    finally:
-        w.close()
-        s.stop()
 
 
 @test
 def a_restarted_display_keeps_its_identity():
-    s = System()
-    w = Watch(s.port)
-    try:
+    with System() as s, Watch(s.port) as w:
         d = paired(s, "rpi-1", "aarhus/dokk1/screen-1")
         assert d.stop() == 0
         d2 = s.display("rpi-1", state=d.state)
@@ -404,9 +391,6 @@ def a_restarted_display_keeps_its_identity():
         assert r.returncode == 0, r.stdout + r.stderr
         call = s.call("D201")
         cbtest.wait_until(lambda: w.acked("screen-1", call), 15, what="the board after reload")
-    finally:
-        w.close()
-        s.stop()
 
 
 class Enrol:
