@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -239,6 +240,8 @@ struct daemon_pairing *daemon_pairing_attach(struct daemon *d, struct daemon_aud
 		          "identity");
 		goto fail;
 	}
+	/* systemd makes StateDirectory; by hand it may not exist yet. */
+	mkdir(p->file.state_dir, 0700);
 	pairing_identity_path(p->file.state_dir, p->path, sizeof p->path);
 	switch (pairing_identity_load(p->path, &p->id, err, sizeof err)) {
 	case 1:
