@@ -36,7 +36,8 @@ void pairscreen_draw(SDL_Renderer *r, struct textcache *tc, const struct display
 	SDL_Rect bar = {0, 0, w, unit / 90 > 2 ? unit / 90 : 2};
 	SDL_RenderFillRect(r, &bar);
 
-	int y = unit * 8 / 100;
+	/* The block is about 0.84 units tall: centred, also on a portrait screen. */
+	int y = (h - unit * 84 / 100) / 2;
 	y += line(tc, r, TEXT_BOLD, unit * 6 / 100, theme->foreground, "Tilslut denne skærm", cx, y,
 	          max_w);
 	y += line(tc, r, TEXT_REGULAR, unit * 4 / 100, theme->muted, "Pair this screen", cx, y,
