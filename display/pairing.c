@@ -15,8 +15,8 @@
 #include "log.h"
 
 #define IDENTITY_BYTES_MAX 8192
-/* Without an answer, ask again this often; a code is asked for again a
- * little before it expires so the screen never shows a dead one. */
+/* Ask again this often, with or without an answer; and a little before
+ * the code expires, so the screen never shows a dead one. */
 #define ASK_AGAIN_MS    60000
 #define RENEW_BEFORE_MS 5000
 
@@ -147,7 +147,12 @@ enum pairing_step pairing_wait_reply(struct pairing_wait *w, const struct proto_
 {
 	switch (r->state) {
 	case PROTO_ENROL_CODE: {
+		/* Asking again each minute costs the bridge nothing (the same
+		 * code) and brings a new one after a bridge restart, which
+		 * forgets pending codes. */
 		int64_t renew = (int64_t)r->expires_s * 1000 - RENEW_BEFORE_MS;
+		if (renew > ASK_AGAIN_MS)
+			renew = ASK_AGAIN_MS;
 		w->ask_at_mono = now_mono + (renew > 1000 ? renew : 1000);
 		bool same = !strcmp(w->code, r->code);
 		snprintf(w->code, sizeof w->code, "%s", r->code);
