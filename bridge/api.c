@@ -8,7 +8,9 @@
 #define LOG_MODULE "api"
 #include "api.h"
 #include "calls.h"
+#include "enrol.h"
 #include "log.h"
+#include "pairpage.h"
 #include "mqttc.h"
 #include "registry.h"
 #include "request.h"
@@ -539,6 +541,93 @@ static int get_fresh_screenshot(struct ctx *c)
 	return 1;
 }
 
+static void pair_done(void *ctx, int status, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!s)
+		abort();
+	http_complete(ctx, status, "application/json", s, strlen(s));
+}
+
+/* Give the screen showing code the identity {device} (enrol.c answers). */
+static int post_pair(struct ctx *c)
+{
+	if (!proto_name_valid(c->p.device))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	struct pair_req r;
+	struct request_error e;
+	if (request_parse_pair(body, len, (size_t)c->b->cfg.body_limit, &r, &e) < 0)
+		return refused(c, &e);
+	const char *who = c->who == P_TENANT ? c->token_tenant->name : "admin";
+	enrol_pair(c->b->enrol, who, r.code, c->p.tenant, c->p.site, c->p.device,
+	           (const char(*)[PROTO_NAME_MAX + 1]) r.areas, r.nareas, r.name, pair_done,
+	           c->req);
+	return 1;
+}
+
+static int delete_pair(struct ctx *c)
+{
+	if (!proto_name_valid(c->p.device))
+		return fail(c, 422, "must match [a-z0-9][a-z0-9-]{0,62}", "device");
+	enrol_unpair(c->b->enrol, c->p.tenant, c->p.site, c->p.device, pair_done, c->req);
+	return 1;
+}
+
+static void html(struct http_resp *resp, int status, const char *msg, bool ok)
+{
+	resp->status = status;
+	resp->ctype = "text/html; charset=utf-8";
+	resp->body = pairpage_render(msg, ok, &resp->len);
+}
+
+static int get_pair_page(struct ctx *c)
+{
+	html(c->resp, 200, NULL, false);
+	return 0;
+}
+
+static void pair_page_done(void *ctx, int status, json_t *body)
+{
+	char msg[512];
+	if (status == 200)
+		snprintf(msg, sizeof msg, "Paired %s/%s/%s (host %s, address %s).",
+		         json_string_value(json_object_get(body, "tenant")),
+		         json_string_value(json_object_get(body, "site")),
+		         json_string_value(json_object_get(body, "device")),
+		         json_string_value(json_object_get(body, "hostname")),
+		         json_string_value(json_object_get(body, "address")));
+	else
+		snprintf(msg, sizeof msg, "Not paired: %s.",
+		         json_string_value(json_object_get(body, "error")));
+	json_decref(body);
+	struct http_resp r = {0};
+	html(&r, status, msg, status == 200);
+	http_complete(ctx, r.status, r.ctype, r.body, r.len);
+}
+
+/* The form: the same pairing as POST .../pair, for the form's site. */
+static int post_pair_page(struct ctx *c)
+{
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	struct pairpage_form f;
+	char why[200];
+	if (!pairpage_parse(body, len, &f, why, sizeof why)) {
+		html(c->resp, 422, why, false);
+		return 0;
+	}
+	if (need_site(c, f.tenant, f.site))
+		return 0;
+	const char *who = c->who == P_TENANT ? c->token_tenant->name : "admin";
+	enrol_pair(c->b->enrol, who, f.req.code, f.tenant, f.site, f.device,
+	           (const char(*)[PROTO_NAME_MAX + 1]) f.req.areas, f.req.nareas, f.req.name,
+	           pair_page_done, c->req);
+	return 1;
+}
+
 static void split(struct ctx *c, const char *path)
 {
 	c->nsegs = 0;
@@ -599,6 +688,7 @@ enum access {
 	                 * tenant sees its own sites), or anyone when page_open */
 	ACCESS_TOKEN,   /* any valid token */
 	ACCESS_SITE,    /* the admin token or the token of {tenant}, for a configured {site} */
+	ACCESS_USER,    /* the admin token or any tenant's, Basic too (a browser's form) */
 };
 
 /* One endpoint. API.md documents each row. */
@@ -616,6 +706,8 @@ static const struct route routes[] = {
     {"GET", "/", ACCESS_PAGE, get_page},
     {"GET", "/status/screenshot/{tenant}/{site}/{device}", ACCESS_PAGE, get_fresh_screenshot},
     {"GET", "/status/latest/{tenant}/{site}/{device}", ACCESS_PAGE, get_screenshot},
+    {"GET", "/status/pair", ACCESS_USER, get_pair_page},
+    {"POST", "/status/pair", ACCESS_USER, post_pair_page},
     {"POST", "/v1/sites/{tenant}/{site}/calls", ACCESS_SITE, post_call, "auth"},
     {"DELETE", "/v1/sites/{tenant}/{site}/calls/{id}", ACCESS_SITE, delete_call},
     {"POST", "/v1/sites/{tenant}/{site}/calls/{id}/recall", ACCESS_SITE, post_recall},
@@ -627,6 +719,8 @@ static const struct route routes[] = {
     {"GET", "/v1/devices", ACCESS_TOKEN, get_devices},
     {"POST", "/v1/devices/{tenant}/{site}/{device}/commands", ACCESS_SITE, post_command},
     {"GET", "/v1/devices/{tenant}/{site}/{device}/screenshot", ACCESS_SITE, get_screenshot},
+    {"POST", "/v1/devices/{tenant}/{site}/{device}/pair", ACCESS_SITE, post_pair},
+    {"DELETE", "/v1/devices/{tenant}/{site}/{device}/pair", ACCESS_SITE, delete_pair},
 };
 
 static const char **param(struct params *p, const char *name, size_t n)
@@ -688,6 +782,14 @@ static int allowed(struct ctx *c, const struct route *r)
 		break;
 	case ACCESS_SITE:
 		refused = need_site(c, c->p.tenant, c->p.site);
+		break;
+	case ACCESS_USER:
+		if (c->who == P_NONE || c->who == P_BAD) {
+			fail(c, 401, c->who == P_NONE ? "missing token" : "invalid token",
+			     "Authorization");
+			c->resp->www_auth = "Basic realm=\"callboard\"";
+			refused = 1;
+		}
 		break;
 	}
 	if (refused && r->refusal_metric)

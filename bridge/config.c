@@ -57,6 +57,7 @@ void bridge_config_defaults(struct bridge_config *cfg)
 	cfg->behind_grace_s = 10;
 	cfg->command_timeout_s = 10;
 	cfg->max_devices_per_site = 200;
+	cfg->pairing_code_ttl_s = 600;
 }
 
 void bridge_config_free(struct bridge_config *cfg)
@@ -182,6 +183,7 @@ static const struct {
     {"http", "request_timeout", 1, 300, offsetof(struct bridge_config, request_timeout_s)},
     {"registry", "max_devices_per_site", 1, 10000,
      offsetof(struct bridge_config, max_devices_per_site)},
+    {"pairing", "code_ttl", 5, 86400, offsetof(struct bridge_config, pairing_code_ttl_s)},
 };
 
 #define STR_KEY(sec, key, member, check)                                                           \
@@ -273,6 +275,18 @@ static bool mqtt_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, 
 		cfg_name(ctx, s, k, v, cfg->client_id, sizeof cfg->client_id);
 	else
 		return mqttc_config_key(ctx, &cfg->mqtt, k, v);
+	return true;
+}
+
+static bool pairing_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                        const char *v)
+{
+	static const char *const admins[] = {"none", "dynsec", NULL};
+	int n;
+	if (strcmp(k, "admin") != 0)
+		return false;
+	if (cfg_enum(ctx, s, k, v, admins, &n))
+		st->cfg->pairing_admin = n;
 	return true;
 }
 
@@ -380,7 +394,7 @@ static const struct {
 	section_fn *key;
 } sections[] = {
     {"http", http_key}, {"mqtt", mqtt_key},      {"storage", NULL},   {"board", NULL},
-    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key},
+    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key}, {"pairing", pairing_key},
 };
 
 static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
@@ -397,7 +411,7 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		}
 	}
 	cfg_error(ctx, s, k, v,
-	          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
+	          "unknown section (http, mqtt, storage, board, registry, pairing, tenant:NAME, "
 	          "site:TENANT/SITE)");
 }
 

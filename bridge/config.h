@@ -16,6 +16,8 @@
 /* Tenants, sites per tenant and [site:] sections are bounded by memory
  * only: a country's sites fit in one `sites =` line. */
 
+enum { BRIDGE_PAIRING_NONE, BRIDGE_PAIRING_DYNSEC };
+
 struct cfg_site {
 	char name[PROTO_NAME_MAX + 1];
 	int hours; /* 1 + index into bridge_config.hours; 0: always open */
@@ -56,7 +58,10 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	int max_devices_per_site; /* more displays on a site are refused */
-	char webhook[512]; /* "" when unset */
+	char webhook[512];        /* "" when unset */
+	/* [pairing]: screens paired with a code need a broker admin API */
+	int pairing_admin;      /* BRIDGE_PAIRING_NONE or _DYNSEC */
+	int pairing_code_ttl_s; /* code_ttl, default 600 */
 	/* [tenant:NAME]; the arrays are owned and freed by bridge_config_free,
 	 * so a struct copy shares them with its original. */
 	int ntenants, tenants_cap;

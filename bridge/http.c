@@ -199,12 +199,20 @@ static enum MHD_Result refuse_streamed(struct http_req *r)
 	return MHD_NO;
 }
 
-static bool json_type(const char *ct)
+static bool is_type(const char *ct, const char *type)
 {
 	if (!ct)
 		return false;
-	size_t n = strlen("application/json");
-	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+	size_t n = strlen(type);
+	return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+}
+
+/* JSON bodies for the API; the browser pages below /status/ post forms. */
+static bool body_type_ok(const char *url, const char *ct)
+{
+	return is_type(ct, "application/json") ||
+	       (strncmp(url, "/status/", 8) == 0 &&
+	        is_type(ct, "application/x-www-form-urlencoded"));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -231,8 +239,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_TRANSFER_ENCODING);
 		bool has_body = (cl && strtoull(cl, NULL, 10) > 0) || te;
-		if (has_body && !json_type(MHD_lookup_connection_value(
-		                    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		if (has_body &&
+		    !body_type_ok(url, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                                   MHD_HTTP_HEADER_CONTENT_TYPE))) {
 			r->done = true;
 			return send_error(r, 415, "Content-Type must be application/json",
 			                  "Content-Type");

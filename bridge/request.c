@@ -270,3 +270,46 @@ out:
 	json_decref(o);
 	return rc;
 }
+
+int request_parse_pair(const char *body, size_t len, size_t limit, struct pair_req *out,
+                       struct request_error *e)
+{
+	memset(out, 0, sizeof *out);
+	json_t *o = load(body, len, limit, e);
+	if (!o)
+		return -1;
+	int rc = -1;
+	const char *code = json_string_value(json_object_get(o, "code"));
+	json_t *areas = json_object_get(o, "areas");
+	if (!code || !*code || strlen(code) >= sizeof out->code) {
+		refuse(e, 422, "invalid-field", "code", "the code shown on the screen is required");
+		goto out;
+	}
+	snprintf(out->code, sizeof out->code, "%s", code);
+	/* Absent: the settings of the device's last pairing. */
+	if (areas && (!json_is_array(areas) || json_array_size(areas) < 1 ||
+	              json_array_size(areas) > PROTO_AREAS_MAX)) {
+		refuse(e, 422, "invalid-field", "areas", "1 to 8 area names are required");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(areas); i++) {
+		const char *a = json_string_value(json_array_get(areas, i));
+		for (int k = 0; a && k < out->nareas; k++)
+			if (!strcmp(out->areas[k], a))
+				a = NULL;
+		if (!a || !proto_name_valid(a)) {
+			refuse(e, 422, "invalid-field", "areas",
+			       "distinct names matching [a-z0-9][a-z0-9-]{0,62}");
+			goto out;
+		}
+		snprintf(out->areas[out->nareas++], sizeof out->areas[0], "%s", a);
+	}
+	/* "label", not "name": a name key means a person to load(). */
+	if (!field(o, "label", false, JIN_TEXT, sizeof out->name - 1, out->name, e) ||
+	    (out->name[0] && !no_personal_data("label", out->name, e)))
+		goto out;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}

@@ -50,4 +50,16 @@ int request_parse_queue(const char *body, size_t len, size_t limit, struct proto
 int request_parse_command(const char *body, size_t len, size_t limit, int *cmd, int *level,
                           struct request_error *e);
 
+/* POST .../pair: the code shown on the screen, the areas it shows (1-8;
+ * absent: nareas 0) and an optional "label" for its header (personal data
+ * refused). */
+struct pair_req {
+	char code[16];
+	int nareas;
+	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	char name[128]; /* the label */
+};
+int request_parse_pair(const char *body, size_t len, size_t limit, struct pair_req *out,
+                       struct request_error *e);
+
 #endif

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "bridge.h"
 #include "calls.h"
+#include "enrol.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -41,7 +42,8 @@ static void on_message(void *data, const char *topic, const void *payload, size_
                        bool retained)
 {
 	struct bridge *b = data;
-	registry_on_message(b->registry, topic, payload, len, retained);
+	if (!enrol_on_message(b->enrol, topic, payload, len))
+		registry_on_message(b->registry, topic, payload, len, retained);
 }
 
 /* Once per loop turn: take in requests, commit them together (one fsync),
@@ -99,6 +101,8 @@ int service_run(const struct bridge_config *cfg)
 	mqttc_set_packet_max(b->mqtt, PROTO_PACKET_MAX);
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
+	b->enrol = enrol_create(b);
+	enrol_subscribe(b->enrol);
 	publisher_init(b);
 	b->expiry_timer = loop_add_timer(b->loop, 0, 0, on_expiry, b);
 	calls_expire(b); /* boards may have aged while the bridge was down */
@@ -124,6 +128,7 @@ int service_run(const struct bridge_config *cfg)
 	sd_notify(0, "STOPPING=1");
 	calls_commit(b);
 out:
+	enrol_destroy(b->enrol);
 	registry_destroy(b->registry);
 	http_stop(b->http);
 	if (b->mqtt) {

@@ -444,6 +444,8 @@ static void page_head(struct buf *b, const struct page *p)
 	PUTS(b, "callboard displays</title><style>");
 	add(b, statuspage_css, sizeof statuspage_css - 1);
 	PUTS(b, "</style></head><body>\n<h1>callboard displays</h1>\n");
+	if (p->br->enrol)
+		PUTS(b, "<p><a href=\"/status/pair\">Pair a screen that shows a code</a></p>\n");
 	char clock[32], tz[16];
 	human_clock(clock, sizeof clock, p->now, p->now);
 	time_t nt = (time_t)(p->now / 1000);

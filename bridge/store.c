@@ -30,6 +30,8 @@ enum stmt_id {
 	S_PURGE_CALLS,
 	S_DEVICE_SAVE,
 	S_DEVICES,
+	S_PAIRED_SAVE,
+	S_PAIRED_GET,
 	S_COUNT
 };
 
@@ -69,6 +71,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_DEVICE_SAVE] = "INSERT OR REPLACE INTO devices(tenant,site,device,record) "
                       "VALUES(?1,?2,?3,?4)",
     [S_DEVICES] = "SELECT tenant, site, device, record FROM devices",
+    [S_PAIRED_SAVE] = "INSERT OR REPLACE INTO paired(tenant,site,device,settings) "
+                      "VALUES(?1,?2,?3,?4)",
+    [S_PAIRED_GET] = "SELECT settings FROM paired WHERE tenant=?1 AND site=?2 AND device=?3",
 };
 
 /* Schema: board entries live as one JSON text per area, so a ticket leaves
@@ -90,7 +95,9 @@ static const char schema[] =
     " calls INTEGER NOT NULL, recalls INTEGER NOT NULL, "
     " PRIMARY KEY(tenant,site,area,desk,hour_ms));"
     "CREATE TABLE IF NOT EXISTS devices(tenant TEXT NOT NULL, site TEXT NOT NULL, "
-    " device TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY(tenant,site,device));";
+    " device TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY(tenant,site,device));"
+    "CREATE TABLE IF NOT EXISTS paired(tenant TEXT NOT NULL, site TEXT NOT NULL, "
+    " device TEXT NOT NULL, settings TEXT NOT NULL, PRIMARY KEY(tenant,site,device));";
 
 struct store {
 	sqlite3 *db;
@@ -377,15 +384,22 @@ int store_purge(struct store *st, int64_t stats_before_ms, int64_t calls_before_
 	return step_done(st, s);
 }
 
-int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
-                      const char *json)
+/* A row keyed by (tenant, site, device) with one text value. */
+static int device_row_save(struct store *st, enum stmt_id id, const char *tenant, const char *site,
+                           const char *device, const char *text)
 {
-	sqlite3_stmt *s = prep(st, S_DEVICE_SAVE);
+	sqlite3_stmt *s = prep(st, id);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, site);
 	bind_text(s, 3, device);
-	bind_text(s, 4, json);
+	bind_text(s, 4, text);
 	return step_done(st, s);
+}
+
+int store_device_save(struct store *st, const char *tenant, const char *site, const char *device,
+                      const char *json)
+{
+	return device_row_save(st, S_DEVICE_SAVE, tenant, site, device, json);
 }
 
 int store_devices_load(struct store *st, void (*cb)(void *data, const struct store_device_row *r),
@@ -399,4 +413,27 @@ int store_devices_load(struct store *st, void (*cb)(void *data, const struct sto
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_paired_save(struct store *st, const char *tenant, const char *site, const char *device,
+                      const char *json)
+{
+	return device_row_save(st, S_PAIRED_SAVE, tenant, site, device, json);
+}
+
+int store_paired_get(struct store *st, const char *tenant, const char *site, const char *device,
+                     char **json)
+{
+	sqlite3_stmt *s = prep(st, S_PAIRED_GET);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, site);
+	bind_text(s, 3, device);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*json = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	log_warn_rl("sqlite: %s", sqlite3_errmsg(st->db));
+	return -1;
 }

@@ -1,6 +1,7 @@
 /* The bridge's durable state in SQLite (WAL): boards and seq per area,
  * call ids for idempotency, notices, anonymous statistics, the device
- * registry. One connection, used from the loop thread only. */
+ * registry, paired displays' settings. One connection, used from the loop
+ * thread only. */
 #ifndef CB_BRIDGE_STORE_H
 #define CB_BRIDGE_STORE_H
 
@@ -90,5 +91,13 @@ int store_device_save(struct store *st, const char *tenant, const char *site, co
                       const char *json);
 int store_devices_load(struct store *st, void (*cb)(void *data, const struct store_device_row *r),
                        void *data);
+
+/* The settings a paired display was given (the bridge's JSON), kept so that
+ * new hardware paired under the same name gets them again. get: 1 found
+ * (*json malloc'ed, the caller frees), 0 none, -1 error. */
+int store_paired_save(struct store *st, const char *tenant, const char *site, const char *device,
+                      const char *json);
+int store_paired_get(struct store *st, const char *tenant, const char *site, const char *device,
+                     char **json);
 
 #endif

@@ -513,6 +513,12 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags,
 		log_warn_rl("MQTT %s CONNECT to %s:%d: the broker refused it: %s", version(c),
 		            c->cfg.host, port_of(c),
 		            c->v5 ? mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
+		bool auth =
+		    c->v5 ? rc == MQTT_RC_BAD_USERNAME_OR_PASSWORD || rc == MQTT_RC_NOT_AUTHORIZED
+		          : rc == CONNACK_REFUSED_BAD_USERNAME_PASSWORD ||
+		                rc == CONNACK_REFUSED_NOT_AUTHORIZED;
+		if (auth && c->cb.on_refused)
+			c->cb.on_refused(c->data);
 	}
 	/* libmosquitto closes the socket after a refused CONNACK. */
 }

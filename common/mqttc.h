@@ -53,6 +53,10 @@ struct mqttc_callbacks {
 	/* payload is not NUL-terminated and is valid only during the call. */
 	void (*on_message)(void *data, const char *topic, const void *payload, size_t len,
 	                   bool retained);
+	/* Optional: the broker refused our credentials (bad username or
+	 * password, not authorised). Retries go on; do not destroy the client
+	 * inside this call. */
+	void (*on_refused)(void *data);
 };
 
 struct mqttc;

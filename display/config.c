@@ -30,6 +30,7 @@ struct lang_text {
 struct parse_state {
 	struct display_config *cfg;
 	bool has_id, has_tenant, has_site, has_areas, has_name;
+	bool has_host; /* [mqtt] host given */
 	int nlangs;
 	struct lang_text langs[LANG_KNOWN_MAX];
 };
@@ -420,6 +421,7 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 	if (!strcmp(section, "device"))
 		device_key(st, ctx, key, value);
 	else if (!strcmp(section, "mqtt")) {
+		st->has_host |= !strcmp(key, "host");
 		if (!mqttc_config_key(ctx, &st->cfg->mqtt, key, value))
 			cfg_error(ctx, section, key, value, "unknown key");
 	} else if (!strcmp(section, "screen"))
@@ -533,13 +535,16 @@ static void finish_screen(struct parse_state *st, struct cfg_ctx *ctx)
 static int finish(struct parse_state *st, struct cfg_ctx *ctx, int r)
 {
 	struct display_config *c = st->cfg;
-	if (!st->has_id)
+	/* A broker address and no identity: a screen waiting to be paired. */
+	c->unpaired =
+	    st->has_host && !st->has_id && !st->has_tenant && !st->has_site && !st->has_areas;
+	if (!st->has_id && !c->unpaired)
 		cfg_error_noline(ctx, "device", "id", "required");
-	if (!st->has_tenant)
+	if (!st->has_tenant && !c->unpaired)
 		cfg_error_noline(ctx, "device", "tenant", "required");
-	if (!st->has_site)
+	if (!st->has_site && !c->unpaired)
 		cfg_error_noline(ctx, "device", "site", "required");
-	if (!st->has_areas)
+	if (!st->has_areas && !c->unpaired)
 		cfg_error_noline(ctx, "device", "areas", "required (comma-separated area names)");
 	if (!st->has_name && st->has_site)
 		snprintf(c->site_name, sizeof c->site_name, "%s", c->site);

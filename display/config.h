@@ -62,6 +62,10 @@ struct display_config {
 	char config_hash[17];
 
 	/* [device] */
+	/* Only [mqtt] host (and TLS) given, no identity: the screen shows a
+	 * pairing code and gets id, tenant, site, areas and its broker account
+	 * when paired (display/pairing.c keeps them in state_dir). */
+	bool unpaired;
 	char id[PROTO_NAME_MAX + 1];
 	char tenant[PROTO_NAME_MAX + 1];
 	char site[PROTO_NAME_MAX + 1];

@@ -43,6 +43,7 @@ struct daemon {
 	bool open;
 	bool link_up, offline;
 	char identify[512];
+	const struct pair_view *pairing; /* not owned; NULL: the board */
 	int ticker_px;
 	int64_t frames;
 	double last_frame_ms;
@@ -153,6 +154,7 @@ static void build_view(struct daemon *d, struct render_view *v, int64_t now)
 	for (int i = 0; i < d->cfg.nareas; i++)
 		if (d->queues[i].nservices)
 			v->queues[v->nqueues++] = &d->queues[i];
+	v->pairing = d->pairing;
 }
 
 /* Milliseconds since this process started (from /proc, so the dynamic
@@ -610,6 +612,18 @@ int daemon_add_listener(struct daemon *d, const struct daemon_listener *l, void 
 	return 0;
 }
 
+void daemon_remove_listeners(struct daemon *d, void *data)
+{
+	int n = 0;
+	for (int i = 0; i < d->nlisteners; i++) {
+		if (d->listener_data[i] == data)
+			continue;
+		d->listeners[n] = d->listeners[i];
+		d->listener_data[n++] = d->listener_data[i];
+	}
+	d->nlisteners = n;
+}
+
 struct loop *daemon_loop(struct daemon *d)
 {
 	return d->loop;
@@ -721,6 +735,12 @@ void daemon_identify(struct daemon *d, const char *text, int seconds)
 {
 	snprintf(d->identify, sizeof d->identify, "%s", text ? text : "");
 	loop_timer_arm(d->identify_timer, seconds > 0 ? seconds * 1000 : 10000, 0);
+	mark(d, true);
+}
+
+void daemon_set_pairing(struct daemon *d, const struct pair_view *v)
+{
+	d->pairing = v;
 	mark(d, true);
 }
 

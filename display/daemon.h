@@ -19,6 +19,7 @@
 
 struct daemon;
 struct loop;
+struct pair_view;
 
 struct daemon_opts {
 	bool headless;                       /* offscreen video, software renderer, no sound card */
@@ -51,6 +52,8 @@ void daemon_destroy(struct daemon *d);
 
 /* Register a listener (up to 8); data is passed back unchanged. */
 int daemon_add_listener(struct daemon *d, const struct daemon_listener *l, void *data);
+/* Unregister every listener registered with data (before freeing data). */
+void daemon_remove_listeners(struct daemon *d, void *data);
 /* The loop to add fds and timers to; owned by the daemon. */
 struct loop *daemon_loop(struct daemon *d);
 /* The config in use; owned by the daemon, valid until the next reload. */
@@ -77,6 +80,10 @@ void daemon_notice(struct daemon *d, const struct proto_notice *n);
 void daemon_set_link_state(struct daemon *d, bool up);
 /* Show text ("id\nip" lines) large over the board for seconds. */
 void daemon_identify(struct daemon *d, const char *text, int seconds);
+/* Show the pairing screen for v instead of the board (v is not copied:
+ * it stays valid until the next call), or the board again (NULL). Call
+ * again after changing *v to redraw. */
+void daemon_set_pairing(struct daemon *d, const struct pair_view *v);
 /* The current upright frame as PNG bytes at most max_w wide (1280 for the
  * screenshot command); *png is malloc'ed, the caller frees it. 0 or -1. */
 int daemon_screenshot_png(struct daemon *d, int max_w, void **png, size_t *len);

@@ -13,6 +13,7 @@
 #include "health.h"
 #include "link.h"
 #include "log.h"
+#include "pairing.h"
 #include "loop.h"
 #include "timeutil.h"
 
@@ -30,6 +31,9 @@ struct daemon_link {
 	bool ready_sent;
 	struct link_params *pending; /* owned; applied by reconf_timer */
 	struct loop_source *reconf_timer;
+	void (*refused)(void *data); /* optional: the account was refused */
+	void *refused_data;
+	const struct pairing_identity *identity; /* not owned; NULL: from the file */
 };
 
 static void params_from(const struct display_config *c, struct link_params *p)
@@ -126,6 +130,24 @@ static void on_cmd(void *data, const char *payload, size_t len)
 	free(res);
 }
 
+static void on_refused(void *data)
+{
+	struct daemon_link *r = data;
+	if (r->refused)
+		r->refused(r->refused_data);
+}
+
+void daemon_link_set_refused(struct daemon_link *r, void (*cb)(void *data), void *data)
+{
+	r->refused = cb;
+	r->refused_data = data;
+}
+
+void daemon_link_set_identity(struct daemon_link *r, const struct pairing_identity *id)
+{
+	r->identity = id;
+}
+
 /* --- reload --- */
 
 static void reconf_tick(void *data)
@@ -153,6 +175,10 @@ int daemon_link_reload(struct daemon_link *r, char *info, size_t il, char *err, 
 		if (!err[0])
 			snprintf(err, el, "%s: cannot read", r->cfg->path);
 		goto out;
+	}
+	if (n->unpaired && r->identity) {
+		pairing_identity_apply(r->identity, n);
+		n->unpaired = false;
 	}
 	daemon_apply_config(r->daemon, n);
 	struct link_params p;
@@ -232,6 +258,7 @@ struct daemon_link *daemon_link_attach(struct daemon *d, struct daemon_audio *au
 	    .on_queue = on_queue,
 	    .on_cmd = on_cmd,
 	    .on_state = on_state,
+	    .on_refused = on_refused,
 	};
 	r->link = link_create(daemon_loop(d), &p, &cb, r);
 	if (!r->link) {
@@ -281,6 +308,7 @@ void daemon_link_destroy(struct daemon_link *r)
 	if (!r)
 		return;
 	struct loop *loop = daemon_loop(r->daemon);
+	daemon_remove_listeners(r->daemon, r);
 	link_destroy(r->link);
 	if (r->health_timer)
 		loop_remove(loop, r->health_timer);

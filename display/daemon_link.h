@@ -13,12 +13,19 @@ struct daemon;
 struct daemon_audio;
 struct daemon_link;
 struct link;
+struct pairing_identity;
 
 /* Wire the remote side into d and start it (connect, health timer, systemd
  * watchdog). audio is the announcer's side, NULL when [audio] is disabled;
  * not owned. The caller owns the result (daemon_link_stop, then
  * daemon_link_destroy); NULL on failure (logged). */
 struct daemon_link *daemon_link_attach(struct daemon *d, struct daemon_audio *audio);
+/* Call cb(data) when the broker refuses this display's account (it was
+ * unpaired); cb must not destroy r (defer that to the next loop turn). */
+void daemon_link_set_refused(struct daemon_link *r, void (*cb)(void *data), void *data);
+/* A paired display: a reload takes the identity from id (not owned, kept
+ * valid by the caller) instead of the file, which has none. */
+void daemon_link_set_identity(struct daemon_link *r, const struct pairing_identity *id);
 /* STOPPING=1, status offline, clean disconnect. */
 void daemon_link_stop(struct daemon_link *r);
 /* Free r and its link (after daemon_link_stop for a clean offline). */

@@ -13,6 +13,7 @@
 #include "announcer.h"
 #include "daemon_audio.h"
 #include "daemon_link.h"
+#include "daemon_pairing.h"
 
 static void usage(FILE *f)
 {
@@ -335,8 +336,10 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	struct daemon_audio *sp = daemon_audio_attach(d);
-	struct daemon_link *rm = daemon_link_attach(d, sp);
-	if (!rm) {
+	bool paired = !daemon_config(d)->unpaired;
+	struct daemon_link *rm = paired ? daemon_link_attach(d, sp) : NULL;
+	struct daemon_pairing *pr = paired ? NULL : daemon_pairing_attach(d, sp);
+	if (!rm && !pr) {
 		daemon_audio_destroy(sp);
 		daemon_destroy(d);
 		return 1;
@@ -344,6 +347,8 @@ int main(int argc, char **argv)
 	int rc = daemon_run(d);
 	daemon_link_stop(rm);
 	daemon_link_destroy(rm);
+	daemon_pairing_stop(pr);
+	daemon_pairing_destroy(pr);
 	daemon_audio_destroy(sp);
 	daemon_destroy(d);
 	return rc;

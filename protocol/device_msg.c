@@ -13,35 +13,6 @@ const char *const *proto_screen_names(void);
 
 static const char *const state_names[] = {"online", "offline", NULL};
 
-static bool name_list(json_t *root, const char *key, int max, char (*out)[PROTO_NAME_MAX + 1],
-                      int *count, struct proto_error *err)
-{
-	json_t *a = json_object_get(root, key);
-	*count = 0;
-	if (!a)
-		return true;
-	if (!json_is_array(a)) {
-		jin_fail(err, key, "must be an array");
-		return false;
-	}
-	if ((int)json_array_size(a) > max) {
-		jin_fail(err, key, "more than %d items", max);
-		return false;
-	}
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		json_t *v = json_array_get(a, i);
-		char path[48];
-		jin_path(path, sizeof path, key, NULL, (int)i);
-		if (!json_is_string(v) || !proto_name_valid(json_string_value(v))) {
-			jin_fail(err, path, "must be a name matching [a-z0-9][a-z0-9-]{0,62}");
-			return false;
-		}
-		strcpy(out[i], json_string_value(v));
-		(*count)++;
-	}
-	return true;
-}
-
 int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
                         struct proto_error *err)
 {
@@ -59,7 +30,7 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	    jin_ts(root, NULL, "ts", false, &out->ts_ms, err) &&
 	    jin_str(root, NULL, "config_hash", false, JIN_HEX, PROTO_HASH_MAX, out->config_hash,
 	            err) &&
-	    name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err) &&
+	    jin_name_list(root, "areas", PROTO_AREAS_MAX, out->areas, &out->nareas, err) &&
 	    jin_str(root, NULL, "session", false, JIN_HEX, PROTO_SESSION_MAX, out->session, err) &&
 	    jin_int(root, NULL, "conn", false, 1, PROTO_COUNT_MAX, &out->conn, err);
 	out->state = (enum proto_state)state;

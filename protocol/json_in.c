@@ -382,3 +382,32 @@ char *jin_dump(json_t *obj)
 		abort();
 	return s;
 }
+
+bool jin_name_list(json_t *root, const char *key, int max, char (*out)[PROTO_NAME_MAX + 1],
+                   int *count, struct proto_error *err)
+{
+	json_t *a = json_object_get(root, key);
+	*count = 0;
+	if (!a)
+		return true;
+	if (!json_is_array(a)) {
+		jin_fail(err, key, "must be an array");
+		return false;
+	}
+	if ((int)json_array_size(a) > max) {
+		jin_fail(err, key, "more than %d items", max);
+		return false;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *v = json_array_get(a, i);
+		char path[48];
+		jin_path(path, sizeof path, key, NULL, (int)i);
+		if (!json_is_string(v) || !proto_name_valid(json_string_value(v))) {
+			jin_fail(err, path, "must be a name matching [a-z0-9][a-z0-9-]{0,62}");
+			return false;
+		}
+		strcpy(out[i], json_string_value(v));
+		(*count)++;
+	}
+	return true;
+}

@@ -45,6 +45,10 @@ bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
 /* Compose "path.key" or "path[i]". */
 void jin_path(char *buf, size_t len, const char *path, const char *key, int index);
 
+/* An optional array of at most max names ([a-z0-9][a-z0-9-]*) into out. */
+bool jin_name_list(json_t *root, const char *key, int max, char (*out)[PROTO_NAME_MAX + 1],
+                   int *count, struct proto_error *err);
+
 bool jin_charset_ok(const char *s, enum jin_charset cs);
 
 /* Dump compact; aborts on allocation failure. Steals obj. */

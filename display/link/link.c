@@ -159,6 +159,13 @@ static void on_disconnect(void *data)
 		l->cb.on_state(l->data, false);
 }
 
+static void on_refused(void *data)
+{
+	struct link *l = data;
+	if (l->cb.on_refused)
+		l->cb.on_refused(l->data);
+}
+
 static void drop(const char *topic, const struct proto_error *err)
 {
 	log_warn_rl("dropped payload on %s: %s: %s", topic, err->field, err->reason);
@@ -273,6 +280,7 @@ static int setup(struct link *l)
 	    .on_connect = on_connect,
 	    .on_disconnect = on_disconnect,
 	    .on_message = on_message,
+	    .on_refused = on_refused,
 	};
 	/* Device names repeat across the fleet (every municipality has a
 	 * screen-1): the client id is tenant.site.device, the same string as the

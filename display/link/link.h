@@ -42,6 +42,9 @@ struct link_callbacks {
 	void (*on_cmd)(void *data, const char *payload, size_t len);
 	/* The broker connection came up or went down. */
 	void (*on_state)(void *data, bool connected);
+	/* Optional: the broker refused our credentials (a paired display that
+	 * was unpaired). Do not destroy the link inside this call. */
+	void (*on_refused)(void *data);
 };
 
 /* Create the link (not connected yet); NULL with a log line on failure.

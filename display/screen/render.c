@@ -637,6 +637,10 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
 	rd->ticket_digit_px = 0;
+	if (v->pairing) {
+		pairscreen_draw(rd->r, rd->tc, &rd->cfg.theme, v->pairing, w, h);
+		return;
+	}
 	rd->words_due = 0;
 	cfg_words(&rd->cfg, lang_turn(rd, v->now_ms, rd->cfg.nscreen_langs), &rd->words);
 	/* Fonts scale with the shorter side; landscape layouts use its height. */

@@ -11,6 +11,7 @@
 
 #include "board.h"
 #include "config.h"
+#include "pairscreen.h"
 #include "proto.h"
 
 /* Everything a frame shows; the renderer reads it and keeps nothing. */
@@ -28,6 +29,7 @@ struct render_view {
 	const char *identify;              /* NULL, or "id\nip" shown large */
 	int nqueues;                       /* the areas' queue figures, any age */
 	const struct proto_queue *queues[PROTO_AREAS_MAX];
+	const struct pair_view *pairing; /* NULL; else the pairing screen instead */
 };
 
 struct render;

@@ -29,6 +29,11 @@ static const struct row rows[] = {
     {"[mqtt]\nhost = broker\nport = 8883\nkeepalive = 20\ncafile = /x/ca.pem\n" TENANT, NULL},
     {"[board]\nlength = 50\nmax_age = 600\n" TENANT, NULL},
     {"[registry]\nhealth_interval = 10\nwebhook = http://127.0.0.1:9/alert\n" TENANT, NULL},
+    {"[pairing]\nadmin = dynsec\ncode_ttl = 5\n" TENANT, NULL},
+    {"[pairing]\nadmin = none\n" TENANT, NULL},
+    {"[pairing]\nadmin = emqx\n" TENANT, "[pairing] admin: emqx: expected one of: none, dynsec"},
+    {"[pairing]\ncode_ttl = 1\n" TENANT, "[pairing] code_ttl: 1: must be between 5 and 86400"},
+    {"[pairing]\ncodes = 3\n" TENANT, "[pairing] codes: 3: unknown key"},
     {TENANT "[site:aarhus/dokk1]\nhours = mon-fri 08:00-16:00; sat 10:00-13:00; sun closed\n",
      NULL},
     /* the display's [hours] syntax: weekday keys, spans past midnight, dates */

@@ -216,6 +216,44 @@ static void test_queue(void **state)
 	}
 }
 
+static void test_pair(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *field; /* NULL: accepted */
+	} rows[] = {
+	    {"{\"code\":\"k7f-3qd\",\"areas\":[\"main\",\"pas\"],\"label\":\"Dokk1\"}", NULL},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"main\"]}", NULL},
+	    {"{\"areas\":[\"main\"]}", "code"},
+	    {"{\"code\":\"\",\"areas\":[\"main\"]}", "code"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[]}", "areas"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"Main\"]}", "areas"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"main\",\"main\"]}", "areas"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+	     "\"h\",\"i\"]}",
+	     "areas"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"main\"],\"label\":\"a\\nb\"}", "label"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"main\"],\"label\":\"ring 20304050\"}", "label"},
+	    {"{\"code\":\"K7F-3QD\",\"areas\":[\"main\"],\"name\":\"Dokk1\"}", "name"},
+	};
+	struct pair_req r;
+	struct request_error e;
+	const char *keep = "{\"code\":\"K7F-3QD\"}";
+	assert_int_equal(request_parse_pair(keep, strlen(keep), 4096, &r, &e), 0);
+	assert_int_equal(r.nareas, 0);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		memset(&e, 0, sizeof e);
+		int rc = request_parse_pair(rows[i].body, strlen(rows[i].body), 4096, &r, &e);
+		if (!rows[i].field) {
+			assert_int_equal(rc, 0);
+			assert_string_equal(r.areas[0], "main");
+			continue;
+		}
+		assert_int_equal(rc, -1);
+		assert_string_equal(e.field, rows[i].field);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_notice_and_command),
 	    cmocka_unit_test(test_personal_values),
 	    cmocka_unit_test(test_queue),
+	    cmocka_unit_test(test_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

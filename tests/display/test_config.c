@@ -147,6 +147,22 @@ static void test_screen_languages(void **state)
 	free(c);
 }
 
+/* Only a broker address: a screen waiting to be paired. Half an identity
+ * is still an error. */
+static void test_unpaired(void **state)
+{
+	struct display_config *c = malloc(sizeof *c);
+	char e[512];
+	assert_int_equal(load("[mqtt]\nhost = 192.0.2.1\n", c, e, sizeof e), 0);
+	assert_true(c->unpaired);
+	assert_string_equal(c->id, "");
+	assert_int_equal(load(MIN, c, e, sizeof e), 0);
+	assert_false(c->unpaired);
+	assert_int_equal(load("[mqtt]\nhost = 192.0.2.1\n[device]\nid = d1\n", c, e, sizeof e), 3);
+	assert_string_equal(e, "t.ini: [device] tenant: required");
+	free(c);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -265,7 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),           cmocka_unit_test(test_every_error_reported),
 	    cmocka_unit_test(test_contrast),         cmocka_unit_test(test_shipped_languages),
-	    cmocka_unit_test(test_screen_languages),
+	    cmocka_unit_test(test_screen_languages), cmocka_unit_test(test_unpaired),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* Subcommands that talk to the bridge: call, recall, cancel, notice,
- * devices, screenshot, command. */
+ * devices, screenshot, command, pair, unpair. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -33,34 +33,36 @@ enum {
 	OPT_LEVEL,
 	OPT_JSON,
 	OPT_CAFILE,
-	OPT_LANG
+	OPT_LANG,
+	OPT_AREAS,
+	OPT_NAME
 };
 
 struct opts {
-	const char *url, *token, *cafile, *area, *label, *service, *id, *out, *lang;
+	const char *url, *token, *cafile, *area, *label, *service, *id, *out, *lang, *areas, *name;
 	bool ticker, clear, json, help;
 	long level;
 	int npos;
 	char *pos[1 + PROTO_QUEUE_SERVICES_MAX];
 };
 
-static const struct option all_options[] = {
-    {"url", required_argument, NULL, OPT_URL},
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"area", required_argument, NULL, OPT_AREA},
-    {"label", required_argument, NULL, OPT_LABEL},
-    {"service", required_argument, NULL, OPT_SERVICE},
-    {"id", required_argument, NULL, OPT_ID},
-    {"ticker", no_argument, NULL, OPT_TICKER},
-    {"clear", no_argument, NULL, OPT_CLEAR},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"level", required_argument, NULL, OPT_LEVEL},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"cafile", required_argument, NULL, OPT_CAFILE},
-    {"lang", required_argument, NULL, OPT_LANG},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
+static const struct option all_options[] = {{"url", required_argument, NULL, OPT_URL},
+                                            {"token", required_argument, NULL, OPT_TOKEN},
+                                            {"area", required_argument, NULL, OPT_AREA},
+                                            {"label", required_argument, NULL, OPT_LABEL},
+                                            {"service", required_argument, NULL, OPT_SERVICE},
+                                            {"id", required_argument, NULL, OPT_ID},
+                                            {"ticker", no_argument, NULL, OPT_TICKER},
+                                            {"clear", no_argument, NULL, OPT_CLEAR},
+                                            {"out", required_argument, NULL, OPT_OUT},
+                                            {"level", required_argument, NULL, OPT_LEVEL},
+                                            {"json", no_argument, NULL, OPT_JSON},
+                                            {"cafile", required_argument, NULL, OPT_CAFILE},
+                                            {"lang", required_argument, NULL, OPT_LANG},
+                                            {"areas", required_argument, NULL, OPT_AREAS},
+                                            {"name", required_argument, NULL, OPT_NAME},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
 
 /* Parse argv; allowed lists the option ids this command takes. Returns
  * false after printing a usage error. */
@@ -124,6 +126,12 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			break;
 		case OPT_OUT:
 			o->out = optarg;
+			break;
+		case OPT_AREAS:
+			o->areas = optarg;
+			break;
+		case OPT_NAME:
+			o->name = optarg;
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -780,4 +788,106 @@ int cmd_screenshot(int argc, char **argv)
 	printf("%s: %zu bytes\n", o.out, r.len);
 	http_response_free(&r);
 	return 0;
+}
+
+/* The pairing endpoint of TENANT/SITE/DEVICE into path; false after
+ * printing why. */
+static bool pair_path(const char *cmd, const char *s, char *path, size_t cap)
+{
+	char names[3][64];
+	if (!target(cmd, s, 3, names))
+		return false;
+	snprintf(path, cap, "/v1/devices/%s/%s/%s/pair", names[0], names[1], names[2]);
+	return true;
+}
+
+/* Send a pairing request; print what the bridge answered. */
+static int pair_send(const char *cmd, const struct opts *o, const char *method, const char *path,
+                     json_t *body)
+{
+	struct client c;
+	if (!client_init(&c, cmd, o->url, o->token, o->cafile))
+		return 2;
+	struct http_response r;
+	int rc = client_do(&c, method, path, body, &r);
+	if (rc)
+		return rc;
+	json_t *j = client_json(&c, &r);
+	http_response_free(&r);
+	if (!j)
+		return 1;
+	const char *host = json_string_value(json_object_get(j, "hostname"));
+	const char *addr = json_string_value(json_object_get(j, "address"));
+	printf("%s %s/%s/%s", body ? "paired" : "unpaired",
+	       json_string_value(json_object_get(j, "tenant")),
+	       json_string_value(json_object_get(j, "site")),
+	       json_string_value(json_object_get(j, "device")));
+	if (body)
+		printf(": host %s, address %s", host && *host ? host : "?",
+		       addr && *addr ? addr : "?");
+	printf("\n");
+	json_decref(j);
+	return 0;
+}
+
+int cmd_pair(int argc, char **argv)
+{
+	static const int allowed[] = {OPT_AREAS, OPT_NAME, 0};
+	const char *u = "CODE TENANT/SITE/DEVICE [--areas AREA[,AREA...]] [--name TEXT]";
+	struct opts o;
+	if (!parse_opts("pair", argc, argv, allowed, 2, &o))
+		return 2;
+	if (o.help) {
+		printf(
+		    "usage: callboard pair %s\n"
+		    "  Pair the screen that shows CODE: it becomes TENANT/SITE/DEVICE and shows\n"
+		    "  the boards of the areas. New hardware under a paired name replaces the\n"
+		    "  old, which is disconnected. Needs the admin token or the tenant's.\n"
+		    "  --areas LIST   the areas it shows, comma-separated (1 to 8)\n"
+		    "  --name TEXT    the title in its header (default the site's)\n" CONN_HELP,
+		    u);
+		return 0;
+	}
+	if (o.npos != 2)
+		return usage_error("pair", u);
+	char path[256], list[PROTO_AREAS_MAX * 64 + 8];
+	if (!pair_path("pair", o.pos[1], path, sizeof path))
+		return 2;
+	json_t *body = json_pack("{s:s}", "code", o.pos[0]);
+	if (o.areas) {
+		json_t *areas = json_array();
+		snprintf(list, sizeof list, "%s", o.areas);
+		for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save))
+			json_array_append_new(areas, json_string(t + strspn(t, " ")));
+		json_object_set_new(body, "areas", areas);
+	}
+	/* "label": the bridge refuses keys that name personal data, like "name". */
+	if (o.name)
+		json_object_set_new(body, "label", json_string(o.name));
+	int rc = pair_send("pair", &o, "POST", path, body);
+	json_decref(body);
+	return rc;
+}
+
+int cmd_unpair(int argc, char **argv)
+{
+	static const int allowed[] = {0};
+	const char *u = "TENANT/SITE/DEVICE";
+	struct opts o;
+	if (!parse_opts("unpair", argc, argv, allowed, 1, &o))
+		return 2;
+	if (o.help) {
+		printf("usage: callboard unpair %s\n"
+		       "  Delete the display's broker account now: it is disconnected and shows\n"
+		       "  the pairing screen again.\n" CONN_HELP,
+		       u);
+		return 0;
+	}
+	char path[256];
+	if (o.npos != 1)
+		return usage_error("unpair", u);
+	if (!pair_path("unpair", o.pos[0], path, sizeof path))
+		return 2;
+	return pair_send("unpair", &o, "DELETE", path, NULL);
 }

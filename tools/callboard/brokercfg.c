@@ -302,15 +302,27 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	          "# %d tenant(s), %d display(s). Every client needs a username and password\n"
 	          "# from passwd; acl limits each one to its own topics.\n"
 	          "per_listener_settings false\n"
-	          "allow_anonymous false\n"
-	          "password_file %s/passwd\n"
-	          "acl_file %s/acl\n"
+	          "allow_anonymous false\n",
+	          c->ntenants, c->ndisplays);
+	if (l->dynsec)
+		sb_printf(
+		    &b,
+		    "# Accounts and rights: the dynamic security plugin, administered at run\n"
+		    "# time by the bridge (paired screens) and by mosquitto_ctrl. Only the\n"
+		    "# shared enrolment account is in a file: its rights need %%c patterns.\n"
+		    "plugin " BC_DYNSEC_PLUGIN "\n"
+		    "plugin_opt_config_file %s/dynamic-security.json\n"
+		    "password_file %s/enrol.passwd\nacl_file %s/enrol.acl\n",
+		    l->dir, l->dir, l->dir);
+	else
+		sb_printf(&b, "password_file %s/passwd\nacl_file %s/acl\n", l->dir, l->dir);
+	sb_printf(&b,
 	          "# Small messages (acks, boards) go out at once, not after a delayed ACK.\n"
 	          "set_tcp_nodelay true\n"
 	          "# The largest packet of the protocol (a screenshot, 4 MiB) and its\n"
 	          "# framing: a client sending more is disconnected before it is read.\n"
 	          "max_packet_size %d\n\n",
-	          c->ntenants, c->ndisplays, l->dir, l->dir, PROTO_PACKET_MAX);
+	          PROTO_PACKET_MAX);
 	/* The limits are per client but set once for all. The bridge is the one
 	 * client that receives from every display: after a broker restart or a
 	 * network cut each display sends an online status, an ack per area and a
@@ -329,10 +341,14 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	if (l->user)
 		sb_printf(&b, "user %s\n\n", l->user);
 	/* A listener setting in mosquitto: repeated for each listener. */
-	static const char own_id[] =
-	    "# The client id is the username: no credential can take over\n"
-	    "# (disconnect) another client's session by claiming its id.\n"
-	    "use_username_as_clientid true\n";
+	/* With the plugin, each of its accounts carries its client id (the
+	 * username); the shared enrolment account must keep the random ids of
+	 * the screens that wait, so the listener may not force them. */
+	const char *own_id =
+	    l->dynsec ? "# Client ids: each plugin account is bound to its own (clientid).\n"
+	              : "# The client id is the username: no credential can take over\n"
+	                "# (disconnect) another client's session by claiming its id.\n"
+	                "use_username_as_clientid true\n";
 	sb_printf(&b, "listener %d%s%s\n%s", l->port, l->bind ? " " : "", l->bind ? l->bind : "",
 	          own_id);
 	if (l->tls) {

@@ -11,11 +11,12 @@
 #include "cfgparse.h"
 #include "proto.h"
 
-#define BC_TENANTS_MAX  64
-#define BC_SITES_MAX    64
-#define BC_DISPLAYS_MAX 4096
-#define BC_USER_MAX     (3 * (PROTO_NAME_MAX + 1))
-#define BC_PASS_MAX     128
+#define BC_TENANTS_MAX   64
+#define BC_SITES_MAX     64
+#define BC_DISPLAYS_MAX  4096
+#define BC_USER_MAX      (3 * (PROTO_NAME_MAX + 1))
+#define BC_PASS_MAX      128
+#define BC_DYNSEC_PLUGIN "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
 
 struct bc_tenant {
 	char name[PROTO_NAME_MAX + 1];
@@ -56,6 +57,7 @@ struct bc_listen {
 	int port;
 	bool tls;
 	int tls_port;
+	bool dynsec; /* accounts and rights from the dynamic security plugin */
 };
 
 /* The ACL file text; caller frees. */
@@ -68,5 +70,14 @@ char *bc_credentials(const struct bc_config *c);
 /* mosquitto 2.0 password hash: "$7$101$<b64 salt>$<b64 PBKDF2-SHA512>".
  * false when out is too small. */
 bool bc_hash_password(const char *password, const unsigned char salt[12], char *out, size_t cap);
+
+/* 12 random salt bytes into salt; false when there are none. */
+typedef bool (*bc_salt_fn)(void *data, unsigned char salt[12]);
+/* The dynamic security plugin's initial file (brokerdynsec.c): every
+ * account of c and their roles, the bridge also administering the plugin.
+ * Caller frees; NULL when hashing failed. */
+char *bc_dynsec_json(const struct bc_config *c, bc_salt_fn salt_of, void *data);
+/* The ACL file of the shared enrolment account (%c patterns); caller frees. */
+char *bc_enrol_acl(void);
 
 #endif

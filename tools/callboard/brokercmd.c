@@ -15,6 +15,7 @@
 
 #include "brokercfg.h"
 #include "cli.h"
+#include "enrol_msg.h"
 #include "log.h"
 
 /* Paths below DIR: room for DIR (PATH_MAX) and a client name. */
@@ -38,6 +39,11 @@ static const char bc_usage[] =
     "  --tls-name NAME  extra DNS name in the server certificate (repeatable)\n"
     "  --user NAME      account mosquitto runs as when started by root (written as\n"
     "                   'user NAME'; it must be able to read DIR's files)\n"
+    "  --dynsec         accounts and rights in mosquitto's dynamic security plugin\n"
+    "                   (DIR/dynamic-security.json, mode 0600) instead of passwd and\n"
+    "                   acl: the bridge may then pair screens that show a code; the\n"
+    "                   shared account '" PROTO_ENROL_USER_DEFAULT "' (password the same)\n"
+    "                   reaches only each waiting screen's own enrolment topics\n"
     "The devices file format is in tools/callboard/README.md.\n"
     "Exit codes: 0 ok, 1 bad devices file or a write failed, 2 bad usage.\n";
 
@@ -267,7 +273,7 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 	return ok;
 }
 
-enum { B_DEVICES = 1000, B_OUT, B_PORT, B_BIND, B_TLS, B_TLS_PORT, B_TLS_NAME, B_USER };
+enum { B_DEVICES = 1000, B_OUT, B_PORT, B_BIND, B_TLS, B_TLS_PORT, B_TLS_NAME, B_USER, B_DYNSEC };
 
 static const struct option bc_options[] = {
     {"devices", required_argument, NULL, B_DEVICES},
@@ -278,6 +284,7 @@ static const struct option bc_options[] = {
     {"tls-port", required_argument, NULL, B_TLS_PORT},
     {"tls-name", required_argument, NULL, B_TLS_NAME},
     {"user", required_argument, NULL, B_USER},
+    {"dynsec", no_argument, NULL, B_DYNSEC},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -364,6 +371,9 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 		case B_TLS:
 			a->l.tls = true;
 			break;
+		case B_DYNSEC:
+			a->l.dynsec = true;
+			break;
 		case B_TLS_NAME:
 			if (!dns_name_ok(optarg) || a->nnames == 16) {
 				fprintf(stderr, "callboard broker-config: --tls-name: '%s': %s\n",
@@ -417,6 +427,36 @@ static char *bc_passwords(struct bc_config *c)
 	return pw;
 }
 
+static bool salt_bytes(void *data, unsigned char salt[12])
+{
+	return random_bytes(salt, 12);
+}
+
+/* With --dynsec: DIR/dynamic-security.json (after the passwords exist),
+ * and the enrolment account's password and ACL files. */
+static bool write_dynsec(const struct bc_args *a, const struct bc_config *c)
+{
+	if (!a->l.dynsec)
+		return true;
+	char *js = bc_dynsec_json(c, salt_bytes, NULL), *acl = bc_enrol_acl();
+	char *pw = NULL;
+	size_t pwlen = 0;
+	FILE *pf = open_memstream(&pw, &pwlen);
+	if (!pf)
+		abort();
+	bool ok = passwd_line(pf, PROTO_ENROL_USER_DEFAULT, PROTO_ENROL_USER_DEFAULT);
+	fclose(pf);
+	ok = ok && js && write_file(a->l.dir, "dynamic-security.json", js, 0600) &&
+	     write_file(a->l.dir, "enrol.passwd", pw, 0600) &&
+	     write_file(a->l.dir, "enrol.acl", acl, 0644);
+	if (!js)
+		fprintf(stderr, "callboard broker-config: hashing failed\n");
+	free(js);
+	free(acl);
+	free(pw);
+	return ok;
+}
+
 /* Write every file for the displays in c into the folder a->l.dir; false
  * after printing why. */
 static bool bc_write(struct bc_args *a, struct bc_config *c)
@@ -430,7 +470,7 @@ static bool bc_write(struct bc_args *a, struct bc_config *c)
 	char *acl = bc_acl(c), *conf = bc_mosquitto_conf(c, &a->l), *cred = bc_credentials(c);
 	/* The config last: it names the other files, so it appears complete or not at all. */
 	bool ok = write_file(dir, "passwd", pw, 0600) && write_file(dir, "acl", acl, 0644) &&
-	          write_file(dir, "credentials.ini", cred, 0600) &&
+	          write_file(dir, "credentials.ini", cred, 0600) && write_dynsec(a, c) &&
 	          (!a->l.tls || make_tls(dir, c, a->names, a->nnames)) &&
 	          write_file(dir, "mosquitto.conf", conf, 0644);
 	if (ok)

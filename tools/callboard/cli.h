@@ -25,6 +25,8 @@ int cmd_screenshot(int argc, char **argv);
 int cmd_command(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_broker_config(int argc, char **argv);
+int cmd_pair(int argc, char **argv);
+int cmd_unpair(int argc, char **argv);
 
 /* Split "tenant/site[/device]" into checked names; want is 2 or 3.
  * false with a reason in why. */

@@ -20,6 +20,8 @@ static const struct subcommand subcommands[] = {
     {"screenshot", cmd_screenshot, "save a display's screen as PNG"},
     {"command", cmd_command, "send a command to a display"},
     {"sim", cmd_sim, "simulate a Borgerservice day against the bridge"},
+    {"pair", cmd_pair, "pair the screen showing a code as TENANT/SITE/DEVICE"},
+    {"unpair", cmd_unpair, "take a display's broker account away"},
     {"broker-config", cmd_broker_config, "write mosquitto config, passwords and ACLs"},
     {"validate", cmd_validate, "check a payload file against the protocol"},
 };
