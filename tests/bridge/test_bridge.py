@@ -3,6 +3,7 @@ its SQLite store in a temp folder: every endpoint with good and bad input,
 auth across tenants, idempotency, durability across kill -9 and broker
 outages, seq across restarts, the device registry and commands."""
 import base64
+import contextlib
 import http.client
 import http.server
 import json
@@ -866,6 +867,22 @@ def goes_offline(dev, name):
     dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
 
 
+@contextlib.contextmanager
+def alerting_bridge(rx):
+    """A bridge posting alerts to rx, and a client publishing statuses."""
+    tmp, broker, b = setup(f"webhook = {rx.url}\n")
+    dev = None
+    try:
+        dev = Client(broker.port)
+        yield b, dev
+    finally:
+        if dev:
+            dev.close()
+        b.stop()
+        rx.close()
+        tmp.cleanup()
+
+
 def webhooks(b, result):
     return metric(b.metrics(), f'callboard_webhooks_total{{result="{result}"}}')
 
@@ -875,9 +892,7 @@ def webhook_retries_server_errors_with_backoff():
     """A receiver failing twice with 500 gets the alert on the third attempt,
     about 1 s and 2 s apart; a 4xx answer is not tried again."""
     rx = Receiver(codes=[500, 500])
-    tmp, broker, b = setup(f"webhook = {rx.url}\n")
-    try:
-        dev = Client(broker.port)
+    with alerting_bridge(rx) as (b, dev):
         goes_offline(dev, "r-1")
         wait_until(lambda: webhooks(b, "sent") == 1, 10, what="the alert on the third attempt")
         assert rx.devices() == ["r-1"] * 3, rx.devices()
@@ -890,11 +905,6 @@ def webhook_retries_server_errors_with_backoff():
         goes_offline(dev, "r-2")
         wait_until(lambda: webhooks(b, "failed") == 1, 5, what="the 404 counted as failed")
         never(lambda: rx.devices().count("r-2") > 1, 2, what="a retry after a 404")
-        dev.close()
-    finally:
-        b.stop()
-        rx.close()
-        tmp.cleanup()
 
 
 @test
@@ -903,9 +913,7 @@ def webhook_full_queue_drops_the_oldest():
     newest 64 queued, the 28 between dropped and counted; the API answers
     all along; once the receiver answers, the kept ones arrive."""
     rx = Receiver(hold=True)
-    tmp, broker, b = setup(f"webhook = {rx.url}\n")
-    try:
-        dev = Client(broker.port)
+    with alerting_bridge(rx) as (b, dev):
         names = [f"q-{i:03d}" for i in range(100)]
         for name in names:
             goes_offline(dev, name)
@@ -922,11 +930,6 @@ def webhook_full_queue_drops_the_oldest():
         wait_until(lambda: webhooks(b, "sent") == 72, 15, what="the kept alerts")
         assert sorted(rx.devices()) == names[:8] + names[36:], rx.devices()
         assert metric(b.metrics(), drops) == 28
-        dev.close()
-    finally:
-        b.stop()
-        rx.close()
-        tmp.cleanup()
 
 
 @test
