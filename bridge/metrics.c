@@ -134,6 +134,12 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "callboard_webhooks_total{result=\"sent\"} %llu\n"
 	        "callboard_webhooks_total{result=\"failed\"} %llu\n",
 	        (unsigned long long)m->webhooks_sent, (unsigned long long)m->webhooks_failed);
+	fprintf(f,
+	        "# HELP callboard_webhooks_dropped_total Alerts dropped unsent: the oldest, when "
+	        "the webhook queue was full.\n"
+	        "# TYPE callboard_webhooks_dropped_total counter\n"
+	        "callboard_webhooks_dropped_total %llu\n",
+	        (unsigned long long)m->webhooks_dropped);
 	fprintf(f, "# HELP callboard_http_responses_total HTTP responses by status.\n"
 	           "# TYPE callboard_http_responses_total counter\n");
 	for (int i = 100; i < 600; i++)

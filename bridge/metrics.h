@@ -33,6 +33,7 @@ struct metrics {
 	uint64_t device_transitions_to[4]; /* by the state entered (enum dev_state) */
 	uint64_t statuses_stale;           /* older than the one applied: ignored */
 	uint64_t webhooks_sent, webhooks_failed;
+	uint64_t webhooks_dropped; /* oldest alerts pushed out of a full queue */
 	/* bodies refused for personal data, by enum pii_kind of the value;
 	 * [PII_NONE]: a key naming personal data */
 	uint64_t personal_refused[PII_KINDS];

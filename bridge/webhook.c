@@ -8,17 +8,28 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "timeutil.h"
 #include "url.h"
 #include "webhook.h"
 
 #define QUEUE_MAX    64
 #define INFLIGHT_MAX 8
 #define TIMEOUT_MS   5000L
+#define ATTEMPTS     3
+#define BACKOFF_MS   1000 /* before the second attempt; doubles after each */
+
+/* One alert waiting to be sent (again). */
+struct alert {
+	char *body;     /* owned: the JSON */
+	uint64_t seq;   /* order of posting: lower is older */
+	int attempts;   /* made so far */
+	int64_t due_ms; /* monotonic: not sent before */
+};
 
 /* One POST in flight; easy NULL marks a free slot. */
 struct post {
 	CURL *easy;
-	char *body; /* owned: the JSON being sent */
+	struct alert a; /* owns a.body */
 };
 
 struct webhook {
@@ -26,14 +37,58 @@ struct webhook {
 	struct metrics *m;
 	char url[512];
 	CURLM *multi;
-	struct curl_slist *headers; /* owned, shared by every post */
-	struct loop_source *timer;  /* libcurl's one timeout */
-	char *queue[QUEUE_MAX];     /* owned JSON bodies, oldest first */
+	struct curl_slist *headers;    /* owned, shared by every post */
+	struct loop_source *timer;     /* libcurl's one timeout */
+	struct loop_source *retry;     /* the next alert waiting out its backoff */
+	struct alert queue[QUEUE_MAX]; /* owned, oldest (lowest seq) first */
 	int nqueue;
+	uint64_t next_seq;
+	uint64_t rng;                       /* xorshift state for the backoff jitter */
 	struct post inflight[INFLIGHT_MAX]; /* easy NULL: a free slot */
 };
 
 static void start_queued(struct webhook *w);
+
+/* Put a into the queue in posting order; when it is full the oldest alert
+ * (a itself, a retry, when older than every queued one) is dropped. */
+static void enqueue(struct webhook *w, struct alert a)
+{
+	if (w->nqueue == QUEUE_MAX) {
+		w->m->webhooks_dropped++;
+		log_warn_rl("queue full (%d alerts): dropped the oldest, %llu dropped so far",
+		            QUEUE_MAX, (unsigned long long)w->m->webhooks_dropped);
+		if (a.seq < w->queue[0].seq) {
+			free(a.body);
+			return;
+		}
+		free(w->queue[0].body);
+		memmove(w->queue, w->queue + 1, (QUEUE_MAX - 1) * sizeof w->queue[0]);
+		w->nqueue--;
+	}
+	int i = w->nqueue;
+	while (i > 0 && w->queue[i - 1].seq > a.seq)
+		i--;
+	memmove(w->queue + i + 1, w->queue + i, (size_t)(w->nqueue - i) * sizeof w->queue[0]);
+	w->queue[i] = a;
+	w->nqueue++;
+}
+
+/* The wait before attempt n+1 after n failed: BACKOFF_MS doubling, each
+ * between 3/4 and 5/4 of it so that alerts failing together spread out. */
+static int backoff_ms(struct webhook *w, int attempts)
+{
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	int base = BACKOFF_MS << (attempts - 1);
+	return base * 3 / 4 + (int)(w->rng % (uint64_t)(base / 2 + 1));
+}
+
+/* A network error or a server error may pass; a 4xx answer will not. */
+static bool worth_retrying(CURLcode result, long code)
+{
+	return result != CURLE_OK || code >= 500;
+}
 
 /* Collect finished posts: count them, free their slots, start the next. */
 static void reap_done(struct webhook *w)
@@ -48,19 +103,26 @@ static void reap_done(struct webhook *w)
 		struct post *p = (struct post *)priv;
 		long code = 0;
 		curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &code);
-		if (msg->data.result == CURLE_OK && code >= 200 && code < 300) {
-			w->m->webhooks_sent++;
-		} else {
-			w->m->webhooks_failed++;
-			if (msg->data.result != CURLE_OK)
-				log_warn_rl("POST %s failed: %s", w->url,
-				            curl_easy_strerror(msg->data.result));
-			else
-				log_warn_rl("POST %s failed: answer %ld", w->url, code);
-		}
+		CURLcode result = msg->data.result; /* msg is gone once the handle is */
+		bool ok = result == CURLE_OK && code >= 200 && code < 300;
+		if (!ok && result != CURLE_OK)
+			log_warn_rl("POST %s failed (attempt %d of %d): %s", w->url, p->a.attempts,
+			            ATTEMPTS, curl_easy_strerror(result));
+		else if (!ok)
+			log_warn_rl("POST %s failed (attempt %d of %d): answer %ld", w->url,
+			            p->a.attempts, ATTEMPTS, code);
 		curl_multi_remove_handle(w->multi, p->easy);
 		curl_easy_cleanup(p->easy);
-		free(p->body);
+		if (ok) {
+			w->m->webhooks_sent++;
+			free(p->a.body);
+		} else if (p->a.attempts < ATTEMPTS && worth_retrying(result, code)) {
+			p->a.due_ms = time_mono_ms() + backoff_ms(w, p->a.attempts);
+			enqueue(w, p->a);
+		} else {
+			w->m->webhooks_failed++;
+			free(p->a.body);
+		}
 		*p = (struct post){0};
 	}
 	start_queued(w);
@@ -112,16 +174,42 @@ static int want_timer(CURLM *multi, long timeout_ms, void *userp)
 	return loop_timer_arm(w->timer, ms, 0);
 }
 
+static void on_retry(void *data)
+{
+	start_queued(data);
+}
+
+/* The oldest alert that is due, taken out of the queue; false when none is
+ * (the retry timer is then armed for the first one waiting). */
+static bool take_due(struct webhook *w, struct alert *out)
+{
+	int64_t now = time_mono_ms(), next = INT64_MAX;
+	for (int i = 0; i < w->nqueue; i++) {
+		if (w->queue[i].due_ms <= now) {
+			*out = w->queue[i];
+			memmove(w->queue + i, w->queue + i + 1,
+			        (size_t)(--w->nqueue - i) * sizeof w->queue[0]);
+			return true;
+		}
+		if (w->queue[i].due_ms < next)
+			next = w->queue[i].due_ms;
+	}
+	if (next != INT64_MAX)
+		loop_timer_arm(w->retry, (int)(next - now), 0);
+	return false;
+}
+
 static void start_queued(struct webhook *w)
 {
 	for (int i = 0; i < INFLIGHT_MAX && w->nqueue > 0; i++) {
 		struct post *p = &w->inflight[i];
 		if (p->easy)
 			continue;
+		if (!take_due(w, &p->a))
+			break;
+		p->a.attempts++;
 		if (!(p->easy = curl_easy_init()))
 			abort();
-		p->body = w->queue[0];
-		memmove(w->queue, w->queue + 1, (size_t)(--w->nqueue) * sizeof w->queue[0]);
 		curl_easy_setopt(p->easy, CURLOPT_URL, w->url);
 		curl_easy_setopt(p->easy, CURLOPT_PROTOCOLS_STR, "http");
 		curl_easy_setopt(p->easy, CURLOPT_PROXY, "");
@@ -129,7 +217,7 @@ static void start_queued(struct webhook *w)
 		curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
 		curl_easy_setopt(p->easy, CURLOPT_USERAGENT, "callboard-bridge");
 		curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, w->headers);
-		curl_easy_setopt(p->easy, CURLOPT_POSTFIELDS, p->body);
+		curl_easy_setopt(p->easy, CURLOPT_POSTFIELDS, p->a.body);
 		curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
 		curl_multi_add_handle(w->multi, p->easy);
 	}
@@ -155,7 +243,9 @@ struct webhook *webhook_create(struct loop *loop, const char *url, struct metric
 	w->headers = curl_slist_append(w->headers, "Expect:");
 	w->multi = curl_multi_init();
 	w->timer = loop_add_timer(loop, 0, 0, on_timer, w);
-	if (!w->headers || !w->multi || !w->timer)
+	w->retry = loop_add_timer(loop, 0, 0, on_retry, w);
+	w->rng = ((uint64_t)time_now_ms() ^ (uint64_t)(uintptr_t)w) | 1;
+	if (!w->headers || !w->multi || !w->timer || !w->retry)
 		abort();
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, want_socket);
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
@@ -174,25 +264,20 @@ void webhook_destroy(struct webhook *w)
 			continue;
 		curl_multi_remove_handle(w->multi, p->easy);
 		curl_easy_cleanup(p->easy);
-		free(p->body);
+		free(p->a.body);
 	}
 	for (int i = 0; i < w->nqueue; i++)
-		free(w->queue[i]);
+		free(w->queue[i].body);
 	curl_multi_cleanup(w->multi);
 	curl_slist_free_all(w->headers);
 	loop_remove(w->loop, w->timer);
+	loop_remove(w->loop, w->retry);
 	free(w);
 	curl_global_cleanup();
 }
 
 void webhook_post(struct webhook *w, const char *json)
 {
-	if (w->nqueue == QUEUE_MAX) {
-		free(w->queue[0]);
-		memmove(w->queue, w->queue + 1, (QUEUE_MAX - 1) * sizeof w->queue[0]);
-		w->nqueue--;
-		w->m->webhooks_failed++;
-	}
-	w->queue[w->nqueue++] = xstrdup(json);
+	enqueue(w, (struct alert){.body = xstrdup(json), .seq = w->next_seq++});
 	start_queued(w);
 }

@@ -2,8 +2,11 @@
  * libcurl's multi interface driven from the bridge's loop (curl's sockets
  * and its timer are loop sources like any other; DNS runs on libcurl's
  * resolver thread, so the loop never blocks). Posts wait in a queue
- * (capped at 64, the oldest dropped); at most 8 are in flight at once,
- * each one attempt with a 5 s timeout. */
+ * (capped at 64: when full the oldest is dropped and counted); at most 8
+ * are in flight at once, each attempt with a 5 s timeout. A network error
+ * or a 5xx answer is tried again after about 1 s, then 2 s (3 attempts in
+ * all); a 4xx answer is final. An alert waiting out its backoff is back in
+ * the queue (in posting order) and frees its place in flight. */
 #ifndef CB_BRIDGE_WEBHOOK_H
 #define CB_BRIDGE_WEBHOOK_H
 

@@ -11,6 +11,7 @@ import threading
 import time
 
 import cbtest
+from cbdns import SilentNameServer, over
 from cbtest import Client, Mosquitto, Proc, TempDir, never, test, wait_until
 
 ECHO = os.path.join(cbtest.BUILD, "tests/common/mqttc-echo")
@@ -311,33 +312,6 @@ def version_that_worked_survives_a_restarting_broker():
         front.close()
 
 
-class SilentNameServer:
-    """A UDP socket on 127.0.0.77:53 that reads queries and never answers."""
-
-    def __init__(self):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind(("127.0.0.77", 53))
-        self.queries = 0
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                self.s.recv(4096)
-            except OSError:
-                return
-            self.queries += 1
-
-    def close(self):
-        self.s.close()
-
-
-def over(path, target, argv):
-    """argv in a private mount namespace where path is mounted over target."""
-    return ["unshare", "-m", "sh", "-c", f'mount --bind "$0" {target} && exec "$@"', path,
-            *argv]
-
-
 @test
 def host_lookup_does_not_block_the_loop():
     """The broker's name is resolved off the loop: with a name server that
@@ -348,7 +322,7 @@ def host_lookup_does_not_block_the_loop():
         return
     tmp = TempDir()
     ns = SilentNameServer()
-    conf = tmp.file("resolv.conf", "nameserver 127.0.0.77\n")
+    conf = tmp.file("resolv.conf", ns.resolv_conf())
     p = Proc(over(conf, "/etc/resolv.conf", [ECHO, "1883", "host=broker.callboard.test"]),
              env={"MQTTC_ECHO_TICK_MS": "50"})
     p.wait_line("resolving broker host broker.callboard.test: no answer within 5 s", 15)

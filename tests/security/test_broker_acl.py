@@ -7,6 +7,7 @@ arrived" is checked against a barrier: a permitted message sent after the
 forbidden ones on the same connection. Mosquitto delivers one client's
 messages in order, so once the barrier is in, anything allowed would be too."""
 import os
+import socket
 import ssl
 import subprocess
 import threading
@@ -44,8 +45,8 @@ areas = main
 """
 
 
-def Broker(tls=False, devices=DEVICES):
-    return GeneratedBroker(devices, tls)
+def Broker(tls=False, devices=DEVICES, **kw):
+    return GeneratedBroker(devices, tls, **kw)
 
 
 class Conn:
@@ -466,21 +467,80 @@ def display_daemon_works_with_its_generated_credential():
         b.stop()
 
 
+def tls_round_trip(b):
+    """The bridge and a display with their certificates, over TLS only."""
+    cl = os.path.join(b.dir, "clients")
+    bridge = Conn(b.tls_port, tls=(os.path.join(b.dir, "ca.crt"), os.path.join(cl, "bridge.crt"),
+                                   os.path.join(cl, "bridge.key")))
+    assert bridge.connect() == 0
+    disp = run_display(b, D1, f"port = {b.tls_port}\n"
+                              f"cafile = {os.path.join(b.dir, 'ca.crt')}\n"
+                              f"certfile = {os.path.join(cl, D1 + '.crt')}\n"
+                              f"keyfile = {os.path.join(cl, D1 + '.key')}")
+    display_round_trip(b, bridge, disp)
+    disp.stop()
+    bridge.close()
+
+
 @test
 def display_daemon_works_over_tls_with_its_certificate():
     b = Broker(tls=True)
     try:
-        cl = os.path.join(b.dir, "clients")
-        bridge = Conn(b.tls_port, tls=(os.path.join(b.dir, "ca.crt"), os.path.join(cl, "bridge.crt"),
-                                       os.path.join(cl, "bridge.key")))
-        assert bridge.connect() == 0
-        disp = run_display(b, D1, f"port = {b.tls_port}\n"
-                                  f"cafile = {os.path.join(b.dir, 'ca.crt')}\n"
-                                  f"certfile = {os.path.join(cl, D1 + '.crt')}\n"
-                                  f"keyfile = {os.path.join(cl, D1 + '.key')}")
-        display_round_trip(b, bridge, disp)
-        disp.stop()
-        bridge.close()
+        tls_round_trip(b)
+    finally:
+        b.stop()
+
+
+def listen_addresses(port):
+    """The local addresses of the TCP sockets listening on port, from
+    /proc/net/tcp and tcp6 (addresses in 32-bit words of host order)."""
+    found = []
+    for name, fam in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        try:
+            lines = open(f"/proc/net/{name}").read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            addr, p = local.split(":")
+            if state != "0A" or int(p, 16) != port:  # 0A: LISTEN
+                continue
+            raw = b"".join(bytes.fromhex(addr[i:i + 8])[::-1] for i in range(0, len(addr), 8))
+            found.append(socket.inet_ntop(fam, raw))
+    return found
+
+
+def conf_lines(b):
+    return open(os.path.join(b.dir, "mosquitto.conf")).read().splitlines()
+
+
+@test
+def tls_keeps_the_password_listener_on_loopback():
+    """With --tls and no --bind, passwords are not offered to the network:
+    the plain listener is on 127.0.0.1 only, the TLS one on every address."""
+    b = Broker(tls=True, bind=None)
+    try:
+        lines = conf_lines(b)
+        assert f"listener {b.port} 127.0.0.1" in lines, lines
+        assert f"listener {b.tls_port}" in lines, lines
+        assert listen_addresses(b.port) == ["127.0.0.1"], listen_addresses(b.port)
+        assert listen_addresses(b.tls_port) and "127.0.0.1" not in listen_addresses(b.tls_port)
+        # the bridge on the broker's host still logs in with its password
+        login(b, "bridge").close()
+    finally:
+        b.stop()
+
+
+@test
+def tls_without_plain_listener():
+    """--tls --no-plain: no password listener anywhere; displays use TLS."""
+    b = Broker(tls=True, bind=None, options=["--no-plain"])
+    try:
+        lines = conf_lines(b)
+        assert not [x for x in lines if x.startswith(f"listener {b.port}")], lines
+        assert listen_addresses(b.port) == [], listen_addresses(b.port)
+        assert not cbtest.port_open(b.port)
+        tls_round_trip(b)
     finally:
         b.stop()
 

@@ -349,8 +349,14 @@ char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
 	              : "# The client id is the username: no credential can take over\n"
 	                "# (disconnect) another client's session by claiming its id.\n"
 	                "use_username_as_clientid true\n";
-	sb_printf(&b, "listener %d%s%s\n%s", l->port, l->bind ? " " : "", l->bind ? l->bind : "",
-	          own_id);
+	/* With TLS on the network, passwords stay off it: the plain listener is
+	 * for the bridge on the broker's own host unless --bind says otherwise. */
+	const char *plain_bind = l->bind ? l->bind : l->tls ? "127.0.0.1" : NULL;
+	if (l->tls && l->no_plain)
+		sb_printf(&b, "# No password listener: every client needs a certificate.\n");
+	else
+		sb_printf(&b, "listener %d%s%s\n%s", l->port, plain_bind ? " " : "",
+		          plain_bind ? plain_bind : "", own_id);
 	if (l->tls) {
 		sb_printf(&b,
 		          "\n# TLS: clients prove who they are with a certificate from ca.crt;\n"

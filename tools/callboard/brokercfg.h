@@ -52,10 +52,11 @@ void bc_config_free(struct bc_config *c);
 
 struct bc_listen {
 	const char *dir;  /* absolute folder holding passwd, acl and TLS files */
-	const char *bind; /* NULL: every address */
+	const char *bind; /* NULL: every address (the plain one loopback with tls) */
 	const char *user; /* NULL: mosquitto's default account */
 	int port;
 	bool tls;
+	bool no_plain; /* with tls: no password listener at all */
 	int tls_port;
 	bool dynsec; /* accounts and rights from the dynamic security plugin */
 };

@@ -31,10 +31,12 @@ static const char bc_usage[] =
     "                          is a devices file: pass it back to keep them\n"
     "  Passwords given in FILE are kept; the others are fresh random ones.\n"
     "  --port N         plain MQTT listener (default 1883)\n"
-    "  --bind ADDR      listen on ADDR only (default every address)\n"
+    "  --bind ADDR      listen on ADDR only (default every address; with --tls\n"
+    "                   the plain listener defaults to 127.0.0.1)\n"
     "  --tls            also a TLS listener with client certificates: DIR/ca.crt,\n"
     "                   ca.key (kept and reused if present), server.crt/.key and\n"
     "                   clients/USER.crt/.key with CN=USER\n"
+    "  --no-plain       with --tls: no password listener at all, TLS only\n"
     "  --tls-port N     TLS listener (default 8883)\n"
     "  --tls-name NAME  extra DNS name in the server certificate (repeatable)\n"
     "  --user NAME      account mosquitto runs as when started by root (written as\n"
@@ -273,7 +275,18 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 	return ok;
 }
 
-enum { B_DEVICES = 1000, B_OUT, B_PORT, B_BIND, B_TLS, B_TLS_PORT, B_TLS_NAME, B_USER, B_DYNSEC };
+enum {
+	B_DEVICES = 1000,
+	B_OUT,
+	B_PORT,
+	B_BIND,
+	B_TLS,
+	B_TLS_PORT,
+	B_TLS_NAME,
+	B_USER,
+	B_DYNSEC,
+	B_NO_PLAIN
+};
 
 static const struct option bc_options[] = {
     {"devices", required_argument, NULL, B_DEVICES},
@@ -283,6 +296,7 @@ static const struct option bc_options[] = {
     {"tls", no_argument, NULL, B_TLS},
     {"tls-port", required_argument, NULL, B_TLS_PORT},
     {"tls-name", required_argument, NULL, B_TLS_NAME},
+    {"no-plain", no_argument, NULL, B_NO_PLAIN},
     {"user", required_argument, NULL, B_USER},
     {"dynsec", no_argument, NULL, B_DYNSEC},
     {"help", no_argument, NULL, 'h'},
@@ -374,6 +388,9 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 		case B_DYNSEC:
 			a->l.dynsec = true;
 			break;
+		case B_NO_PLAIN:
+			a->l.no_plain = true;
+			break;
 		case B_TLS_NAME:
 			if (!dns_name_ok(optarg) || a->nnames == 16) {
 				fprintf(stderr, "callboard broker-config: --tls-name: '%s': %s\n",
@@ -395,7 +412,11 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 		                "(try --help)\n");
 		return 2;
 	}
-	if (a->l.tls && a->l.tls_port == a->l.port) {
+	if (a->l.no_plain && !a->l.tls) {
+		fprintf(stderr, "callboard broker-config: --no-plain needs --tls\n");
+		return 2;
+	}
+	if (a->l.tls && !a->l.no_plain && a->l.tls_port == a->l.port) {
 		fprintf(stderr, "callboard broker-config: --port and --tls-port are the same\n");
 		return 2;
 	}

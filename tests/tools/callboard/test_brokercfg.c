@@ -191,6 +191,17 @@ static void test_conf(void **state)
 	free(conf);
 	c.ndisplays = n;
 	l.tls = true;
+	/* TLS on every address, passwords on loopback only unless --bind says */
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "listener 1883 127.0.0.1"));
+	assert_true(has_line(conf, "listener 8883"));
+	free(conf);
+	l.no_plain = true;
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_null(strstr(conf, "listener 1883"));
+	assert_true(has_line(conf, "listener 8883"));
+	free(conf);
+	l.no_plain = false;
 	l.bind = "127.0.0.1";
 	conf = bc_mosquitto_conf(&c, &l);
 	assert_true(has_line(conf, "listener 1883 127.0.0.1"));
