@@ -2,7 +2,6 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 static const char *const kind_names[] = {"call", "recall", NULL};
 
@@ -38,19 +37,9 @@ int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
 	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
 	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err))
 		goto out;
-	json_t *calls = json_object_get(root, "calls");
-	if (!calls) {
-		jin_fail(err, "calls", "missing");
+	json_t *calls;
+	if (!jin_array(root, "calls", true, PROTO_BOARD_CALLS_MAX, "calls", &calls, err))
 		goto out;
-	}
-	if (!json_is_array(calls)) {
-		jin_fail(err, "calls", "must be an array");
-		goto out;
-	}
-	if (json_array_size(calls) > PROTO_BOARD_CALLS_MAX) {
-		jin_fail(err, "calls", "more than %d calls", PROTO_BOARD_CALLS_MAX);
-		goto out;
-	}
 	for (size_t i = 0; i < json_array_size(calls); i++) {
 		char path[32];
 		jin_path(path, sizeof path, "calls", NULL, (int)i);
@@ -102,18 +91,14 @@ int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struc
 
 static json_t *call_to_json(const struct proto_call *c)
 {
-	char ts[32];
-	time_fmt_iso(c->ts_ms, ts, sizeof ts);
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "ticket", json_string(c->ticket));
 	json_object_set_new(o, "desk", json_string(c->desk));
-	if (c->desk_label[0])
-		json_object_set_new(o, "desk_label", json_string(c->desk_label));
-	if (c->service[0])
-		json_object_set_new(o, "service", json_string(c->service));
+	jin_set_str_opt(o, "desk_label", c->desk_label);
+	jin_set_str_opt(o, "service", c->service);
 	json_object_set_new(o, "kind", json_string(proto_kind_name(c->kind)));
-	json_object_set_new(o, "ts", json_string(ts));
+	jin_set_ts(o, "ts", c->ts_ms);
 	return o;
 }
 
@@ -124,12 +109,9 @@ char *proto_call_encode(const struct proto_call *c)
 
 char *proto_board_encode(const struct proto_board *b)
 {
-	char ts[32];
-	time_fmt_iso(b->ts_ms, ts, sizeof ts);
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "seq", json_integer(b->seq));
-	json_object_set_new(o, "ts", json_string(ts));
+	jin_set_ts(o, "ts", b->ts_ms);
 	json_t *calls = json_array();
 	for (int i = 0; i < b->ncalls; i++)
 		json_array_append_new(calls, call_to_json(&b->calls[i]));

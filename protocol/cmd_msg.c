@@ -3,7 +3,6 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 const char *const *proto_cmd_names(void);
 
@@ -37,17 +36,12 @@ out:
 
 char *proto_cmd_encode(const struct proto_cmd *c)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
 	if (proto_cmd_takes_level(c->cmd))
 		json_object_set_new(o, "level", json_integer(c->level));
-	if (c->ts_ms > 0) {
-		char ts[32];
-		time_fmt_iso(c->ts_ms, ts, sizeof ts);
-		json_object_set_new(o, "ts", json_string(ts));
-	}
+	jin_set_ts_opt(o, "ts", c->ts_ms);
 	return jin_dump(o);
 }
 
@@ -80,20 +74,13 @@ out:
 
 char *proto_cmd_result_encode(const struct proto_cmd_result *r)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "id", json_string(r->id));
-	if (r->cmd[0])
-		json_object_set_new(o, "cmd", json_string(r->cmd));
+	jin_set_str_opt(o, "cmd", r->cmd);
 	json_object_set_new(o, "ok", json_boolean(r->ok));
 	if (!r->ok)
 		json_object_set_new(o, "error", json_string(r->error[0] ? r->error : "failed"));
-	if (r->info[0])
-		json_object_set_new(o, "info", json_string(r->info));
-	if (r->ts_ms > 0) {
-		char ts[32];
-		time_fmt_iso(r->ts_ms, ts, sizeof ts);
-		json_object_set_new(o, "ts", json_string(ts));
-	}
+	jin_set_str_opt(o, "info", r->info);
+	jin_set_ts_opt(o, "ts", r->ts_ms);
 	return jin_dump(o);
 }

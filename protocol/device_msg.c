@@ -6,7 +6,6 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 const char *const *proto_audio_names(void);
 const char *const *proto_screen_names(void);
@@ -67,42 +66,22 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	return ok ? 0 : -1;
 }
 
-/* A required timestamp: always written, even the epoch itself. */
-static void set_ts_req(json_t *o, const char *key, int64_t ms)
-{
-	char ts[32];
-	time_fmt_iso(ms, ts, sizeof ts);
-	json_object_set_new(o, key, json_string(ts));
-}
-
-/* An optional timestamp: 0 means absent. */
-static void set_ts(json_t *o, const char *key, int64_t ms)
-{
-	if (ms > 0)
-		set_ts_req(o, key, ms);
-}
-
 char *proto_status_encode(const struct proto_status *s)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "state", json_string(state_names[s->state]));
-	if (s->device[0])
-		json_object_set_new(o, "device", json_string(s->device));
-	if (s->version[0])
-		json_object_set_new(o, "version", json_string(s->version));
-	set_ts(o, "started", s->started_ms);
-	set_ts(o, "ts", s->ts_ms);
-	if (s->config_hash[0])
-		json_object_set_new(o, "config_hash", json_string(s->config_hash));
+	jin_set_str_opt(o, "device", s->device);
+	jin_set_str_opt(o, "version", s->version);
+	jin_set_ts_opt(o, "started", s->started_ms);
+	jin_set_ts_opt(o, "ts", s->ts_ms);
+	jin_set_str_opt(o, "config_hash", s->config_hash);
 	if (s->nareas) {
 		json_t *a = json_array();
 		for (int i = 0; i < s->nareas; i++)
 			json_array_append_new(a, json_string(s->areas[i]));
 		json_object_set_new(o, "areas", a);
 	}
-	if (s->session[0])
-		json_object_set_new(o, "session", json_string(s->session));
+	jin_set_str_opt(o, "session", s->session);
 	if (s->conn > 0)
 		json_object_set_new(o, "conn", json_integer(s->conn));
 	return jin_dump(o);
@@ -196,33 +175,24 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 			goto out;
 		out->has_clock_offset = true;
 	}
-	json_t *boards = json_object_get(root, "boards");
-	if (boards) {
-		if (!json_is_array(boards)) {
-			jin_fail(err, "boards", "must be an array");
+	json_t *boards;
+	if (!jin_array(root, "boards", false, PROTO_AREAS_MAX, "items", &boards, err))
+		goto out;
+	for (size_t i = 0; i < json_array_size(boards); i++) {
+		json_t *b = json_array_get(boards, i);
+		char path[32];
+		jin_path(path, sizeof path, "boards", NULL, (int)i);
+		struct proto_health_board *hb = &out->boards[i];
+		hb->age_s = -1;
+		if (!json_is_object(b)) {
+			jin_fail(err, path, "must be an object");
 			goto out;
 		}
-		if (json_array_size(boards) > PROTO_AREAS_MAX) {
-			jin_fail(err, "boards", "more than %d items", PROTO_AREAS_MAX);
+		if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area, err) ||
+		    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
+		    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
 			goto out;
-		}
-		for (size_t i = 0; i < json_array_size(boards); i++) {
-			json_t *b = json_array_get(boards, i);
-			char path[32];
-			jin_path(path, sizeof path, "boards", NULL, (int)i);
-			struct proto_health_board *hb = &out->boards[i];
-			hb->age_s = -1;
-			if (!json_is_object(b)) {
-				jin_fail(err, path, "must be an object");
-				goto out;
-			}
-			if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area,
-			             err) ||
-			    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
-			    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
-				goto out;
-			out->nboards++;
-		}
+		out->nboards++;
 	}
 	out->width = (int)w;
 	out->height = (int)h;
@@ -240,12 +210,10 @@ out:
 
 char *proto_health_encode(const struct proto_health *h)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "device", json_string(h->device));
-	if (h->version[0])
-		json_object_set_new(o, "version", json_string(h->version));
-	set_ts_req(o, "ts", h->ts_ms);
+	jin_set_str_opt(o, "version", h->version);
+	jin_set_ts(o, "ts", h->ts_ms);
 	json_object_set_new(o, "uptime_s", json_integer(h->uptime_s));
 	json_object_set_new(o, "width", json_integer(h->width));
 	json_object_set_new(o, "height", json_integer(h->height));
@@ -296,19 +264,9 @@ int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct 
 	    !jin_ts(root, NULL, "shown_ts", true, &out->shown_ms, err) ||
 	    !jin_str(root, NULL, "area", false, JIN_NAME, PROTO_NAME_MAX, out->area, err))
 		goto out;
-	json_t *ids = json_object_get(root, "ids");
-	if (!ids) {
-		jin_fail(err, "ids", "missing");
+	json_t *ids;
+	if (!jin_array(root, "ids", true, PROTO_ACK_IDS_MAX, "ids", &ids, err))
 		goto out;
-	}
-	if (!json_is_array(ids)) {
-		jin_fail(err, "ids", "must be an array");
-		goto out;
-	}
-	if (json_array_size(ids) > PROTO_ACK_IDS_MAX) {
-		jin_fail(err, "ids", "more than %d ids", PROTO_ACK_IDS_MAX);
-		goto out;
-	}
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		json_t *v = json_array_get(ids, i);
 		char path[32];
@@ -333,12 +291,10 @@ out:
 
 char *proto_ack_encode(const struct proto_ack *a)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
-	if (a->area[0])
-		json_object_set_new(o, "area", json_string(a->area));
+	json_t *o = jin_object();
+	jin_set_str_opt(o, "area", a->area);
 	json_object_set_new(o, "seq", json_integer(a->seq));
-	set_ts_req(o, "shown_ts", a->shown_ms);
+	jin_set_ts(o, "shown_ts", a->shown_ms);
 	json_t *ids = json_array();
 	for (int i = 0; i < a->nids; i++)
 		json_array_append_new(ids, json_string(a->ids[i]));

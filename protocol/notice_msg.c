@@ -2,7 +2,6 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 static const char *const mode_names[] = {"banner", "ticker", NULL};
 
@@ -34,12 +33,9 @@ char *proto_notice_encode(const struct proto_notice *n)
 			abort();
 		return s;
 	}
-	char ts[32];
-	time_fmt_iso(n->ts_ms, ts, sizeof ts);
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "text", json_string(n->text));
 	json_object_set_new(o, "mode", json_string(mode_names[n->mode]));
-	json_object_set_new(o, "ts", json_string(ts));
+	jin_set_ts(o, "ts", n->ts_ms);
 	return jin_dump(o);
 }
