@@ -26,25 +26,21 @@ static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
 	return true;
 }
 
-int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
-                       struct proto_error *err)
+static bool board_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_BOARD_BYTES_MAX, err);
-	if (!root)
-		return -1;
-	int rc = -1;
+	struct proto_board *out = data;
 	memset(out, 0, sizeof *out);
 	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
 	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err))
-		goto out;
+		return false;
 	json_t *calls;
 	if (!jin_array(root, "calls", true, PROTO_BOARD_CALLS_MAX, "calls", &calls, err))
-		goto out;
+		return false;
 	for (size_t i = 0; i < json_array_size(calls); i++) {
 		char path[32];
 		jin_path(path, sizeof path, "calls", NULL, (int)i);
 		if (!call_from_json(json_array_get(calls, i), path, &out->calls[i], err))
-			goto out;
+			return false;
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(out->calls[j].id, out->calls[i].id) &&
 			    out->calls[j].kind == out->calls[i].kind) {
@@ -52,15 +48,18 @@ int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
 				snprintf(f, sizeof f, "%s.id", path);
 				jin_fail(err, f, "duplicate call id '%s' of the same kind",
 				         out->calls[i].id);
-				goto out;
+				return false;
 			}
 		}
 		out->ncalls++;
 	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
+                       struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_BOARD_BYTES_MAX, true, board_fields, out, err);
 }
 
 enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, int64_t seq,
@@ -78,15 +77,15 @@ enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, i
 	return PROTO_SEQ_STALE;
 }
 
+static bool call_fields(json_t *root, void *data, struct proto_error *err)
+{
+	return call_from_json(root, NULL, data, err);
+}
+
 int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err)
 {
 	/* A lone call object (as in a board's "calls") has no "v" of its own. */
-	json_t *root = jin_load_ex(buf, len, 4096, false, err);
-	if (!root)
-		return -1;
-	bool ok = call_from_json(root, NULL, out, err);
-	json_decref(root);
-	return ok ? 0 : -1;
+	return jin_decode(buf, len, 4096, false, call_fields, out, err);
 }
 
 static json_t *call_to_json(const struct proto_call *c)

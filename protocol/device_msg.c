@@ -41,12 +41,9 @@ static bool name_list(json_t *root, const char *key, int max, char (*out)[PROTO_
 	return true;
 }
 
-int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
-                        struct proto_error *err)
+static bool status_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_STATUS_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_status *out = data;
 	memset(out, 0, sizeof *out);
 	int state = 0;
 	bool ok =
@@ -62,8 +59,13 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	    jin_str(root, NULL, "session", false, JIN_HEX, PROTO_SESSION_MAX, out->session, err) &&
 	    jin_int(root, NULL, "conn", false, 1, PROTO_COUNT_MAX, &out->conn, err);
 	out->state = (enum proto_state)state;
-	json_decref(root);
-	return ok ? 0 : -1;
+	return ok;
+}
+
+int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
+                        struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_STATUS_BYTES_MAX, true, status_fields, out, err);
 }
 
 char *proto_status_encode(const struct proto_status *s)
@@ -129,14 +131,10 @@ bool proto_status_order_apply(struct proto_status_order *o, const struct proto_s
 	return true;
 }
 
-int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
-                        struct proto_error *err)
+static bool health_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_HEALTH_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_health *out = data;
 	proto_health_init(out);
-	int rc = -1;
 	int64_t w = 0, h = 0, rot = 0, vol = -1, uv = -1;
 	int audio = PROTO_AUDIO_OK, screen = PROTO_SCREEN_ON;
 	double temp = NAN;
@@ -163,21 +161,21 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	             err) ||
 	    !jin_int(root, NULL, "undervoltage", false, 0, 1, &uv, err) ||
 	    !jin_enum(root, NULL, "screen", false, proto_screen_names(), &screen, err))
-		goto out;
+		return false;
 	if (rot % 90) {
 		jin_fail(err, "rotate", "must be 0, 90, 180 or 270");
-		goto out;
+		return false;
 	}
 	json_t *off = json_object_get(root, "clock_offset_ms");
 	if (off && !json_is_null(off)) {
 		if (!jin_int(root, NULL, "clock_offset_ms", false, -PROTO_SEQ_MAX, PROTO_SEQ_MAX,
 		             &out->clock_offset_ms, err))
-			goto out;
+			return false;
 		out->has_clock_offset = true;
 	}
 	json_t *boards;
 	if (!jin_array(root, "boards", false, PROTO_AREAS_MAX, "items", &boards, err))
-		goto out;
+		return false;
 	for (size_t i = 0; i < json_array_size(boards); i++) {
 		json_t *b = json_array_get(boards, i);
 		char path[32];
@@ -186,12 +184,12 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 		hb->age_s = -1;
 		if (!json_is_object(b)) {
 			jin_fail(err, path, "must be an object");
-			goto out;
+			return false;
 		}
 		if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area, err) ||
 		    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
 		    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
-			goto out;
+			return false;
 		out->nboards++;
 	}
 	out->width = (int)w;
@@ -202,10 +200,13 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	out->audio = (enum proto_audio_state)audio;
 	out->screen = (enum proto_screen_state)screen;
 	out->cpu_temp_c = temp;
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
+                        struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_HEALTH_BYTES_MAX, true, health_fields, out, err);
 }
 
 char *proto_health_encode(const struct proto_health *h)
@@ -253,40 +254,39 @@ char *proto_health_encode(const struct proto_health *h)
 	return jin_dump(o);
 }
 
-int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err)
+static bool ack_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_ACK_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_ack *out = data;
 	memset(out, 0, sizeof *out);
-	int rc = -1;
 	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
 	    !jin_ts(root, NULL, "shown_ts", true, &out->shown_ms, err) ||
 	    !jin_str(root, NULL, "area", false, JIN_NAME, PROTO_NAME_MAX, out->area, err))
-		goto out;
+		return false;
 	json_t *ids;
 	if (!jin_array(root, "ids", true, PROTO_ACK_IDS_MAX, "ids", &ids, err))
-		goto out;
+		return false;
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		json_t *v = json_array_get(ids, i);
 		char path[32];
 		jin_path(path, sizeof path, "ids", NULL, (int)i);
 		if (!json_is_string(v)) {
 			jin_fail(err, path, "must be a string");
-			goto out;
+			return false;
 		}
 		if (!proto_id_valid(json_string_value(v))) {
 			jin_fail(err, path, "must be 1-%d of letters, digits, '.', '_', ':', '-'",
 			         PROTO_ID_MAX);
-			goto out;
+			return false;
 		}
 		strcpy(out->ids[i], json_string_value(v));
 		out->nids++;
 	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_ACK_BYTES_MAX, true, ack_fields, out, err);
 }
 
 char *proto_ack_encode(const struct proto_ack *a)

@@ -171,6 +171,17 @@ json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v, struc
 	return root;
 }
 
+int jin_decode(const char *buf, size_t len, size_t max, bool check_v, jin_fields_fn fields,
+               void *out, struct proto_error *err)
+{
+	json_t *root = jin_load_ex(buf, len, max, check_v, err);
+	if (!root)
+		return -1;
+	bool ok = fields(root, out, err);
+	json_decref(root);
+	return ok ? 0 : -1;
+}
+
 static bool in_set(unsigned char c, enum jin_charset cs, bool first)
 {
 	bool alnum_up = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

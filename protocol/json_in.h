@@ -25,6 +25,11 @@ void jin_fail(struct proto_error *err, const char *field, const char *fmt, ...)
 json_t *jin_load(const char *buf, size_t len, size_t max, struct proto_error *err);
 /* Same, checking "v" only when check_v. */
 json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v, struct proto_error *err);
+/* Load buf as jin_load_ex does, read it with fields (false with err on a
+ * bad field) and release it: 0, or -1 with err. out is fields' own. */
+typedef bool (*jin_fields_fn)(json_t *root, void *out, struct proto_error *err);
+int jin_decode(const char *buf, size_t len, size_t max, bool check_v, jin_fields_fn fields,
+               void *out, struct proto_error *err);
 
 /* Getters: return false with err filled when the field is bad. An absent
  * optional field leaves the default and returns true. `path` prefixes the
