@@ -84,6 +84,21 @@ static void esc(struct buf *b, const char *s)
 	add(b, run, (size_t)(s - run));
 }
 
+/* Append literal and escaped text in turn, starting with a literal, up to a NULL. */
+__attribute__((sentinel)) static void html(struct buf *b, const char *lit, ...)
+{
+	va_list ap;
+	va_start(ap, lit);
+	for (bool raw = true; lit; raw = !raw) {
+		if (raw)
+			add(b, lit, strlen(lit));
+		else
+			esc(b, lit);
+		lit = va_arg(ap, const char *);
+	}
+	va_end(ap);
+}
+
 #define PROBLEMS_LISTED 100 /* per severity; more are counted and marked in the tables */
 #define PROBLEMS_SHOWN  25  /* lines in sight; the others behind a click */
 #define PAGE_ROWS_MAX   500 /* more displays: one line per site, a page per site */
@@ -121,25 +136,9 @@ static void problem(struct page *p, const struct registry_view *v, const struct 
 		return;
 	}
 	p->listed[pr->severity]++;
-	PUTS(pb, "<li><a href=\"/?site=");
-	esc(pb, v->tenant);
-	PUTS(pb, "/");
-	esc(pb, v->site);
-	PUTS(pb, "#d-");
-	esc(pb, v->tenant);
-	PUTS(pb, "-");
-	esc(pb, v->site);
-	PUTS(pb, "-");
-	esc(pb, v->device);
-	PUTS(pb, "\"><b>");
-	esc(pb, v->device);
-	PUTS(pb, "</b></a> at ");
-	esc(pb, v->tenant);
-	PUTS(pb, "/");
-	esc(pb, v->site);
-	PUTS(pb, ": ");
-	esc(pb, pr->text);
-	PUTS(pb, "</li>\n");
+	html(pb, "<li><a href=\"/?site=", v->tenant, "/", v->site, "#d-", v->tenant, "-", v->site,
+	     "-", v->device, "\"><b>", v->device, "</b></a> at ", v->tenant, "/", v->site, ": ",
+	     pr->text, "</li>\n", NULL);
 }
 
 /* The site's summary: its heading, and its line in the index of sites. */
@@ -163,22 +162,13 @@ static void flush_site(struct page *p)
 	if (!p->site[0])
 		return;
 	struct buf *x = &p->index;
-	PUTS(x, "<li><a href=\"/?site=");
-	esc(x, p->site);
-	PUTS(x, "\">");
-	esc(x, p->site);
-	PUTS(x, "</a>");
+	html(x, "<li><a href=\"/?site=", p->site, "\">", p->site, "</a>", NULL);
 	site_summary(x, p);
 	PUTS(x, "</li>\n");
 	if (!p->only || strcmp(p->only, p->site) == 0) {
 		struct buf *t = &p->tables;
-		PUTS(t, "<section><h2 id=\"s-");
-		esc(t, p->site);
-		PUTS(t, "\"><a href=\"/?site=");
-		esc(t, p->site);
-		PUTS(t, "\">");
-		esc(t, p->site);
-		PUTS(t, "</a>");
+		html(t, "<section><h2 id=\"s-", p->site, "\"><a href=\"/?site=", p->site, "\">",
+		     p->site, "</a>", NULL);
 		site_summary(t, p);
 		PUTS(t, "</h2>\n<table><thead><tr><th>Display</th><th>State</th><th>Last seen</th>"
 		        "<th>Screen</th><th>Boards</th><th>Audio</th><th>Device</th>"
@@ -193,11 +183,7 @@ static void flush_site(struct page *p)
 
 static void dev_path(struct buf *b, const struct registry_view *v)
 {
-	esc(b, v->tenant);
-	PUTS(b, "/");
-	esc(b, v->site);
-	PUTS(b, "/");
-	esc(b, v->device);
+	html(b, "", v->tenant, "/", v->site, "/", v->device, NULL);
 }
 
 /* The row's look follows the problems found: the HTML decides nothing. */
@@ -371,17 +357,10 @@ static void row_html(struct buf *b, const struct registry_view *v, const struct 
 	    .uv = problems_has(probs, np, PROBLEM_UNDERVOLTAGE),
 	    .temp = problems_has(probs, np, PROBLEM_HOT),
 	};
-	PUTS(b, "<tr id=\"d-");
-	esc(b, v->tenant);
-	PUTS(b, "-");
-	esc(b, v->site);
-	PUTS(b, "-");
-	esc(b, v->device);
+	html(b, "<tr id=\"d-", v->tenant, "-", v->site, "-", v->device, NULL);
 	put(b, "\"%s><td data-l=\"Display\"><b>", np ? " class=\"prob\"" : "");
-	esc(b, v->device);
-	PUTS(b, "</b><br><small>");
-	esc(b, v->version[0] ? v->version : "version unknown");
-	PUTS(b, "</small></td>");
+	html(b, "", v->device, "</b><br><small>", v->version[0] ? v->version : "version unknown",
+	     "</small></td>", NULL);
 	cell_state(b, v, now);
 	cell_screen(b, v, &m);
 	cell_boards(b, v);
@@ -525,9 +504,7 @@ static void page_tables(struct buf *b, const struct page *p)
 		if (p->tables.s)
 			add(b, p->tables.s, p->tables.len);
 		else {
-			PUTS(b, "<p>No display has reported from ");
-			esc(b, p->only);
-			PUTS(b, ".</p>\n");
+			html(b, "<p>No display has reported from ", p->only, ".</p>\n", NULL);
 		}
 	} else if (p->total > PAGE_ROWS_MAX) {
 		put(b,

@@ -19,8 +19,17 @@ struct reader_state {
 	const char *long_value; /* in line: the value inih was not given, or NULL */
 };
 
-static void add_error(struct cfg_ctx *ctx, char *msg)
+/* Keep one error message, formatted. */
+__attribute__((format(printf, 2, 3))) static void add_error(struct cfg_ctx *ctx, const char *fmt,
+                                                            ...)
 {
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		abort();
 	if (ctx->nerrors < CFG_MAX_ERRORS)
 		ctx->errors[ctx->nerrors] = msg;
 	else
@@ -28,39 +37,36 @@ static void add_error(struct cfg_ctx *ctx, char *msg)
 	ctx->nerrors++;
 }
 
+/* "path[:line]: [section] key: [value: ]reason", the line when at_line. */
+__attribute__((format(printf, 6, 0))) static void key_error(struct cfg_ctx *ctx, bool at_line,
+                                                            const char *section, const char *key,
+                                                            const char *value, const char *fmt,
+                                                            va_list ap)
+{
+	char reason[256], line[16] = "";
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	if (at_line)
+		snprintf(line, sizeof line, ":%d", ctx->line);
+	add_error(ctx, "%s%s: [%s] %s: %s%s%s", ctx->path, line, section, key, value ? value : "",
+	          value ? ": " : "", reason);
+}
+
 void cfg_error(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
                const char *fmt, ...)
 {
-	char reason[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
+	key_error(ctx, true, section, key, value, fmt, ap);
 	va_end(ap);
-	char *msg = NULL;
-	int r;
-	if (value)
-		r = asprintf(&msg, "%s:%d: [%s] %s: %s: %s", ctx->path, ctx->line, section, key,
-		             value, reason);
-	else
-		r = asprintf(&msg, "%s:%d: [%s] %s: %s", ctx->path, ctx->line, section, key,
-		             reason);
-	if (r < 0)
-		abort();
-	add_error(ctx, msg);
 }
 
 void cfg_error_noline(struct cfg_ctx *ctx, const char *section, const char *key, const char *fmt,
                       ...)
 {
-	char reason[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
+	key_error(ctx, false, section, key, NULL, fmt, ap);
 	va_end(ap);
-	char *msg = NULL;
-	if (asprintf(&msg, "%s: [%s] %s: %s", ctx->path, section, key, reason) < 0)
-		abort();
-	add_error(ctx, msg);
 }
 
 void cfg_ctx_free(struct cfg_ctx *ctx)
@@ -161,11 +167,8 @@ static int run(struct cfg_ctx *ctx, struct reader_state *st, void *user)
 	free(st->line);
 	if (r > 0) {
 		ctx->line = r;
-		char *msg = NULL;
-		if (asprintf(&msg, "%s:%d: syntax error (expected [section] or key = value)",
-		             ctx->path, r) < 0)
-			abort();
-		add_error(ctx, msg);
+		add_error(ctx, "%s:%d: syntax error (expected [section] or key = value)", ctx->path,
+		          r);
 	}
 	return ctx->nerrors ? -1 : 0;
 }
@@ -175,10 +178,7 @@ int cfg_parse_file(struct cfg_ctx *ctx, const char *path, cfg_key_cb cb, void *u
 	ctx->path = path;
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		char *msg = NULL;
-		if (asprintf(&msg, "%s: cannot open: %s", path, strerror(errno)) < 0)
-			abort();
-		add_error(ctx, msg);
+		add_error(ctx, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	struct reader_state st = {.file = f, .ctx = ctx, .cb = cb};

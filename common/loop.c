@@ -128,19 +128,28 @@ int loop_timer_arm(struct loop_source *src, int first_ms, int interval_ms)
 	return timerfd_settime(src->fd, 0, &its, NULL);
 }
 
+/* Watch an fd the loop made for itself (what names the call that made it,
+ * for the log): the source owns fd, which is closed when adding fails. */
+static struct loop_source *add_owned(struct loop *loop, enum source_kind kind, int fd,
+                                     const char *what, void *data)
+{
+	if (fd < 0) {
+		log_error("%s: %s", what, strerror(errno));
+		return NULL;
+	}
+	struct loop_source *src = add(loop, kind, fd, EPOLLIN, data);
+	if (!src)
+		close(fd);
+	return src;
+}
+
 struct loop_source *loop_add_timer(struct loop *loop, int first_ms, int interval_ms,
                                    loop_timer_cb cb, void *data)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (fd < 0) {
-		log_error("timerfd_create: %s", strerror(errno));
+	struct loop_source *src = add_owned(loop, SRC_TIMER, fd, "timerfd_create", data);
+	if (!src)
 		return NULL;
-	}
-	struct loop_source *src = add(loop, SRC_TIMER, fd, EPOLLIN, data);
-	if (!src) {
-		close(fd);
-		return NULL;
-	}
 	src->cb.timer_cb = cb;
 	if (first_ms > 0)
 		loop_timer_arm(src, first_ms, interval_ms);
@@ -155,15 +164,9 @@ struct loop_source *loop_add_signal(struct loop *loop, int signo, loop_signal_cb
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return NULL;
 	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0) {
-		log_error("signalfd: %s", strerror(errno));
+	struct loop_source *src = add_owned(loop, SRC_SIGNAL, fd, "signalfd", data);
+	if (!src)
 		return NULL;
-	}
-	struct loop_source *src = add(loop, SRC_SIGNAL, fd, EPOLLIN, data);
-	if (!src) {
-		close(fd);
-		return NULL;
-	}
 	src->signo = signo;
 	src->cb.signal_cb = cb;
 	return src;

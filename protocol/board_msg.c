@@ -2,7 +2,6 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 static const char *const kind_names[] = {"call", "recall", NULL};
 
@@ -35,35 +34,21 @@ static bool call_from_json(json_t *o, const char *path, struct proto_call *c,
 	return true;
 }
 
-int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
-                       struct proto_error *err)
+static bool board_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_BOARD_BYTES_MAX, err);
-	if (!root)
-		return -1;
-	int rc = -1;
+	struct proto_board *out = data;
 	memset(out, 0, sizeof *out);
 	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
 	    !jin_ts(root, NULL, "ts", true, &out->ts_ms, err))
-		goto out;
-	json_t *calls = json_object_get(root, "calls");
-	if (!calls) {
-		jin_fail(err, "calls", "missing");
-		goto out;
-	}
-	if (!json_is_array(calls)) {
-		jin_fail(err, "calls", "must be an array");
-		goto out;
-	}
-	if (json_array_size(calls) > PROTO_BOARD_CALLS_MAX) {
-		jin_fail(err, "calls", "more than %d calls", PROTO_BOARD_CALLS_MAX);
-		goto out;
-	}
+		return false;
+	json_t *calls;
+	if (!jin_array(root, "calls", true, PROTO_BOARD_CALLS_MAX, "calls", &calls, err))
+		return false;
 	for (size_t i = 0; i < json_array_size(calls); i++) {
 		char path[32];
 		jin_path(path, sizeof path, "calls", NULL, (int)i);
 		if (!call_from_json(json_array_get(calls, i), path, &out->calls[i], err))
-			goto out;
+			return false;
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(out->calls[j].id, out->calls[i].id) &&
 			    out->calls[j].kind == out->calls[i].kind) {
@@ -71,15 +56,18 @@ int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
 				snprintf(f, sizeof f, "%s.id", path);
 				jin_fail(err, f, "duplicate call id '%s' of the same kind",
 				         out->calls[i].id);
-				goto out;
+				return false;
 			}
 		}
 		out->ncalls++;
 	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_board_decode(const char *buf, size_t len, struct proto_board *out,
+                       struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_BOARD_BYTES_MAX, true, board_fields, out, err);
 }
 
 enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, int64_t seq,
@@ -97,33 +85,28 @@ enum proto_seq_verdict proto_seq_judge(int64_t shown_seq, int64_t shown_ts_ms, i
 	return PROTO_SEQ_STALE;
 }
 
+static bool call_fields(json_t *root, void *data, struct proto_error *err)
+{
+	return call_from_json(root, NULL, data, err);
+}
+
 int proto_call_decode(const char *buf, size_t len, struct proto_call *out, struct proto_error *err)
 {
 	/* A lone call object (as in a board's "calls") has no "v" of its own. */
-	json_t *root = jin_load_ex(buf, len, 4096, false, err);
-	if (!root)
-		return -1;
-	bool ok = call_from_json(root, NULL, out, err);
-	json_decref(root);
-	return ok ? 0 : -1;
+	return jin_decode(buf, len, 4096, false, call_fields, out, err);
 }
 
 static json_t *call_to_json(const struct proto_call *c)
 {
-	char ts[32];
-	time_fmt_iso(c->ts_ms, ts, sizeof ts);
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "ticket", json_string(c->ticket));
 	json_object_set_new(o, "desk", json_string(c->desk));
-	if (c->desk_label[0])
-		json_object_set_new(o, "desk_label", json_string(c->desk_label));
-	if (c->service[0])
-		json_object_set_new(o, "service", json_string(c->service));
-	if (c->lang[0])
-		json_object_set_new(o, "lang", json_string(c->lang));
+	jin_set_str_opt(o, "desk_label", c->desk_label);
+	jin_set_str_opt(o, "service", c->service);
+	jin_set_str_opt(o, "lang", c->lang);
 	json_object_set_new(o, "kind", json_string(proto_kind_name(c->kind)));
-	json_object_set_new(o, "ts", json_string(ts));
+	jin_set_ts(o, "ts", c->ts_ms);
 	return o;
 }
 
@@ -134,12 +117,9 @@ char *proto_call_encode(const struct proto_call *c)
 
 char *proto_board_encode(const struct proto_board *b)
 {
-	char ts[32];
-	time_fmt_iso(b->ts_ms, ts, sizeof ts);
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "seq", json_integer(b->seq));
-	json_object_set_new(o, "ts", json_string(ts));
+	jin_set_ts(o, "ts", b->ts_ms);
 	json_t *calls = json_array();
 	for (int i = 0; i < b->ncalls; i++)
 		json_array_append_new(calls, call_to_json(&b->calls[i]));

@@ -3,9 +3,26 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 const char *const *proto_cmd_names(void);
+
+static bool cmd_fields(json_t *root, void *data, struct proto_error *err)
+{
+	struct proto_cmd *out = data;
+	int cmd = 0;
+	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
+	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err) ||
+	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
+		return false;
+	out->cmd = (enum proto_cmd_kind)cmd;
+	if (proto_cmd_takes_level(out->cmd)) {
+		int64_t level = -1;
+		if (!jin_int(root, NULL, "level", true, 0, 100, &level, err))
+			return false;
+		out->level = (int)level;
+	}
+	return true;
+}
 
 int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct proto_error *err)
 {
@@ -13,87 +30,55 @@ int proto_cmd_decode(const char *buf, size_t len, struct proto_cmd *out, struct 
 	 * good, so the display can still answer with an error result. */
 	memset(out, 0, sizeof *out);
 	out->level = -1;
-	json_t *root = jin_load(buf, len, PROTO_CMD_BYTES_MAX, err);
-	if (!root)
-		return -1;
-	int rc = -1;
-	int cmd = 0;
-	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
-	    !jin_enum(root, NULL, "cmd", true, proto_cmd_names(), &cmd, err) ||
-	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
-		goto out;
-	out->cmd = (enum proto_cmd_kind)cmd;
-	if (proto_cmd_takes_level(out->cmd)) {
-		int64_t level = -1;
-		if (!jin_int(root, NULL, "level", true, 0, 100, &level, err))
-			goto out;
-		out->level = (int)level;
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return jin_decode(buf, len, PROTO_CMD_BYTES_MAX, true, cmd_fields, out, err);
 }
 
 char *proto_cmd_encode(const struct proto_cmd *c)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "cmd", json_string(proto_cmd_name(c->cmd)));
 	if (proto_cmd_takes_level(c->cmd))
 		json_object_set_new(o, "level", json_integer(c->level));
-	if (c->ts_ms > 0) {
-		char ts[32];
-		time_fmt_iso(c->ts_ms, ts, sizeof ts);
-		json_object_set_new(o, "ts", json_string(ts));
-	}
+	jin_set_ts_opt(o, "ts", c->ts_ms);
 	return jin_dump(o);
 }
 
-int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
-                            struct proto_error *err)
+static bool cmd_result_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_RESULT_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_cmd_result *out = data;
 	memset(out, 0, sizeof *out);
-	int rc = -1;
 	if (!jin_str(root, NULL, "id", true, JIN_ID, PROTO_ID_MAX, out->id, err) ||
 	    !jin_str(root, NULL, "cmd", false, JIN_TEXT, PROTO_SHORT_MAX, out->cmd, err) ||
 	    !jin_bool(root, NULL, "ok", true, &out->ok, err) ||
 	    !jin_str(root, NULL, "error", false, JIN_TEXT, PROTO_INFO_MAX, out->error, err) ||
 	    !jin_str(root, NULL, "info", false, JIN_TEXT, PROTO_INFO_MAX, out->info, err) ||
 	    !jin_ts(root, NULL, "ts", false, &out->ts_ms, err))
-		goto out;
+		return false;
 	if (!out->ok && !out->error[0]) {
 		jin_fail(err, "error", "missing (required when ok is false)");
-		goto out;
+		return false;
 	}
 	if (out->ok)
 		memset(out->error, 0, sizeof out->error); /* only a failure carries one */
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_cmd_result_decode(const char *buf, size_t len, struct proto_cmd_result *out,
+                            struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_RESULT_BYTES_MAX, true, cmd_result_fields, out, err);
 }
 
 char *proto_cmd_result_encode(const struct proto_cmd_result *r)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "id", json_string(r->id));
-	if (r->cmd[0])
-		json_object_set_new(o, "cmd", json_string(r->cmd));
+	jin_set_str_opt(o, "cmd", r->cmd);
 	json_object_set_new(o, "ok", json_boolean(r->ok));
 	if (!r->ok)
 		json_object_set_new(o, "error", json_string(r->error[0] ? r->error : "failed"));
-	if (r->info[0])
-		json_object_set_new(o, "info", json_string(r->info));
-	if (r->ts_ms > 0) {
-		char ts[32];
-		time_fmt_iso(r->ts_ms, ts, sizeof ts);
-		json_object_set_new(o, "ts", json_string(ts));
-	}
+	jin_set_str_opt(o, "info", r->info);
+	jin_set_ts_opt(o, "ts", r->ts_ms);
 	return jin_dump(o);
 }

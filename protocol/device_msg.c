@@ -6,19 +6,15 @@
 
 #include "json_in.h"
 #include "proto.h"
-#include "timeutil.h"
 
 const char *const *proto_audio_names(void);
 const char *const *proto_screen_names(void);
 
 static const char *const state_names[] = {"online", "offline", NULL};
 
-int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
-                        struct proto_error *err)
+static bool status_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_STATUS_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_status *out = data;
 	memset(out, 0, sizeof *out);
 	int state = 0;
 	bool ok =
@@ -34,46 +30,31 @@ int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
 	    jin_str(root, NULL, "session", false, JIN_HEX, PROTO_SESSION_MAX, out->session, err) &&
 	    jin_int(root, NULL, "conn", false, 1, PROTO_COUNT_MAX, &out->conn, err);
 	out->state = (enum proto_state)state;
-	json_decref(root);
-	return ok ? 0 : -1;
+	return ok;
 }
 
-/* A required timestamp: always written, even the epoch itself. */
-static void set_ts_req(json_t *o, const char *key, int64_t ms)
+int proto_status_decode(const char *buf, size_t len, struct proto_status *out,
+                        struct proto_error *err)
 {
-	char ts[32];
-	time_fmt_iso(ms, ts, sizeof ts);
-	json_object_set_new(o, key, json_string(ts));
-}
-
-/* An optional timestamp: 0 means absent. */
-static void set_ts(json_t *o, const char *key, int64_t ms)
-{
-	if (ms > 0)
-		set_ts_req(o, key, ms);
+	return jin_decode(buf, len, PROTO_STATUS_BYTES_MAX, true, status_fields, out, err);
 }
 
 char *proto_status_encode(const struct proto_status *s)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "state", json_string(state_names[s->state]));
-	if (s->device[0])
-		json_object_set_new(o, "device", json_string(s->device));
-	if (s->version[0])
-		json_object_set_new(o, "version", json_string(s->version));
-	set_ts(o, "started", s->started_ms);
-	set_ts(o, "ts", s->ts_ms);
-	if (s->config_hash[0])
-		json_object_set_new(o, "config_hash", json_string(s->config_hash));
+	jin_set_str_opt(o, "device", s->device);
+	jin_set_str_opt(o, "version", s->version);
+	jin_set_ts_opt(o, "started", s->started_ms);
+	jin_set_ts_opt(o, "ts", s->ts_ms);
+	jin_set_str_opt(o, "config_hash", s->config_hash);
 	if (s->nareas) {
 		json_t *a = json_array();
 		for (int i = 0; i < s->nareas; i++)
 			json_array_append_new(a, json_string(s->areas[i]));
 		json_object_set_new(o, "areas", a);
 	}
-	if (s->session[0])
-		json_object_set_new(o, "session", json_string(s->session));
+	jin_set_str_opt(o, "session", s->session);
 	if (s->conn > 0)
 		json_object_set_new(o, "conn", json_integer(s->conn));
 	return jin_dump(o);
@@ -121,14 +102,10 @@ bool proto_status_order_apply(struct proto_status_order *o, const struct proto_s
 	return true;
 }
 
-int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
-                        struct proto_error *err)
+static bool health_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_HEALTH_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_health *out = data;
 	proto_health_init(out);
-	int rc = -1;
 	int64_t w = 0, h = 0, rot = 0, vol = -1, uv = -1;
 	int audio = PROTO_AUDIO_OK, screen = PROTO_SCREEN_ON;
 	double temp = NAN;
@@ -155,45 +132,36 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	             err) ||
 	    !jin_int(root, NULL, "undervoltage", false, 0, 1, &uv, err) ||
 	    !jin_enum(root, NULL, "screen", false, proto_screen_names(), &screen, err))
-		goto out;
+		return false;
 	if (rot % 90) {
 		jin_fail(err, "rotate", "must be 0, 90, 180 or 270");
-		goto out;
+		return false;
 	}
 	json_t *off = json_object_get(root, "clock_offset_ms");
 	if (off && !json_is_null(off)) {
 		if (!jin_int(root, NULL, "clock_offset_ms", false, -PROTO_SEQ_MAX, PROTO_SEQ_MAX,
 		             &out->clock_offset_ms, err))
-			goto out;
+			return false;
 		out->has_clock_offset = true;
 	}
-	json_t *boards = json_object_get(root, "boards");
-	if (boards) {
-		if (!json_is_array(boards)) {
-			jin_fail(err, "boards", "must be an array");
-			goto out;
+	json_t *boards;
+	if (!jin_array(root, "boards", false, PROTO_AREAS_MAX, "items", &boards, err))
+		return false;
+	for (size_t i = 0; i < json_array_size(boards); i++) {
+		json_t *b = json_array_get(boards, i);
+		char path[32];
+		jin_path(path, sizeof path, "boards", NULL, (int)i);
+		struct proto_health_board *hb = &out->boards[i];
+		hb->age_s = -1;
+		if (!json_is_object(b)) {
+			jin_fail(err, path, "must be an object");
+			return false;
 		}
-		if (json_array_size(boards) > PROTO_AREAS_MAX) {
-			jin_fail(err, "boards", "more than %d items", PROTO_AREAS_MAX);
-			goto out;
-		}
-		for (size_t i = 0; i < json_array_size(boards); i++) {
-			json_t *b = json_array_get(boards, i);
-			char path[32];
-			jin_path(path, sizeof path, "boards", NULL, (int)i);
-			struct proto_health_board *hb = &out->boards[i];
-			hb->age_s = -1;
-			if (!json_is_object(b)) {
-				jin_fail(err, path, "must be an object");
-				goto out;
-			}
-			if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area,
-			             err) ||
-			    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
-			    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
-				goto out;
-			out->nboards++;
-		}
+		if (!jin_str(b, path, "area", true, JIN_NAME, PROTO_NAME_MAX, hb->area, err) ||
+		    !jin_int(b, path, "seq", true, 0, PROTO_SEQ_MAX, &hb->seq, err) ||
+		    !jin_int(b, path, "age_s", false, -1, PROTO_COUNT_MAX, &hb->age_s, err))
+			return false;
+		out->nboards++;
 	}
 	out->width = (int)w;
 	out->height = (int)h;
@@ -203,20 +171,21 @@ int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
 	out->audio = (enum proto_audio_state)audio;
 	out->screen = (enum proto_screen_state)screen;
 	out->cpu_temp_c = temp;
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_health_decode(const char *buf, size_t len, struct proto_health *out,
+                        struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_HEALTH_BYTES_MAX, true, health_fields, out, err);
 }
 
 char *proto_health_encode(const struct proto_health *h)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	json_t *o = jin_object();
 	json_object_set_new(o, "device", json_string(h->device));
-	if (h->version[0])
-		json_object_set_new(o, "version", json_string(h->version));
-	set_ts_req(o, "ts", h->ts_ms);
+	jin_set_str_opt(o, "version", h->version);
+	jin_set_ts(o, "ts", h->ts_ms);
 	json_object_set_new(o, "uptime_s", json_integer(h->uptime_s));
 	json_object_set_new(o, "width", json_integer(h->width));
 	json_object_set_new(o, "height", json_integer(h->height));
@@ -256,60 +225,47 @@ char *proto_health_encode(const struct proto_health *h)
 	return jin_dump(o);
 }
 
-int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err)
+static bool ack_fields(json_t *root, void *data, struct proto_error *err)
 {
-	json_t *root = jin_load(buf, len, PROTO_ACK_BYTES_MAX, err);
-	if (!root)
-		return -1;
+	struct proto_ack *out = data;
 	memset(out, 0, sizeof *out);
-	int rc = -1;
 	if (!jin_int(root, NULL, "seq", true, 1, PROTO_SEQ_MAX, &out->seq, err) ||
 	    !jin_ts(root, NULL, "shown_ts", true, &out->shown_ms, err) ||
 	    !jin_str(root, NULL, "area", false, JIN_NAME, PROTO_NAME_MAX, out->area, err))
-		goto out;
-	json_t *ids = json_object_get(root, "ids");
-	if (!ids) {
-		jin_fail(err, "ids", "missing");
-		goto out;
-	}
-	if (!json_is_array(ids)) {
-		jin_fail(err, "ids", "must be an array");
-		goto out;
-	}
-	if (json_array_size(ids) > PROTO_ACK_IDS_MAX) {
-		jin_fail(err, "ids", "more than %d ids", PROTO_ACK_IDS_MAX);
-		goto out;
-	}
+		return false;
+	json_t *ids;
+	if (!jin_array(root, "ids", true, PROTO_ACK_IDS_MAX, "ids", &ids, err))
+		return false;
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		json_t *v = json_array_get(ids, i);
 		char path[32];
 		jin_path(path, sizeof path, "ids", NULL, (int)i);
 		if (!json_is_string(v)) {
 			jin_fail(err, path, "must be a string");
-			goto out;
+			return false;
 		}
 		if (!proto_id_valid(json_string_value(v))) {
 			jin_fail(err, path, "must be 1-%d of letters, digits, '.', '_', ':', '-'",
 			         PROTO_ID_MAX);
-			goto out;
+			return false;
 		}
 		strcpy(out->ids[i], json_string_value(v));
 		out->nids++;
 	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return true;
+}
+
+int proto_ack_decode(const char *buf, size_t len, struct proto_ack *out, struct proto_error *err)
+{
+	return jin_decode(buf, len, PROTO_ACK_BYTES_MAX, true, ack_fields, out, err);
 }
 
 char *proto_ack_encode(const struct proto_ack *a)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
-	if (a->area[0])
-		json_object_set_new(o, "area", json_string(a->area));
+	json_t *o = jin_object();
+	jin_set_str_opt(o, "area", a->area);
 	json_object_set_new(o, "seq", json_integer(a->seq));
-	set_ts_req(o, "shown_ts", a->shown_ms);
+	jin_set_ts(o, "shown_ts", a->shown_ms);
 	json_t *ids = json_array();
 	for (int i = 0; i < a->nids; i++)
 		json_array_append_new(ids, json_string(a->ids[i]));

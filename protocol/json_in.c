@@ -171,6 +171,17 @@ json_t *jin_load_ex(const char *buf, size_t len, size_t max, bool check_v, struc
 	return root;
 }
 
+int jin_decode(const char *buf, size_t len, size_t max, bool check_v, jin_fields_fn fields,
+               void *out, struct proto_error *err)
+{
+	json_t *root = jin_load_ex(buf, len, max, check_v, err);
+	if (!root)
+		return -1;
+	bool ok = fields(root, out, err);
+	json_decref(root);
+	return ok ? 0 : -1;
+}
+
 static bool in_set(unsigned char c, enum jin_charset cs, bool first)
 {
 	bool alnum_up = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -219,53 +230,59 @@ bool jin_charset_ok(const char *s, enum jin_charset cs)
 	return true;
 }
 
-static json_t *field(json_t *obj, const char *path, const char *key, bool required, char *name,
-                     size_t namelen, struct proto_error *err, bool *fail)
+/* A field being read: its value and its dotted name for errors. */
+struct field {
+	json_t *v;
+	char name[96];
+};
+
+#define KIND(t) (1u << (t))
+
+/* Looks key up in obj: 1 when present and of one of kinds (0: any), 0 when
+ * absent and optional, -1 after naming the failure (want if of another kind). */
+static int field(struct field *f, json_t *obj, const char *path, const char *key, bool required,
+                 unsigned kinds, const char *want, struct proto_error *err)
 {
-	jin_path(name, namelen, path, key, 0);
-	json_t *v = json_object_get(obj, key);
-	*fail = false;
-	if (!v || json_is_null(v)) {
-		if (required) {
-			jin_fail(err, name, "missing");
-			*fail = true;
-		}
-		return NULL;
+	jin_path(f->name, sizeof f->name, path, key, 0);
+	f->v = json_object_get(obj, key);
+	if (!f->v || json_is_null(f->v)) {
+		if (!required)
+			return 0;
+		jin_fail(err, f->name, "missing");
+		return -1;
 	}
-	return v;
+	if (kinds && !(kinds & KIND(json_typeof(f->v)))) {
+		jin_fail(err, f->name, "%s", want);
+		return -1;
+	}
+	return 1;
 }
 
 bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum jin_charset cs,
              size_t max, char *out, struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v) {
-		if (!fail)
-			out[0] = '\0';
-		return !fail;
-	}
-	if (!json_is_string(v)) {
-		jin_fail(err, name, "must be a string");
-		return false;
-	}
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
+	struct field f;
+	int found = field(&f, obj, path, key, required, KIND(JSON_STRING), "must be a string", err);
+	if (found == 0)
+		out[0] = '\0';
+	if (found <= 0)
+		return found == 0;
+	const char *s = json_string_value(f.v);
+	size_t len = json_string_length(f.v);
 	if (len == 0 && required) {
-		jin_fail(err, name, "must not be empty");
+		jin_fail(err, f.name, "must not be empty");
 		return false;
 	}
 	if (len > max) {
-		jin_fail(err, name, "longer than %zu bytes", max);
+		jin_fail(err, f.name, "longer than %zu bytes", max);
 		return false;
 	}
 	if (strlen(s) != len || !proto_text_valid(s, len)) {
-		jin_fail(err, name, "contains a control character or invalid UTF-8");
+		jin_fail(err, f.name, "contains a control character or invalid UTF-8");
 		return false;
 	}
 	if (!jin_charset_ok(s, cs)) {
-		jin_fail(err, name, "only %s allowed", charset_desc(cs));
+		jin_fail(err, f.name, "only %s allowed", charset_desc(cs));
 		return false;
 	}
 	memcpy(out, s, len + 1);
@@ -275,18 +292,14 @@ bool jin_str(json_t *obj, const char *path, const char *key, bool required, enum
 bool jin_int(json_t *obj, const char *path, const char *key, bool required, int64_t min,
              int64_t max, int64_t *out, struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v)
-		return !fail;
-	if (!json_is_integer(v)) {
-		jin_fail(err, name, "must be an integer");
-		return false;
-	}
-	json_int_t i = json_integer_value(v);
+	struct field f;
+	int found =
+	    field(&f, obj, path, key, required, KIND(JSON_INTEGER), "must be an integer", err);
+	if (found <= 0)
+		return found == 0;
+	json_int_t i = json_integer_value(f.v);
 	if (i < min || i > max) {
-		jin_fail(err, name, "must be between %lld and %lld", (long long)min,
+		jin_fail(err, f.name, "must be between %lld and %lld", (long long)min,
 		         (long long)max);
 		return false;
 	}
@@ -297,18 +310,14 @@ bool jin_int(json_t *obj, const char *path, const char *key, bool required, int6
 bool jin_num(json_t *obj, const char *path, const char *key, bool required, double min, double max,
              double *out, struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v)
-		return !fail;
-	if (!json_is_number(v)) {
-		jin_fail(err, name, "must be a number");
-		return false;
-	}
-	double d = json_number_value(v);
+	struct field f;
+	int found = field(&f, obj, path, key, required, KIND(JSON_INTEGER) | KIND(JSON_REAL),
+	                  "must be a number", err);
+	if (found <= 0)
+		return found == 0;
+	double d = json_number_value(f.v);
 	if (!isfinite(d) || d < min || d > max) {
-		jin_fail(err, name, "must be between %g and %g", min, max);
+		jin_fail(err, f.name, "must be between %g and %g", min, max);
 		return false;
 	}
 	*out = d;
@@ -318,34 +327,29 @@ bool jin_num(json_t *obj, const char *path, const char *key, bool required, doub
 bool jin_bool(json_t *obj, const char *path, const char *key, bool required, bool *out,
               struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v)
-		return !fail;
-	if (!json_is_boolean(v)) {
-		jin_fail(err, name, "must be true or false");
-		return false;
-	}
-	*out = json_is_true(v);
+	struct field f;
+	int found = field(&f, obj, path, key, required, KIND(JSON_TRUE) | KIND(JSON_FALSE),
+	                  "must be true or false", err);
+	if (found <= 0)
+		return found == 0;
+	*out = json_is_true(f.v);
 	return true;
 }
 
 bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64_t *out,
             struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v)
-		return !fail;
-	if (!json_is_string(v) || json_string_length(v) > 40 ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		jin_fail(err, name, "must be an RFC 3339 UTC timestamp string");
+	struct field f;
+	int found = field(&f, obj, path, key, required, 0, NULL, err);
+	if (found <= 0)
+		return found == 0;
+	if (!json_is_string(f.v) || json_string_length(f.v) > 40 ||
+	    strlen(json_string_value(f.v)) != json_string_length(f.v)) {
+		jin_fail(err, f.name, "must be an RFC 3339 UTC timestamp string");
 		return false;
 	}
-	if (!time_parse_iso(json_string_value(v), out)) {
-		jin_fail(err, name,
+	if (!time_parse_iso(json_string_value(f.v), out)) {
+		jin_fail(err, f.name,
 		         "must be an RFC 3339 UTC timestamp like 2026-11-30T09:15:02.123Z");
 		return false;
 	}
@@ -355,14 +359,13 @@ bool jin_ts(json_t *obj, const char *path, const char *key, bool required, int64
 bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
               const char *const *names, int *out, struct proto_error *err)
 {
-	char name[96];
-	bool fail;
-	json_t *v = field(obj, path, key, required, name, sizeof name, err, &fail);
-	if (!v)
-		return !fail;
+	struct field f;
+	int found = field(&f, obj, path, key, required, 0, NULL, err);
+	if (found <= 0)
+		return found == 0;
 	char list[128] = "";
 	for (int i = 0; names[i]; i++) {
-		if (json_is_string(v) && !strcmp(json_string_value(v), names[i])) {
+		if (json_is_string(f.v) && !strcmp(json_string_value(f.v), names[i])) {
 			*out = i;
 			return true;
 		}
@@ -370,8 +373,54 @@ bool jin_enum(json_t *obj, const char *path, const char *key, bool required,
 			strncat(list, ", ", sizeof list - strlen(list) - 1);
 		strncat(list, names[i], sizeof list - strlen(list) - 1);
 	}
-	jin_fail(err, name, "must be one of: %s", list);
+	jin_fail(err, f.name, "must be one of: %s", list);
 	return false;
+}
+
+bool jin_array(json_t *obj, const char *key, bool required, size_t max, const char *items,
+               json_t **out, struct proto_error *err)
+{
+	*out = json_object_get(obj, key);
+	if (!*out) {
+		if (required)
+			jin_fail(err, key, "missing");
+		return !required;
+	}
+	if (!json_is_array(*out)) {
+		jin_fail(err, key, "must be an array");
+		return false;
+	}
+	if (json_array_size(*out) > max) {
+		jin_fail(err, key, "more than %zu %s", max, items);
+		return false;
+	}
+	return true;
+}
+
+json_t *jin_object(void)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
+	return o;
+}
+
+void jin_set_ts(json_t *o, const char *key, int64_t ms)
+{
+	char ts[32];
+	time_fmt_iso(ms, ts, sizeof ts);
+	json_object_set_new(o, key, json_string(ts));
+}
+
+void jin_set_ts_opt(json_t *o, const char *key, int64_t ms)
+{
+	if (ms > 0)
+		jin_set_ts(o, key, ms);
+}
+
+void jin_set_str_opt(json_t *o, const char *key, const char *s)
+{
+	if (s[0])
+		json_object_set_new(o, key, json_string(s));
 }
 
 char *jin_dump(json_t *obj)

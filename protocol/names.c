@@ -14,28 +14,31 @@ static const bool cmd_levels[] = {PROTO_CMDS(PROTO_CMD_LEVEL)};
 static const char *const audio_names[] = {"ok", "none", "muted", "error", NULL};
 static const char *const screen_names[] = {"on", "closed", "no-output", NULL};
 
-bool proto_name_valid(const char *s)
+/* 1 to max characters, all from cs. */
+static bool valid(const char *s, size_t max, enum jin_charset cs)
 {
 	size_t n = strlen(s);
-	return n >= 1 && n <= PROTO_NAME_MAX && jin_charset_ok(s, JIN_NAME);
+	return n >= 1 && n <= max && jin_charset_ok(s, cs);
+}
+
+bool proto_name_valid(const char *s)
+{
+	return valid(s, PROTO_NAME_MAX, JIN_NAME);
 }
 
 bool proto_id_valid(const char *s)
 {
-	size_t n = strlen(s);
-	return n >= 1 && n <= PROTO_ID_MAX && jin_charset_ok(s, JIN_ID);
+	return valid(s, PROTO_ID_MAX, JIN_ID);
 }
 
 bool proto_ticket_valid(const char *s)
 {
-	size_t n = strlen(s);
-	return n >= 1 && n <= PROTO_TICKET_MAX && jin_charset_ok(s, JIN_TICKET);
+	return valid(s, PROTO_TICKET_MAX, JIN_TICKET);
 }
 
 bool proto_desk_valid(const char *s)
 {
-	size_t n = strlen(s);
-	return n >= 1 && n <= PROTO_DESK_MAX && jin_charset_ok(s, JIN_DESK);
+	return valid(s, PROTO_DESK_MAX, JIN_DESK);
 }
 
 /* ISO 639-1, two letters each. */

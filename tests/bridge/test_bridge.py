@@ -267,15 +267,7 @@ def bad_requests():
             s.sendall(b"0\r\n\r\n")
         except OSError:
             pass
-        try:
-            while True:
-                data = s.recv(4096)
-                if not data:
-                    break
-                answer += data
-        except OSError:
-            pass
-        s.close()
+        answer += cbtest.read_to_close(s, 4096)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         # unknown endpoints and methods; names that cannot be a site come first
         assert b.req("GET", "/v1/nothing")[0] == 404

@@ -188,15 +188,7 @@ def chunked_body_over_limit_refused_early():
                         closed = True
         s.setblocking(True)
         s.settimeout(5)
-        try:
-            while True:
-                data = s.recv(65536)
-                if not data:
-                    break
-                answer += data
-        except OSError:
-            pass
-        s.close()
+        answer += cbtest.read_to_close(s)
         assert closed, f"the bridge read {sent} bytes and kept reading"
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b"body over the size limit" in answer, answer

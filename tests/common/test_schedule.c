@@ -16,6 +16,13 @@ static struct sched_time at(int y, int mo, int d, int wday, int h, int mi)
 	return (struct sched_time){y, mo, d, wday, h * 60 + mi};
 }
 
+/* Whether s is open at that local time. */
+static bool open_at(const struct schedule *s, int y, int mo, int d, int wday, int h, int mi)
+{
+	struct sched_time t = at(y, mo, d, wday, h, mi);
+	return schedule_open(s, &t);
+}
+
 static void set(struct schedule *s, int wday, const char *v)
 {
 	assert_true(schedule_parse_day(v, &s->week[wday]));
@@ -57,20 +64,14 @@ static void test_weekdays(void **state)
 {
 	struct schedule s;
 	schedule_init(&s);
-	struct sched_time t = at(2026, 11, 30, 1, 3, 0);
-	assert_true(schedule_open(&s, &t)); /* default: always open */
+	assert_true(open_at(&s, 2026, 11, 30, 1, 3, 0)); /* default: always open */
 	set(&s, 1, "08:00-16:00");
 	set(&s, 0, "closed");
-	t = at(2026, 11, 30, 1, 7, 59);
-	assert_false(schedule_open(&s, &t));
-	t = at(2026, 11, 30, 1, 8, 0);
-	assert_true(schedule_open(&s, &t));
-	t = at(2026, 11, 30, 1, 15, 59);
-	assert_true(schedule_open(&s, &t));
-	t = at(2026, 11, 30, 1, 16, 0);
-	assert_false(schedule_open(&s, &t));
-	t = at(2026, 11, 29, 0, 12, 0);
-	assert_false(schedule_open(&s, &t));
+	assert_false(open_at(&s, 2026, 11, 30, 1, 7, 59));
+	assert_true(open_at(&s, 2026, 11, 30, 1, 8, 0));
+	assert_true(open_at(&s, 2026, 11, 30, 1, 15, 59));
+	assert_false(open_at(&s, 2026, 11, 30, 1, 16, 0));
+	assert_false(open_at(&s, 2026, 11, 29, 0, 12, 0));
 }
 
 static void test_across_midnight(void **state)
@@ -80,18 +81,13 @@ static void test_across_midnight(void **state)
 	for (int i = 0; i < 7; i++)
 		set(&s, i, "closed");
 	set(&s, 5, "20:00-02:00"); /* Friday evening into Saturday */
-	struct sched_time t = at(2026, 12, 4, 5, 21, 0);
-	assert_true(schedule_open(&s, &t));
-	t = at(2026, 12, 5, 6, 1, 59);
-	assert_true(schedule_open(&s, &t));
-	t = at(2026, 12, 5, 6, 2, 0);
-	assert_false(schedule_open(&s, &t));
-	t = at(2026, 12, 4, 5, 1, 0); /* Friday 01:00: Thursday is closed */
-	assert_false(schedule_open(&s, &t));
+	assert_true(open_at(&s, 2026, 12, 4, 5, 21, 0));
+	assert_true(open_at(&s, 2026, 12, 5, 6, 1, 59));
+	assert_false(open_at(&s, 2026, 12, 5, 6, 2, 0));
+	assert_false(open_at(&s, 2026, 12, 4, 5, 1, 0)); /* Friday 01:00: Thursday is closed */
 	/* Across a month and a year boundary: 31 Dec (Thu) into 1 Jan. */
 	set(&s, 4, "22:00-03:00");
-	t = at(2027, 1, 1, 5, 2, 30);
-	assert_true(schedule_open(&s, &t));
+	assert_true(open_at(&s, 2027, 1, 1, 5, 2, 30));
 }
 
 static void test_exceptions(void **state)
@@ -106,18 +102,13 @@ static void test_exceptions(void **state)
 	assert_true(schedule_parse_day("23:00-01:00", &late));
 	assert_true(schedule_add_exception(&s, 2026, 12, 24, &closed));
 	assert_true(schedule_add_exception(&s, 2026, 12, 23, &short_day));
-	struct sched_time t = at(2026, 12, 24, 4, 9, 0);
-	assert_false(schedule_open(&s, &t));
-	t = at(2026, 12, 23, 3, 9, 0);
-	assert_false(schedule_open(&s, &t));
-	t = at(2026, 12, 23, 3, 12, 0);
-	assert_true(schedule_open(&s, &t));
-	t = at(2026, 12, 22, 2, 9, 0);
-	assert_true(schedule_open(&s, &t));
+	assert_false(open_at(&s, 2026, 12, 24, 4, 9, 0));
+	assert_false(open_at(&s, 2026, 12, 23, 3, 9, 0));
+	assert_true(open_at(&s, 2026, 12, 23, 3, 12, 0));
+	assert_true(open_at(&s, 2026, 12, 22, 2, 9, 0));
 	/* An exception's span past midnight carries into the next (closed) day. */
 	assert_true(schedule_add_exception(&s, 2026, 12, 31, &late));
-	t = at(2027, 1, 1, 5, 0, 30);
-	assert_true(schedule_open(&s, &t));
+	assert_true(open_at(&s, 2027, 1, 1, 5, 0, 30));
 	/* Replacing an exception does not add a second one. */
 	int n = s.nexceptions;
 	assert_true(schedule_add_exception(&s, 2026, 12, 24, &short_day));

@@ -67,6 +67,14 @@ def boards_newer_and_older():
         assert f.read(4) == b"\x89PNG"
 
 
+def output_back(tmp, p, png):
+    """Connect the display again: the daemon says so, draws, and stops cleanly."""
+    set_status(tmp, "connected")
+    p.wait_line("output back", timeout=15)
+    cbtest.wait_until(lambda: os.path.exists(png), 10, what="screen.png after output back")
+    assert p.stop() == 0, p.output()
+
+
 @test
 def output_lost_and_back():
     tmp = cbtest.TempDir()
@@ -75,10 +83,7 @@ def output_lost_and_back():
     set_status(tmp, "disconnected")
     p.wait_line("output lost", timeout=15)
     os.unlink(png)
-    set_status(tmp, "connected")
-    p.wait_line("output back", timeout=15)
-    cbtest.wait_until(lambda: os.path.exists(png), 10, what="screen.png after output back")
-    assert p.stop() == 0, p.output()
+    output_back(tmp, p, png)
 
 
 @test
@@ -87,10 +92,7 @@ def start_without_display_waits():
     p, png = start(tmp, status="disconnected")
     p.wait_line("no connected display at start: waiting", timeout=10)
     assert not os.path.exists(png)
-    set_status(tmp, "connected")
-    p.wait_line("output back", timeout=15)
-    cbtest.wait_until(lambda: os.path.exists(png), 10, what="screen.png")
-    assert p.stop() == 0, p.output()
+    output_back(tmp, p, png)
 
 
 @test

@@ -93,6 +93,22 @@ def elapse(seconds):
     time.sleep(seconds)
 
 
+def read_to_close(sock, bufsize=65536):
+    """Everything sock receives until the peer closes it (or an error ends
+    the connection), then close sock."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(bufsize)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    sock.close()
+    return data
+
+
 class TempDir:
     def __init__(self, prefix="cbtest-"):
         self.path = tempfile.mkdtemp(prefix=prefix)

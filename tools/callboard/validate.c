@@ -29,58 +29,62 @@ char *cli_read_file(const char *path, size_t max, size_t *len, char *why, size_t
 	return buf;
 }
 
-static const char *const types[] = {"board", "notice",     "status", "health", "ack",
-                                    "cmd",   "cmd-result", "call",   "queue",  NULL};
+/* A decoder taking its result as void *, so one table holds them all. */
+#define DECODER(fn, type)                                                                          \
+	static int fn##_any(const char *buf, size_t len, void *out, struct proto_error *err)       \
+	{                                                                                          \
+		return fn(buf, len, (type *)out, err);                                             \
+	}
+DECODER(proto_board_decode, struct proto_board)
+DECODER(proto_notice_decode, struct proto_notice)
+DECODER(proto_status_decode, struct proto_status)
+DECODER(proto_health_decode, struct proto_health)
+DECODER(proto_ack_decode, struct proto_ack)
+DECODER(proto_cmd_decode, struct proto_cmd)
+DECODER(proto_cmd_result_decode, struct proto_cmd_result)
+DECODER(proto_call_decode, struct proto_call)
+DECODER(proto_queue_decode, struct proto_queue)
+
+/* One row per payload type: its name, decoder and result size. */
+static const struct payload_type {
+	const char *name;
+	int (*decode)(const char *buf, size_t len, void *out, struct proto_error *err);
+	size_t size;
+} types[] = {
+    {"board", proto_board_decode_any, sizeof(struct proto_board)},
+    {"notice", proto_notice_decode_any, sizeof(struct proto_notice)},
+    {"status", proto_status_decode_any, sizeof(struct proto_status)},
+    {"health", proto_health_decode_any, sizeof(struct proto_health)},
+    {"ack", proto_ack_decode_any, sizeof(struct proto_ack)},
+    {"cmd", proto_cmd_decode_any, sizeof(struct proto_cmd)},
+    {"cmd-result", proto_cmd_result_decode_any, sizeof(struct proto_cmd_result)},
+    {"call", proto_call_decode_any, sizeof(struct proto_call)},
+    {"queue", proto_queue_decode_any, sizeof(struct proto_queue)},
+    {NULL, NULL, 0},
+};
+
+static const struct payload_type *payload_type(const char *name)
+{
+	for (const struct payload_type *t = types; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
 
 int validate_payload(const char *type, const char *buf, size_t len, struct proto_error *err)
 {
-	if (!strcmp(type, "board")) {
-		struct proto_board *b = malloc(sizeof *b);
-		if (!b)
-			abort();
-		int r = proto_board_decode(buf, len, b, err);
-		free(b);
-		return r;
+	const struct payload_type *t = payload_type(type);
+	if (!t) {
+		snprintf(err->field, sizeof err->field, "TYPE");
+		snprintf(err->reason, sizeof err->reason, "unknown payload type '%s'", type);
+		return -2;
 	}
-	if (!strcmp(type, "notice")) {
-		struct proto_notice n;
-		return proto_notice_decode(buf, len, &n, err);
-	}
-	if (!strcmp(type, "queue")) {
-		struct proto_queue q;
-		return proto_queue_decode(buf, len, &q, err);
-	}
-	if (!strcmp(type, "status")) {
-		struct proto_status s;
-		return proto_status_decode(buf, len, &s, err);
-	}
-	if (!strcmp(type, "health")) {
-		struct proto_health h;
-		return proto_health_decode(buf, len, &h, err);
-	}
-	if (!strcmp(type, "ack")) {
-		struct proto_ack *a = malloc(sizeof *a);
-		if (!a)
-			abort();
-		int r = proto_ack_decode(buf, len, a, err);
-		free(a);
-		return r;
-	}
-	if (!strcmp(type, "cmd")) {
-		struct proto_cmd c;
-		return proto_cmd_decode(buf, len, &c, err);
-	}
-	if (!strcmp(type, "cmd-result")) {
-		struct proto_cmd_result r;
-		return proto_cmd_result_decode(buf, len, &r, err);
-	}
-	if (!strcmp(type, "call")) {
-		struct proto_call c;
-		return proto_call_decode(buf, len, &c, err);
-	}
-	snprintf(err->field, sizeof err->field, "TYPE");
-	snprintf(err->reason, sizeof err->reason, "unknown payload type '%s'", type);
-	return -2;
+	void *out = malloc(t->size); /* a board or an ack is too large for the stack */
+	if (!out)
+		abort();
+	int r = t->decode(buf, len, out, err);
+	free(out);
+	return r;
 }
 
 int cmd_validate(int argc, char **argv)
@@ -97,10 +101,7 @@ int cmd_validate(int argc, char **argv)
 		return 2;
 	}
 	const char *type = argv[1], *path = argv[2];
-	bool known = false;
-	for (int i = 0; types[i]; i++)
-		known |= !strcmp(types[i], type);
-	if (!known) {
+	if (!payload_type(type)) {
 		fprintf(stderr,
 		        "callboard validate: unknown TYPE '%s' (expected one of: board, notice, "
 		        "status, health, ack, cmd, cmd-result, call, queue)\n",
