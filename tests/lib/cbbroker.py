@@ -22,22 +22,25 @@ class Broker(cbtest.Mosquitto):
     """broker-config output for a devices file's text, served by a private
     mosquitto; creds maps each username to its password."""
 
-    def __init__(self, devices, tls=False):
+    def __init__(self, devices, tls=False, extra_args=()):
         tmp = cbtest.TempDir("cbsec-")
         self.dev = tmp.file("devices.ini", devices)
         self.dir = os.path.join(tmp.path, "broker")
         self.port = cbtest.free_port()
         self.tls_port = cbtest.free_port() if tls else None
-        self.generate(self.dev, tls)
-        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
+        self.generate(self.dev, tls, extra_args)
+        # A site broker (--site-bridge) writes none: its input has them.
+        cred = os.path.join(self.dir, "credentials.ini")
+        self.creds = read_credentials(cred if os.path.exists(cred) else self.dev)
         super().__init__(tmp, port=self.port)
 
-    def generate(self, devices, tls):
+    def generate(self, devices, tls, extra_args=()):
         args = [cbtest.binary("callboard"), "broker-config", "--devices", devices, "--out",
                 self.dir, "--bind", "127.0.0.1", "--port", str(self.port), "--user",
                 getpass.getuser()]
         if tls:
             args += ["--tls", "--tls-port", str(self.tls_port)]
+        args += list(extra_args)
         p = subprocess.run(args, capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, p.stderr
 
