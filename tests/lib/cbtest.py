@@ -93,6 +93,24 @@ def elapse(seconds):
     time.sleep(seconds)
 
 
+def pump(src, dst):
+    """Copy src to dst until either side ends, then shut both down: one
+    direction of a TCP relay, for a thread of its own."""
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    for x in (src, dst):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class TempDir:
     def __init__(self, prefix="cbtest-"):
         self.path = tempfile.mkdtemp(prefix=prefix)

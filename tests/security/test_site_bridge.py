@@ -76,23 +76,7 @@ class Relay:
             with self.lock:
                 self.socks += [a, b]
             for src, dst in ((a, b), (b, a)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+                threading.Thread(target=cbtest.pump, args=(src, dst), daemon=True).start()
 
     def cut(self):
         # shutdown wakes the thread blocked in accept; close alone would not.
