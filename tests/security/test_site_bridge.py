@@ -258,6 +258,36 @@ def site_account_reaches_its_site_only():
 
 
 @test
+def site_bridge_over_tls_with_its_certificate():
+    """Central --tls makes the site account's certificate; the site bridge
+    uses it on the TLS listener (no password there) and reports flow up."""
+    central = Broker(DEVICES, tls=True)
+    site = None
+    try:
+        cdir = central.dir
+        site = Broker(open(os.path.join(cdir, "credentials.ini")).read(), extra_args=[
+            "--site-bridge", f"localhost:{central.tls_port}", "--site", f"{TENANT}/{SITE}",
+            "--central-cafile", f"{cdir}/ca.crt",
+            "--central-certfile", f"{cdir}/clients/{TENANT}.{SITE}.crt",
+            "--central-keyfile", f"{cdir}/clients/{TENANT}.{SITE}.key"])
+        status = f"callboard/v1/{TENANT}/{SITE}/display/{DEV}/status"
+        bridge = Client(central.port, client_id="bridge", username="bridge",
+                        password=central.creds["bridge"])
+        bridge.subscribe(status)
+        user = f"{TENANT}.{SITE}.{DEV}"
+        display = Client(site.port, client_id=user, username=user, password=site.creds[user])
+        # Until the bridge is up the report waits on the site broker (QoS 1).
+        display.publish(status, b"over tls")
+        wait_until(lambda: bridge.received(status), 20, what="the report through TLS")
+        display.close()
+        bridge.close()
+    finally:
+        if site:
+            site.stop()
+        central.stop()
+
+
+@test
 def site_keeps_its_board_through_a_cut():
     r = Rig()
     try:
