@@ -353,6 +353,24 @@ class Client:
         self.c.loop_stop()
         self.c.disconnect()
 
+def display(tmp, port, tenant, site, dev, mqtt_extra=""):
+    """A headless display of area main on the broker at port; mqtt_extra
+    goes into its [mqtt] section (a username and password)."""
+    conf = tmp.file(f"{tenant}.{site}.{dev}.ini", f"""[device]
+id = {dev}
+tenant = {tenant}
+site = {site}
+areas = main
+
+[mqtt]
+host = 127.0.0.1
+port = {port}
+keepalive = 5
+{mqtt_extra}
+""")
+    return Proc([binary("callboard-display"), "--config", conf, "--headless"],
+                env={"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": tmp.path})
+
 
 def iso_now(offset_s=0.0):
     t = time.time() + offset_s

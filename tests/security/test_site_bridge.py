@@ -133,23 +133,8 @@ sites = {SITE}, gellerup
 """)])
         wait_until(self.api.healthy, 15, what="bridge /healthz")
         user = f"{TENANT}.{SITE}.{DEV}"
-        self.display = Proc([cbtest.binary("callboard-display"), "--config",
-                             self.tmp.file("display.ini", f"""[device]
-id = {DEV}
-tenant = {TENANT}
-site = {SITE}
-areas = main
-
-[mqtt]
-host = 127.0.0.1
-port = {self.site.port}
-keepalive = 5
-username = {user}
-password = {self.site.creds[user]}
-
-[health]
-interval = 5
-"""), "--headless"], env={"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": self.tmp.path})
+        self.display = cbtest.display(self.tmp, self.site.port, TENANT, SITE, DEV,
+                                      f"username = {user}\npassword = {self.site.creds[user]}")
 
     def device(self):
         s, body = self.api.devices()
