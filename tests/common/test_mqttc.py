@@ -212,24 +212,8 @@ class PickyBroker:
         b.sendall(buf)
         with self.lock:
             self.conns += [s, b]
-        threading.Thread(target=self._pump, args=(b, s), daemon=True).start()
-        self._pump(s, b)
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for x in (src, dst):
-            try:
-                x.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        threading.Thread(target=cbtest.pump, args=(b, s), daemon=True).start()
+        cbtest.pump(s, b)
 
     def seen(self):
         with self.lock:

@@ -31,7 +31,9 @@ class Broker(cbtest.Mosquitto):
         self.tls_port = cbtest.free_port() if tls else None
         self.plain = "--no-plain" not in options
         self.generate(self.dev, tls, bind, options)
-        self.creds = read_credentials(os.path.join(self.dir, "credentials.ini"))
+        # A site broker (--site-bridge) writes none: its input has them.
+        cred = os.path.join(self.dir, "credentials.ini")
+        self.creds = read_credentials(cred if os.path.exists(cred) else self.dev)
         super().__init__(tmp, port=self.port)
 
     def generate(self, devices, tls, bind="127.0.0.1", options=()):

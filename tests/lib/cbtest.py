@@ -109,6 +109,24 @@ def read_to_close(sock, bufsize=65536):
     return data
 
 
+def pump(src, dst):
+    """Copy src to dst until either side ends, then shut both down: one
+    direction of a TCP relay, for a thread of its own."""
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    for x in (src, dst):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class TempDir:
     def __init__(self, prefix="cbtest-"):
         self.path = tempfile.mkdtemp(prefix=prefix)
@@ -350,6 +368,24 @@ class Client:
     def close(self):
         self.c.loop_stop()
         self.c.disconnect()
+
+def display(tmp, port, tenant, site, dev, mqtt_extra=""):
+    """A headless display of area main on the broker at port; mqtt_extra
+    goes into its [mqtt] section (a username and password)."""
+    conf = tmp.file(f"{tenant}.{site}.{dev}.ini", f"""[device]
+id = {dev}
+tenant = {tenant}
+site = {site}
+areas = main
+
+[mqtt]
+host = 127.0.0.1
+port = {port}
+keepalive = 5
+{mqtt_extra}
+""")
+    return Proc([binary("callboard-display"), "--config", conf, "--headless"],
+                env={"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": tmp.path})
 
 
 def iso_now(offset_s=0.0):

@@ -4,26 +4,9 @@ client-id binding): device names repeat across tenants and must not collide,
 and a display or bridge from an older config says what to change."""
 
 import cbtest
-from cbtest import Client, Mosquitto, Proc, TempDir, test, wait_until
+from cbtest import Client, Mosquitto, Proc, TempDir, display, test, wait_until
 
 ROOT = "callboard/v1"
-
-
-def display(tmp, port, tenant, site, dev, mqtt_extra=""):
-    conf = tmp.file(f"{tenant}.{site}.{dev}.ini", f"""[device]
-id = {dev}
-tenant = {tenant}
-site = {site}
-areas = main
-
-[mqtt]
-host = 127.0.0.1
-port = {port}
-keepalive = 5
-{mqtt_extra}
-""")
-    return Proc([cbtest.binary("callboard-display"), "--config", conf, "--headless"],
-                env={"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": tmp.path})
 
 
 def board(seq):

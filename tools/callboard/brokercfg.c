@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "brokercfg.h"
+#include "brokersite.h"
 #include "log.h"
 
 struct parse_state {
@@ -33,7 +34,7 @@ static struct bc_display *find_display(struct bc_config *c, const char *t, const
 
 /* Passwords go into a colon-separated file and an INI file: printable
  * ASCII without ':' or spaces at the ends keeps both unambiguous. */
-static bool password_ok(struct cfg_ctx *ctx, const char *section, const char *value, char *out)
+bool bc_password_ok(struct cfg_ctx *ctx, const char *section, const char *value, char *out)
 {
 	size_t n = strlen(value);
 	if (n < 12 || n > BC_PASS_MAX) {
@@ -108,7 +109,7 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		if (!strcmp(key, "username"))
 			cfg_name(ctx, section, key, value, c->bridge_user, sizeof c->bridge_user);
 		else if (!strcmp(key, "password"))
-			password_ok(ctx, section, value, c->bridge_password);
+			bc_password_ok(ctx, section, value, c->bridge_password);
 		else
 			cfg_error(ctx, section, key, value,
 			          "unknown key (expected username, password)");
@@ -150,12 +151,14 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		c->ntenants++;
 		return;
 	}
+	if (bs_on_key(ctx, c, section, key, value))
+		return;
 	if (!strncmp(section, "display:", 8)) {
 		struct bc_display *d = display_for(ctx, st, section, key, section + 8);
 		if (!d)
 			return;
 		if (!strcmp(key, "password")) {
-			password_ok(ctx, section, value, d->password);
+			bc_password_ok(ctx, section, value, d->password);
 		} else if (!strcmp(key, "areas")) {
 			int n = cfg_name_list(ctx, section, key, value, &d->areas[0][0],
 			                      PROTO_NAME_MAX + 1, PROTO_AREAS_MAX);
@@ -177,7 +180,8 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 	}
 	cfg_error(
 	    ctx, section, key, value,
-	    "unknown section (expected [bridge], [tenant:NAME], [display:TENANT/SITE/DEVICE])");
+	    "unknown section (expected [bridge], [tenant:NAME], [display:TENANT/SITE/DEVICE], "
+	    "[site-broker:TENANT/SITE])");
 }
 
 int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out)
@@ -212,6 +216,7 @@ int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_
 		if (!strcmp(d->username, out->bridge_user))
 			cfg_error_noline(ctx, sec, "username", "same as the bridge's");
 	}
+	bs_check(ctx, out);
 	return ctx->nerrors ? -1 : 0;
 }
 
@@ -220,6 +225,7 @@ void bc_config_free(struct bc_config *c)
 	free(c->displays);
 	c->displays = NULL;
 	c->ndisplays = 0;
+	bs_free(c);
 }
 
 struct sb {

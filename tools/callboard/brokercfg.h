@@ -35,6 +35,8 @@ struct bc_display {
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
 };
 
+struct bc_site_broker; /* brokersite.h */
+
 struct bc_config {
 	char bridge_user[PROTO_NAME_MAX + 1];
 	char bridge_password[BC_PASS_MAX + 1]; /* "" until given or generated */
@@ -42,11 +44,16 @@ struct bc_config {
 	struct bc_tenant tenants[BC_TENANTS_MAX];
 	int ndisplays;
 	struct bc_display *displays; /* owned: bc_config_free */
+	int nsite_brokers;
+	struct bc_site_broker *site_brokers; /* owned: bc_config_free */
 };
 
 /* Parse a devices file (text NULL: read path). 0, or -1 with every problem
  * in ctx->errors as "path:line: [section] key: value: reason". */
 int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out);
+/* Check a password value of [section] into out (BC_PASS_MAX + 1 bytes);
+ * false after recording the error in ctx. */
+bool bc_password_ok(struct cfg_ctx *ctx, const char *section, const char *value, char *out);
 /* Free what bc_parse allocated (the display list). */
 void bc_config_free(struct bc_config *c);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "brokercfg.h"
+#include "brokersite.h"
 #include "cli.h"
 #include "enrol_msg.h"
 #include "log.h"
@@ -46,6 +47,16 @@ static const char bc_usage[] =
     "                   acl: the bridge may then pair screens that show a code; the\n"
     "                   shared account '" PROTO_ENROL_USER_DEFAULT "' (password the same)\n"
     "                   reaches only each waiting screen's own enrolment topics\n"
+    "  --site-bridge HOST:PORT --site TENANT/SITE\n"
+    "                   instead, a site broker: the site's displays only, bridged to\n"
+    "                   the central broker at HOST:PORT with the [site-broker:...]\n"
+    "                   account of FILE (the central config's credentials.ini);\n"
+    "                   writes mosquitto.conf (mode 0600: it holds that password),\n"
+    "                   passwd and acl\n"
+    "  --central-cafile FILE    the site bridge uses TLS, checked against FILE\n"
+    "  --central-certfile FILE, --central-keyfile FILE\n"
+    "                   the site bridge's client certificate (central --tls makes\n"
+    "                   clients/TENANT.SITE.crt/.key for each site broker)\n"
     "The devices file format is in tools/callboard/README.md.\n"
     "Exit codes: 0 ok, 1 bad devices file or a write failed, 2 bad usage.\n";
 
@@ -259,8 +270,11 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 		fprintf(stderr, "callboard broker-config: %s: %s\n", cdir, strerror(errno));
 		ok = false;
 	}
-	for (int i = -1; ok && i < c->ndisplays; i++) {
-		const char *user = i < 0 ? c->bridge_user : c->displays[i].username;
+	int nusers = c->ndisplays + c->nsite_brokers;
+	for (int i = -1; ok && i < nusers; i++) {
+		const char *user = i < 0              ? c->bridge_user
+		                   : i < c->ndisplays ? c->displays[i].username
+		                                      : c->site_brokers[i - c->ndisplays].username;
 		snprintf(key, sizeof key, "%s/%s.key", cdir, user);
 		snprintf(crt, sizeof crt, "%s/%s.crt", cdir, user);
 		ok = make_cert(dir, log, ext, "client", user, key, crt);
@@ -269,8 +283,7 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 	unlink(ext);
 	if (ok) {
 		unlink(log);
-		printf("%s/server.crt, %s/*.crt: %d client certificates\n", dir, cdir,
-		       c->ndisplays + 1);
+		printf("%s/server.crt, %s/*.crt: %d client certificates\n", dir, cdir, nusers + 1);
 	}
 	return ok;
 }
@@ -285,7 +298,12 @@ enum {
 	B_TLS_NAME,
 	B_USER,
 	B_DYNSEC,
-	B_NO_PLAIN
+	B_NO_PLAIN,
+	B_SITE_BRIDGE,
+	B_SITE,
+	B_CENTRAL_CA,
+	B_CENTRAL_CERT,
+	B_CENTRAL_KEY
 };
 
 static const struct option bc_options[] = {
@@ -299,6 +317,11 @@ static const struct option bc_options[] = {
     {"no-plain", no_argument, NULL, B_NO_PLAIN},
     {"user", required_argument, NULL, B_USER},
     {"dynsec", no_argument, NULL, B_DYNSEC},
+    {"site-bridge", required_argument, NULL, B_SITE_BRIDGE},
+    {"site", required_argument, NULL, B_SITE},
+    {"central-cafile", required_argument, NULL, B_CENTRAL_CA},
+    {"central-certfile", required_argument, NULL, B_CENTRAL_CERT},
+    {"central-keyfile", required_argument, NULL, B_CENTRAL_KEY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -333,6 +356,9 @@ struct bc_args {
 	struct bc_listen l; /* l.dir is filled when the folder exists */
 	char *names[16];    /* --tls-name values (argv's) */
 	int nnames;
+	const char *site; /* --site: a site broker's config */
+	bool site_bridge; /* --site-bridge given: central is set */
+	struct bs_central central;
 };
 
 /* Parse the flags into a. -1 to go on, or the exit code: 0 after --help,
@@ -400,6 +426,28 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 			}
 			a->names[a->nnames++] = optarg;
 			break;
+		case B_SITE_BRIDGE:
+			if (!bs_central_parse(optarg, &a->central)) {
+				fprintf(stderr,
+				        "callboard broker-config: --site-bridge: '%s': must be "
+				        "HOST:PORT\n",
+				        optarg);
+				return 2;
+			}
+			a->site_bridge = true;
+			break;
+		case B_SITE:
+			a->site = optarg;
+			break;
+		case B_CENTRAL_CA:
+			a->central.cafile = optarg;
+			break;
+		case B_CENTRAL_CERT:
+			a->central.certfile = optarg;
+			break;
+		case B_CENTRAL_KEY:
+			a->central.keyfile = optarg;
+			break;
 		default:
 			fprintf(stderr, "callboard broker-config: %s '%s' (try --help)\n",
 			        ch == ':' ? "missing value for" : "unknown option",
@@ -416,6 +464,13 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 		fprintf(stderr, "callboard broker-config: --no-plain needs --tls\n");
 		return 2;
 	}
+	if (a->site_bridge != !!a->site || (!a->central.certfile != !a->central.keyfile) ||
+	    (a->central.certfile && !a->central.cafile) || (!a->site_bridge && a->central.cafile)) {
+		fprintf(stderr, "callboard broker-config: --site-bridge and --site go together; "
+		                "--central-certfile and --central-keyfile together, with "
+		                "--central-cafile\n");
+		return 2;
+	}
 	if (a->l.tls && !a->l.no_plain && a->l.tls_port == a->l.port) {
 		fprintf(stderr, "callboard broker-config: --port and --tls-port are the same\n");
 		return 2;
@@ -424,22 +479,29 @@ static int bc_parse_args(int argc, char **argv, struct bc_args *a)
 }
 
 /* Fresh random passwords for accounts without one, and the passwd file
- * text (caller frees). NULL when random bytes or hashing failed. */
-static char *bc_passwords(struct bc_config *c)
+ * text (caller frees); the bridge's line only when with_bridge (a site
+ * broker has none). NULL when random bytes or hashing failed. */
+static char *bc_passwords(struct bc_config *c, bool with_bridge)
 {
-	if (!c->bridge_password[0] && !random_password(c->bridge_password))
+	if (with_bridge && !c->bridge_password[0] && !random_password(c->bridge_password))
 		return NULL;
 	for (int i = 0; i < c->ndisplays; i++)
 		if (!c->displays[i].password[0] && !random_password(c->displays[i].password))
+			return NULL;
+	for (int i = 0; i < c->nsite_brokers; i++)
+		if (!c->site_brokers[i].password[0] &&
+		    !random_password(c->site_brokers[i].password))
 			return NULL;
 	char *pw = NULL;
 	size_t pwlen = 0;
 	FILE *pf = open_memstream(&pw, &pwlen);
 	if (!pf)
 		abort();
-	bool ok = passwd_line(pf, c->bridge_user, c->bridge_password);
+	bool ok = !with_bridge || passwd_line(pf, c->bridge_user, c->bridge_password);
 	for (int i = 0; ok && i < c->ndisplays; i++)
 		ok = passwd_line(pf, c->displays[i].username, c->displays[i].password);
+	for (int i = 0; ok && i < c->nsite_brokers; i++)
+		ok = passwd_line(pf, c->site_brokers[i].username, c->site_brokers[i].password);
 	fclose(pf);
 	if (!ok) {
 		free(pw);
@@ -478,17 +540,60 @@ static bool write_dynsec(const struct bc_args *a, const struct bc_config *c)
 	return ok;
 }
 
+/* a followed by b, both freed; caller frees the result. */
+static char *joined(char *a, char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	a = xrealloc(a, la + lb + 1);
+	memcpy(a + la, b, lb + 1);
+	free(b);
+	return a;
+}
+
+/* Write a site broker's files for the site a->site of c into a->l.dir:
+ * that site's displays and the bridge to the central broker. false after
+ * printing why. */
+static bool bc_write_site(struct bc_args *a, const struct bc_config *c)
+{
+	struct bc_config site;
+	const struct bc_site_broker *sb;
+	if (bs_site_only(c, a->site, &site, &sb) < 0)
+		return false;
+	const char *dir = a->l.dir;
+	char *pw = bc_passwords(&site, false);
+	bool ok = pw != NULL;
+	if (!ok)
+		fprintf(stderr, "callboard broker-config: hashing failed\n");
+	char *acl = bc_acl(&site);
+	char *conf = joined(bc_mosquitto_conf(&site, &a->l), bs_bridge_conf(sb, &a->central));
+	ok = ok && write_file(dir, "passwd", pw, 0600) && write_file(dir, "acl", acl, 0644) &&
+	     (!a->l.tls || make_tls(dir, &site, a->names, a->nnames)) &&
+	     write_file(dir, "mosquitto.conf", conf, 0600);
+	if (ok)
+		printf("%s/mosquitto.conf: site %s, %d display(s), bridged to %s:%d as '%s'\n"
+		       "start with: mosquitto -c %s/mosquitto.conf\n",
+		       dir, a->site, site.ndisplays, a->central.host, a->central.port, sb->username,
+		       dir);
+	free(acl);
+	free(conf);
+	free(pw);
+	bc_config_free(&site);
+	return ok;
+}
+
 /* Write every file for the displays in c into the folder a->l.dir; false
  * after printing why. */
 static bool bc_write(struct bc_args *a, struct bc_config *c)
 {
 	const char *dir = a->l.dir;
-	char *pw = bc_passwords(c);
+	char *pw = bc_passwords(c, true);
 	if (!pw) {
 		fprintf(stderr, "callboard broker-config: no random bytes or hashing failed\n");
 		return false;
 	}
-	char *acl = bc_acl(c), *conf = bc_mosquitto_conf(c, &a->l), *cred = bc_credentials(c);
+	char *acl = joined(bc_acl(c), bs_central_acl(c));
+	char *conf = bc_mosquitto_conf(c, &a->l);
+	char *cred = joined(bc_credentials(c), bs_credentials(c));
 	/* The config last: it names the other files, so it appears complete or not at all. */
 	bool ok = write_file(dir, "passwd", pw, 0600) && write_file(dir, "acl", acl, 0644) &&
 	          write_file(dir, "credentials.ini", cred, 0600) && write_dynsec(a, c) &&
@@ -525,7 +630,7 @@ int cmd_broker_config(int argc, char **argv)
 		goto out;
 	}
 	a.l.dir = dir;
-	if (bc_write(&a, &c))
+	if (a.site ? bc_write_site(&a, &c) : bc_write(&a, &c))
 		ret = 0;
 out:
 	bc_config_free(&c);
