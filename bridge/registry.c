@@ -99,6 +99,22 @@ static unsigned hash3(const char *a, const char *b, const char *c)
 	return h % BUCKETS;
 }
 
+/* Every known display's status topic, by name as well as through the
+ * site's wildcard: a broker that does not send retained messages to a
+ * wildcard subscription (RabbitMQ) sends them to this one, so a Will that
+ * fired while the bridge was away is seen at once. */
+static void subscribe_status(struct registry *r, const struct device *d)
+{
+	struct proto_topic t = {.kind = PROTO_TOPIC_STATUS};
+	snprintf(t.tenant, sizeof t.tenant, "%s", d->tenant);
+	snprintf(t.site, sizeof t.site, "%s", d->site);
+	snprintf(t.device, sizeof t.device, "%s", d->name);
+	char topic[PROTO_TOPIC_MAX];
+	if (r->b->mqtt && bridge_config_site(&r->b->cfg, d->tenant, d->site) &&
+	    proto_topic_build(&t, topic, sizeof topic) >= 0)
+		mqttc_subscribe(r->b->mqtt, topic, 1);
+}
+
 static struct device *dev_get(struct registry *r, const char *t, const char *s, const char *d,
                               bool create)
 {
@@ -124,6 +140,7 @@ static struct device *dev_get(struct registry *r, const char *t, const char *s, 
 		r->all = xrealloc(r->all, (size_t)r->cap * sizeof *r->all);
 	}
 	r->all[r->n++] = x;
+	subscribe_status(r, x);
 	return x;
 }
 

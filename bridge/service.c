@@ -92,7 +92,11 @@ int service_run(const struct bridge_config *cfg)
 	if (cfg->webhook[0] && !(b->webhook = webhook_create(b->loop, cfg->webhook, &b->metrics)))
 		goto out;
 	struct mqttc_callbacks cbs = {on_connect, on_disconnect, on_message};
-	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), true, &cbs, b);
+	/* A persistent session (PROTOCOL.md section 2): what displays send
+	 * while the bridge is away, a Last Will above all, waits in the broker
+	 * for it, also where retained messages do not reach its wildcard
+	 * subscriptions. */
+	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), false, &cbs, b);
 	if (!b->mqtt)
 		goto out;
 	/* Screenshots are the largest messages the bridge takes. */

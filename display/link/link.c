@@ -79,13 +79,18 @@ int link_route(const struct link_params *p, const char *topic, int *area)
 	}
 }
 
-static char *status_payload(const struct link *l, enum proto_state state)
+/* will: the Last Will, written at connect time and sent by the broker at
+ * some later time, so it carries only what is still true then (v, state,
+ * device: PROTOCOL.md 4.4); no version, start or time stamp. */
+static char *status_payload(const struct link *l, enum proto_state state, bool will)
 {
 	struct proto_status s = {.state = state};
 	snprintf(s.device, sizeof s.device, "%s", l->p.device);
-	snprintf(s.version, sizeof s.version, "%s", CALLBOARD_VERSION);
-	s.started_ms = l->started_ms;
-	s.ts_ms = time_now_ms();
+	if (!will) {
+		snprintf(s.version, sizeof s.version, "%s", CALLBOARD_VERSION);
+		s.started_ms = l->started_ms;
+		s.ts_ms = time_now_ms();
+	}
 	if (state == PROTO_STATE_ONLINE) {
 		snprintf(s.config_hash, sizeof s.config_hash, "%s", l->p.config_hash);
 		s.nareas = l->p.nareas;
@@ -107,7 +112,7 @@ static int publish(struct link *l, enum proto_topic_kind kind, const char *topic
 
 static int publish_status(struct link *l, enum proto_state state)
 {
-	char *st = status_payload(l, state);
+	char *st = status_payload(l, state, false);
 	int rc = publish(l, PROTO_TOPIC_STATUS, l->t_status, st, strlen(st));
 	free(st);
 	return rc;
@@ -332,7 +337,7 @@ int link_reconfigure(struct link *l, const struct link_params *p)
 
 int link_start(struct link *l)
 {
-	char *will = status_payload(l, PROTO_STATE_OFFLINE);
+	char *will = status_payload(l, PROTO_STATE_OFFLINE, true);
 	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
 	free(will);
 	if (rc < 0)
