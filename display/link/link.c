@@ -338,7 +338,9 @@ int link_reconfigure(struct link *l, const struct link_params *p)
 int link_start(struct link *l)
 {
 	char *will = status_payload(l, PROTO_STATE_OFFLINE, true);
-	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
+	int rc =
+	    mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true,
+	                   &(struct mqttc_props){0, proto_topic_content_type(PROTO_TOPIC_STATUS)});
 	free(will);
 	if (rc < 0)
 		return -1;
