@@ -19,6 +19,7 @@ struct mqttc;
 struct registry;
 struct http;
 struct webhook;
+struct discovery;
 
 /* One area's board and its outbox state: published_seq < board.seq means
  * the latest board still has to reach the broker. */
@@ -62,6 +63,7 @@ struct bridge {
 	struct registry *registry;
 	struct http *http;
 	struct webhook *webhook;
+	struct discovery *discovery; /* NULL when off */
 	struct metrics metrics;
 	struct area **areas; /* owned */
 	int nareas, areas_cap;

@@ -250,6 +250,15 @@ static bool mqtt_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, 
 	return true;
 }
 
+static bool monitoring_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                           const char *v)
+{
+	if (strcmp(k, "homeassistant") != 0)
+		return false;
+	cfg_bool(ctx, s, k, v, &st->cfg->homeassistant);
+	return true;
+}
+
 static bool tenant_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
                        const char *v)
 {
@@ -357,8 +366,9 @@ static const struct {
 	const char *name;
 	section_fn *key;
 } sections[] = {
-    {"http", http_key}, {"mqtt", mqtt_key},      {"storage", NULL},   {"board", NULL},
-    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key},
+    {"http", http_key},      {"mqtt", mqtt_key},  {"storage", NULL},
+    {"board", NULL},         {"registry", NULL},  {"monitoring", monitoring_key},
+    {"tenant:", tenant_key}, {"site:", site_key},
 };
 
 static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
@@ -375,8 +385,8 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		}
 	}
 	cfg_error(ctx, s, k, v,
-	          "unknown section (http, mqtt, storage, board, registry, tenant:NAME, "
-	          "site:TENANT/SITE)");
+	          "unknown section (http, mqtt, storage, board, registry, monitoring, "
+	          "tenant:NAME, site:TENANT/SITE)");
 }
 
 /* Policy over the whole file, once every key is read. */

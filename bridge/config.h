@@ -53,6 +53,8 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	char webhook[512]; /* "" when unset */
+	/* [monitoring] */
+	bool homeassistant; /* Home Assistant discovery messages (discovery.h) */
 	/* [tenant:NAME] */
 	int ntenants;
 	struct cfg_tenant tenants[CFG_TENANTS_MAX];

@@ -5,6 +5,7 @@
 
 #define LOG_MODULE "registry"
 #include "calls.h"
+#include "discovery.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -99,12 +100,14 @@ static unsigned hash3(const char *a, const char *b, const char *c)
 	return h % BUCKETS;
 }
 
-/* Every known display's status topic, by name as well as through the
- * site's wildcard: a broker that does not send retained messages to a
- * wildcard subscription (RabbitMQ) sends them to this one, so a Will that
- * fired while the bridge was away is seen at once. */
-static void subscribe_status(struct registry *r, const struct device *d)
+/* A display became known (from the store or a message). Its status topic
+ * is subscribed by name as well as through the site's wildcard: a broker
+ * that does not send retained messages to a wildcard subscription
+ * (RabbitMQ) sends them to this one, so a Will that fired while the bridge
+ * was away is seen at once. */
+static void device_known(struct registry *r, const struct device *d)
 {
+	discovery_add(r->b->discovery, d->tenant, d->site, d->name);
 	struct proto_topic t = {.kind = PROTO_TOPIC_STATUS};
 	snprintf(t.tenant, sizeof t.tenant, "%s", d->tenant);
 	snprintf(t.site, sizeof t.site, "%s", d->site);
@@ -140,7 +143,7 @@ static struct device *dev_get(struct registry *r, const char *t, const char *s, 
 		r->all = xrealloc(r->all, (size_t)r->cap * sizeof *r->all);
 	}
 	r->all[r->n++] = x;
-	subscribe_status(r, x);
+	device_known(r, x);
 	return x;
 }
 

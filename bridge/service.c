@@ -8,6 +8,7 @@
 #include "api.h"
 #include "bridge.h"
 #include "calls.h"
+#include "discovery.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -29,7 +30,9 @@ static void on_signal(int signo, void *data)
 
 static void on_connect(void *data)
 {
-	publisher_on_connect(data);
+	struct bridge *b = data;
+	publisher_on_connect(b);
+	discovery_on_connect(b->discovery);
 }
 
 static void on_disconnect(void *data)
@@ -52,6 +55,7 @@ static void on_idle(void *data)
 	http_run(b->http);
 	calls_commit(b);
 	publisher_flush(b);
+	discovery_flush(b->discovery);
 	if (b->mqtt)
 		mqttc_flush(b->mqtt);
 }
@@ -101,6 +105,7 @@ int service_run(const struct bridge_config *cfg)
 		goto out;
 	/* Screenshots are the largest messages the bridge takes. */
 	mqttc_set_packet_max(b->mqtt, PROTO_PACKET_MAX);
+	b->discovery = discovery_create(b); /* before the registry names displays */
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
 	publisher_init(b);
@@ -129,6 +134,7 @@ int service_run(const struct bridge_config *cfg)
 	calls_commit(b);
 out:
 	registry_destroy(b->registry);
+	discovery_destroy(b->discovery);
 	http_stop(b->http);
 	if (b->mqtt) {
 		publisher_flush(b);

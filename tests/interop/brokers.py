@@ -67,11 +67,9 @@ def ensure_npm(pkg, version):
 
 
 def _port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 0.2):
-            return True
-    except OSError:
-        return False
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 class RabbitMQ:

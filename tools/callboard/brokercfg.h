@@ -16,6 +16,7 @@
 #define BC_DISPLAYS_MAX 4096
 #define BC_USER_MAX     (3 * (PROTO_NAME_MAX + 1))
 #define BC_PASS_MAX     128
+#define BC_MONITORS_MAX 16
 
 struct bc_tenant {
 	char name[PROTO_NAME_MAX + 1];
@@ -34,6 +35,18 @@ struct bc_display {
 	char areas[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
 };
 
+/* A read-only account for monitoring (Home Assistant, a dashboard): reads
+ * every topic of its tenants' sites and the bridge's Home Assistant
+ * discovery messages for them; writes nothing. */
+struct bc_monitor {
+	char username[PROTO_NAME_MAX + 1];
+	char password[BC_PASS_MAX + 1]; /* "" until given or generated */
+	bool all;                       /* every tenant (tenants = *) */
+	int ntenants;
+	char tenants[BC_TENANTS_MAX][PROTO_NAME_MAX + 1];
+	int line; /* where it was defined, for errors */
+};
+
 struct bc_config {
 	char bridge_user[PROTO_NAME_MAX + 1];
 	char bridge_password[BC_PASS_MAX + 1]; /* "" until given or generated */
@@ -41,6 +54,8 @@ struct bc_config {
 	struct bc_tenant tenants[BC_TENANTS_MAX];
 	int ndisplays;
 	struct bc_display *displays; /* owned: bc_config_free */
+	int nmonitors;
+	struct bc_monitor monitors[BC_MONITORS_MAX];
 };
 
 /* Parse a devices file (text NULL: read path). 0, or -1 with every problem
@@ -58,6 +73,13 @@ struct bc_listen {
 	int tls_port;
 };
 
+/* The discovery topics of one tenant (printf pattern, %s: the tenant), as
+ * the bridge publishes them (bridge/discovery.c): the bridge writes them,
+ * monitors read them. */
+#define BC_DISCOVERY_ACL "homeassistant/+/callboard-%s/+/config"
+
+/* Whether the monitor may read the tenant's topics. */
+bool bc_monitor_reads(const struct bc_monitor *m, const char *tenant);
 /* The ACL file text; caller frees. */
 char *bc_acl(const struct bc_config *c);
 /* mosquitto.conf text; caller frees. */

@@ -251,8 +251,10 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 		fprintf(stderr, "callboard broker-config: %s: %s\n", cdir, strerror(errno));
 		ok = false;
 	}
-	for (int i = -1; ok && i < c->ndisplays; i++) {
-		const char *user = i < 0 ? c->bridge_user : c->displays[i].username;
+	for (int i = -1; ok && i < c->ndisplays + c->nmonitors; i++) {
+		const char *user = i < 0              ? c->bridge_user
+		                   : i < c->ndisplays ? c->displays[i].username
+		                                      : c->monitors[i - c->ndisplays].username;
 		snprintf(key, sizeof key, "%s/%s.key", cdir, user);
 		snprintf(crt, sizeof crt, "%s/%s.crt", cdir, user);
 		ok = make_cert(dir, log, ext, "client", user, key, crt);
@@ -262,7 +264,7 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 	if (ok) {
 		unlink(log);
 		printf("%s/server.crt, %s/*.crt: %d client certificates\n", dir, cdir,
-		       c->ndisplays + 1);
+		       c->ndisplays + c->nmonitors + 1);
 	}
 	return ok;
 }
@@ -401,6 +403,9 @@ static char *bc_passwords(struct bc_config *c)
 	for (int i = 0; i < c->ndisplays; i++)
 		if (!c->displays[i].password[0] && !random_password(c->displays[i].password))
 			return NULL;
+	for (int i = 0; i < c->nmonitors; i++)
+		if (!c->monitors[i].password[0] && !random_password(c->monitors[i].password))
+			return NULL;
 	char *pw = NULL;
 	size_t pwlen = 0;
 	FILE *pf = open_memstream(&pw, &pwlen);
@@ -409,6 +414,8 @@ static char *bc_passwords(struct bc_config *c)
 	bool ok = passwd_line(pf, c->bridge_user, c->bridge_password);
 	for (int i = 0; ok && i < c->ndisplays; i++)
 		ok = passwd_line(pf, c->displays[i].username, c->displays[i].password);
+	for (int i = 0; ok && i < c->nmonitors; i++)
+		ok = passwd_line(pf, c->monitors[i].username, c->monitors[i].password);
 	fclose(pf);
 	if (!ok) {
 		free(pw);
