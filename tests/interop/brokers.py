@@ -59,7 +59,8 @@ def ensure_npm(pkg, version):
     """node_modules with pkg@version in the test cache; its folder."""
     d = os.path.join(CACHE, f"{pkg}-{version}")
     if not os.path.isdir(os.path.join(d, "node_modules", pkg)):
-        ensure_debian("nodejs") if not shutil.which("node") else None
+        if not shutil.which("node") or not shutil.which("npm"):
+            ensure_debian("nodejs", "npm")
         os.makedirs(d, exist_ok=True)
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent",
                         f"{pkg}@{version}"], cwd=d, check=True, capture_output=True)

@@ -19,9 +19,7 @@ Brokers (one test each, named on the command line):
   is set (it takes a while to install and start).
 - aedes: aedes from npm (MQTT 3.1.1), on node."""
 import os
-import signal
 import sys
-import time
 
 import cbtest
 from cbsystem import SITE, TENANT, System
