@@ -20,6 +20,7 @@ struct registry;
 struct http;
 struct webhook;
 struct enrol;
+struct discovery;
 
 /* One area's board and its outbox state: published_seq < board.seq means
  * the latest board still has to reach the broker. */
@@ -69,6 +70,7 @@ struct bridge {
 	struct http *http;
 	struct webhook *webhook;
 	struct enrol *enrol; /* NULL: pairing off */
+	struct discovery *discovery; /* NULL when off */
 	struct metrics metrics;
 	struct area **areas; /* owned */
 	int nareas, areas_cap;

@@ -278,6 +278,15 @@ static bool mqtt_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, 
 	return true;
 }
 
+static bool monitoring_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
+                           const char *v)
+{
+	if (strcmp(k, "homeassistant") != 0)
+		return false;
+	cfg_bool(ctx, s, k, v, &st->cfg->homeassistant);
+	return true;
+}
+
 static bool pairing_key(struct load_state *st, struct cfg_ctx *ctx, const char *s, const char *k,
                         const char *v)
 {
@@ -393,8 +402,9 @@ static const struct {
 	const char *name;
 	section_fn *key;
 } sections[] = {
-    {"http", http_key}, {"mqtt", mqtt_key},      {"storage", NULL},   {"board", NULL},
-    {"registry", NULL}, {"tenant:", tenant_key}, {"site:", site_key}, {"pairing", pairing_key},
+    {"http", http_key},      {"mqtt", mqtt_key},  {"storage", NULL},
+    {"board", NULL},         {"registry", NULL},  {"monitoring", monitoring_key},
+    {"tenant:", tenant_key}, {"site:", site_key}, {"pairing", pairing_key},
 };
 
 static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char *v)
@@ -411,8 +421,8 @@ static void on_key(struct cfg_ctx *ctx, const char *s, const char *k, const char
 		}
 	}
 	cfg_error(ctx, s, k, v,
-	          "unknown section (http, mqtt, storage, board, registry, pairing, tenant:NAME, "
-	          "site:TENANT/SITE)");
+	          "unknown section (http, mqtt, storage, board, registry, monitoring, pairing, "
+	          "tenant:NAME, site:TENANT/SITE)");
 }
 
 /* Policy over the whole file, once every key is read. */

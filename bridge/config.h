@@ -62,6 +62,8 @@ struct bridge_config {
 	/* [pairing]: screens paired with a code need a broker admin API */
 	int pairing_admin;      /* BRIDGE_PAIRING_NONE or _DYNSEC */
 	int pairing_code_ttl_s; /* code_ttl, default 600 */
+	/* [monitoring] */
+	bool homeassistant; /* Home Assistant discovery messages (discovery.h) */
 	/* [tenant:NAME]; the arrays are owned and freed by bridge_config_free,
 	 * so a struct copy shares them with its original. */
 	int ntenants, tenants_cap;

@@ -44,8 +44,10 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "callboard_calls_accepted_total %llu\n",
 	        (unsigned long long)m->calls_accepted);
 	fprintf(f,
+	        "# HELP callboard_recalls_accepted_total Recalls accepted (202).\n"
 	        "# TYPE callboard_recalls_accepted_total counter\n"
 	        "callboard_recalls_accepted_total %llu\n"
+	        "# HELP callboard_cancels_accepted_total Cancels accepted.\n"
 	        "# TYPE callboard_cancels_accepted_total counter\n"
 	        "callboard_cancels_accepted_total %llu\n",
 	        (unsigned long long)m->recalls_accepted, (unsigned long long)m->cancels_accepted);
@@ -76,11 +78,16 @@ char *metrics_render(struct bridge *br, size_t *len)
 	    "# HELP callboard_outbox_depth Boards and notices not yet confirmed by the broker.\n"
 	    "# TYPE callboard_outbox_depth gauge\ncallboard_outbox_depth %d\n",
 	    bridge_outbox_depth(br));
-	fprintf(f, "# TYPE callboard_mqtt_connected gauge\ncallboard_mqtt_connected %d\n",
+	fprintf(f,
+	        "# HELP callboard_mqtt_connected 1 while connected to the broker, else 0.\n"
+	        "# TYPE callboard_mqtt_connected gauge\ncallboard_mqtt_connected %d\n",
 	        br->mqtt && mqttc_connected(br->mqtt) ? 1 : 0);
 	fprintf(f,
+	        "# HELP callboard_boards_published_total Boards confirmed by the broker.\n"
 	        "# TYPE callboard_boards_published_total counter\n"
 	        "callboard_boards_published_total %llu\n"
+	        "# HELP callboard_publish_refused_total Publishes the MQTT client refused "
+	        "(disconnected or queue full).\n"
 	        "# TYPE callboard_publish_refused_total counter\n"
 	        "callboard_publish_refused_total %llu\n",
 	        (unsigned long long)m->boards_published, (unsigned long long)m->publish_failures);
@@ -130,6 +137,7 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "callboard_device_statuses_stale_total %llu\n",
 	        (unsigned long long)m->statuses_stale);
 	fprintf(f,
+	        "# HELP callboard_webhooks_total Webhook posts, by result.\n"
 	        "# TYPE callboard_webhooks_total counter\n"
 	        "callboard_webhooks_total{result=\"sent\"} %llu\n"
 	        "callboard_webhooks_total{result=\"failed\"} %llu\n",

@@ -5,6 +5,7 @@
 
 #define LOG_MODULE "registry"
 #include "calls.h"
+#include "discovery.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -154,6 +155,24 @@ static bool admit(struct registry *r, const char *t, const char *s, const char *
 	return false;
 }
 
+/* A display became known (from the store or a message). Its status topic
+ * is subscribed by name as well as through the site's wildcard: a broker
+ * that does not send retained messages to a wildcard subscription
+ * (RabbitMQ) sends them to this one, so a Will that fired while the bridge
+ * was away is seen at once. */
+static void device_known(struct registry *r, const struct device *d)
+{
+	discovery_add(r->b->discovery, d->tenant, d->site, d->name);
+	struct proto_topic t = {.kind = PROTO_TOPIC_STATUS};
+	snprintf(t.tenant, sizeof t.tenant, "%s", d->tenant);
+	snprintf(t.site, sizeof t.site, "%s", d->site);
+	snprintf(t.device, sizeof t.device, "%s", d->name);
+	char topic[PROTO_TOPIC_MAX];
+	if (r->b->mqtt && bridge_config_site(&r->b->cfg, d->tenant, d->site) &&
+	    proto_topic_build(&t, topic, sizeof topic) >= 0)
+		mqttc_subscribe(r->b->mqtt, topic, 1);
+}
+
 static struct device *dev_get(struct registry *r, const char *t, const char *s, const char *d,
                               bool create)
 {
@@ -180,6 +199,7 @@ static struct device *dev_get(struct registry *r, const char *t, const char *s, 
 	r->n++;
 	if (r->save_pos > at)
 		r->save_pos++; /* the open save round goes on where it was */
+	device_known(r, x);
 	return x;
 }
 

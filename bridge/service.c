@@ -8,6 +8,7 @@
 #include "api.h"
 #include "bridge.h"
 #include "calls.h"
+#include "discovery.h"
 #include "enrol.h"
 #include "http.h"
 #include "log.h"
@@ -30,7 +31,9 @@ static void on_signal(int signo, void *data)
 
 static void on_connect(void *data)
 {
-	publisher_on_connect(data);
+	struct bridge *b = data;
+	publisher_on_connect(b);
+	discovery_on_connect(b->discovery);
 }
 
 static void on_disconnect(void *data)
@@ -54,6 +57,7 @@ static void on_idle(void *data)
 	http_run(b->http);
 	calls_commit(b);
 	publisher_flush(b);
+	discovery_flush(b->discovery);
 	if (b->mqtt)
 		mqttc_flush(b->mqtt);
 }
@@ -94,11 +98,16 @@ int service_run(const struct bridge_config *cfg)
 	if (cfg->webhook[0] && !(b->webhook = webhook_create(b->loop, cfg->webhook, &b->metrics)))
 		goto out;
 	struct mqttc_callbacks cbs = {on_connect, on_disconnect, on_message};
-	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), true, &cbs, b);
+	/* A persistent session (PROTOCOL.md section 2): what displays send
+	 * while the bridge is away, a Last Will above all, waits in the broker
+	 * for it, also where retained messages do not reach its wildcard
+	 * subscriptions. */
+	b->mqtt = mqttc_create(b->loop, &cfg->mqtt, bridge_client_id(cfg), false, &cbs, b);
 	if (!b->mqtt)
 		goto out;
 	/* Screenshots are the largest messages the bridge takes. */
 	mqttc_set_packet_max(b->mqtt, PROTO_PACKET_MAX);
+	b->discovery = discovery_create(b); /* before the registry names displays */
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
 	b->enrol = enrol_create(b);
@@ -130,6 +139,7 @@ int service_run(const struct bridge_config *cfg)
 out:
 	enrol_destroy(b->enrol);
 	registry_destroy(b->registry);
+	discovery_destroy(b->discovery);
 	http_stop(b->http);
 	if (b->mqtt) {
 		publisher_flush(b);

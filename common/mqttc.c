@@ -614,7 +614,7 @@ static SSL_CTX *tls_context(const struct mqttc_config *cfg)
 		SSL_CTX_set_info_callback(ctx, tls_sni_cb);
 	}
 	return ctx;
-fail:
+fail:;
 	char err[256] = "unknown error";
 	unsigned long e = ERR_get_error();
 	if (e)
@@ -711,10 +711,34 @@ fail:
 	return NULL;
 }
 
-int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-                   bool retain)
+/* The MQTT 5 properties of one message, or NULL. */
+static mosquitto_property *message_props(const struct mqttc_props *props)
 {
-	int rc = mosquitto_will_set(c->mosq, topic, (int)len, payload, qos, retain);
+	mosquitto_property *mp = NULL;
+	if (props && props->expiry_s)
+		mosquitto_property_add_int32(&mp, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL,
+		                             props->expiry_s);
+	if (props && props->content_type)
+		mosquitto_property_add_string(&mp, MQTT_PROP_CONTENT_TYPE, props->content_type);
+	return mp;
+}
+
+int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
+                   bool retain, const struct mqttc_props *props)
+{
+	/* libmosquitto keeps the Will's properties and writes them only into
+	 * an MQTT 5 CONNECT, so they survive a fall back to 3.1.1. It takes
+	 * them only while the client is set to MQTT 5. */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	mosquitto_property *mp = message_props(props);
+	int rc = mosquitto_will_set_v5(c->mosq, topic, (int)len, payload, qos, retain, mp);
+	/* Back to the version of the connection in use: libmosquitto writes
+	 * every packet by this option, and a display sets its next Will while
+	 * connected (an MQTT 5 header on a 3.1.1 connection garbles it). */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+	                     c->v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	if (rc != MOSQ_ERR_SUCCESS)
+		mosquitto_property_free_all(&mp); /* taken over only on success */
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_error("will on %s: %s", topic, mosquitto_strerror(rc));
 		return -1;
@@ -760,12 +784,7 @@ int mqttc_publish(struct mqttc *c, const char *topic, const void *payload, size_
 		log_warn_rl("publish queue full (%d in flight): dropping %s", c->inflight, topic);
 		return -1;
 	}
-	mosquitto_property *mp = NULL;
-	if (c->v5 && props && props->expiry_s)
-		mosquitto_property_add_int32(&mp, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL,
-		                             props->expiry_s);
-	if (c->v5 && props && props->content_type)
-		mosquitto_property_add_string(&mp, MQTT_PROP_CONTENT_TYPE, props->content_type);
+	mosquitto_property *mp = c->v5 ? message_props(props) : NULL;
 	int rc = mosquitto_publish_v5(c->mosq, NULL, topic, (int)len, payload, qos, retain, mp);
 	mosquitto_property_free_all(&mp);
 	if (rc != MOSQ_ERR_SUCCESS) {

@@ -65,9 +65,7 @@ struct mqttc;
  * persistent session. Copies cfg and client_id. */
 struct mqttc *mqttc_create(struct loop *loop, const struct mqttc_config *cfg, const char *client_id,
                            bool clean, const struct mqttc_callbacks *cb, void *data);
-/* Set the Last Will (before mqttc_start). */
-int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
-                   bool retain);
+
 /* Announce the largest packet this client accepts (MQTT 5 Maximum Packet
  * Size, before mqttc_start): the broker drops a larger message for us
  * instead of sending it. 0: no limit. */
@@ -81,6 +79,11 @@ struct mqttc_props {
 	unsigned expiry_s;        /* message expiry; 0: none */
 	const char *content_type; /* NULL: none */
 };
+
+/* Set the Last Will (before mqttc_start); props (may be NULL) go with it
+ * over MQTT 5, as with a publish. */
+int mqttc_set_will(struct mqttc *c, const char *topic, const void *payload, size_t len, int qos,
+                   bool retain, const struct mqttc_props *props);
 
 /* Publish (props may be NULL); -1 when disconnected or the in-flight cap
  * is reached. */

@@ -128,7 +128,8 @@ static int set_will(struct link *l)
 	memcpy(s.session, l->session, sizeof s.session);
 	snprintf(s.device, sizeof s.device, "%s", l->p.device);
 	char *will = proto_status_encode(&s);
-	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true);
+	struct mqttc_props props = {0, proto_topic_content_type(PROTO_TOPIC_STATUS)};
+	int rc = mqttc_set_will(l->mqtt, l->t_status, will, strlen(will), 1, true, &props);
 	free(will);
 	return rc;
 }

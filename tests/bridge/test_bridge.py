@@ -787,14 +787,17 @@ def late_will_after_reconnect_is_ignored():
         obs.publish(f"{ROOT}/display/tv-2/status", {"v": 1, "state": "online"}, retain=True)
         wait_until(lambda: state("tv-2") == "online", 10, what="marker")
         assert state() == "online"
-        assert metric(b.metrics(), "callboard_device_statuses_stale_total") == 1
+        # at least once: a status may also come again through the bridge's
+        # by-name subscription of a display it just learned of (retained)
+        stale = metric(b.metrics(), "callboard_device_statuses_stale_total")
+        assert stale >= 1, stale
         # one session: the Will of connection 1 after the online of connection 2
         dev = {"v": 1, "device": "tv-3", "session": "5eed", "conn": 2}
         t3 = f"{ROOT}/display/tv-3/status"
         obs.publish(t3, dict(dev, state="online"), retain=True)
         obs.publish(t3, dict(dev, state="offline", conn=1), retain=True)
         obs.publish(t3, dict(dev, state="online", conn=2, version="marker"), retain=True)
-        wait_until(lambda: metric(b.metrics(), "callboard_device_statuses_stale_total") == 2,
+        wait_until(lambda: metric(b.metrics(), "callboard_device_statuses_stale_total") > stale,
                    10, what="stale count")
         assert state("tv-3") == "online"
         obs.publish(t3, dict(dev, state="offline", conn=2), retain=True)

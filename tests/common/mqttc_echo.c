@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	e.mq = mqttc_create(e.loop, &cfg, "echo-test", false, &cb, &e);
 	if (!e.mq)
 		return 1;
-	mqttc_set_will(e.mq, "test/status", "down", 4, 1, true);
+	mqttc_set_will(e.mq, "test/status", "down", 4, 1, true, NULL);
 	mqttc_subscribe(e.mq, "test/in", 1);
 	loop_add_signal(e.loop, SIGTERM, on_signal, &e);
 	loop_add_signal(e.loop, SIGINT, on_signal, &e);

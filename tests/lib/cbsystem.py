@@ -76,13 +76,18 @@ class System:
     """Broker + bridge + displays in one temp folder."""
 
     def __init__(self, ndisplays=1, areas=("main",), board_length=10, display_extra="",
-                 bridge_extra="", announce_window=60, broker_extra=""):
+                 bridge_extra="", announce_window=60, broker_extra="", broker=None,
+                 mqtt_extra=""):
         self.tmp = TempDir("cbe2e-")
         # The watcher below sees every message of the site; a Python client
         # on a loaded machine can lag, and mosquitto drops QoS 1 messages for
         # a client past 1000 queued by default: no limit in the tests.
-        self.broker = Mosquitto(self.tmp, persistent=True,
-                                extra_conf="max_queued_messages 0\n" + broker_extra)
+        # broker: a function of the temp folder making another broker
+        # (tests/interop); mqtt_extra: lines for every [mqtt] section.
+        self.broker = (broker(self.tmp) if broker else
+                       Mosquitto(self.tmp, persistent=True,
+                                 extra_conf="max_queued_messages 0\n" + broker_extra))
+        self.mqtt_extra = mqtt_extra
         self.http_port = cbtest.free_port()
         self.db = os.path.join(self.tmp.path, "bridge.db")
         self.bridge_conf = self.tmp.file("bridge.ini", f"""[http]
@@ -92,7 +97,7 @@ listen = 127.0.0.1:{self.http_port}
 host = 127.0.0.1
 port = {self.broker.port}
 keepalive = 5
-
+{mqtt_extra}
 [storage]
 path = {self.db}
 
@@ -125,18 +130,20 @@ sites = {SITE}
     def _display_conf(self, dev):
         frames = os.path.join(self.tmp.path, f"frames-{dev}")
         os.makedirs(frames, exist_ok=True)
+        os.makedirs(os.path.join(self.tmp.path, f"state-{dev}"), exist_ok=True)
         return self.tmp.file(f"{dev}.ini", f"""[device]
 id = {dev}
 tenant = {TENANT}
 site = {SITE}
 areas = {", ".join(self.areas)}
 name = Borgerservice Dokk1
+state_dir = {os.path.join(self.tmp.path, "state-" + dev)}
 
 [mqtt]
 host = 127.0.0.1
 port = {self.broker.port}
 keepalive = 5
-
+{self.mqtt_extra}
 [health]
 interval = 5
 

@@ -219,6 +219,46 @@ def limits_in_doc_match_header():
         assert defs[name] == "4096", name
 
 
+def topic_table():
+    """The rows of PROTOCOL.md's topic table, as topics.json spells them."""
+    with open(DOC, encoding="utf-8") as f:
+        doc = f.read()
+    start = doc.index("| topic (below the root) |")
+    rows = []
+    for line in doc[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        topic, route, qos, retained, expiry, ctype, payload, size = cells
+        frm, to = route.split(" -> ")
+        m = re.match(r"(\d+) s\b", expiry)
+        link = re.match(r"\[([a-z-]+)\]", payload)
+        rows.append({
+            "topic": topic.strip("`"), "from": frm, "to": to,
+            "qos": [int(q) for q in qos.split(" or ")], "retain": retained == "yes",
+            "expiry_s": (None if expiry == "none" else int(m.group(1)) if m else
+                         "2 x health interval" if expiry.startswith("2 x health interval")
+                         else expiry),
+            "content_type": ctype.strip("`"), "schema": link.group(1) if link else None,
+            "empty_clears": "empty clears" in payload, "max_bytes": int(size)})
+    return rows
+
+
+@test
+def topics_json_is_the_topic_table():
+    with open(os.path.join(SRC, "protocol", "topics.json"), encoding="utf-8") as f:
+        spec = json.load(f)
+    doc = topic_table()
+    assert [r["topic"] for r in doc] == [t["topic"] for t in spec["topics"]], \
+        "topics differ in name or order"
+    for row, t in zip(doc, spec["topics"]):
+        for key, value in row.items():
+            assert t.get(key, False if key == "empty_clears" else None) == value, \
+                f"{t['topic']}: {key}: PROTOCOL.md says {value!r}, topics.json {t.get(key)!r}"
+        if t["schema"]:
+            assert t["schema"] in TYPES, t["schema"]
+
+
 if __name__ == "__main__":
     try:
         cbtest.run()

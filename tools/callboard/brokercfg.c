@@ -101,6 +101,66 @@ static struct bc_display *display_for(struct cfg_ctx *ctx, struct parse_state *s
 	return d;
 }
 
+static struct bc_monitor *monitor_for(struct cfg_ctx *ctx, struct bc_config *c, const char *section,
+                                      const char *key, const char *name)
+{
+	if (!proto_name_valid(name)) {
+		cfg_error(ctx, section, key, NULL, "monitor name must match [a-z0-9][a-z0-9-]*");
+		return NULL;
+	}
+	for (int i = 0; i < c->nmonitors; i++)
+		if (!strcmp(c->monitors[i].username, name))
+			return &c->monitors[i];
+	if (c->nmonitors == BC_MONITORS_MAX) {
+		cfg_error(ctx, section, key, NULL, "more than %d monitors", BC_MONITORS_MAX);
+		return NULL;
+	}
+	struct bc_monitor *m = &c->monitors[c->nmonitors++];
+	memset(m, 0, sizeof *m);
+	snprintf(m->username, sizeof m->username, "%s", name);
+	m->line = ctx->line;
+	return m;
+}
+
+/* The keys of every account's section: password, and username (written
+ * back by the credentials file, so it must be the derived one). False when
+ * key is neither. */
+static bool account_key(struct cfg_ctx *ctx, const char *section, const char *key,
+                        const char *value, const char *username, char *password)
+{
+	if (!strcmp(key, "password"))
+		bc_password_ok(ctx, section, value, password);
+	else if (!strcmp(key, "username")) {
+		if (strcmp(value, username))
+			cfg_error(ctx, section, key, value,
+			          "must be %s (derived from the section name)", username);
+	} else
+		return false;
+	return true;
+}
+
+/* [monitor:NAME]: tenants = * or a list; password. */
+static void monitor_key(struct cfg_ctx *ctx, struct bc_config *c, const char *section,
+                        const char *key, const char *value)
+{
+	struct bc_monitor *m = monitor_for(ctx, c, section, key, section + 8);
+	if (!m)
+		return;
+	if (account_key(ctx, section, key, value, m->username, m->password))
+		return;
+	if (!strcmp(key, "tenants")) {
+		m->all = !strcmp(value, "*");
+		int n = m->all ? 0
+		               : cfg_name_list(ctx, section, key, value, &m->tenants[0][0],
+		                               PROTO_NAME_MAX + 1, BC_TENANTS_MAX);
+		if (n == 0 && !m->all)
+			cfg_error(ctx, section, key, value, "at least one tenant, or * for all");
+		m->ntenants = n > 0 ? n : 0;
+	} else {
+		cfg_error(ctx, section, key, value, "unknown key (expected tenants, password)");
+	}
+}
+
 static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, const char *value)
 {
 	struct parse_state *st = ctx->user;
@@ -157,31 +217,28 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		struct bc_display *d = display_for(ctx, st, section, key, section + 8);
 		if (!d)
 			return;
-		if (!strcmp(key, "password")) {
-			bc_password_ok(ctx, section, value, d->password);
-		} else if (!strcmp(key, "areas")) {
+		if (account_key(ctx, section, key, value, d->username, d->password))
+			return;
+		if (!strcmp(key, "areas")) {
 			int n = cfg_name_list(ctx, section, key, value, &d->areas[0][0],
 			                      PROTO_NAME_MAX + 1, PROTO_AREAS_MAX);
 			if (n == 0)
 				cfg_error(ctx, section, key, value, "at least one area");
 			d->nareas = n > 0 ? n : 0;
-		} else if (!strcmp(key, "username")) {
-			/* Written back by the credentials file: must be the derived one. */
-			if (strcmp(value, d->username))
-				cfg_error(ctx, section, key, value,
-				          "must be %s (derived from the "
-				          "section name)",
-				          d->username);
 		} else {
 			cfg_error(ctx, section, key, value,
 			          "unknown key (expected areas, password)");
 		}
 		return;
 	}
+	if (!strncmp(section, "monitor:", 8)) {
+		monitor_key(ctx, c, section, key, value);
+		return;
+	}
 	cfg_error(
 	    ctx, section, key, value,
 	    "unknown section (expected [bridge], [tenant:NAME], [display:TENANT/SITE/DEVICE], "
-	    "[site-broker:TENANT/SITE])");
+	    "[site-broker:TENANT/SITE], [monitor:NAME])");
 }
 
 int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_config *out)
@@ -217,6 +274,20 @@ int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_
 			cfg_error_noline(ctx, sec, "username", "same as the bridge's");
 	}
 	bs_check(ctx, out);
+	for (int i = 0; i < out->nmonitors; i++) {
+		const struct bc_monitor *m = &out->monitors[i];
+		char sec[128];
+		snprintf(sec, sizeof sec, "monitor:%s", m->username);
+		if (!m->all && !m->ntenants)
+			cfg_error_noline(ctx, sec, "tenants", "missing (a list of tenants, or *)");
+		for (int k = 0; k < m->ntenants; k++)
+			if (!find_tenant(out, m->tenants[k]))
+				cfg_error_noline(ctx, sec, "tenants",
+				                 "'%s' has no [tenant:%s] section", m->tenants[k],
+				                 m->tenants[k]);
+		if (!strcmp(m->username, out->bridge_user))
+			cfg_error_noline(ctx, sec, "username", "same as the bridge's");
+	}
 	return ctx->nerrors ? -1 : 0;
 }
 
@@ -278,6 +349,7 @@ char *bc_acl(const struct bc_config *c)
 				          (int)(kind - reads[r]), reads[r], root, kind + 1);
 			}
 		}
+		sb_printf(&b, "topic write " BC_DISCOVERY_ACL "\n", t->name);
 	}
 	for (int i = 0; i < c->ndisplays; i++) {
 		const struct bc_display *d = &c->displays[i];
@@ -297,7 +369,35 @@ char *bc_acl(const struct bc_config *c)
 		for (int w = 0; w < 5; w++)
 			sb_printf(&b, "topic write %s/%s\n", dev, writes[w]);
 	}
+	for (int i = 0; i < c->nmonitors; i++) {
+		const struct bc_monitor *m = &c->monitors[i];
+		sb_printf(&b, "\n# monitor %s: reads %s, writes nothing\nuser %s\n", m->username,
+		          m->all ? "every tenant" : "its tenants", m->username);
+		for (int k = 0; k < c->ntenants; k++) {
+			const struct bc_tenant *t = &c->tenants[k];
+			if (!bc_monitor_reads(m, t->name))
+				continue;
+			/* What monitoring shows: state and events, not commands or
+			 * screenshots. */
+			static const char *const reads[] = {
+			    "board/+",          "notice",        "display/+/status",
+			    "display/+/health", "display/+/ack", "display/+/cmd/result"};
+			for (int j = 0; j < t->nsites; j++)
+				for (size_t r = 0; r < sizeof reads / sizeof reads[0]; r++)
+					sb_printf(&b, "topic read callboard/v1/%s/%s/%s\n", t->name,
+					          t->sites[j], reads[r]);
+			sb_printf(&b, "topic read " BC_DISCOVERY_ACL "\n", t->name);
+		}
+	}
 	return b.s;
+}
+
+bool bc_monitor_reads(const struct bc_monitor *m, const char *tenant)
+{
+	for (int k = 0; k < m->ntenants; k++)
+		if (!strcmp(m->tenants[k], tenant))
+			return true;
+	return m->all;
 }
 
 char *bc_mosquitto_conf(const struct bc_config *c, const struct bc_listen *l)
@@ -401,6 +501,13 @@ char *bc_credentials(const struct bc_config *c)
 		for (int a = 0; a < d->nareas; a++)
 			sb_printf(&b, "%s%s", a ? ", " : "", d->areas[a]);
 		sb_printf(&b, "\nusername = %s\npassword = %s\n", d->username, d->password);
+	}
+	for (int i = 0; i < c->nmonitors; i++) {
+		const struct bc_monitor *m = &c->monitors[i];
+		sb_printf(&b, "\n[monitor:%s]\ntenants = %s", m->username, m->all ? "*" : "");
+		for (int k = 0; k < m->ntenants; k++)
+			sb_printf(&b, "%s%s", k ? ", " : "", m->tenants[k]);
+		sb_printf(&b, "\nusername = %s\npassword = %s\n", m->username, m->password);
 	}
 	return b.s;
 }

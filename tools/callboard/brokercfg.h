@@ -17,6 +17,7 @@
 #define BC_USER_MAX      (3 * (PROTO_NAME_MAX + 1))
 #define BC_PASS_MAX      128
 #define BC_DYNSEC_PLUGIN "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+#define BC_MONITORS_MAX  16
 
 struct bc_tenant {
 	char name[PROTO_NAME_MAX + 1];
@@ -36,6 +37,17 @@ struct bc_display {
 };
 
 struct bc_site_broker; /* brokersite.h */
+/* A read-only account for monitoring (Home Assistant, a dashboard): reads
+ * every topic of its tenants' sites and the bridge's Home Assistant
+ * discovery messages for them; writes nothing. */
+struct bc_monitor {
+	char username[PROTO_NAME_MAX + 1];
+	char password[BC_PASS_MAX + 1]; /* "" until given or generated */
+	bool all;                       /* every tenant (tenants = *) */
+	int ntenants;
+	char tenants[BC_TENANTS_MAX][PROTO_NAME_MAX + 1];
+	int line; /* where it was defined, for errors */
+};
 
 struct bc_config {
 	char bridge_user[PROTO_NAME_MAX + 1];
@@ -46,6 +58,8 @@ struct bc_config {
 	struct bc_display *displays; /* owned: bc_config_free */
 	int nsite_brokers;
 	struct bc_site_broker *site_brokers; /* owned: bc_config_free */
+	int nmonitors;
+	struct bc_monitor monitors[BC_MONITORS_MAX];
 };
 
 /* Parse a devices file (text NULL: read path). 0, or -1 with every problem
@@ -68,6 +82,13 @@ struct bc_listen {
 	bool dynsec; /* accounts and rights from the dynamic security plugin */
 };
 
+/* The discovery topics of one tenant (printf pattern, %s: the tenant), as
+ * the bridge publishes them (bridge/discovery.c): the bridge writes them,
+ * monitors read them. */
+#define BC_DISCOVERY_ACL "homeassistant/+/callboard-%s/+/config"
+
+/* Whether the monitor may read the tenant's topics. */
+bool bc_monitor_reads(const struct bc_monitor *m, const char *tenant);
 /* The ACL file text; caller frees. */
 char *bc_acl(const struct bc_config *c);
 /* mosquitto.conf text; caller frees. */

@@ -270,11 +270,14 @@ static bool make_tls(const char *dir, const struct bc_config *c, char **names, i
 		fprintf(stderr, "callboard broker-config: %s: %s\n", cdir, strerror(errno));
 		ok = false;
 	}
-	int nusers = c->ndisplays + c->nsite_brokers;
+	int nusers = c->ndisplays + c->nsite_brokers + c->nmonitors;
 	for (int i = -1; ok && i < nusers; i++) {
+		int k = i - c->ndisplays - c->nsite_brokers;
 		const char *user = i < 0              ? c->bridge_user
 		                   : i < c->ndisplays ? c->displays[i].username
-		                                      : c->site_brokers[i - c->ndisplays].username;
+		                   : i < c->ndisplays + c->nsite_brokers
+		                       ? c->site_brokers[i - c->ndisplays].username
+		                       : c->monitors[k].username;
 		snprintf(key, sizeof key, "%s/%s.key", cdir, user);
 		snprintf(crt, sizeof crt, "%s/%s.crt", cdir, user);
 		ok = make_cert(dir, log, ext, "client", user, key, crt);
@@ -492,6 +495,9 @@ static char *bc_passwords(struct bc_config *c, bool with_bridge)
 		if (!c->site_brokers[i].password[0] &&
 		    !random_password(c->site_brokers[i].password))
 			return NULL;
+	for (int i = 0; i < c->nmonitors; i++)
+		if (!c->monitors[i].password[0] && !random_password(c->monitors[i].password))
+			return NULL;
 	char *pw = NULL;
 	size_t pwlen = 0;
 	FILE *pf = open_memstream(&pw, &pwlen);
@@ -502,6 +508,8 @@ static char *bc_passwords(struct bc_config *c, bool with_bridge)
 		ok = passwd_line(pf, c->displays[i].username, c->displays[i].password);
 	for (int i = 0; ok && i < c->nsite_brokers; i++)
 		ok = passwd_line(pf, c->site_brokers[i].username, c->site_brokers[i].password);
+	for (int i = 0; ok && i < c->nmonitors; i++)
+		ok = passwd_line(pf, c->monitors[i].username, c->monitors[i].password);
 	fclose(pf);
 	if (!ok) {
 		free(pw);

@@ -85,6 +85,14 @@ static void test_parse_bad(void **state)
 	    {"[tenant:aarhus]\nsites = a\n[display:aarhus/a/x]\nareas = main\nusername = y\n",
 	     "must be aarhus.a.x"},
 	    {"[screens]\nx = 1\n", "unknown section"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\npassword = longenough123\n",
+	     "[monitor:ha] tenants: missing"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\ntenants = odense\n",
+	     "'odense' has no [tenant:odense] section"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:Ha]\ntenants = *\n", "monitor name"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\nwrite = yes\n",
+	     "unknown key (expected tenants, password)"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:bridge]\ntenants = *\n", "same as the bridge's"},
 	    {"[bridge]\nusername = bridge\n", "no tenant defined"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -104,6 +112,58 @@ static bool has_line(const char *text, const char *line)
 		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
 			return true;
 	return false;
+}
+
+/* A monitor reads its tenants' sites and their discovery topics, writes
+ * nothing; the bridge writes the discovery topics. */
+static void test_acl_monitor(void **state)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+	         "%s[monitor:ha-aarhus]\ntenants = aarhus\n[monitor:noc]\n"
+	         "tenants = *\n",
+	         good);
+	struct bc_config c;
+	char err[512];
+	assert_int_equal(parse(text, &c, err, sizeof err), 0);
+	assert_int_equal(c.nmonitors, 2);
+	char *acl = bc_acl(&c);
+	/* Per user: a whole line its block has (present), or text it lacks. */
+	static const struct {
+		const char *user, *text;
+		bool present;
+	} rows[] = {
+	    {"bridge", "topic write homeassistant/+/callboard-samsoe/+/config", true},
+	    {"ha-aarhus", "topic read callboard/v1/aarhus/gellerup/display/+/health", true},
+	    {"ha-aarhus", "topic read homeassistant/+/callboard-aarhus/+/config", true},
+	    {"ha-aarhus", "samsoe", false},
+	    {"ha-aarhus", "topic write", false},
+	    {"ha-aarhus", "/cmd\n", false},
+	    {"noc", "topic read callboard/v1/samsoe/tranebjerg/board/+", true},
+	    {"noc", "topic read homeassistant/+/callboard-samsoe/+/config", true},
+	    {"noc", "topic write", false},
+	    {"noc", "topic readwrite", false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char head[64];
+		snprintf(head, sizeof head, "user %s\n", rows[i].user);
+		const char *start = strstr(acl, head);
+		assert_non_null(start);
+		const char *end = strstr(start, "\n\n");
+		char *block = strndup(start, end ? (size_t)(end - start + 1) : strlen(start));
+		bool found = rows[i].present ? has_line(block, rows[i].text)
+		                             : strstr(block, rows[i].text) != NULL;
+		if (found != rows[i].present)
+			fail_msg("row %zu: %s: '%s' %s", i, rows[i].user, rows[i].text,
+			         rows[i].present ? "missing" : "present");
+		free(block);
+	}
+	char *cred = bc_credentials(&c);
+	assert_non_null(strstr(cred, "[monitor:noc]\ntenants = *\nusername = noc\n"));
+	assert_non_null(strstr(cred, "[monitor:ha-aarhus]\ntenants = aarhus\n"));
+	free(cred);
+	free(acl);
+	bc_config_free(&c);
 }
 
 static void test_acl(void **state)
@@ -262,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_good),
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_acl),
+	    cmocka_unit_test(test_acl_monitor),
 	    cmocka_unit_test(test_conf),
 	    cmocka_unit_test(test_credentials_round_trip),
 	    cmocka_unit_test(test_hash_matches_mosquitto_passwd),
