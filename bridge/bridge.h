@@ -19,6 +19,9 @@ struct mqttc;
 struct registry;
 struct http;
 struct webhook;
+struct lease;
+struct store_area_row;
+struct store_notice_row;
 
 /* One area's board and its outbox state: published_seq < board.seq means
  * the latest board still has to reach the broker. */
@@ -34,6 +37,7 @@ struct area {
 	bool force;                 /* republish even if published (broker restart) */
 	struct board *snap;         /* owned: the board before the open batch */
 	int64_t snap_ts_ms;
+	bool stale; /* changed through another bridge: reload from the store */
 };
 
 struct notice {
@@ -45,6 +49,7 @@ struct notice {
 	bool touched;
 	char *snap_payload; /* owned: the payload before the open batch */
 	int64_t snap_seq;
+	bool stale;
 };
 
 /* Someone waiting for the open batch to be committed. */
@@ -63,6 +68,8 @@ struct bridge {
 	struct http *http;
 	struct webhook *webhook;
 	struct metrics metrics;
+	struct lease *lease; /* owned; NULL before lease_start */
+	bool stale;          /* some area or notice is stale */
 	struct area **areas; /* owned */
 	int nareas, areas_cap;
 	struct notice **notices; /* owned */
@@ -82,6 +89,12 @@ struct area *bridge_area(struct bridge *b, const char *tenant, const char *site,
                          bool create);
 /* Same for a site's notice. */
 struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *site, bool create);
+/* Take a store row into the area (created when new) of the bridge when it
+ * is newer than the board in memory; marks it for publishing if
+ * unpublished. The store's row callback. */
+void bridge_apply_area(void *bridge, const struct store_area_row *r);
+/* Same for a site's notice. */
+void bridge_apply_notice(void *bridge, const struct store_notice_row *r);
 /* Load boards and notices from the store; 0 or -1. */
 int bridge_load(struct bridge *b);
 /* Number of areas and notices not yet confirmed by the broker. */

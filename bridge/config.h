@@ -47,6 +47,7 @@ struct bridge_config {
 	char client_id[PROTO_NAME_MAX + 1];
 	/* [storage] */
 	char db_path[PATH_MAX];
+	char db_url[PATH_MAX]; /* postgresql://...: shared by every bridge; "" for db_path */
 	int stats_days;
 	/* [board] */
 	int board_length;
@@ -56,7 +57,7 @@ struct bridge_config {
 	int behind_grace_s;
 	int command_timeout_s;
 	int max_devices_per_site; /* more displays on a site are refused */
-	char webhook[512]; /* "" when unset */
+	char webhook[512];        /* "" when unset */
 	/* [tenant:NAME]; the arrays are owned and freed by bridge_config_free,
 	 * so a struct copy shares them with its original. */
 	int ntenants, tenants_cap;

@@ -9,6 +9,7 @@
 #include "bridge.h"
 #include "calls.h"
 #include "http.h"
+#include "lease.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -49,6 +50,7 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 static void on_idle(void *data)
 {
 	struct bridge *b = data;
+	lease_refresh(b);
 	http_run(b->http);
 	calls_commit(b);
 	publisher_flush(b);
@@ -87,7 +89,8 @@ int service_run(const struct bridge_config *cfg)
 		goto out;
 	loop_add_signal(b->loop, SIGTERM, on_signal, b->loop);
 	loop_add_signal(b->loop, SIGINT, on_signal, b->loop);
-	if (!(b->store = store_open(cfg->db_path)) || bridge_load(b) < 0)
+	if (!(b->store = store_open(cfg->db_url[0] ? cfg->db_url : cfg->db_path)) ||
+	    bridge_load(b) < 0)
 		goto out;
 	if (cfg->webhook[0] && !(b->webhook = webhook_create(b->loop, cfg->webhook, &b->metrics)))
 		goto out;
@@ -100,6 +103,7 @@ int service_run(const struct bridge_config *cfg)
 	b->registry = registry_create(b);
 	registry_subscribe(b->registry);
 	publisher_init(b);
+	lease_start(b);
 	b->expiry_timer = loop_add_timer(b->loop, 0, 0, on_expiry, b);
 	calls_expire(b); /* boards may have aged while the bridge was down */
 	on_housekeeping(b);
@@ -131,6 +135,7 @@ out:
 		mqttc_disconnect(b->mqtt, 1000);
 		mqttc_destroy(b->mqtt);
 	}
+	lease_stop(b);
 	webhook_destroy(b->webhook);
 	bridge_free_state(b);
 	store_close(b->store);
