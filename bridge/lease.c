@@ -36,10 +36,10 @@ static void on_change(void *data, const char *what)
 		b->lease->reload_all = true; /* and areas new to us */
 		return;
 	}
-	if (sscanf(what, "a/%64[^/]/%64[^/]/%64s", t, s, a) == 3 && proto_name_valid(t) &&
+	if (sscanf(what, "a/%63[^/]/%63[^/]/%63s", t, s, a) == 3 && proto_name_valid(t) &&
 	    proto_name_valid(s) && proto_name_valid(a))
 		bridge_area(b, t, s, a, true)->stale = true;
-	else if (sscanf(what, "n/%64[^/]/%64s", t, s) == 2 && proto_name_valid(t) &&
+	else if (sscanf(what, "n/%63[^/]/%63s", t, s) == 2 && proto_name_valid(t) &&
 	         proto_name_valid(s))
 		bridge_notice(b, t, s, true)->stale = true;
 }
@@ -106,7 +106,7 @@ static void on_tick(void *data)
 {
 	struct bridge *b = data;
 	struct lease *l = b->lease;
-	if (!l->watch || store_listen(b->store, on_change, b) != 0)
+	if (store_listen(b->store, on_change, b) != 0 || !l->watch)
 		watch(b);
 	int64_t t0 = time_mono_ms();
 	bool lapsed = t0 >= l->valid_until;
@@ -202,4 +202,36 @@ void lease_refresh(struct bridge *b)
 		else
 			n->stale = false;
 	}
+}
+
+const char *lease_role(const struct bridge *b)
+{
+	if (!store_shared(b->store))
+		return "single";
+	return lease_may_publish(b) ? "leader" : "follower";
+}
+
+json_t *lease_health(const struct bridge *b)
+{
+	struct lease_status st;
+	lease_status(b, &st);
+	return json_pack("{s:s,s:I,s:I,s:s}", "role", lease_role(b), "epoch", (json_int_t)st.epoch,
+	                 "lease_age_ms", (json_int_t)st.age_ms, "holder", st.holder);
+}
+
+void lease_metrics(const struct bridge *b, FILE *f)
+{
+	struct lease_status st;
+	lease_status(b, &st);
+	fprintf(
+	    f,
+	    "# HELP callboard_publisher 1 when this bridge publishes boards (holds the lease, or "
+	    "is the only bridge).\n# TYPE callboard_publisher gauge\ncallboard_publisher %d\n"
+	    "# HELP callboard_lease_epoch The publisher lease's epoch, held or last seen.\n"
+	    "# TYPE callboard_lease_epoch gauge\ncallboard_lease_epoch %lld\n"
+	    "# HELP callboard_lease_age_seconds Since this bridge last renewed the lease "
+	    "(-1: never).\n# TYPE callboard_lease_age_seconds gauge\n"
+	    "callboard_lease_age_seconds %.3f\n",
+	    st.leader ? 1 : 0, (long long)st.epoch,
+	    st.age_ms < 0 ? -1.0 : (double)st.age_ms / 1000.0);
 }
