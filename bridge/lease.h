@@ -11,8 +11,10 @@
 #ifndef CB_BRIDGE_LEASE_H
 #define CB_BRIDGE_LEASE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bridge.h"
 
@@ -37,6 +39,13 @@ void lease_stop(struct bridge *b);
 bool lease_may_publish(const struct bridge *b);
 /* Fill st with this bridge's role. */
 void lease_status(const struct bridge *b, struct lease_status *st);
+/* "leader", "follower", or "single" (a store not shared); static. */
+const char *lease_role(const struct bridge *b);
+/* The role for /healthz: {role, epoch, lease_age_ms, holder}; a new
+ * reference the caller owns. */
+json_t *lease_health(const struct bridge *b);
+/* The role's Prometheus lines (with HELP and TYPE) into f. */
+void lease_metrics(const struct bridge *b, FILE *f);
 /* Reload from the store the boards and notices others changed (once per
  * loop turn, outside the batch). */
 void lease_refresh(struct bridge *b);

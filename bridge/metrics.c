@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "lease.h"
 #include "metrics.h"
 #include "mqttc.h"
 #include "registry.h"
@@ -78,6 +79,7 @@ char *metrics_render(struct bridge *br, size_t *len)
 	    bridge_outbox_depth(br));
 	fprintf(f, "# TYPE callboard_mqtt_connected gauge\ncallboard_mqtt_connected %d\n",
 	        br->mqtt && mqttc_connected(br->mqtt) ? 1 : 0);
+	lease_metrics(br, f);
 	fprintf(f,
 	        "# TYPE callboard_boards_published_total counter\n"
 	        "callboard_boards_published_total %llu\n"
