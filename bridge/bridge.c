@@ -4,6 +4,7 @@
 
 #define LOG_MODULE "bridge"
 #include "bridge.h"
+#include "lease.h"
 #include "log.h"
 #include "store.h"
 #include "timeutil.h"
@@ -134,6 +135,8 @@ int bridge_load(struct bridge *b)
 int bridge_outbox_depth(const struct bridge *b)
 {
 	int n = 0;
+	if (b->store && !lease_may_publish(b))
+		return 0; /* another bridge publishes */
 	for (int i = 0; i < b->nareas; i++)
 		if (b->areas[i]->published_seq < b->areas[i]->board.seq)
 			n++;

@@ -97,7 +97,8 @@ void bridge_apply_area(void *bridge, const struct store_area_row *r);
 void bridge_apply_notice(void *bridge, const struct store_notice_row *r);
 /* Load boards and notices from the store; 0 or -1. */
 int bridge_load(struct bridge *b);
-/* Number of areas and notices not yet confirmed by the broker. */
+/* Number of areas and notices not yet confirmed by the broker; 0 on a
+ * bridge that does not publish (another does). */
 int bridge_outbox_depth(const struct bridge *b);
 /* Free areas and notices. */
 void bridge_free_state(struct bridge *b);

@@ -50,6 +50,10 @@ enum store_stmt {
 	S_COUNT
 };
 
+/* The columns store.c reads area and notice rows by, in this order. */
+#define AREA_ROWS   "SELECT tenant, site, area, seq, published_seq, board FROM areas"
+#define NOTICE_ROWS "SELECT tenant, site, payload, seq, published_seq FROM notices"
+
 /* One statement parameter: text when s is set, else the integer i. */
 struct store_arg {
 	const char *s;

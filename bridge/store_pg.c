@@ -20,6 +20,9 @@
 
 #define RECONNECT_MS 1000
 
+#define AREA_KEY   " WHERE tenant=$1 AND site=$2 AND area=$3"
+#define NOTICE_KEY " WHERE tenant=$1 AND site=$2"
+
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN",
     [S_COMMIT] = "COMMIT",
@@ -39,11 +42,9 @@ static const char *const sql[S_COUNT] = {
                     "seq=excluded.seq, board=excluded.board",
     [S_AREA_PUB] = "UPDATE areas SET published_seq=greatest(published_seq,$4) "
                    "WHERE tenant=$1 AND site=$2 AND area=$3",
-    [S_AREAS] = "SELECT tenant, site, area, seq, published_seq, board FROM areas",
-    [S_AREA_GET] = "SELECT tenant, site, area, seq, published_seq, board FROM areas "
-                   "WHERE tenant=$1 AND site=$2 AND area=$3",
-    [S_AREA_LOCK] = "SELECT tenant, site, area, seq, published_seq, board FROM areas "
-                    "WHERE tenant=$1 AND site=$2 AND area=$3 FOR UPDATE",
+    [S_AREAS] = AREA_ROWS,
+    [S_AREA_GET] = AREA_ROWS AREA_KEY,
+    [S_AREA_LOCK] = AREA_ROWS AREA_KEY " FOR UPDATE",
     /* A new area's row exists before it is locked: two bridges creating it
      * at once then queue on the same row instead of both inserting. */
     [S_AREA_ENSURE] = "INSERT INTO areas(tenant,site,area,seq,published_seq,board) "
@@ -53,11 +54,9 @@ static const char *const sql[S_COUNT] = {
                       "payload=excluded.payload, seq=excluded.seq",
     [S_NOTICE_PUB] = "UPDATE notices SET published_seq=greatest(published_seq,$3) "
                      "WHERE tenant=$1 AND site=$2",
-    [S_NOTICES] = "SELECT tenant, site, payload, seq, published_seq FROM notices",
-    [S_NOTICE_GET] = "SELECT tenant, site, payload, seq, published_seq FROM notices "
-                     "WHERE tenant=$1 AND site=$2",
-    [S_NOTICE_LOCK] = "SELECT tenant, site, payload, seq, published_seq FROM notices "
-                      "WHERE tenant=$1 AND site=$2 FOR UPDATE",
+    [S_NOTICES] = NOTICE_ROWS,
+    [S_NOTICE_GET] = NOTICE_ROWS NOTICE_KEY,
+    [S_NOTICE_LOCK] = NOTICE_ROWS NOTICE_KEY " FOR UPDATE",
     [S_NOTICE_ENSURE] = "INSERT INTO notices(tenant,site,payload,seq,published_seq) "
                         "VALUES($1,$2,'',0,0) ON CONFLICT DO NOTHING",
     [S_STATS_ADD] = "INSERT INTO stats(tenant,site,area,desk,hour_ms,calls,recalls) "
@@ -124,12 +123,21 @@ static PGconn *connect_db(const char *url)
 	return PQconnectdbParams(keys, vals, 1);
 }
 
+/* libpq's messages run over lines: one line for logs and /healthz. */
+static void one_line(char *dst, size_t len, const char *msg)
+{
+	snprintf(dst, len, "postgresql: %s", msg);
+	for (char *p = dst; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	size_t n = strlen(dst);
+	while (n && dst[n - 1] == ' ')
+		dst[--n] = '\0';
+}
+
 static void set_err(struct store_pg *st, const char *msg)
 {
-	snprintf(st->err, sizeof st->err, "postgresql: %s", msg);
-	size_t n = strlen(st->err);
-	while (n && (st->err[n - 1] == '\n' || st->err[n - 1] == ' '))
-		st->err[--n] = '\0';
+	one_line(st->err, sizeof st->err, msg);
 }
 
 /* Make the connection again after it was lost, at most once a second. */
@@ -252,7 +260,9 @@ static int listen_connect(struct store_pg *st)
 	bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok || PQsetnonblocking(st->listen, 1) < 0) {
-		log_warn_rl("listening for changes: %s", PQerrorMessage(st->listen));
+		char why[200];
+		one_line(why, sizeof why, PQerrorMessage(st->listen));
+		log_warn_rl("listening for changes: %s", why);
 		return -1;
 	}
 	return 1;

@@ -8,6 +8,9 @@
 #include "schema_sqlite.h"
 #include "store_impl.h"
 
+#define AREA_KEY   " WHERE tenant=?1 AND site=?2 AND area=?3"
+#define NOTICE_KEY " WHERE tenant=?1 AND site=?2"
+
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
@@ -25,22 +28,18 @@ static const char *const sql[S_COUNT] = {
                     "seq=excluded.seq, board=excluded.board",
     [S_AREA_PUB] = "UPDATE areas SET published_seq=max(published_seq,?4) "
                    "WHERE tenant=?1 AND site=?2 AND area=?3",
-    [S_AREAS] = "SELECT tenant, site, area, seq, published_seq, board FROM areas",
-    [S_AREA_GET] = "SELECT tenant, site, area, seq, published_seq, board FROM areas "
-                   "WHERE tenant=?1 AND site=?2 AND area=?3",
+    [S_AREAS] = AREA_ROWS,
+    [S_AREA_GET] = AREA_ROWS AREA_KEY,
     /* BEGIN IMMEDIATE already keeps every other writer out. */
-    [S_AREA_LOCK] = "SELECT tenant, site, area, seq, published_seq, board FROM areas "
-                    "WHERE tenant=?1 AND site=?2 AND area=?3",
+    [S_AREA_LOCK] = AREA_ROWS AREA_KEY,
     [S_NOTICE_SAVE] = "INSERT INTO notices(tenant,site,payload,seq,published_seq) "
                       "VALUES(?1,?2,?3,?4,0) ON CONFLICT(tenant,site) DO UPDATE SET "
                       "payload=excluded.payload, seq=excluded.seq",
     [S_NOTICE_PUB] = "UPDATE notices SET published_seq=max(published_seq,?3) "
                      "WHERE tenant=?1 AND site=?2",
-    [S_NOTICES] = "SELECT tenant, site, payload, seq, published_seq FROM notices",
-    [S_NOTICE_GET] = "SELECT tenant, site, payload, seq, published_seq FROM notices "
-                     "WHERE tenant=?1 AND site=?2",
-    [S_NOTICE_LOCK] = "SELECT tenant, site, payload, seq, published_seq FROM notices "
-                      "WHERE tenant=?1 AND site=?2",
+    [S_NOTICES] = NOTICE_ROWS,
+    [S_NOTICE_GET] = NOTICE_ROWS NOTICE_KEY,
+    [S_NOTICE_LOCK] = NOTICE_ROWS NOTICE_KEY,
     [S_STATS_ADD] = "INSERT INTO stats(tenant,site,area,desk,hour_ms,calls,recalls) "
                     "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(tenant,site,area,desk,hour_ms) "
                     "DO UPDATE SET calls=calls+excluded.calls, "

@@ -5,6 +5,7 @@ paho subscriber collecting every board on the wire. Calls go to both
 bridges; the publisher is killed, paused past its lease, and the database
 restarted under load. Skips (exit 77) only when PostgreSQL cannot be
 installed."""
+import contextlib
 import http.client
 import json
 import signal
@@ -20,6 +21,7 @@ from cbtest import Client, wait_until
 cbtest._tests.clear()  # only this file's tests, not test_bridge's
 test = cbtest.test
 AREAS = [f"a{i:02d}" for i in range(50)]
+LEASE_S = 3.0  # LEASE_MS in bridge/lease.h
 
 
 def bridge(tmp, broker, pg, name):
@@ -46,6 +48,12 @@ def health(b):
 def role(b):
     st, body = health(b)
     return body["publisher"]["role"] if isinstance(body, dict) else None
+
+
+def lead_and_other(bridges):
+    """(the publishing bridge, the other) of two."""
+    lead = leader_of(*bridges)
+    return lead, bridges[1] if lead is bridges[0] else bridges[0]
 
 
 def leader_of(*bridges):
@@ -167,7 +175,9 @@ class Load:
         self.join()
 
 
-def setup(nbridges=2):
+@contextlib.contextmanager
+def cluster():
+    """(PostgreSQL server, the wire, [bridge a, bridge b]), all stopped after."""
     bindir = cbpg.ensure_installed()
     if not bindir:
         sys.exit(cbpg.SKIP)
@@ -175,25 +185,23 @@ def setup(nbridges=2):
     pg = cbpg.PgServer(bindir)
     broker = cbtest.Mosquitto(tmp)
     wire = Wire(broker.port)
-    bridges = [bridge(tmp, broker, pg, n) for n in "ab"[:nbridges]]
-    return tmp, pg, broker, wire, bridges
-
-
-def teardown(tmp, pg, broker, wire, bridges):
-    wire.close()
-    for b in bridges:
-        if b.proc.alive():
-            b.stop()
-    broker.stop()
-    pg.destroy()
-    tmp.cleanup()
+    bridges = []
+    try:
+        bridges += [bridge(tmp, broker, pg, n) for n in "ab"]
+        yield pg, wire, bridges
+    finally:
+        wire.close()
+        for b in bridges:
+            if b.proc.alive():
+                b.stop()
+        broker.stop()
+        pg.destroy()
+        tmp.cleanup()
 
 
 @test
 def calls_through_either_bridge():
-    env = setup()
-    tmp, pg, broker, wire, (a, b) = env
-    try:
+    with cluster() as (pg, wire, (a, b)):
         lead = leader_of(a, b)
         seqs = []
         for i in range(10):
@@ -227,17 +235,12 @@ def calls_through_either_bridge():
         page = lead.req("GET", "/", token=tb.ADMIN)[1].decode()
         assert "leader" in page, page[:2000]
         assert not wire.backwards()
-    finally:
-        teardown(*env)
 
 
 @test
 def leader_killed_in_the_middle_of_2000_calls():
-    env = setup()
-    tmp, pg, broker, wire, bridges = env
-    try:
-        lead = leader_of(*bridges)
-        other = bridges[1] if lead is bridges[0] else bridges[0]
+    with cluster() as (pg, wire, bridges):
+        lead, other = lead_and_other(bridges)
         load = Load(bridges, 2000)
         wait_until(lambda: len(load.accepted) >= 700 or load.done(), 120,
                    what="700 calls accepted")
@@ -257,17 +260,12 @@ def leader_killed_in_the_middle_of_2000_calls():
         wait_until(lambda: load.accepted <= wire.ids(), 30,
                    what="every accepted call on a board")
         assert not wire.backwards(), wire.backwards()[:5]
-    finally:
-        teardown(*env)
 
 
 @test
 def paused_leader_publishes_nothing_stale():
-    env = setup()
-    tmp, pg, broker, wire, bridges = env
-    try:
-        lead = leader_of(*bridges)
-        other = bridges[1] if lead is bridges[0] else bridges[0]
+    with cluster() as (pg, wire, bridges):
+        lead, other = lead_and_other(bridges)
         for i in range(20):
             assert post(bridges[i % 2], f"p{i:03d}", AREAS[i % 5], f"P{i:03d}") == 202
         wait_until(lambda: {f"p{i:03d}" for i in range(20)} <= wire.ids(), 10,
@@ -281,7 +279,7 @@ def paused_leader_publishes_nothing_stale():
             wait_until(lambda: {f"p{i:03d}" for i in range(60)} <= wire.ids(), 15,
                        what="the calls made while paused on the wire")
             # Past the lease by the paused one's clock too.
-            wait_until(lambda: time.monotonic() - t_stop > cbtest_lease_s() + 1.5, 10,
+            wait_until(lambda: time.monotonic() - t_stop > LEASE_S + 1.5, 10,
                        what="the lease to run out")
         finally:
             lead.proc.signal(signal.SIGCONT)
@@ -293,51 +291,47 @@ def paused_leader_publishes_nothing_stale():
                    what="the calls through the resumed one")
         assert not wire.backwards(mark), wire.backwards(mark)[:5]
         assert not wire.backwards(), wire.backwards()[:5]
-    finally:
-        teardown(*env)
-
-
-def cbtest_lease_s():
-    return 3.0  # LEASE_MS in bridge/lease.h
 
 
 @test
 def database_restarted_under_load():
-    env = setup()
-    tmp, pg, broker, wire, bridges = env
-    pids = [b.proc.p.pid for b in bridges]
-    load = None
-    try:
+    with cluster() as (pg, wire, bridges):
+        pids = [b.proc.p.pid for b in bridges]
         leader_of(*bridges)
         load = Load(bridges, 10**6, prefix="r", threads=2)
-        wait_until(lambda: len(load.accepted) >= 100, 30, what="calls before the restart")
-        pg.stop("fast")
-        t_down = time.monotonic()
-        for b in bridges:
-            wait_until(lambda b=b: post(b, f"down-{b.port}", "main", "A009") == 503, 10,
-                       what="503 while the database is down")
-            assert health(b)[0] == 503, health(b)
-        pg.start()
-        t_up = time.monotonic()
-        for b in bridges:
-            wait_until(lambda b=b: post(b, f"up-{b.port}", "main", "A010") == 202, 20,
-                       what="202 again once the database is back")
-        print(f"database down {t_up - t_down:.1f} s; calls accepted again "
-              f"{time.monotonic() - t_up:.2f} s after it came back", flush=True)
-        lead = leader_of(*bridges)
-        mark = len(load.accepted)
-        wait_until(lambda: len(load.accepted) > mark + 50, 30, what="calls after the restart")
-        load.stop()
-        assert [b.proc.p.pid for b in bridges] == pids and all(b.proc.alive() for b in bridges)
-        wait_until(lambda: health(lead)[0] == 200, 10, what="healthy again")
-        wait_until(lambda: {f"up-{b.port}" for b in bridges} <= wire.ids(), 15,
-                   what="calls after the restart on the wire")
-        assert not wire.backwards(), wire.backwards()[:5]
-    finally:
-        if load:
+        try:
+            under_load(pg, wire, bridges, load, pids)
+        finally:
             load.stop_flag = True
             load.join()
-        teardown(*env)
+
+
+def under_load(pg, wire, bridges, load, pids):
+    """The database stopped and started while calls come: 503s, then 202s
+    again from the same bridge processes."""
+    wait_until(lambda: len(load.accepted) >= 100, 30, what="calls before the restart")
+    pg.stop("fast")
+    t_down = time.monotonic()
+    for b in bridges:
+        wait_until(lambda b=b: post(b, f"down-{b.port}", "main", "A009") == 503, 10,
+                   what="503 while the database is down")
+        wait_until(lambda b=b: health(b)[0] == 503, 5, what="/healthz 503 while down")
+    pg.start()
+    t_up = time.monotonic()
+    for b in bridges:
+        wait_until(lambda b=b: post(b, f"up-{b.port}", "main", "A010") == 202, 20,
+                   what="202 again once the database is back")
+    print(f"database down {t_up - t_down:.1f} s; calls accepted again "
+          f"{time.monotonic() - t_up:.2f} s after it came back", flush=True)
+    lead = leader_of(*bridges)
+    mark = len(load.accepted)
+    wait_until(lambda: len(load.accepted) > mark + 50, 30, what="calls after the restart")
+    load.stop()
+    assert [b.proc.p.pid for b in bridges] == pids and all(b.proc.alive() for b in bridges)
+    wait_until(lambda: health(lead)[0] == 200, 10, what="healthy again")
+    wait_until(lambda: {f"up-{b.port}" for b in bridges} <= wire.ids(), 15,
+               what="calls after the restart on the wire")
+    assert not wire.backwards(), wire.backwards()[:5]
 
 
 if __name__ == "__main__":
