@@ -3,7 +3,8 @@ balancer: a private PostgreSQL (tests/lib/cbpg.py: initdb in a temp folder
 as an unprivileged user, a free loopback port), a real mosquitto, and a
 paho subscriber collecting every board on the wire. Calls go to both
 bridges; the publisher is killed, paused past its lease, and the database
-restarted under load. Skips (exit 77) only when PostgreSQL cannot be
+restarted under load; and the publisher cut off from the database alone.
+Skips (exit 77) only when PostgreSQL cannot be
 installed."""
 import contextlib
 import http.client
@@ -25,13 +26,15 @@ LEASE_S = 3.0  # LEASE_MS in bridge/lease.h
 
 
 def bridge(tmp, broker, pg, name):
-    """A bridge on the shared database; its own MQTT client id."""
+    """A bridge on the shared database as role bridge_NAME (so a test can cut
+    it off alone); MQTT client id bridge-NAME."""
+    pg.psql(f"CREATE ROLE bridge_{name} LOGIN SUPERUSER")
     return tb.Bridge(tmp, broker.port, db=tmp.path + f"/{name}-unused.db", extra=f"""
 [mqtt]
 client_id = bridge-{name}
 
 [storage]
-url = {pg.url}
+url = {pg.url_for("bridge_" + name)}
 
 [board]
 length = 50
@@ -68,6 +71,7 @@ class Wire:
     """Every board seen on the wire, per area, in arrival order."""
 
     def __init__(self, port):
+        self.port = port  # the broker's
         self.lock = threading.Lock()
         self.seen = []  # (arrival, area, board)
         self.c = Client(port)
@@ -290,6 +294,43 @@ def paused_leader_publishes_nothing_stale():
         wait_until(lambda: {f"p{i:03d}" for i in range(70)} <= wire.ids(), 10,
                    what="the calls through the resumed one")
         assert not wire.backwards(mark), wire.backwards(mark)[:5]
+        assert not wire.backwards(), wire.backwards()[:5]
+
+
+@test
+def partitioned_leader_publishes_nothing_stale():
+    """The publisher loses the database (its role may no longer log in) but
+    keeps the broker; the other takes over and publishes newer boards. Then
+    the cut-off one's MQTT session is taken over, so it reconnects and would
+    republish every board it has, all older than the wire's: fencing by its
+    own clock keeps it quiet."""
+    with cluster() as (pg, wire, bridges):
+        lead, other = lead_and_other(bridges)
+        name = "a" if lead is bridges[0] else "b"
+        for i in range(10):
+            assert post(bridges[i % 2], f"q{i:03d}", AREAS[i % 5], f"Q{i:03d}") == 202
+        wait_until(lambda: {f"q{i:03d}" for i in range(10)} <= wire.ids(), 10,
+                   what="the first calls on the wire")
+        pg.psql(f"ALTER ROLE bridge_{name} NOLOGIN")
+        pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE usename = 'bridge_{name}'")
+        for i in range(10, 30):
+            assert post(other, f"q{i:03d}", AREAS[i % 5], f"Q{i:03d}") == 202
+        wait_until(lambda: role(other) == "leader", 15, what="the other taking over")
+        wait_until(lambda: {f"q{i:03d}" for i in range(30)} <= wire.ids(), 15,
+                   what="the newer boards on the wire")
+        assert role(lead) == "follower"  # by its own clock, without the database
+        mark, line = len(wire.boards()), lead.proc.mark()
+        kick = Client(wire.port, client_id=f"bridge-{name}")  # takes its session over
+        kick.close()
+        lead.proc.wait_line("connected: publishing", 15, since=line)
+        cbtest.never(lambda: wire.backwards(mark), 1.0, what="a stale board on the wire")
+        pg.psql(f"ALTER ROLE bridge_{name} LOGIN")
+        for i in range(30, 35):  # back: it takes calls again, the other publishes them
+            wait_until(lambda i=i: post(lead, f"q{i:03d}", AREAS[i % 5], f"Q{i:03d}") == 202,
+                       10, what="calls through the one that was cut off")
+        wait_until(lambda: {f"q{i:03d}" for i in range(35)} <= wire.ids(), 10,
+                   what="its calls on the wire")
         assert not wire.backwards(), wire.backwards()[:5]
 
 

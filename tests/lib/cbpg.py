@@ -88,6 +88,10 @@ class PgServer:
         self._as(["pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30", "stop"],
                  quiet=True, check=False)
 
+    def url_for(self, user):
+        """The URL for another role (made with psql)."""
+        return f"postgresql://{user}@127.0.0.1:{self.port}/postgres"
+
     def psql(self, sql):
         """Run sql with psql; its output."""
         psql = os.path.join(self.bin, "psql")
