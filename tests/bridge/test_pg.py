@@ -4,8 +4,7 @@ as an unprivileged user, a free loopback port), a real mosquitto, and a
 paho subscriber collecting every board on the wire. Calls go to both
 bridges; the publisher is killed, paused past its lease, and the database
 restarted under load; and the publisher cut off from the database alone.
-Skips (exit 77) only when PostgreSQL cannot be
-installed."""
+Skips (exit 77) only when PostgreSQL cannot be installed."""
 import contextlib
 import http.client
 import json
