@@ -9,6 +9,7 @@
 #include "api.h"
 #include "calls.h"
 #include "enrol.h"
+#include "lease.h"
 #include "log.h"
 #include "pairpage.h"
 #include "mqttc.h"
@@ -658,8 +659,9 @@ static int get_health(struct ctx *c)
 	/* Writes failing (disk full): every change gets 503, so do we. */
 	const char *werr = store_write_error(c->b->store);
 	reply(c->resp, werr ? 503 : 200,
-	      json_pack("{s:s,s:b,s:i,s:s}", "status", werr ? "error" : "ok", "mqtt", up, "outbox",
-	                bridge_outbox_depth(c->b), "storage", werr ? werr : "ok"));
+	      json_pack("{s:s,s:b,s:i,s:s,s:o}", "status", werr ? "error" : "ok", "mqtt", up,
+	                "outbox", bridge_outbox_depth(c->b), "storage", werr ? werr : "ok",
+	                "publisher", lease_health(c->b)));
 	return 0;
 }
 

@@ -4,8 +4,10 @@
 
 #define LOG_MODULE "bridge"
 #include "bridge.h"
+#include "lease.h"
 #include "log.h"
 #include "store.h"
+#include "timeutil.h"
 
 static int area_cmp(const struct area *a, const char *tenant, const char *site, const char *name)
 {
@@ -71,41 +73,55 @@ struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *s
 	return n;
 }
 
-static void load_area(void *data, const struct store_area_row *r)
+void bridge_apply_area(void *bridge, const struct store_area_row *r)
 {
-	struct bridge *b = data;
+	struct bridge *b = bridge;
 	if (!proto_name_valid(r->tenant) || !proto_name_valid(r->site) ||
 	    !proto_name_valid(r->area)) {
 		log_warn("store: skipping area with a bad name");
 		return;
 	}
 	struct area *a = bridge_area(b, r->tenant, r->site, r->area, true);
+	a->stale = false;
+	if (r->published_seq > a->published_seq)
+		a->published_seq = r->published_seq;
+	if (r->seq <= a->board.seq)
+		return;
 	a->board.seq = r->seq;
-	a->published_seq = r->published_seq;
 	if (board_entries_decode(&a->board, r->board) < 0) {
 		log_warn("store: board of %s/%s/%s unreadable; starting it empty", r->tenant,
 		         r->site, r->area);
 		a->board.n = 0;
 	}
 	a->board_ts_ms = a->board.n ? a->board.e[0].c.ts_ms : 0;
+	if (a->board.seq > a->published_seq) {
+		if (!a->pending_since_mono)
+			a->pending_since_mono = time_mono_ms();
+		b->outbox_dirty = true;
+	}
 }
 
-static void load_notice(void *data, const struct store_notice_row *r)
+void bridge_apply_notice(void *bridge, const struct store_notice_row *r)
 {
-	struct bridge *b = data;
+	struct bridge *b = bridge;
 	if (!proto_name_valid(r->tenant) || !proto_name_valid(r->site))
 		return;
 	struct notice *n = bridge_notice(b, r->tenant, r->site, true);
+	n->stale = false;
+	if (r->published_seq > n->published_seq)
+		n->published_seq = r->published_seq;
+	if (r->seq <= n->seq)
+		return;
 	free(n->payload);
 	n->payload = xstrdup(r->payload);
 	n->seq = r->seq;
-	n->published_seq = r->published_seq;
+	b->outbox_dirty = true;
 }
 
 int bridge_load(struct bridge *b)
 {
-	if (store_areas_load(b->store, load_area, b) < 0 ||
-	    store_notices_load(b->store, load_notice, b) < 0)
+	if (store_areas_load(b->store, bridge_apply_area, b) < 0 ||
+	    store_notices_load(b->store, bridge_apply_notice, b) < 0)
 		return -1;
 	int pending = 0;
 	for (int i = 0; i < b->nareas; i++)
@@ -119,6 +135,8 @@ int bridge_load(struct bridge *b)
 int bridge_outbox_depth(const struct bridge *b)
 {
 	int n = 0;
+	if (b->store && !lease_may_publish(b))
+		return 0; /* another bridge publishes */
 	for (int i = 0; i < b->nareas; i++)
 		if (b->areas[i]->published_seq < b->areas[i]->board.seq)
 			n++;

@@ -21,6 +21,9 @@ struct http;
 struct webhook;
 struct enrol;
 struct discovery;
+struct lease;
+struct store_area_row;
+struct store_notice_row;
 
 /* One area's board and its outbox state: published_seq < board.seq means
  * the latest board still has to reach the broker. */
@@ -41,6 +44,7 @@ struct area {
 	 * broker still holds the retained one. */
 	char *queue;
 	bool queue_due; /* to be published (changed, or after a reconnect) */
+	bool stale;     /* changed through another bridge: reload from the store */
 };
 
 struct notice {
@@ -52,6 +56,7 @@ struct notice {
 	bool touched;
 	char *snap_payload; /* owned: the payload before the open batch */
 	int64_t snap_seq;
+	bool stale;
 };
 
 /* Someone waiting for the open batch to be committed. */
@@ -69,9 +74,11 @@ struct bridge {
 	struct registry *registry;
 	struct http *http;
 	struct webhook *webhook;
-	struct enrol *enrol; /* NULL: pairing off */
+	struct enrol *enrol;         /* NULL: pairing off */
 	struct discovery *discovery; /* NULL when off */
 	struct metrics metrics;
+	struct lease *lease; /* owned; NULL before lease_start */
+	bool stale;          /* some area or notice is stale */
 	struct area **areas; /* owned */
 	int nareas, areas_cap;
 	struct notice **notices; /* owned */
@@ -91,9 +98,16 @@ struct area *bridge_area(struct bridge *b, const char *tenant, const char *site,
                          bool create);
 /* Same for a site's notice. */
 struct notice *bridge_notice(struct bridge *b, const char *tenant, const char *site, bool create);
+/* Take a store row into the area (created when new) of the bridge when it
+ * is newer than the board in memory; marks it for publishing if
+ * unpublished. The store's row callback. */
+void bridge_apply_area(void *bridge, const struct store_area_row *r);
+/* Same for a site's notice. */
+void bridge_apply_notice(void *bridge, const struct store_notice_row *r);
 /* Load boards and notices from the store; 0 or -1. */
 int bridge_load(struct bridge *b);
-/* Number of areas and notices not yet confirmed by the broker. */
+/* Number of areas and notices not yet confirmed by the broker; 0 on a
+ * bridge that does not publish (another does). */
 int bridge_outbox_depth(const struct bridge *b);
 /* Free areas and notices. */
 void bridge_free_state(struct bridge *b);

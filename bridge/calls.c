@@ -4,6 +4,7 @@
 
 #define LOG_MODULE "calls"
 #include "calls.h"
+#include "lease.h"
 #include "log.h"
 #include "loop.h"
 #include "store.h"
@@ -68,6 +69,17 @@ static int change_end(struct bridge *b, bool ok)
 		return 0;
 	store_undo(b->store);
 	return -1;
+}
+
+/* With a shared store, the area as the store has it now, locked until the
+ * batch ends: another bridge may have changed it since. */
+static int lock_area(struct bridge *b, struct area *a)
+{
+	if (!store_shared(b->store))
+		return 0;
+	return store_area_get(b->store, a->tenant, a->site, a->name, true, bridge_apply_area, b) < 0
+	           ? -1
+	           : 0;
 }
 
 /* Keep the board as it was before the batch, for a failed commit. */
@@ -170,6 +182,21 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 	if (change_begin(b) < 0)
 		return CALLS_ERROR;
 	touch(a);
+	if (lock_area(b, a) < 0) {
+		change_end(b, false);
+		return CALLS_ERROR;
+	}
+	/* Under the lock, the same id may have come through another bridge. */
+	if (r->id[0] && store_shared(b->store)) {
+		int f = store_call_get(b->store, tenant, site, r->id, old_fp, old_area, &old_seq);
+		if (f != 0) {
+			change_end(b, false);
+			*seq = old_seq;
+			return f < 0                     ? CALLS_ERROR
+			       : strcmp(fp, old_fp) == 0 ? CALLS_REPEAT
+			                                 : CALLS_CONFLICT;
+		}
+	}
 	struct board saved = a->board;
 	int64_t saved_ts = a->board_ts_ms;
 	int64_t now = time_now_ms();
@@ -212,6 +239,9 @@ static struct area *find_call_area(struct bridge *b, const char *tenant, const c
 	int64_t seq;
 	if (store_call_get(b->store, tenant, site, id, fp, area, &seq) == 1) {
 		struct area *a = bridge_area(b, tenant, site, area, false);
+		if (store_shared(b->store) && proto_name_valid(area) &&
+		    store_area_get(b->store, tenant, site, area, false, bridge_apply_area, b) == 1)
+			a = bridge_area(b, tenant, site, area, false);
 		if (a && board_find(&a->board, id) >= 0)
 			return a;
 	}
@@ -233,6 +263,10 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	if (change_begin(b) < 0)
 		return CALLS_ERROR;
 	touch(a);
+	if (lock_area(b, a) < 0 || board_find(&a->board, id) < 0) {
+		change_end(b, false);
+		return board_find(&a->board, id) < 0 ? CALLS_NOT_FOUND : CALLS_ERROR;
+	}
 	struct board saved = a->board;
 	int64_t saved_ts = a->board_ts_ms;
 	int64_t now = time_now_ms();
@@ -278,6 +312,15 @@ enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *sit
 	if (change_begin(b) < 0)
 		return CALLS_ERROR;
 	touch(a);
+	if (lock_area(b, a) < 0) {
+		change_end(b, false);
+		return CALLS_ERROR;
+	}
+	if (board_find(&a->board, id) < 0) { /* cancelled through another bridge */
+		change_end(b, false);
+		*seq = a->board.seq;
+		return CALLS_OK;
+	}
 	struct board saved = a->board;
 	int64_t saved_ts = a->board_ts_ms;
 	board_cancel(&a->board, id);
@@ -298,6 +341,11 @@ enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *sit
 	struct notice *n = bridge_notice(b, tenant, site, true);
 	if (change_begin(b) < 0)
 		return CALLS_ERROR;
+	if (store_shared(b->store) && !n->touched &&
+	    store_notice_get(b->store, tenant, site, true, bridge_apply_notice, b) < 0) {
+		change_end(b, false);
+		return CALLS_ERROR;
+	}
 	if (change_end(b, store_notice_save(b->store, tenant, site, payload, n->seq + 1) == 0) < 0)
 		return CALLS_ERROR;
 	if (!n->touched) {
@@ -339,6 +387,11 @@ void calls_expire(struct bridge *b)
 {
 	int64_t now = time_now_ms();
 	int64_t max_age = (int64_t)b->cfg.board_max_age_s * 1000;
+	/* Sharing a store, the publisher ages the boards for all. */
+	if (store_shared(b->store) && !lease_may_publish(b)) {
+		calls_arm_expiry(b);
+		return;
+	}
 	for (int i = 0; i < b->nareas; i++) {
 		struct area *a = b->areas[i];
 		if (board_next_expiry(&a->board, max_age) > now)
@@ -346,6 +399,10 @@ void calls_expire(struct bridge *b)
 		if (change_begin(b) < 0)
 			break;
 		touch(a);
+		if (lock_area(b, a) < 0) {
+			change_end(b, false);
+			break;
+		}
 		struct board saved = a->board;
 		int64_t saved_ts = a->board_ts_ms;
 		board_expire(&a->board, now, max_age);

@@ -199,6 +199,14 @@ static bool webhook_ok(const char *v, char *why, size_t whylen)
 	return url_parse(v, false, &u, why, whylen);
 }
 
+static bool storage_url_ok(const char *v, char *why, size_t whylen)
+{
+	if (strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0)
+		return true;
+	snprintf(why, whylen, "not a postgresql:// URL");
+	return false;
+}
+
 /* The text keys: the field they set, and a check of the value (or NULL). */
 static const struct {
 	const char *section, *key;
@@ -210,6 +218,7 @@ static const struct {
     STR_KEY("http", "trusted_tenant_header", trusted_tenant_header, NULL),
     STR_KEY("http", "trusted_proxy", trusted_proxy, NULL),
     STR_KEY("storage", "path", db_path, NULL),
+    STR_KEY("storage", "url", db_url, storage_url_ok),
     STR_KEY("registry", "webhook", webhook, webhook_ok),
 };
 

@@ -49,6 +49,7 @@ struct bridge_config {
 	char client_id[PROTO_NAME_MAX + 1];
 	/* [storage] */
 	char db_path[PATH_MAX];
+	char db_url[PATH_MAX]; /* postgresql://...: shared by every bridge; "" for db_path */
 	int stats_days;
 	/* [board] */
 	int board_length;

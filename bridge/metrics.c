@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "lease.h"
 #include "metrics.h"
 #include "mqttc.h"
 #include "registry.h"
@@ -82,6 +83,7 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "# HELP callboard_mqtt_connected 1 while connected to the broker, else 0.\n"
 	        "# TYPE callboard_mqtt_connected gauge\ncallboard_mqtt_connected %d\n",
 	        br->mqtt && mqttc_connected(br->mqtt) ? 1 : 0);
+	lease_metrics(br, f);
 	fprintf(f,
 	        "# HELP callboard_boards_published_total Boards confirmed by the broker.\n"
 	        "# TYPE callboard_boards_published_total counter\n"

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #define LOG_MODULE "publisher"
+#include "lease.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -27,6 +28,9 @@ void publisher_init(struct bridge *b)
 static int publish_state(struct bridge *b, enum proto_topic_kind kind, const char *topic,
                          const char *json)
 {
+	/* Fencing: checked before every message, not once per flush. */
+	if (!lease_may_publish(b))
+		return -1;
 	struct mqttc_props props = {proto_topic_expiry_s(kind, 0), proto_topic_content_type(kind)};
 	return mqttc_publish(b->mqtt, topic, json, strlen(json), 1, true, &props);
 }
@@ -154,8 +158,9 @@ fail:
 
 void publisher_flush(struct bridge *b)
 {
-	/* Never publish a board that is not committed yet. */
-	if (!b->mqtt || !mqttc_connected(b->mqtt) || b->batch_open)
+	/* Never publish a board that is not committed yet, nor without the
+	 * lease. */
+	if (!b->mqtt || !mqttc_connected(b->mqtt) || b->batch_open || !lease_may_publish(b))
 		return;
 	if (b->outbox_dirty) {
 		b->outbox_dirty = false;

@@ -11,6 +11,7 @@
 #include "discovery.h"
 #include "enrol.h"
 #include "http.h"
+#include "lease.h"
 #include "log.h"
 #include "loop.h"
 #include "mqttc.h"
@@ -54,6 +55,7 @@ static void on_message(void *data, const char *topic, const void *payload, size_
 static void on_idle(void *data)
 {
 	struct bridge *b = data;
+	lease_refresh(b);
 	http_run(b->http);
 	calls_commit(b);
 	publisher_flush(b);
@@ -93,7 +95,8 @@ int service_run(const struct bridge_config *cfg)
 		goto out;
 	loop_add_signal(b->loop, SIGTERM, on_signal, b->loop);
 	loop_add_signal(b->loop, SIGINT, on_signal, b->loop);
-	if (!(b->store = store_open(cfg->db_path)) || bridge_load(b) < 0)
+	if (!(b->store = store_open(cfg->db_url[0] ? cfg->db_url : cfg->db_path)) ||
+	    bridge_load(b) < 0)
 		goto out;
 	if (cfg->webhook[0] && !(b->webhook = webhook_create(b->loop, cfg->webhook, &b->metrics)))
 		goto out;
@@ -113,6 +116,7 @@ int service_run(const struct bridge_config *cfg)
 	b->enrol = enrol_create(b);
 	enrol_subscribe(b->enrol);
 	publisher_init(b);
+	lease_start(b);
 	b->expiry_timer = loop_add_timer(b->loop, 0, 0, on_expiry, b);
 	calls_expire(b); /* boards may have aged while the bridge was down */
 	on_housekeeping(b);
@@ -146,6 +150,7 @@ out:
 		mqttc_disconnect(b->mqtt, 1000);
 		mqttc_destroy(b->mqtt);
 	}
+	lease_stop(b);
 	webhook_destroy(b->webhook);
 	bridge_free_state(b);
 	store_close(b->store);

@@ -8,6 +8,7 @@
 #include "humantime.h"
 #include "log.h"
 #include "proto.h"
+#include "lease.h"
 #include "mqttc.h"
 #include "problems.h"
 #include "registry.h"
@@ -448,6 +449,11 @@ static void page_summary(struct buf *b, const struct page *p)
 	stat(b, "bad", p->problems, "&#9888; with problems");
 	put(b, "<div class=\"st %s\"><b>%s</b>broker</div>", up ? "ok" : "bad",
 	    up ? "&#10004; up" : "&#10006; down");
+	struct lease_status ls;
+	lease_status(p->br, &ls);
+	if (ls.shared) /* one of several bridges: which publishes */
+		put(b, "<div class=\"st\"><b>%s</b>this bridge, lease epoch %lld</div>",
+		    lease_role(p->br), (long long)ls.epoch);
 	int depth = bridge_outbox_depth(p->br);
 	put(b, "<div class=\"st %s\"><b>%d</b>boards waiting to be sent</div></div>\n",
 	    depth ? "warn" : "", depth);

@@ -22,7 +22,7 @@ struct proto_clock {
 
 /* Take a board's ts (bridge clock) received at steady_ms (a clock that does
  * not jump) and wall_ms (the local wall clock); live: it was not a retained
- * copy. */
+ * copy. Once a live sample exists, samples that are not live are left out. */
 void proto_clock_sample(struct proto_clock *c, int64_t ts_ms, int64_t steady_ms, int64_t wall_ms,
                         bool live);
 /* The bridge's clock at steady_ms, from every sample so far; -1 with none. */

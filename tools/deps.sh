@@ -6,10 +6,10 @@ PKGS="meson ninja-build pkg-config gcc libsdl2-dev libsdl2-ttf-dev libsdl2-image
 libmosquitto-dev mosquitto mosquitto-clients libespeak-ng-dev espeak-ng-data
 libjansson-dev libinih-dev libmicrohttpd-dev libsqlite3-dev libsystemd-dev
 fonts-dejavu-core python3 python3-paho-mqtt openssl curl libssl-dev
-libcurl4-openssl-dev libqrencode-dev libfribidi-dev fonts-noto-core"
+libcurl4-openssl-dev libqrencode-dev libfribidi-dev fonts-noto-core libpq-dev"
 case "${1:-build}" in
 test) PKGS="$PKGS libcmocka-dev clang libclang-rt-14-dev python3-jsonschema sox espeak-ng sqlite3
-zbar-tools pango1.0-tools" ;;
+zbar-tools pango1.0-tools postgresql" ;;
 demo) PKGS="$PKGS espeak-ng" ;;
 esac
 missing=""

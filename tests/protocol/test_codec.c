@@ -683,6 +683,11 @@ static void test_clock(void **state)
 	assert_true(proto_clock_offset(&c, &off));
 	assert_int_equal(off, 2040); /* 2 s, plus the smallest delay */
 	assert_int_equal(proto_clock_bridge_now(&c, 3000), 2960 + 997000);
+	/* After an outage a persistent session hands over many boards queued
+	 * 6 s ago: they must not push the live samples out of the ring. */
+	for (int i = 0; i < 2 * PROTO_CLOCK_SAMPLES; i++)
+		proto_clock_sample(&c, 2960 + 997000, 9000 + i, 9000 + i + 999000, false);
+	assert_int_equal(proto_clock_bridge_now(&c, 9000), 8960 + 997000);
 }
 
 int main(void)
