@@ -21,7 +21,7 @@ from cbtest import Client, wait_until
 cbtest._tests.clear()  # only this file's tests, not test_bridge's
 test = cbtest.test
 AREAS = [f"a{i:02d}" for i in range(50)]
-LEASE_S = 3.0  # LEASE_MS in bridge/lease.h
+LEASE_S = 3.0  # LEASE_MS in bridge/store/lease.h
 
 
 def bridge(tmp, broker, pg, name):

@@ -83,7 +83,7 @@ struct bc_listen {
 };
 
 /* The discovery topics of one tenant (printf pattern, %s: the tenant), as
- * the bridge publishes them (bridge/discovery.c): the bridge writes them,
+ * the bridge publishes them (bridge/link/discovery.c): the bridge writes them,
  * monitors read them. */
 #define BC_DISCOVERY_ACL "homeassistant/+/callboard-%s/+/config"
 

@@ -2,7 +2,7 @@
  * display, the bridge and the enrolment account in its ACL form, and the
  * command batches that give a paired screen its own account (and take it
  * away again) through $CONTROL/dynamic-security/v1. Pure text building and
- * parsing; bridge/enrol.c sends and waits, `callboard broker-config
+ * parsing; bridge/link/enrol.c sends and waits, `callboard broker-config
  * --dynsec` writes the initial file with the same rights. Another broker's
  * admin API would get a module of its own beside this one. */
 #ifndef CB_BRIDGE_DYNSEC_H

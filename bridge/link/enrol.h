@@ -1,8 +1,8 @@
 /* Pairing screens with a code, the bridge's side: answers the enrolment
- * requests of waiting screens with a code (bridge/pairing.c keeps them, in
+ * requests of waiting screens with a code (bridge/core/pairing.c keeps them, in
  * memory), and when an operator approves a code for TENANT/SITE/DEVICE
  * gives that screen its own broker account through the broker's admin API
- * (mosquitto's dynamic security plugin, bridge/dynsec.c) over the bridge's
+ * (mosquitto's dynamic security plugin, bridge/core/dynsec.c) over the bridge's
  * own MQTT connection, then hands the screen its identity on its private
  * reply topic. Unpairing deletes the account, which disconnects the screen.
  * Active only with [pairing] admin = dynsec. */
