@@ -1,5 +1,6 @@
 #define LOG_MODULE "daemon"
 #include <errno.h>
+#include <malloc.h>
 #include <SDL_image.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,8 +104,11 @@ static void update_anim(struct daemon *d, int64_t now)
 	d->anim_ms = want;
 	if (want)
 		loop_timer_arm(d->anim_timer, want, want);
-	else
+	else {
 		loop_timer_arm(d->anim_timer, 0, 0);
+		/* The screen goes still: hand the free heap pages of the burst back. */
+		malloc_trim(0);
+	}
 }
 
 static void on_anim(void *data)
