@@ -54,6 +54,12 @@ struct daemon {
 	int anim_ms;
 
 	bool board_retained; /* of the board being handed to listeners */
+	/* Boards to keep in state_dir, written after the next frame so that
+	 * the fsync does not hold up the frame and its ack; one per area
+	 * (owned, allocated on first use), waiting while unsaved_pending[i]. */
+	char unsaved_area[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	struct proto_board *unsaved[PROTO_AREAS_MAX];
+	bool unsaved_pending[PROTO_AREAS_MAX];
 	int nlisteners;
 	struct daemon_listener listeners[LISTENERS_MAX];
 	void *listener_data[LISTENERS_MAX];
@@ -366,16 +372,19 @@ static void on_identify_end(void *data)
 	mark(d, true);
 }
 
+static void save_boards(struct daemon *d);
+
 static void on_idle(void *data)
 {
 	struct daemon *d = data;
 	if (d->video.win && !d->events_timer)
 		handle_sdl_events(d);
-	if (!d->dirty)
-		return;
-	d->dirty = false;
-	draw(d);
-	d->content = false;
+	if (d->dirty) {
+		d->dirty = false;
+		draw(d);
+		d->content = false;
+	}
+	save_boards(d);
 }
 
 /* --- state: the last boards and notice, kept across restarts ------------- */
@@ -385,6 +394,33 @@ static void save_board(struct daemon *d, const char *area, const struct proto_bo
 	if (d->state_ok && state_save_board(d->cfg.state_dir, area, b) != 0)
 		log_warn_rl("cannot keep the board of %s in %s: %s", area, d->cfg.state_dir,
 		            strerror(errno));
+}
+
+/* Keep b for save_boards(): a newer board of the area replaces it. */
+static void save_board_later(struct daemon *d, const char *area, const struct proto_board *b)
+{
+	int i = 0;
+	while (i < PROTO_AREAS_MAX && d->unsaved[i] && strcmp(d->unsaved_area[i], area))
+		i++;
+	if (i == PROTO_AREAS_MAX) {
+		save_board(d, area, b);
+		return;
+	}
+	if (!d->unsaved[i]) {
+		d->unsaved[i] = xmalloc(sizeof *d->unsaved[i]);
+		snprintf(d->unsaved_area[i], sizeof d->unsaved_area[i], "%s", area);
+	}
+	*d->unsaved[i] = *b;
+	d->unsaved_pending[i] = true;
+}
+
+static void save_boards(struct daemon *d)
+{
+	for (int i = 0; i < PROTO_AREAS_MAX && d->unsaved[i]; i++)
+		if (d->unsaved_pending[i]) {
+			save_board(d, d->unsaved_area[i], d->unsaved[i]);
+			d->unsaved_pending[i] = false;
+		}
 }
 
 static void save_notice(struct daemon *d, const struct proto_notice *n)
@@ -574,6 +610,9 @@ void daemon_destroy(struct daemon *d)
 {
 	if (!d)
 		return;
+	save_boards(d);
+	for (int i = 0; i < PROTO_AREAS_MAX; i++)
+		free(d->unsaved[i]);
 	render_destroy(d->render);
 	video_quit(&d->video);
 	if (d->loop)
@@ -648,7 +687,7 @@ enum board_result daemon_board_from(struct daemon *d, const char *area, const st
 	if (r != BOARD_APPLIED)
 		return r;
 	mark(d, true);
-	save_board(d, area, b);
+	save_board_later(d, area, b);
 	for (int i = 0; i < d->nlisteners; i++)
 		if (d->listeners[i].board)
 			d->listeners[i].board(d->listener_data[i], d, area, b);
