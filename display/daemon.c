@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ struct daemon {
 
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
 	    *output_timer, *events_timer, *notice_timer;
+	struct loop_source *hotplug; /* connector changes; NULL: output_timer polls */
 	bool anim_armed;
 	int anim_ms;
 
@@ -229,7 +231,8 @@ static void output_lost(struct daemon *d, const char *why)
 	d->render = NULL;
 	video_close(&d->video);
 	update_event_timer(d);
-	loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+	if (!d->hotplug)
+		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
 }
 
 /* Window systems need their events read; offscreen sends none worth a
@@ -324,8 +327,19 @@ static void on_output_poll(void *data)
 			log_info("output back: %dx%d", d->video.w, d->video.h);
 	}
 	d->video.connected = n;
-	if (video_ok(&d->video) && !d->video.sysfs)
+	if (d->hotplug)
+		/* Events say when to look again; an output there but not opened is retried. */
+		loop_timer_arm(d->output_timer, video_ok(&d->video) || n == 0 ? 0 : OUTPUT_POLL_MS,
+		               0);
+	else if (video_ok(&d->video) && !d->video.sysfs)
 		loop_timer_arm(d->output_timer, 0, 0);
+}
+
+static void on_hotplug(int fd, uint32_t events, void *data)
+{
+	struct daemon *d = data;
+	video_watch_drain(&d->video);
+	on_output_poll(d);
 }
 
 /* --- time ---------------------------------------------------------------- */
@@ -582,8 +596,13 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 			goto fail;
 	}
 	update_event_timer(d);
-	if (!video_ok(&d->video) || d->video.sysfs)
+	int watch = video_watch(&d->video);
+	if (watch >= 0)
+		d->hotplug = loop_add_fd(d->loop, watch, EPOLLIN, on_hotplug, d);
+	if (!d->hotplug && (!video_ok(&d->video) || d->video.sysfs))
 		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+	else if (!video_ok(&d->video) && d->video.connected != 0)
+		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, 0);
 	d->open = open_at(&d->cfg, time_now_ms());
 	loop_set_idle(d->loop, on_idle, d);
 	load_state(d);
