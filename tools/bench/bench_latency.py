@@ -17,7 +17,9 @@ a fresh system; the section gives median (min-max) over the runs.
 
 --quota-displays runs those display counts once more with the displays in a
 cgroup limited to --quota percent of one core (default 33: a stand-in for
-a Pi 4 at 1080p). With one display, each run also measures the CPU the
+a Pi 4 at 1080p), at --quota-rate calls/s (default 2): at 20 calls/s one
+call's frame, highlight pulse, chime and speech come to more than a third
+of a core, and the display would be measuring its own backlog. With one display, each run also measures the CPU the
 display spends on one call: after the timed calls and 12 s of quiet, one
 call and the 12 s after it (its frame, the 10 s highlight pulse, chime and
 speech).
@@ -93,10 +95,11 @@ def one_run(ndisp, args, quota=None):
                 raise TimeoutError("warm-up acks")
         # A quiet moment between warm-up and measuring: time itself.
         cbtest.elapse(0.5)
-        period = 1.0 / args.rate
+        rate, ncalls = (args.quota_rate, args.quota_calls) if quota else (args.rate, args.calls)
+        period = 1.0 / rate
         sent = []
         t_next = time.monotonic()
-        for i in range(args.calls):
+        for i in range(ncalls):
             now = time.monotonic()
             if t_next > now:
                 cbtest.elapse(t_next - now)  # the open-loop schedule
@@ -193,7 +196,8 @@ def section(args, results, info):
         runs = results.get(k, [])
         if not runs:
             continue
-        n = k.rstrip("q") + (f", {args.quota:g} % of a core" if k.endswith("q") else "")
+        n = k.rstrip("q") + (f", {args.quota:g} % of a core, {args.quota_calls} calls at "
+                             f"{args.quota_rate:g}/s" if k.endswith("q") else "")
         for fig, label in labels:
             rs = [r[fig] for r in runs if r[fig]]
             if not rs:
@@ -245,6 +249,8 @@ def main():
     ap.add_argument("--quota-displays", default="1",
                     help="display counts also run in a CPU-limited cgroup ('' for none)")
     ap.add_argument("--quota", type=float, default=33, help="that limit, %% of one core")
+    ap.add_argument("--quota-rate", type=float, default=2, help="calls/s in those runs")
+    ap.add_argument("--quota-calls", type=int, default=200, help="calls per run in those runs")
     ap.add_argument("--no-call-cpu", action="store_true",
                     help="leave out the CPU-per-call measure (24 s per 1-display run)")
     ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
@@ -276,7 +282,9 @@ def main():
         for n, quota in plan:
             for i in range(args.repeat):
                 log(f"{n} display(s){' in the CPU-limited group' if quota else ''}, run "
-                    f"{i + 1}/{args.repeat}: {args.calls} calls at {args.rate:g}/s")
+                    f"{i + 1}/{args.repeat}: "
+                    + (f"{args.quota_calls} calls at {args.quota_rate:g}/s" if quota
+                       else f"{args.calls} calls at {args.rate:g}/s"))
                 r = one_run(n, args, quota)
                 a = r["ack_202"] or {}
                 log(f"  202->ack p50 {a.get('p50', 0):.1f} p95 {a.get('p95', 0):.1f} "
