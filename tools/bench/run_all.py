@@ -269,7 +269,8 @@ def sec_idle(a, info):
 
 
 def sec_latency(a, info):
-    q = ["--calls", "20", "--repeat", "1", "--displays", "1,2", "--warmup", "3"] if a.quick else []
+    q = ["--calls", "20", "--repeat", "1", "--displays", "1,2", "--warmup", "3",
+         "--quota-calls", "10", "--quota-rate", "5"] if a.quick else []
     text, figs = own_section([PY, "tools/bench/bench_latency.py", "--build", a.build] + q, 3600)
     res = figs.get("results", {})
 
