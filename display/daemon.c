@@ -1,10 +1,12 @@
 #define LOG_MODULE "daemon"
 #include <errno.h>
+#include <malloc.h>
 #include <SDL_image.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,10 +54,17 @@ struct daemon {
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
 	    *output_timer, *events_timer, *notice_timer, *words_timer;
 	int64_t words_due; /* when the words_timer fires (wall ms); 0: disarmed */
+	struct loop_source *hotplug; /* connector changes; NULL: output_timer polls */
 	bool anim_armed;
 	int anim_ms;
 
 	bool board_retained; /* of the board being handed to listeners */
+	/* Boards to keep in state_dir, written after the next frame so that
+	 * the fsync does not hold up the frame and its ack; one per area
+	 * (owned, allocated on first use), waiting while unsaved_pending[i]. */
+	char unsaved_area[PROTO_AREAS_MAX][PROTO_NAME_MAX + 1];
+	struct proto_board *unsaved[PROTO_AREAS_MAX];
+	bool unsaved_pending[PROTO_AREAS_MAX];
 	int nlisteners;
 	struct daemon_listener listeners[LISTENERS_MAX];
 	void *listener_data[LISTENERS_MAX];
@@ -106,8 +115,11 @@ static void update_anim(struct daemon *d, int64_t now)
 	d->anim_ms = want;
 	if (want)
 		loop_timer_arm(d->anim_timer, want, want);
-	else
+	else {
 		loop_timer_arm(d->anim_timer, 0, 0);
+		/* The screen goes still: hand the free heap pages of the burst back. */
+		malloc_trim(0);
+	}
 }
 
 /* Words that take turns: one frame when the next language's turn comes. */
@@ -244,7 +256,8 @@ static void output_lost(struct daemon *d, const char *why)
 	d->render = NULL;
 	video_close(&d->video);
 	update_event_timer(d);
-	loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+	if (!d->hotplug)
+		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
 }
 
 /* Window systems need their events read; offscreen sends none worth a
@@ -339,8 +352,19 @@ static void on_output_poll(void *data)
 			log_info("output back: %dx%d", d->video.w, d->video.h);
 	}
 	d->video.connected = n;
-	if (video_ok(&d->video) && !d->video.sysfs)
+	if (d->hotplug)
+		/* Events say when to look again; an output there but not opened is retried. */
+		loop_timer_arm(d->output_timer, video_ok(&d->video) || n == 0 ? 0 : OUTPUT_POLL_MS,
+		               0);
+	else if (video_ok(&d->video) && !d->video.sysfs)
 		loop_timer_arm(d->output_timer, 0, 0);
+}
+
+static void on_hotplug(int fd, uint32_t events, void *data)
+{
+	struct daemon *d = data;
+	video_watch_drain(&d->video);
+	on_output_poll(d);
 }
 
 /* --- time ---------------------------------------------------------------- */
@@ -387,16 +411,19 @@ static void on_identify_end(void *data)
 	mark(d, true);
 }
 
+static void save_boards(struct daemon *d);
+
 static void on_idle(void *data)
 {
 	struct daemon *d = data;
 	if (d->video.win && !d->events_timer)
 		handle_sdl_events(d);
-	if (!d->dirty)
-		return;
-	d->dirty = false;
-	draw(d);
-	d->content = false;
+	if (d->dirty) {
+		d->dirty = false;
+		draw(d);
+		d->content = false;
+	}
+	save_boards(d);
 }
 
 /* --- state: the last boards and notice, kept across restarts ------------- */
@@ -406,6 +433,33 @@ static void save_board(struct daemon *d, const char *area, const struct proto_bo
 	if (d->state_ok && state_save_board(d->cfg.state_dir, area, b) != 0)
 		log_warn_rl("cannot keep the board of %s in %s: %s", area, d->cfg.state_dir,
 		            strerror(errno));
+}
+
+/* Keep b for save_boards(): a newer board of the area replaces it. */
+static void save_board_later(struct daemon *d, const char *area, const struct proto_board *b)
+{
+	int i = 0;
+	while (i < PROTO_AREAS_MAX && d->unsaved[i] && strcmp(d->unsaved_area[i], area))
+		i++;
+	if (i == PROTO_AREAS_MAX) {
+		save_board(d, area, b);
+		return;
+	}
+	if (!d->unsaved[i]) {
+		d->unsaved[i] = xmalloc(sizeof *d->unsaved[i]);
+		snprintf(d->unsaved_area[i], sizeof d->unsaved_area[i], "%s", area);
+	}
+	*d->unsaved[i] = *b;
+	d->unsaved_pending[i] = true;
+}
+
+static void save_boards(struct daemon *d)
+{
+	for (int i = 0; i < PROTO_AREAS_MAX && d->unsaved[i]; i++)
+		if (d->unsaved_pending[i]) {
+			save_board(d, d->unsaved_area[i], d->unsaved[i]);
+			d->unsaved_pending[i] = false;
+		}
 }
 
 static void save_notice(struct daemon *d, const struct proto_notice *n)
@@ -568,8 +622,13 @@ struct daemon *daemon_create(const struct display_config *cfg, const struct daem
 			goto fail;
 	}
 	update_event_timer(d);
-	if (!video_ok(&d->video) || d->video.sysfs)
+	int watch = video_watch(&d->video);
+	if (watch >= 0)
+		d->hotplug = loop_add_fd(d->loop, watch, EPOLLIN, on_hotplug, d);
+	if (!d->hotplug && (!video_ok(&d->video) || d->video.sysfs))
 		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, OUTPUT_POLL_MS);
+	else if (!video_ok(&d->video) && d->video.connected != 0)
+		loop_timer_arm(d->output_timer, OUTPUT_POLL_MS, 0);
 	d->open = open_at(&d->cfg, time_now_ms());
 	loop_set_idle(d->loop, on_idle, d);
 	load_state(d);
@@ -596,6 +655,9 @@ void daemon_destroy(struct daemon *d)
 {
 	if (!d)
 		return;
+	save_boards(d);
+	for (int i = 0; i < PROTO_AREAS_MAX; i++)
+		free(d->unsaved[i]);
 	render_destroy(d->render);
 	video_quit(&d->video);
 	if (d->loop)
@@ -682,7 +744,7 @@ enum board_result daemon_board_from(struct daemon *d, const char *area, const st
 	if (r != BOARD_APPLIED)
 		return r;
 	mark(d, true);
-	save_board(d, area, b);
+	save_board_later(d, area, b);
 	for (int i = 0; i < d->nlisteners; i++)
 		if (d->listeners[i].board)
 			d->listeners[i].board(d->listener_data[i], d, area, b);

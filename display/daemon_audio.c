@@ -7,11 +7,28 @@
 #include "announcer.h"
 #include "log.h"
 #include "daemon_audio.h"
+#include "loop.h"
 #include "timeutil.h"
+
+#define PENDING_MAX 8 /* boards of one loop turn waiting for its frame */
+
+/* A board as it arrived, for the announcer once the frame is out. */
+struct pending {
+	char area[PROTO_NAME_MAX + 1];
+	struct proto_board b;
+	int64_t now_ms;
+	bool live, silenced;
+};
 
 struct daemon_audio {
 	struct daemon *d;
 	struct announcer *a;
+	/* The chime's conversion and the speech thread's start would otherwise
+	 * share the CPU with the board's frame and hold up its ack: boards
+	 * wait here (owned) for a timer that fires in the next loop turn. */
+	struct pending *pending;
+	int npending;
+	struct loop_source *kick;
 };
 
 static int minute_of_day(int64_t now_ms)
@@ -31,18 +48,40 @@ static bool silenced(struct daemon_audio *s, int64_t now_ms)
 	return !daemon_is_open(s->d) || (quiet && cfg->audio.quiet_volume <= 0);
 }
 
+static void announce(struct daemon_audio *s, const struct pending *p)
+{
+	if (p->live)
+		announcer_hint_live(s->a);
+	announcer_board(s->a, p->area, &p->b, p->now_ms, p->silenced);
+}
+
+static void on_kick(void *data)
+{
+	struct daemon_audio *s = data;
+	for (int i = 0; i < s->npending; i++)
+		announce(s, &s->pending[i]);
+	s->npending = 0;
+}
+
 static void on_board(void *data, struct daemon *d, const char *area, const struct proto_board *b)
 {
 	struct daemon_audio *s = data;
+	if (s->npending == PENDING_MAX)
+		on_kick(s);
+	struct pending *p = &s->pending[s->npending++];
 	int64_t now = time_now_ms();
-	if (!daemon_board_retained(d))
-		announcer_hint_live(s->a);
-	announcer_board(s->a, area, b, now, silenced(s, now));
+	snprintf(p->area, sizeof p->area, "%s", area);
+	p->b = *b;
+	p->now_ms = now;
+	p->live = !daemon_board_retained(d);
+	p->silenced = silenced(s, now);
+	loop_timer_arm(s->kick, 1, 0);
 }
 
 static void on_open(void *data, struct daemon *d, bool open)
 {
 	struct daemon_audio *s = data;
+	on_kick(s); /* boards from before the change, as they came */
 	if (!open)
 		announcer_flush(s->a); /* closing time: nothing more is spoken */
 }
@@ -79,10 +118,13 @@ struct daemon_audio *daemon_audio_attach(struct daemon *d)
 	struct daemon_audio *s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->a = announcer_create(daemon_loop(d), &cfg->audio, NULL);
-	if (!s->a) {
+	s->kick = loop_add_timer(daemon_loop(d), 0, 0, on_kick, s);
+	if (!s->a || !s->kick) {
+		announcer_destroy(s->a);
 		free(s);
 		return NULL;
 	}
+	s->pending = xcalloc(PENDING_MAX, sizeof *s->pending);
 	daemon_add_listener(d, &listener, s);
 	return s;
 }
@@ -129,6 +171,8 @@ void daemon_audio_destroy(struct daemon_audio *s)
 {
 	if (!s)
 		return;
+	loop_remove(daemon_loop(s->d), s->kick);
 	announcer_destroy(s->a);
+	free(s->pending);
 	free(s);
 }

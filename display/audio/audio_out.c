@@ -15,6 +15,7 @@ struct audio_out {
 	SDL_AudioDeviceID dev;
 	SDL_AudioSpec have;
 	bool failed_logged;
+	bool paused; /* nothing to play: the device is open but paused */
 	uint64_t queued_total;
 };
 
@@ -44,7 +45,11 @@ bool audio_out_open(struct audio_out *o)
 	want.freq = AUDIO_WANT_RATE;
 	want.format = AUDIO_S16SYS;
 	want.channels = 1;
-	want.samples = 1024;
+	/* SDL's audio thread wakes once per buffer even while paused (SDL 2.26
+	 * feeds a paused device silence): 4096 frames is 85 ms at 48 kHz, about
+	 * 12 wakeups a second instead of 47 with 1024, for 64 ms more before
+	 * the first sample of a chime is heard. */
+	want.samples = 4096;
 	o->dev =
 	    SDL_OpenAudioDevice(o->device[0] ? o->device : NULL, 0, &want, &o->have,
 	                        SDL_AUDIO_ALLOW_FREQUENCY_CHANGE | SDL_AUDIO_ALLOW_CHANNELS_CHANGE);
@@ -65,7 +70,8 @@ bool audio_out_open(struct audio_out *o)
 	audio_out_spec(o, &s);
 	log_info("audio on %s (%s): %d Hz, %d channel(s), %s", SDL_GetCurrentAudioDriver(),
 	         o->device[0] ? o->device : "default device", s.freq, s.channels, s.format);
-	SDL_PauseAudioDevice(o->dev, 0);
+	/* SDL opens a device paused; it starts with the first queued sound. */
+	o->paused = true;
 	return true;
 }
 
@@ -128,6 +134,16 @@ static int convert(const struct pcm *in, SDL_AudioFormat fmt, int channels, int 
 	return pcm_convert(&from, in->s, (int)(in->n * 2), &to, out, outlen, err, errlen);
 }
 
+/* A paused device stays open (no click, no HDMI audio drop on the TV): SDL
+ * feeds it silence instead of the queue. */
+static void set_paused(struct audio_out *o, bool paused)
+{
+	if (o->paused == paused)
+		return;
+	SDL_PauseAudioDevice(o->dev, paused);
+	o->paused = paused;
+}
+
 int audio_out_queue(struct audio_out *o, const struct pcm *p)
 {
 	if (!o->dev)
@@ -149,6 +165,7 @@ int audio_out_queue(struct audio_out *o, const struct pcm *p)
 		return -1;
 	}
 	o->queued_total += (uint64_t)len;
+	set_paused(o, false);
 	return 0;
 }
 
@@ -161,7 +178,11 @@ uint64_t audio_out_position(struct audio_out *o)
 {
 	if (!o->dev)
 		return o->queued_total;
-	return o->queued_total - SDL_GetQueuedAudioSize(o->dev);
+	Uint32 left = SDL_GetQueuedAudioSize(o->dev);
+	/* Drained: the last buffer is already with the device. */
+	if (left == 0)
+		set_paused(o, true);
+	return o->queued_total - left;
 }
 
 void audio_out_clear(struct audio_out *o)

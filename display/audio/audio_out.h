@@ -34,7 +34,8 @@ bool audio_out_spec(const struct audio_out *o, struct audio_spec *spec);
 /* Convert p to the device format and queue it after what is queued.
  * Returns 0, or -1 (device closed or conversion failed). */
 int audio_out_queue(struct audio_out *o, const struct pcm *p);
-/* Bytes queued since open, and bytes the device has consumed of them. */
+/* Bytes queued since open, and bytes the device has consumed of them; a
+ * drained queue pauses the device (it stays open) until the next queue. */
 uint64_t audio_out_queued_total(const struct audio_out *o);
 uint64_t audio_out_position(struct audio_out *o);
 /* Drop everything queued but not yet played. */

@@ -1,8 +1,10 @@
 #define LOG_MODULE "video"
 #include <dirent.h>
+#include <libudev.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +25,7 @@ int video_init(struct video *v, bool headless, int w, int h)
 	v->req_w = w;
 	v->req_h = h;
 	v->connected = -1;
+	v->watch_fd = -1;
 	/* CALLBOARD_DRM_SYSFS points the hotplug watch elsewhere (tests). */
 	v->sysfs = getenv("CALLBOARD_DRM_SYSFS");
 	if (headless) {
@@ -120,6 +123,12 @@ void video_close(struct video *v)
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 }
 
+/* Connector folders (card0-HDMI-A-1, ...): not cards. */
+static bool is_connector(const char *name)
+{
+	return !strncmp(name, "card", 4) && strchr(name, '-');
+}
+
 int video_connectors(const struct video *v)
 {
 	if (!v->sysfs)
@@ -130,8 +139,7 @@ int video_connectors(const struct video *v)
 	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		/* card0-HDMI-A-1, card1-DSI-1, ...: connectors, not cards. */
-		if (strncmp(e->d_name, "card", 4) || !strchr(e->d_name, '-'))
+		if (!is_connector(e->d_name))
 			continue;
 		char path[512], buf[32] = "";
 		snprintf(path, sizeof path, "%s/%s/status", v->sysfs, e->d_name);
@@ -146,7 +154,86 @@ int video_connectors(const struct video *v)
 	return n;
 }
 
+/* A plain folder's status files change in place: inotify on each connector
+ * folder, and on the folder itself for connectors that come and go. */
+static void watch_connector(int fd, const char *dir, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	inotify_add_watch(fd, path, IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO);
+}
+
+static int watch_folder(const char *dir)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	inotify_add_watch(fd, dir, IN_CREATE | IN_DELETE | IN_MOVED_TO);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (is_connector(e->d_name))
+			watch_connector(fd, dir, e->d_name);
+	if (d)
+		closedir(d);
+	return fd;
+}
+
+int video_watch(struct video *v)
+{
+	if (v->watch_fd >= 0 || !v->sysfs)
+		return v->watch_fd;
+	if (strcmp(v->sysfs, "/sys/class/drm")) {
+		v->watch_fd = watch_folder(v->sysfs);
+		return v->watch_fd;
+	}
+	/* sysfs attributes send no inotify events; the kernel's uevent for a
+	 * connector change does, through udev. */
+	v->udev = udev_new();
+	v->mon = v->udev ? udev_monitor_new_from_netlink(v->udev, "udev") : NULL;
+	if (!v->mon || udev_monitor_filter_add_match_subsystem_devtype(v->mon, "drm", NULL) < 0 ||
+	    udev_monitor_enable_receiving(v->mon) < 0) {
+		log_warn("no udev monitor for display hotplug: polling %s", v->sysfs);
+		udev_monitor_unref(v->mon);
+		udev_unref(v->udev);
+		v->mon = NULL;
+		v->udev = NULL;
+		return -1;
+	}
+	v->watch_fd = udev_monitor_get_fd(v->mon);
+	return v->watch_fd;
+}
+
+void video_watch_drain(struct video *v)
+{
+	if (v->mon) {
+		struct udev_device *dev;
+		while ((dev = udev_monitor_receive_device(v->mon)))
+			udev_device_unref(dev);
+		return;
+	}
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	while (v->watch_fd >= 0 && (n = read(v->watch_fd, buf, sizeof buf)) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+			/* A new connector folder: watch it too. */
+			if ((e->mask & (IN_CREATE | IN_MOVED_TO)) && e->len &&
+			    is_connector(e->name))
+				watch_connector(v->watch_fd, v->sysfs, e->name);
+			p += sizeof *e + e->len;
+		}
+}
+
 void video_quit(struct video *v)
 {
 	video_close(v);
+	if (v->mon) {
+		udev_monitor_unref(v->mon);
+		udev_unref(v->udev);
+	} else if (v->watch_fd >= 0)
+		close(v->watch_fd);
+	v->mon = NULL;
+	v->udev = NULL;
+	v->watch_fd = -1;
 }

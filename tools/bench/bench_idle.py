@@ -120,6 +120,7 @@ class Bench:
         self.http_port = None
         self.url = None
         self.feed_file = False
+        self.wrap = []  # prepended to the display's argv (the CPU-limited runs)
         self.topic_base = f"callboard/v1/{TENANT}/{SITE}"
 
     def spawn(self, argv, name, env=None):
@@ -165,7 +166,7 @@ class Bench:
         self.url = f"http://127.0.0.1:{self.http_port}/board.html" + ("?lean=1" if self.a.lean else "")
 
     def display_argv(self, *extra):
-        argv = list(self.display) + ["--config", self.config, "--headless"]
+        argv = self.wrap + list(self.display) + ["--config", self.config, "--headless"]
         if self.feed_file:
             argv += ["--board", self.board_path]
         return argv + list(extra)
@@ -339,7 +340,25 @@ def version(argv):
         return "unknown"
 
 
-def report(args, runs, info):
+def quota_rows(args, qruns, info):
+    """The display alone in the CPU-limited group (no Chromium beside it)."""
+    if not qruns:
+        return []
+    cb = [r["callboard"] for r in qruns]
+    key = "ack_ms" if any(r["ack_ms"] for r in qruns) else "line_ms"
+    return ["", f"With the display limited to {args.quota:g} % of one core, a stand-in for a "
+            f"Pi 4 at 1080p ({info['quota_note']}; the display is put in the group before it "
+            f"execs), {len(qruns)} run(s), display only:", "",
+            "| | callboard-display, limited |", "|---|---|",
+            f"| CPU, % of one core | {med_range([x['cpu_pct'] for x in cb], '{:.2f}')} |",
+            f"| RSS, MB (mean) | {med_range([x['rss_mb'] for x in cb], '{:.1f}')} |",
+            f"| start to first frame, ms (exec → first PNG of the board) | "
+            f"{med_range([r['first_png_ms'] for r in qruns], '{:.0f}')} |",
+            f"| start to first frame, ms (exec → frame with the board produced) | "
+            f"{med_range([r[key] for r in qruns], '{:.0f}')} |"]
+
+
+def report(args, runs, info, qruns=()):
     cb = [r["callboard"] for r in runs]
     ch = [r["chromium"] for r in runs]
     rows = []
@@ -399,7 +418,7 @@ def report(args, runs, info):
            f"per run",
            "",
            "| | callboard-display | Chromium kiosk | Chromium / callboard |",
-           "|---|---|---|---|"] + rows + [
+           "|---|---|---|---|"] + rows + quota_rows(args, qruns, info) + [
            "",
            "How it is measured (tools/bench/procstat.py): CPU is utime+stime of every process in "
            "each tree (the pid and all its descendants, plus any process carrying the private "
@@ -441,6 +460,9 @@ def main():
                     help="how the display gets its board: retained MQTT only, or also "
                     "--board FILE when the display offers it (default both)")
     ap.add_argument("--lean", action="store_true", help="the kinder kiosk page variant")
+    ap.add_argument("--quota", type=float, default=33,
+                    help="then run the display alone limited to this %% of one core (0: not)")
+    ap.add_argument("--quota-repeat", type=int, default=1, help="runs with that limit")
     ap.add_argument("--markdown", help="also write the section to this file")
     ap.add_argument("--json", help="also write every run's raw figures to this file")
     ap.add_argument("--update", metavar="BENCHMARKS.md",
@@ -467,6 +489,7 @@ def main():
     tmp = cbtest.TempDir("cb-bench-idle-")
     bench = Bench(args, display, tmp)
     runs = []
+    qruns = []
 
     def on_term(*_):
         raise KeyboardInterrupt
@@ -489,6 +512,25 @@ def main():
                     r["callboard"]["cpu_pct"], r["callboard"]["pss_mb"], ch.get("cpu_pct", 0),
                     ch.get("pss_mb", 0), r["first_png_ms"], r["chromium_first_ms"] or 0))
             runs.append(r)
+        if args.quota > 0 and args.quota_repeat > 0:
+            limit = benchsys.CpuLimit(args.quota)
+            info["quota_note"] = limit.note
+            # The shell joins the group, then becomes the display.
+            bench.wrap = ["sh", "-c", 'echo $$ > "$0" && exec "$@"',
+                          os.path.join(limit.path, "cgroup.procs")] if limit.ok else []
+            args.no_chromium, chromium = True, args.no_chromium
+            try:
+                for i in range(args.quota_repeat):
+                    log(f"limited run {i + 1}/{args.quota_repeat}: {limit.note}")
+                    r = {"first_png_ms": bench.display_first_frame(100 + i)}
+                    (r["callboard"], _, _, _, r["ack_ms"], r["line_ms"]) = bench.idle(100 + i)
+                    log("  callboard %.2f%% CPU, first frame %.0f ms" % (
+                        r["callboard"]["cpu_pct"], r["first_png_ms"]))
+                    qruns.append(r)
+            finally:
+                args.no_chromium = chromium
+                bench.wrap = []
+                limit.close()
     except KeyboardInterrupt:
         log("interrupted")
     except (RuntimeError, TimeoutError, subprocess.SubprocessError, OSError) as e:
@@ -498,11 +540,11 @@ def main():
         tmp.cleanup()
     if not runs:
         return 1
-    section = report(args, runs, info)
+    section = report(args, runs, info, qruns)
     print(section)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"info": info, "runs": runs}, f, indent=1)
+            json.dump({"info": info, "runs": runs, "quota_runs": qruns}, f, indent=1)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(section + "\n")

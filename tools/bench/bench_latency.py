@@ -15,6 +15,15 @@ ms resolution). With several displays also the time until the last of them
 acked ("every screen"). Each display count is run --repeat times, each with
 a fresh system; the section gives median (min-max) over the runs.
 
+--quota-displays runs those display counts once more with the displays in a
+cgroup limited to --quota percent of one core (default 33: a stand-in for
+a Pi 4 at 1080p), at --quota-rate calls/s (default 2): at 20 calls/s one
+call's frame, highlight pulse, chime and speech come to more than a third
+of a core, and the display would be measuring its own backlog. With one display, each run also measures the CPU the
+display spends on one call: after the timed calls and 12 s of quiet, one
+call and the 12 s after it (its frame, the 10 s highlight pulse, chime and
+speech).
+
 Usage: python3 tools/bench/bench_latency.py [--calls 1000] [--displays 1,20]
        [--rate 20] [--repeat 3] [--build DIR] [--update BENCHMARKS.md]
 """
@@ -29,19 +38,31 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchsys  # noqa: E402
+import procstat  # noqa: E402
 from benchsys import med_range, pct  # noqa: E402
 
 HEADING = "## Call latency (bridge 202 -> display ack)"
-GOALS = {1: 25, 20: 60}
+QUIET_S = 12  # a call's highlight pulse (10 s) and speech are over by then
+
+
+def goals():
+    """p99 goals by row key: tools/bench/goals.json, and 60 ms for 20 displays."""
+    g = {x["id"]: x.get("max") for x in benchsys.goals()}
+    return {"1": g.get("ack_p99"), "1q": g.get("ack_p99_third"), "20": 60}
+
+
+def key(n, quota):
+    return f"{n}q" if quota else str(n)
 
 
 def log(msg):
     benchsys.log("bench_latency", msg)
 
 
-def one_run(ndisp, args):
+def one_run(ndisp, args, quota=None):
     import cbsystem
     import cbtest
+    call_cpu_ms = None
     sysm = cbsystem.System(ndisplays=ndisp,
                            display_extra=args.display_conf.replace("\\n", "\n"),
                            broker_extra=args.broker_conf.replace("\\n", "\n"))
@@ -50,6 +71,9 @@ def one_run(ndisp, args):
     try:
         sysm.start()
         devs = list(sysm.display_confs)
+        if quota:
+            for d in devs:
+                quota.add(sysm.displays[d].p.pid)
         acks = benchsys.AckListener(sysm.broker.port, sysm.topic("display", "+", "ack"))
         http = benchsys.Http(sysm.http_port, cbsystem.TOKEN)
         path = f"/v1/sites/{cbsystem.TENANT}/{cbsystem.SITE}/calls"
@@ -71,10 +95,11 @@ def one_run(ndisp, args):
                 raise TimeoutError("warm-up acks")
         # A quiet moment between warm-up and measuring: time itself.
         cbtest.elapse(0.5)
-        period = 1.0 / args.rate
+        rate, ncalls = (args.quota_rate, args.quota_calls) if quota else (args.rate, args.calls)
+        period = 1.0 / rate
         sent = []
         t_next = time.monotonic()
-        for i in range(args.calls):
+        for i in range(ncalls):
             now = time.monotonic()
             if t_next > now:
                 cbtest.elapse(t_next - now)  # the open-loop schedule
@@ -84,13 +109,23 @@ def one_run(ndisp, args):
         complete = acks.wait_all(devs, last_seq, args.timeout)
         with acks.lock:
             got = {d: list(acks.acks.get(d, [])) for d in devs}
+        if ndisp == 1 and complete and not args.no_call_cpu:
+            tree = procstat.Tree(sysm.displays[devs[0]].p.pid)
+            cbtest.elapse(QUIET_S)  # the last timed call's pulse and speech end: time itself
+            before = tree.sample().cpu_ns
+            seq = call(200000)[0]
+            if acks.wait_all(devs, seq, 20):
+                cbtest.elapse(QUIET_S)  # the call's own pulse and speech: time itself
+                call_cpu_ms = (tree.sample().cpu_ns - before) / 1e6
     finally:
         if acks:
             acks.close()
         if http:
             http.close()
         sysm.stop()
-    return analyse(sent, got, devs, complete)
+    r = analyse(sent, got, devs, complete)
+    r["call_cpu_ms"] = call_cpu_ms
+    return r
 
 
 def analyse(sent, got, devs, complete):
@@ -155,15 +190,19 @@ def section(args, results, info):
               ("shown_202", "202 received -> ack's `shown_ts` (each display)"),
               ("every", "202 received -> ack from the last display (every screen)")]
     notes = []
-    for n in args.displays:
-        runs = results.get(n, [])
+    goal_ms = goals()
+    order = [key(n, False) for n in args.displays] + [key(n, True) for n in args.quota_displays]
+    for k in order:
+        runs = results.get(k, [])
         if not runs:
             continue
-        for key, label in labels:
-            rs = [r[key] for r in runs if r[key]]
+        n = k.rstrip("q") + (f", {args.quota:g} % of a core, {args.quota_calls} calls at "
+                             f"{args.quota_rate:g}/s" if k.endswith("q") else "")
+        for fig, label in labels:
+            rs = [r[fig] for r in runs if r[fig]]
             if not rs:
                 continue
-            goal = f"<= {GOALS[n]} ms" if n in GOALS and key == "ack_202" else ""
+            goal = f"<= {goal_ms[k]:g} ms" if goal_ms.get(k) and fig == "ack_202" else ""
             out.append(f"| {n} | {label} | {med_range([r['n'] for r in rs], '{:.0f}')} | "
                        + " | ".join(med_range([r[p] for r in rs], "{:.1f}")
                                     for p in ("p50", "p95", "p99", "max"))
@@ -173,6 +212,15 @@ def section(args, results, info):
         notes.append(f"{n} display(s): {len(runs)} runs; acks missing per run "
                      f"{', '.join(map(str, miss))}; calls whose first ack was for a newer "
                      f"board (two boards, one frame) per run {', '.join(map(str, coal))}")
+        cpu = [r["call_cpu_ms"] for r in runs if r.get("call_cpu_ms") is not None]
+        if cpu:
+            notes.append(f"{n} display: CPU the display spent on one call (its frame, the "
+                         f"10 s highlight pulse, chime and speech; {QUIET_S} s from the POST): "
+                         f"{med_range(cpu, '{:.0f}')} ms, "
+                         f"{med_range([c / QUIET_S / 10 for c in cpu], '{:.2f}')} % of a core "
+                         f"over those {QUIET_S} s")
+    if args.quota_displays:
+        notes.append(f"CPU limit: {args.quota_note}")
     out += ["", "- " + "\n- ".join(notes), "",
             "How it is measured (tools/bench/bench_latency.py): the bench's own paho client "
             "subscribes to `.../display/+/ack` and stamps each ack with the monotonic clock "
@@ -198,6 +246,13 @@ def main():
     ap.add_argument("--display-conf", default="",
                     help="extra display config lines, \\n-separated, after its [audio] "
                     "section (e.g. '[screen]\\nwidth = 800\\nheight = 480')")
+    ap.add_argument("--quota-displays", default="1",
+                    help="display counts also run in a CPU-limited cgroup ('' for none)")
+    ap.add_argument("--quota", type=float, default=33, help="that limit, %% of one core")
+    ap.add_argument("--quota-rate", type=float, default=2, help="calls/s in those runs")
+    ap.add_argument("--quota-calls", type=int, default=200, help="calls per run in those runs")
+    ap.add_argument("--no-call-cpu", action="store_true",
+                    help="leave out the CPU-per-call measure (24 s per 1-display run)")
     ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
     ap.add_argument("--markdown", help="also write the section to this file")
     ap.add_argument("--json", help="also write every run's figures to this file")
@@ -205,6 +260,7 @@ def main():
     args = ap.parse_args()
     try:
         args.displays = [int(x) for x in args.displays.split(",")]
+        args.quota_displays = [int(x) for x in args.quota_displays.split(",") if x]
     except ValueError:
         ap.error("--displays: comma-separated integers")
     if args.calls < 1 or args.rate <= 0 or args.repeat < 1 or min(args.displays) < 1:
@@ -219,24 +275,32 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     results = {}
     ok = True
+    limit = benchsys.CpuLimit(args.quota) if args.quota_displays else None
+    args.quota_note = limit.note if limit else ""
+    plan = [(n, None) for n in args.displays] + [(n, limit) for n in args.quota_displays]
     try:
-        for n in args.displays:
+        for n, quota in plan:
             for i in range(args.repeat):
-                log(f"{n} display(s), run {i + 1}/{args.repeat}: {args.calls} calls at "
-                    f"{args.rate:g}/s")
-                r = one_run(n, args)
+                log(f"{n} display(s){' in the CPU-limited group' if quota else ''}, run "
+                    f"{i + 1}/{args.repeat}: "
+                    + (f"{args.quota_calls} calls at {args.quota_rate:g}/s" if quota
+                       else f"{args.calls} calls at {args.rate:g}/s"))
+                r = one_run(n, args, quota)
                 a = r["ack_202"] or {}
                 log(f"  202->ack p50 {a.get('p50', 0):.1f} p95 {a.get('p95', 0):.1f} "
                     f"p99 {a.get('p99', 0):.1f} max {a.get('max', 0):.1f} ms; missing "
                     f"{r['missing']}, coalesced {r['coalesced']}")
                 ok = ok and r["complete"]
-                results.setdefault(n, []).append(r)
+                results.setdefault(key(n, quota), []).append(r)
     except KeyboardInterrupt:
         log("interrupted")
         ok = False
     except (RuntimeError, TimeoutError, OSError) as e:
         log(f"failed: {e}")
         ok = False
+    finally:
+        if limit:
+            limit.close()
     if not results:
         return 1
     text = section(args, results, info)

@@ -114,7 +114,8 @@ def run(args):
         res["final_seq"] = seq
         res["acked_in_time"] = acks.wait_all([dev], seq, 60)
         res["ack_wait_s"] = time.monotonic() - t0 - res["load_s"]
-        cbtest.elapse(args.settle)  # a quiet moment before the last sample: time itself
+        # Idle again, as at the start: the last call's highlight is over. Time itself.
+        cbtest.elapse(args.end_wait)
         sampler.stop_ev.set()
         sampler.join(5)
         res["end"] = sampler.take()
@@ -129,6 +130,9 @@ def run(args):
         res["samples"] = sampler.samples
         res["display_alive"] = sysm.displays[dev].alive()
         res["bridge_alive"] = sysm.bridge.alive()
+        ten = at_fraction(res, 0.1, "display")
+        res["display_growth_after_10pct_mb"] = \
+            (res["end"]["display"][0] - ten) / 1024 if ten is not None else None
     finally:
         for p in sims:
             if p.poll() is None:
@@ -185,7 +189,9 @@ def section(args, r, info):
            f"clients {'all exited 0' if sims_ok else 'FAILED'}: {summary}",
            f"- One run (a soak is one long run); RSS sampled every second "
            f"(tools/bench/procstat.py, smaps_rollup); start = idle after {args.settle:g} s, "
-           f"end = {args.settle:g} s after the display acked the final board",
+           f"end = {args.end_wait:g} s after the display acked the final board (its "
+           f"highlight over: idle again); growth after the first 10 %: display "
+           f"{r['display_growth_after_10pct_mb']:+.1f} MB (goal <= 1 MB)",
            "",
            "| process | RSS at start MB | after 10% of the load time MB | at end MB | peak MB | end - start MB |",
            "|---|---|---|---|---|---|"] + rows + [
@@ -210,6 +216,9 @@ def main():
     ap.add_argument("--rate", type=float, default=1000, help="calls per second in all")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--settle", type=float, default=3.0)
+    ap.add_argument("--end-wait", type=float, default=12,
+                    help="seconds after the last ack before the end sample (default 12: the "
+                    "10 s highlight is over)")
     ap.add_argument("--timeout", type=float, default=1800, help="bound on the load phase")
     ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
     ap.add_argument("--markdown", help="also write the section to this file")

@@ -176,6 +176,10 @@ def pct(xs, p):
     return s[k]
 
 
+def median(xs):
+    return statistics.median(xs)
+
+
 def med_range(xs, fmt):
     xs = [x for x in xs if x is not None]
     if not xs:
@@ -198,3 +202,81 @@ def update_file(path, heading, section):
         text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+class CpuLimit:
+    """A CPU quota for some processes, as a stand-in for a smaller computer
+    (a third of one core for a Pi 4 at 1080p): a cgroup made here and removed
+    by close(). cgroup v2 (cpu.max) when /sys/fs/cgroup is one with the cpu
+    controller, else the v1 cpu hierarchy (cpu.cfs_quota_us). `ok` is False
+    and `note` says why when neither can be written (no root, read-only
+    cgroupfs); the processes then run unlimited."""
+
+    PERIOD_US = 100000
+
+    def __init__(self, percent, name="callboard-bench"):
+        self.percent = percent
+        self.path = None
+        self.note = ""
+        quota = int(self.PERIOD_US * percent / 100)
+        name = f"{name}-{os.getpid()}"
+        v2 = "/sys/fs/cgroup"
+        v1 = "/sys/fs/cgroup/cpu"
+        try:
+            if "cpu" in open(os.path.join(v2, "cgroup.controllers")).read().split():
+                with open(os.path.join(v2, "cgroup.subtree_control"), "w") as f:
+                    f.write("+cpu")
+                self.path = os.path.join(v2, name)
+                os.mkdir(self.path)
+                with open(os.path.join(self.path, "cpu.max"), "w") as f:
+                    f.write(f"{quota} {self.PERIOD_US}")
+                self.note = f"cgroup v2 {self.path}, cpu.max \"{quota} {self.PERIOD_US}\""
+                return
+        except OSError:
+            self.close()
+        try:
+            self.path = os.path.join(v1, name)
+            os.mkdir(self.path)
+            with open(os.path.join(self.path, "cpu.cfs_period_us"), "w") as f:
+                f.write(str(self.PERIOD_US))
+            with open(os.path.join(self.path, "cpu.cfs_quota_us"), "w") as f:
+                f.write(str(quota))
+            self.note = (f"cgroup v1 {self.path}, cpu.cfs_quota_us {quota} per "
+                         f"{self.PERIOD_US} us")
+        except OSError as e:
+            self.close()
+            self.note = f"no CPU limit: cgroups not writable here ({e}); ran unlimited"
+
+    @property
+    def ok(self):
+        return self.path is not None
+
+    def add(self, pid):
+        """Move pid (every thread of it) into the group."""
+        if self.path:
+            with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+                f.write(str(pid))
+
+    def close(self):
+        """Move any process left back to the root group and remove the group."""
+        if not self.path:
+            return
+        try:
+            parent = os.path.dirname(self.path)
+            for pid in open(os.path.join(self.path, "cgroup.procs")).read().split():
+                try:
+                    with open(os.path.join(parent, "cgroup.procs"), "w") as f:
+                        f.write(pid)
+                except OSError:
+                    pass
+            os.rmdir(self.path)
+        except OSError:
+            pass
+        self.path = None
+
+
+def goals():
+    """The goals table, tools/bench/goals.json: a list of dicts (id, what,
+    unit, max or min, from)."""
+    with open(os.path.join(HERE, "goals.json")) as f:
+        return json.load(f)["goals"]

@@ -59,28 +59,38 @@ static long request(struct fleet_probe *p, const char *path, const char *token, 
 	return code;
 }
 
-/* Screens of our tenant the registry shows online; -1 when unreadable. */
+/* Screens of our tenant the registry shows online, over every page of
+ * /v1/devices (1,000 a page); -1 when unreadable. */
 static int count_online(struct fleet_probe *p)
 {
-	struct body b;
-	int n = -1;
-	if (request(p, "/v1/devices", p->token, NULL, &b) == 200) {
+	char path[512] = "/v1/devices?limit=1000";
+	int n = 0;
+	for (;;) {
+		struct body b;
+		if (request(p, path, p->token, NULL, &b) != 200) {
+			free(b.s);
+			p->http_errors++;
+			return -1;
+		}
 		json_error_t err;
 		json_t *root = json_loadb(b.s, b.len, 0, &err);
+		free(b.s);
 		json_t *list = json_object_get(root, "devices"), *d;
 		size_t i;
-		n = 0;
 		json_array_foreach(list, i, d)
 		{
 			const char *st = json_string_value(json_object_get(d, "status"));
 			n += st && strcmp(st, "online") == 0;
 		}
+		const char *next = json_string_value(json_object_get(root, "next"));
+		char *cursor = next ? curl_easy_escape(p->curl, next, 0) : NULL;
+		if (cursor)
+			snprintf(path, sizeof path, "/v1/devices?limit=1000&after=%s", cursor);
+		curl_free(cursor);
 		json_decref(root);
-	} else {
-		p->http_errors++;
+		if (!next)
+			return n;
 	}
-	free(b.s);
-	return n;
 }
 
 static void job_online(struct fleet_probe *p)

@@ -11,6 +11,14 @@ and makes the exit status 1.
   idle      tools/bench/bench_idle.py         idle display vs Chromium kiosk (~4 min)
   latency   tools/bench/bench_latency.py      bridge 202 -> display ack, 1 and 20 displays
   soak      tools/bench/bench_soak.py         100,000 calls, RSS of bridge and display
+  fleet     tools/bench/bench_fleet.sh        1,000 to 10,000 simulated screens
+
+Every run also keeps the figures the goals speak of in a figures file
+(build-bench/bench-figures.json, or bench-figures-quick.json with --quick;
+each bench's newest figures) and rewrites the "Goals" section of the output
+from tools/bench/goals.json and that file. --check then compares every figure
+with its goal, prints the verdicts and exits 1 on a miss or a figure never
+measured (--only none checks without running anything).
 
 --quick runs each once with tiny durations (a smoke run of the whole chain,
 a few minutes, that tools/test.sh runs as one check; Chromium is left out
@@ -19,6 +27,7 @@ unless --out is given: its figures are not for publishing.
 """
 import argparse
 import datetime
+import json
 import os
 import re
 import shlex
@@ -34,7 +43,8 @@ sys.path.insert(0, HERE)
 import benchsys  # noqa: E402
 
 PY = "/usr/bin/python3"
-ORDER = ["render", "announce", "bridge", "idle", "latency", "soak"]
+ORDER = ["render", "announce", "bridge", "idle", "latency", "soak", "fleet"]
+FIGS = {}  # bench -> {figure: value}, for goals.json's "from"
 
 
 def log(msg):
@@ -80,6 +90,9 @@ def sec_render(a, info):
     table = [ln for ln in out.splitlines() if ln.startswith("|")]
     if len(table) < 4:
         raise RuntimeError("bench_render.sh: no table in its output")
+    for ln in table:
+        if ln.startswith("| start to first frame, daemon 1080p"):
+            FIGS["render"] = {"first_frame_ms": float(ln.split("|")[2])}
     return "\n".join([
         "## Display: rendering (`tools/bench/bench_render.sh`)", ""] +
         header(info, " ".join(cmd[1:])) + [
@@ -178,6 +191,7 @@ def sec_bridge(a, info):
         r["stall"] = float(m.group(6))
         r["page"] = float(m.group(7))
         runs.append(r)
+    FIGS["bridge"] = {k: benchsys.median([r[k] for r in runs]) for k in ("cps64", "p99_64")}
 
     def row(label, key, fmt):
         xs = [r[key] for r in runs]
@@ -221,37 +235,164 @@ def sec_bridge(a, info):
 # --- idle, latency, soak: scripts that write their own section -------------------
 
 def own_section(argv, timeout):
-    with tempfile.NamedTemporaryFile("r", suffix=".md", delete=False) as f:
-        path = f.name
-    try:
-        run(argv + ["--markdown", path], timeout)
-        text = open(path).read()
-    finally:
-        os.unlink(path)
+    """The section the script writes, and its --json figures."""
+    with tempfile.TemporaryDirectory() as d:
+        md, js = os.path.join(d, "section.md"), os.path.join(d, "figures.json")
+        run(argv + ["--markdown", md, "--json", js], timeout)
+        text = open(md).read()
+        figs = json.load(open(js)) if os.path.exists(js) else {}
     if not text.startswith("## "):
         raise RuntimeError(f"{argv[1]}: no section written")
-    return text
+    return text, figs
+
+
+def med_of(xs):
+    xs = [x for x in xs if x is not None]
+    return benchsys.median(xs) if xs else None
 
 
 def sec_idle(a, info):
     q = ["--seconds", "2", "--repeat", "1", "--settle", "1"] if a.quick else []
     if a.quick and not shutil.which("chromium"):
         q.append("--no-chromium")
-    return own_section([PY, "tools/bench/bench_idle.py", "--build-dir", a.build] + q, 2400)
+    text, figs = own_section([PY, "tools/bench/bench_idle.py", "--build-dir", a.build] + q, 2400)
+    runs = figs.get("runs", [])
+    cb = [r["callboard"] for r in runs]
+    ch = [r["chromium"] for r in runs if r.get("chromium")]
+    FIGS["idle"] = {
+        "cpu_pct": med_of([c["cpu_pct"] for c in cb]), "rss_mb": med_of([c["rss_mb"] for c in cb]),
+        "cpu_ratio": med_of([r["chromium"]["cpu_pct"] / r["callboard"]["cpu_pct"] for r in runs
+                             if r.get("chromium") and r["callboard"]["cpu_pct"]]) if ch else None,
+        "rss_ratio": med_of([r["chromium"]["rss_mb"] / r["callboard"]["rss_mb"] for r in runs
+                             if r.get("chromium")]) if ch else None}
+    return text
 
 
 def sec_latency(a, info):
-    q = ["--calls", "20", "--repeat", "1", "--displays", "1,2", "--warmup", "3"] if a.quick else []
-    return own_section([PY, "tools/bench/bench_latency.py", "--build", a.build] + q, 3600)
+    q = ["--calls", "20", "--repeat", "1", "--displays", "1,2", "--warmup", "3",
+         "--quota-calls", "10", "--quota-rate", "5"] if a.quick else []
+    text, figs = own_section([PY, "tools/bench/bench_latency.py", "--build", a.build] + q, 3600)
+    res = figs.get("results", {})
+
+    def p99(k):
+        return med_of([r["ack_202"]["p99"] for r in res.get(k, []) if r.get("ack_202")])
+
+    FIGS["latency"] = {"p99_1": p99("1"), "p99_1_quota": p99("1q"),
+                       "call_cpu_ms": med_of([r.get("call_cpu_ms") for r in res.get("1", [])])}
+    return text
 
 
 def sec_soak(a, info):
     q = ["--calls", "300", "--rate", "300", "--settle", "1"] if a.quick else []
-    return own_section([PY, "tools/bench/bench_soak.py", "--build", a.build] + q, 3600)
+    text, figs = own_section([PY, "tools/bench/bench_soak.py", "--build", a.build] + q, 3600)
+    r = figs.get("result", {})
+    FIGS["soak"] = {"display_growth_after_10pct_mb": r.get("display_growth_after_10pct_mb")}
+    return text
+
+
+# --- fleet -------------------------------------------------------------------
+
+def sec_fleet(a, info):
+    sizes = ["1000"] if a.quick else ["1000", "5000", "10000"]
+    cmd = ["sh", "tools/bench/bench_fleet.sh"] + sizes
+    out = run(cmd, 3600, {"BUILD": a.build})
+    tables = [ln for ln in out.splitlines() if ln.startswith("|")]
+    if len(tables) < 9:
+        raise RuntimeError("bench_fleet.sh: tables missing from its output")
+    body = []
+    for ln in out.splitlines():
+        if ln.startswith("|") or (not ln and body and body[-1]):
+            body.append(ln)
+    return "\n".join([
+        "## Fleet (`tools/bench/bench_fleet.sh`)", ""] + header(info, f"BUILD={a.build} "
+                                                            + " ".join(cmd[1:])) + [
+        "",
+        "Per run a private mosquitto (loopback, free port, `max_queued_messages` 4 per "
+        "screen as `callboard broker-config` writes it, `max_queued_bytes` 512 per "
+        "message) and a fresh bridge whose one tenant has every site on one `sites =` "
+        "line (10 screens per site). `fleet` (C, libmosquitto on one epoll loop, one TCP "
+        "connection per screen, 100 connects waiting for CONNACK at a time: mosquitto "
+        "listens with a backlog of 100) makes each screen connect with its own client id "
+        "and Will, say online (retained), send health every 30 s, subscribe to its site's "
+        "board and ack every board. \"Bridge shows all online\": `GET /v1/devices` polled "
+        "every 250 ms from a second thread. Fan-out: 3 rounds of one call per site; the "
+        "time from the site's 202 (read by `fleet`) and from its POST being sent to the "
+        "board's arrival at each screen; the bridge publishes in the loop turn that "
+        "answers, so a board often arrives before its 202 is read (counted as 0). Storm: "
+        "every connection closed without DISCONNECT right before the screen reconnects "
+        "(the broker sends the Will as the new connection takes the session over); then "
+        "10 s more of polls to catch a screen falling back to offline. fleet, broker and "
+        "bridge share the CPUs.", ""] + body + [""])
+
+
+# --- goals ---------------------------------------------------------------------
+
+def figures_path(a):
+    return os.path.join(ROOT, a.build, "bench-figures-quick.json" if a.quick
+                        else "bench-figures.json")
+
+
+def load_figures(a):
+    try:
+        return json.load(open(figures_path(a)))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_figures(a, name, date):
+    figs = load_figures(a)
+    figs[name] = dict(FIGS[name], date=date)
+    with open(figures_path(a), "w") as f:
+        json.dump(figs, f, indent=1)
+
+
+def verdicts(figs):
+    """(goal, value, date, verdict) per goal; verdict 'met', 'MISSED', 'not measured',
+    'recorded' (no limit) or 'left out (no Chromium)'."""
+    out = []
+    for g in benchsys.goals():
+        bench, fig = g["from"].split(".", 1)
+        v = figs.get(bench, {}).get(fig)
+        date = figs.get(bench, {}).get("date", "")
+        if v is None:
+            verdict = ("left out (no Chromium)" if g.get("needs") == "Chromium"
+                       and not shutil.which("chromium") else "not measured")
+        elif "max" in g:
+            verdict = "met" if v <= g["max"] else "MISSED"
+        elif "min" in g:
+            verdict = "met" if v >= g["min"] else "MISSED"
+        else:
+            verdict = "recorded"
+        out.append((g, v, date, verdict))
+    return out
+
+
+def sec_goals(a, figs):
+    rows = ["| goal | limit | newest figure | measured | verdict |", "|---|---|---|---|---|"]
+    for g, v, date, verdict in verdicts(figs):
+        limit = (f"<= {g['max']:g}" if "max" in g else f">= {g['min']:g}" if "min" in g
+                 else "–") + f" {g['unit']}"
+        val = "–" if v is None else f"{v:,.2f} {g['unit']}"
+        rows.append(f"| {g['what']} | {limit} | {val} | {date} | {verdict} |")
+    return "\n".join([
+        "## Goals", "",
+        "The goals of the performance issue, from `tools/bench/goals.json` (the table "
+        "`tools/bench/run-all.sh --check` checks), beside the newest figure of each in "
+        "the sections below (`build-bench/bench-figures.json`). Written by "
+        "`tools/bench/run-all.sh` after every run.", ""] + rows + [""])
+
+
+def check(a, figs):
+    bad = 0
+    for g, v, date, verdict in verdicts(figs):
+        log(f"{verdict:>24}: {g['id']}: {g['what']}: "
+            + ("–" if v is None else f"{v:,.2f} {g['unit']}"))
+        bad += verdict in ("MISSED", "not measured")
+    return bad
 
 
 SECTIONS = {"render": sec_render, "announce": sec_announce, "bridge": sec_bridge,
-            "idle": sec_idle, "latency": sec_latency, "soak": sec_soak}
+            "idle": sec_idle, "latency": sec_latency, "soak": sec_soak, "fleet": sec_fleet}
 
 
 # --- BENCHMARKS.md -------------------------------------------------------------
@@ -268,7 +409,8 @@ def key_of(heading):
     h = heading[3:].strip()
     for names, k in ((("Display: rendering",), "render"), (("Announcements",), "announce"),
                      (("Bridge",), "bridge"), (("Idle screen",), "idle"),
-                     (("Call latency",), "latency"), (("Soak",), "soak")):
+                     (("Call latency",), "latency"), (("Soak",), "soak"),
+                     (("Fleet",), "fleet"), (("Goals",), "goals")):
         if any(h.startswith(n) for n in names):
             return k
     return h
@@ -296,6 +438,8 @@ def merge(path, new):
             done.add(k)
         else:
             out.append(body if body.endswith("\n\n") else body.rstrip("\n") + "\n\n")
+    if "goals" in new and "goals" not in done:
+        out.insert(0, new["goals"].rstrip("\n") + "\n\n")
     for k in ORDER:
         if k in new and k not in done:
             out.append(new[k].rstrip("\n") + "\n\n")
@@ -314,9 +458,11 @@ def main():
                     help="release build folder, made when missing (default build-bench)")
     ap.add_argument("--only", help="comma-separated: " + ",".join(ORDER))
     ap.add_argument("--skip", default="", help="comma-separated benches to leave out")
+    ap.add_argument("--check", action="store_true",
+                    help="compare the figures with tools/bench/goals.json; exit 1 on a miss")
     a = ap.parse_args()
     names = a.only.split(",") if a.only else list(ORDER)
-    names = [n for n in names if n not in a.skip.split(",")]
+    names = [n for n in names if n not in a.skip.split(",") and n != "none"]
     bad = [n for n in names if n not in SECTIONS]
     if bad:
         ap.error(f"unknown bench: {', '.join(bad)}")
@@ -336,12 +482,21 @@ def main():
         log(f"== {n}")
         try:
             merge(out, {n: SECTIONS[n](a, info)})
+            if n in FIGS:
+                save_figures(a, n, datetime.datetime.now(datetime.timezone.utc)
+                             .strftime("%Y-%m-%d %H:%M UTC"))
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             log(f"{n} failed: {e} (its old section stays)")
             failed.append(n)
+    figs = load_figures(a)
+    if names:
+        merge(out, {"goals": sec_goals(a, figs)})
     log(f"wrote {out} in {(time.monotonic() - t0) / 60:.1f} min"
         + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    missed = check(a, figs) if a.check else 0
+    if missed:
+        log(f"{missed} goal(s) missed or not measured")
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":
