@@ -365,6 +365,11 @@ static char *read_file(const char *path)
 
 /* MHD's own messages (one per refused connection under attack) go to our
  * log, rate-limited. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wformat-nonliteral"
+#endif
+/* fmt is MHD's own format string, given with its arguments. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[256];
@@ -372,6 +377,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	msg[strcspn(msg, "\n")] = '\0';
 	log_warn_rl("%s", msg);
 }
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 /* Raise the soft file limit to the hard one (the unit sets LimitNOFILE=;
  * its system call filter may refuse the raise) and leave room below it
