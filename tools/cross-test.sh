@@ -32,9 +32,19 @@ if ! command -v "$triplet-gcc" >/dev/null || ! command -v "$qemu" >/dev/null ||
 	dpkg --print-foreign-architectures | grep -qx "$arch" || dpkg --add-architecture "$arch"
 	{ apt-get update -qq &&
 		apt-get install -y -qq --no-install-recommends "crossbuild-essential-$arch" \
-			qemu-user-static python3 python3-jsonschema fonts-dejavu-core &&
-		apt-get build-dep -y -qq --no-install-recommends -a "$arch" ./; } >/dev/null 2>&1 ||
-		skip "cannot install the $arch cross toolchain and libraries"
+			qemu-user-static python3 python3-jsonschema fonts-dejavu-core; } >/dev/null 2>&1 ||
+		skip "cannot install the $arch cross toolchain"
+	# apt's resolver may give up on the whole Build-Depends at once; what
+	# is still unmet then goes in by name, each for the host architecture.
+	if ! apt-get build-dep -y -qq --no-install-recommends -a "$arch" ./ >/dev/null 2>&1; then
+		unmet=$(dpkg-checkbuilddeps -a "$arch" 2>&1 | sed -n 's/.*Unmet build dependencies: //p' |
+			sed 's/([^)]*)//g; s/<[^>]*>//g')
+		for p in $unmet; do
+			case "$p" in lib*-dev) p="$p:$arch" ;; esac
+			apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 ||
+				skip "cannot install $p"
+		done
+	fi
 fi
 
 build="build-$arch"
