@@ -26,7 +26,7 @@ skip() {
 # The Build-Depends for the host architecture, the toolchain, qemu, and what
 # the test drivers run natively.
 if ! command -v "$triplet-gcc" >/dev/null || ! command -v "$qemu" >/dev/null ||
-	! dpkg-checkbuilddeps -a "$arch" >/dev/null 2>&1; then
+	! dpkg-checkbuilddeps -a "$arch" -P cross >/dev/null 2>&1; then
 	[ "$(id -u)" = 0 ] || skip "the $arch toolchain is missing; run as root to install it"
 	export DEBIAN_FRONTEND=noninteractive
 	dpkg --print-foreign-architectures | grep -qx "$arch" || dpkg --add-architecture "$arch"
@@ -34,10 +34,12 @@ if ! command -v "$triplet-gcc" >/dev/null || ! command -v "$qemu" >/dev/null ||
 		apt-get install -y -qq --no-install-recommends "crossbuild-essential-$arch" \
 			qemu-user-static python3 python3-jsonschema fonts-dejavu-core; } >/dev/null 2>&1 ||
 		skip "cannot install the $arch cross toolchain"
-	# apt's resolver may give up on the whole Build-Depends at once; what
-	# is still unmet then goes in by name, each for the host architecture.
-	if ! apt-get build-dep -y -qq --no-install-recommends -a "$arch" ./ >/dev/null 2>&1; then
-		unmet=$(dpkg-checkbuilddeps -a "$arch" 2>&1 | sed -n 's/.*Unmet build dependencies: //p' |
+	# The cross profile leaves out what cannot be installed for two
+	# architectures at once (libpq-dev: PostgreSQL is optional). apt's
+	# resolver may give up on the whole list; what is still unmet then goes
+	# in by name, each for the host architecture.
+	if ! apt-get build-dep -y -qq --no-install-recommends -a "$arch" -P cross ./ >/dev/null 2>&1; then
+		unmet=$(dpkg-checkbuilddeps -a "$arch" -P cross 2>&1 | sed -n 's/.*Unmet build dependencies: //p' |
 			sed 's/([^)]*)//g; s/<[^>]*>//g')
 		for p in $unmet; do
 			case "$p" in lib*-dev) p="$p:$arch" ;; esac
