@@ -26,31 +26,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. tools/lib.sh
 MQTT_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 TOKEN=demo-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 
-cat >"$TMP/mosquitto.conf" <<CONF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-$( [ "$(id -u)" = 0 ] && echo "user root" )
-CONF
-/usr/sbin/mosquitto -c "$TMP/mosquitto.conf" >"$TMP/mosquitto.log" 2>&1 &
-PIDS="$PIDS $!"
+start_mosquitto "$TMP" "$MQTT_PORT"
 
-cat >"$TMP/bridge.ini" <<CONF
-[http]
-listen = 127.0.0.1:$HTTP_PORT
-
-[mqtt]
-host = 127.0.0.1
-port = $MQTT_PORT
-
-[storage]
-path = $TMP/bridge.db
-
+write_bridge_ini "$TMP/bridge.ini" "$HTTP_PORT" "$MQTT_PORT" "$TMP/bridge.db" <<CONF
 [board]
 length = 10
 

@@ -32,6 +32,19 @@ void metrics_latency(struct metrics *m, double s)
 	m->lat_sum += s;
 }
 
+/* Writes the HELP and TYPE lines that open a counter family. */
+static void counter_head(FILE *f, const char *name, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+}
+
+/* Writes one sample of a counter family with a single label. */
+static void counter_line(FILE *f, const char *name, const char *label, const char *value,
+                         uint64_t n)
+{
+	fprintf(f, "%s{%s=\"%s\"} %llu\n", name, label, value, (unsigned long long)n);
+}
+
 char *metrics_render(struct bridge *br, size_t *len)
 {
 	char *out = NULL;
@@ -111,12 +124,11 @@ char *metrics_render(struct bridge *br, size_t *len)
 			    t->name, t->sites[j].name, behind);
 		}
 	}
-	fprintf(f, "# HELP callboard_device_transitions_total Display state changes, by state "
-	           "entered.\n# TYPE callboard_device_transitions_total counter\n");
+	counter_head(f, "callboard_device_transitions_total",
+	             "Display state changes, by state entered.");
 	for (int st = DEV_ONLINE; st <= DEV_STALE; st++)
-		fprintf(f, "callboard_device_transitions_total{to=\"%s\"} %llu\n",
-		        registry_state_name((enum dev_state)st),
-		        (unsigned long long)m->device_transitions_to[st]);
+		counter_line(f, "callboard_device_transitions_total", "to",
+		             registry_state_name((enum dev_state)st), m->device_transitions_to[st]);
 	fprintf(f,
 	        "# HELP callboard_device_messages_refused_total Display messages refused: site not "
 	        "configured, or a new display on a full site.\n"
@@ -125,13 +137,13 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "callboard_device_messages_refused_total{reason=\"site-full\"} %llu\n",
 	        (unsigned long long)m->devices_refused_unknown_site,
 	        (unsigned long long)m->devices_refused_site_full);
-	fprintf(f, "# HELP callboard_retained_ignored_total Retained display messages ignored and "
-	           "cleared, by kind.\n# TYPE callboard_retained_ignored_total counter\n");
+	counter_head(f, "callboard_retained_ignored_total",
+	             "Retained display messages ignored and cleared, by kind.");
 	for (int k = PROTO_TOPIC_HEALTH; k <= PROTO_TOPIC_SCREENSHOT; k++)
 		if (k != PROTO_TOPIC_CMD)
-			fprintf(f, "callboard_retained_ignored_total{kind=\"%s\"} %llu\n",
-			        proto_topic_kind_name((enum proto_topic_kind)k),
-			        (unsigned long long)m->retained_ignored[k]);
+			counter_line(f, "callboard_retained_ignored_total", "kind",
+			             proto_topic_kind_name((enum proto_topic_kind)k),
+			             m->retained_ignored[k]);
 	fprintf(f,
 	        "# HELP callboard_device_statuses_stale_total Display statuses older than the one "
 	        "applied (a Will after the next connection's online): ignored.\n"
@@ -150,8 +162,7 @@ char *metrics_render(struct bridge *br, size_t *len)
 	        "# TYPE callboard_webhooks_dropped_total counter\n"
 	        "callboard_webhooks_dropped_total %llu\n",
 	        (unsigned long long)m->webhooks_dropped);
-	fprintf(f, "# HELP callboard_http_responses_total HTTP responses by status.\n"
-	           "# TYPE callboard_http_responses_total counter\n");
+	counter_head(f, "callboard_http_responses_total", "HTTP responses by status.");
 	for (int i = 100; i < 600; i++)
 		if (m->http_status[i])
 			fprintf(f, "callboard_http_responses_total{code=\"%d\"} %llu\n", i,

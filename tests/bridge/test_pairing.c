@@ -102,6 +102,13 @@ static const char *offer(struct pairing *p, unsigned *n, const char *client, int
 	return e ? e->code : NULL;
 }
 
+/* Starts a table with codes living ttl_s and copies the first screen's code into a. */
+static void first_code(struct pairing *p, unsigned *n, int ttl_s, char a[8])
+{
+	pairing_init(p, ttl_s);
+	snprintf(a, 8, "%s", offer(p, n, "aaaaaaaaaaaaaaaa", T0, PAIRING_OFFER_NEW));
+}
+
 static void offer_take_once(void **state)
 {
 	struct pairing p;
@@ -135,9 +142,8 @@ static void codes_expire(void **state)
 {
 	struct pairing p;
 	unsigned n = 0;
-	pairing_init(&p, 60);
 	char a[8];
-	snprintf(a, sizeof a, "%s", offer(&p, &n, "aaaaaaaaaaaaaaaa", T0, PAIRING_OFFER_NEW));
+	first_code(&p, &n, 60, a);
 	struct pairing_pending got;
 	assert_int_equal(pairing_expire(&p, T0 + 59999), 1);
 	assert_int_equal(pairing_take(&p, a, "admin", T0 + 60000, &got), PAIRING_TAKE_UNKNOWN);
@@ -148,12 +154,11 @@ static void codes_expire(void **state)
 
 static void wrong_codes_are_rate_limited(void **state)
 {
+	struct pairing_pending got;
 	struct pairing p;
 	unsigned n = 0;
-	pairing_init(&p, 600);
 	char a[8];
-	snprintf(a, sizeof a, "%s", offer(&p, &n, "aaaaaaaaaaaaaaaa", T0, PAIRING_OFFER_NEW));
-	struct pairing_pending got;
+	first_code(&p, &n, 600, a);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(pairing_take(&p, "XXX-XXX", "aarhus", T0 + i, &got),
 		                 PAIRING_TAKE_UNKNOWN);

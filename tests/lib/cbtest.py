@@ -388,6 +388,25 @@ keepalive = 5
                 env={"SDL_AUDIODRIVER": "dummy", "XDG_RUNTIME_DIR": tmp.path})
 
 
+def bridge_ini(tmp, http, port, admin, mqtt_extra="", rest=""):
+    """Writes tmp's bridge.ini: HTTP on http with the admin token admin, the
+    broker at port (mqtt_extra goes into [mqtt]: a username and password),
+    the database in tmp, then the sections in rest. Returns its path."""
+    return tmp.file("bridge.ini", f"""[http]
+listen = 127.0.0.1:{http}
+admin_token = {admin}
+
+[mqtt]
+host = 127.0.0.1
+port = {port}
+keepalive = 5
+{mqtt_extra}
+[storage]
+path = {tmp.path}/bridge.db
+
+{rest}""")
+
+
 def iso_now(offset_s=0.0):
     t = time.time() + offset_s
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)

@@ -110,19 +110,8 @@ keepalive = 5
 
     def bridge(self):
         self.http = cbtest.free_port()
-        conf = self.tmp.file("bridge.ini", f"""[http]
-listen = 127.0.0.1:{self.http}
-admin_token = {ADMIN}
-
-[mqtt]
-host = 127.0.0.1
-port = {self.port}
-keepalive = 5
-{self.login("bridge")}
-[storage]
-path = {self.tmp.path}/bridge.db
-
-[tenant:aarhus]
+        conf = cbtest.bridge_ini(self.tmp, self.http, self.port, ADMIN, self.login("bridge"),
+                                 """[tenant:aarhus]
 token = token-aarhus-0123456789
 sites = dokk1
 """)

@@ -68,21 +68,9 @@ class System:
         cbtest.wait_until(self._broker_up, 10, what="mosquitto")
         self.http = cbtest.free_port()
         self.url = f"http://127.0.0.1:{self.http}"
-        conf = self.tmp.file("bridge.ini", f"""[http]
-listen = 127.0.0.1:{self.http}
-admin_token = {ADMIN}
-
-[mqtt]
-host = 127.0.0.1
-port = {self.port}
-keepalive = 5
-username = bridge
-password = bridge-password-0123
-
-[storage]
-path = {self.tmp.path}/bridge.db
-
-[pairing]
+        conf = cbtest.bridge_ini(self.tmp, self.http, self.port, ADMIN,
+                                 "username = bridge\npassword = bridge-password-0123\n",
+                                 f"""[pairing]
 admin = dynsec
 code_ttl = {code_ttl}
 

@@ -13,7 +13,7 @@ SECS=${SECONDS_PER_RUN:-10}
 REG_SECS=${REG_SECONDS:-60}
 REG_DEVS=${REG_DEVICES:-20000}
 TMP=$(mktemp -d /tmp/cbbench-XXXXXX)
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. tools/lib.sh
 MQTT_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 TOKEN=bench-token-0123456789
@@ -21,24 +21,8 @@ ADMIN=bench-admin-0123456789
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT INT TERM
-cat >"$TMP/mosquitto.conf" <<CONF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-max_queued_messages 100000
-$( [ "$(id -u)" = 0 ] && echo "user root" )
-CONF
-/usr/sbin/mosquitto -c "$TMP/mosquitto.conf" >"$TMP/mosquitto.log" 2>&1 &
-PIDS="$PIDS $!"
-cat >"$TMP/bridge.ini" <<CONF
-[http]
-listen = 127.0.0.1:$HTTP_PORT
-admin_token = $ADMIN
-[mqtt]
-host = 127.0.0.1
-port = $MQTT_PORT
-[storage]
-path = $TMP/bridge.db
+start_mosquitto "$TMP" "$MQTT_PORT" "max_queued_messages 100000"
+write_bridge_ini "$TMP/bridge.ini" "$HTTP_PORT" "$MQTT_PORT" "$TMP/bridge.db" "$ADMIN" <<CONF
 [registry]
 health_interval = 10
 max_devices_per_site = 10000

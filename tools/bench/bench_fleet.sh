@@ -24,7 +24,7 @@ ADMIN=fleet-admin-0123456789
 PIDS=""
 stop_all() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; for p in $PIDS; do wait "$p" 2>/dev/null || true; done; PIDS=""; }
 trap 'stop_all; rm -rf "$TMP"' EXIT INT TERM
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. tools/lib.sh
 
 run_one() {
 	n=$1
@@ -39,29 +39,12 @@ run_one() {
 	# The bridge's queue holds every display's status, Will, ack and health
 	# at once (as 'callboard broker-config' writes it).
 	queued=${QUEUE:-$((4 * n > 1000 ? 4 * n : 1000))}
-	cat >"$dir/mosquitto.conf" <<-CONF
-		listener $mqtt 127.0.0.1
-		allow_anonymous true
-		persistence false
-		set_tcp_nodelay true
-		max_queued_messages $queued
-		max_queued_bytes $((512 * queued))
-		$( [ "$(id -u)" = 0 ] && echo "user root" )
-	CONF
-	/usr/sbin/mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
-	broker=$!
-	PIDS="$PIDS $broker"
+	start_mosquitto "$dir" "$mqtt" "set_tcp_nodelay true" "max_queued_messages $queued" \
+		"max_queued_bytes $((512 * queued))"
+	broker=$MOSQUITTO_PID
 	sites=$(awk -v n="$n" -v k="$PER_SITE" 'BEGIN { m = int((n + k - 1) / k);
 		for (i = 1; i <= m; i++) printf "%ss-%04d", (i > 1 ? ", " : ""), i }')
-	cat >"$dir/bridge.ini" <<-CONF
-		[http]
-		listen = 127.0.0.1:$http
-		admin_token = $ADMIN
-		[mqtt]
-		host = 127.0.0.1
-		port = $mqtt
-		[storage]
-		path = $dir/bridge.db
+	write_bridge_ini "$dir/bridge.ini" "$http" "$mqtt" "$dir/bridge.db" "$ADMIN" <<-CONF
 		[registry]
 		health_interval = 30
 		[tenant:fleet]

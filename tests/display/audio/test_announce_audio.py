@@ -29,6 +29,11 @@ def board_file(tmp, name, seq, calls):
                                       "calls": calls}))
 
 
+def one_call(tmp, **kw):
+    """A board of one call, A042 at desk 3, in tmp's b.json: its path."""
+    return board_file(tmp, "b.json", 1, [call("c1", "A042", "3", **kw)])
+
+
 def run_harness(tmp, steps, *opts):
     raw = os.path.join(tmp.path, "out.raw")
     env = dict(os.environ, SDL_AUDIODRIVER="disk", SDL_DISKAUDIOFILE=raw,
@@ -62,6 +67,14 @@ def reference(tmp, c, name):
         s = array("h")
         s.frombytes(w.readframes(w.getnframes()))
         return envelope(s, w.getframerate())
+
+
+def silent_run(tmp, b, *opts):
+    """Plays board b for 1.5 s with opts and checks nothing was heard: the stats."""
+    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"], *opts)
+    env = envelope(s, rate)
+    assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
+    return stats
 
 
 @test
@@ -103,10 +116,7 @@ def two_calls_back_to_back_in_order():
 @test
 def stale_call_is_silent():
     tmp = TempDir()
-    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3", age_s=300)])
-    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"])
-    env = envelope(s, rate)
-    assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
+    stats = silent_run(tmp, one_call(tmp, age_s=300))
     assert stats["played"] == 0 and stats["announced"] == 0, stats
     tmp.cleanup()
 
@@ -114,7 +124,7 @@ def stale_call_is_silent():
 @test
 def quiet_hours_speak_at_the_quiet_volume():
     tmp = TempDir()
-    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    b = one_call(tmp)
     loud, _, _ = run_harness(tmp, ["board:main:" + b, "idle"], "--volume", "80")
     quiet, _, stats = run_harness(tmp, ["quiet", "board:main:" + b, "idle"], "--volume", "80",
                                   "--quiet-volume", "20")
@@ -127,10 +137,7 @@ def quiet_hours_speak_at_the_quiet_volume():
 @test
 def volume_zero_is_silent():
     tmp = TempDir()
-    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
-    s, rate, stats = run_harness(tmp, ["board:main:" + b, "sleep:1500"], "--volume", "0")
-    env = envelope(s, rate)
-    assert len(env) > 50 and max(env) < SILENT_RMS, max(env)
+    stats = silent_run(tmp, one_call(tmp), "--volume", "0")
     assert stats["state"] == "muted", stats
     tmp.cleanup()
 
@@ -138,7 +145,7 @@ def volume_zero_is_silent():
 @test
 def volume_command_and_announce_test():
     tmp = TempDir()
-    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    b = one_call(tmp)
     # Muted by the volume command: the call is not spoken (nor later);
     # then volume up and the announce-test command: one announcement.
     s, rate, stats = run_harness(tmp, ["volume:0", "board:main:" + b, "sleep:800",
@@ -203,7 +210,7 @@ def recall_is_spoken_again():
 @test
 def no_device_keeps_going():
     tmp = TempDir()
-    b = board_file(tmp, "b.json", 1, [call("c1", "A042", "3")])
+    b = one_call(tmp)
     env = dict(os.environ, SDL_AUDIODRIVER="no-such-driver", CALLBOARD_CHIME=CHIME)
     p = subprocess.run([HARNESS, "board:main:" + b, "sleep:300", "idle"], env=env,
                        capture_output=True, text=True, timeout=60)
