@@ -1,6 +1,7 @@
 """Name resolution under test: a name server that never answers, and a
 program run with a private file (resolv.conf, hosts) mounted over the
 system's in a mount namespace of its own. Both need root."""
+import random
 import socket
 import threading
 
@@ -9,10 +10,20 @@ class SilentNameServer:
     """A UDP socket on addr:53 (a loopback address) that reads queries and
     never answers; queries counts them."""
 
-    def __init__(self, addr="127.0.0.77"):
-        self.addr = addr
+    def __init__(self, addr=None):
+        # A loopback address of its own (port 53 is fixed by resolv.conf):
+        # tests that run at the same time each take another one.
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind((addr, 53))
+        for _ in range(100):
+            self.addr = addr or f"127.0.{random.randint(1, 254)}.{random.randint(1, 254)}"
+            try:
+                self.s.bind((self.addr, 53))
+                break
+            except OSError:
+                if addr:
+                    raise
+        else:
+            raise OSError("no free loopback address for a name server")
         self.queries = 0
         threading.Thread(target=self._run, daemon=True).start()
 

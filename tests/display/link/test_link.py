@@ -215,8 +215,9 @@ def kept_board_shown_after_restart_without_broker():
         rig.obs.publish(f"{ROOT}/notice", {"v": 1, "text": "Husk billede", "ts": iso_now()},
                         qos=1, retain=True)
         rig.wait_ack(30)
-        wait_until(lambda: os.path.exists(os.path.join(state, "notice.json")), 10,
-                   what="the kept notice")
+        # the board is kept after its frame and ack, the notice on its own
+        wait_until(lambda: os.path.exists(os.path.join(state, "notice.json")) and
+                   os.path.exists(kept), 10, what="the kept notice and board")
         with open(kept) as f:
             assert json.load(f)["seq"] == 30
         rig.daemon.stop()
