@@ -1257,7 +1257,7 @@ def check_config():
         bad = tmp.file("bad.ini", "[http]\nlisten = nowhere\n[board]\nlength = 99\n"
                        "[tenant:aarhus]\ntoken = short\nsites = dokk1\n")
         p = Proc([cbtest.binary("callboard-bridge"), "--check-config", bad])
-        p.p.wait(10)
+        p.wait_exit(10)
         out = p.output()
         assert p.p.returncode == 1, out
         assert f"{bad}:2: [http] listen: nowhere: expected host:port" in out, out
@@ -1265,11 +1265,11 @@ def check_config():
         assert "[tenant:aarhus] token" in out, out
         good = tmp.file("good.ini", "[tenant:aarhus]\ntoken = 0123456789abcdef\nsites = a\n")
         p = Proc([cbtest.binary("callboard-bridge"), "--check-config", good])
-        p.p.wait(10)
+        p.wait_exit(10)
         assert p.p.returncode == 0, p.output()
         example = os.path.join(cbtest.SRC, "assets", "callboard-bridge.ini")
         p = Proc([cbtest.binary("callboard-bridge"), "--check-config", example])
-        p.p.wait(10)
+        p.wait_exit(10)
         assert p.p.returncode == 0, p.output()
     finally:
         tmp.cleanup()

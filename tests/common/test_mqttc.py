@@ -30,7 +30,7 @@ def echo_and_clean_disconnect():
     wait_until(lambda: any(m[1] == b"hello r=0" for m in c.received("test/out")), 10,
                what="echo")
     p.signal(signal.SIGTERM)
-    assert p.p.wait(10) == 0
+    assert p.wait_exit(10) == 0
     wait_until(lambda: any(m[1] == b"bye" for m in c.received("test/status")), 5,
                what="clean status")
     # The will would come right after the broker drops the connection: a

@@ -219,6 +219,13 @@ class Proc:
             self.p.kill()
         self.p.wait(10)
 
+    def wait_exit(self, timeout=10.0):
+        """Wait for the program to end by itself and for the last of its
+        output to be read; returns the exit code."""
+        rc = self.p.wait(timeout)
+        self._t.join(timeout)
+        return rc
+
     def stop(self, timeout=10.0):
         """SIGTERM, SIGKILL after timeout; then whatever it left in its
         session (a browser's helpers) is killed too. Returns the exit code."""
