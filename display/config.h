@@ -88,7 +88,7 @@ struct display_config {
 	int highlight_s;
 	int offline_after_s;
 	int stale_board_max_age_s; /* a kept board older than this is not shown; default a day */
-	int width, height; /* [screen] width/height: window size; 0 = the output's */
+	int width, height;         /* [screen] width/height: window size; 0 = the output's */
 	/* [screen] languages = da, en: the first language's words show, the
 	 * others take turns every language_interval seconds (default 6). */
 	int nscreen_langs;

@@ -53,7 +53,7 @@ struct daemon {
 
 	struct loop_source *minute_timer, *anim_timer, *offline_timer, *identify_timer,
 	    *output_timer, *events_timer, *notice_timer, *words_timer;
-	int64_t words_due; /* when the words_timer fires (wall ms); 0: disarmed */
+	int64_t words_due;           /* when the words_timer fires (wall ms); 0: disarmed */
 	struct loop_source *hotplug; /* connector changes; NULL: output_timer polls */
 	bool anim_armed;
 	int anim_ms;

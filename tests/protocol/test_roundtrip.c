@@ -308,8 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_notice),       cmocka_unit_test(test_status),
 	    cmocka_unit_test(test_status_order), cmocka_unit_test(test_health),
 	    cmocka_unit_test(test_ack),          cmocka_unit_test(test_cmd),
-	    cmocka_unit_test(test_queue),
-	    cmocka_unit_test(test_cmd_result),
+	    cmocka_unit_test(test_queue),        cmocka_unit_test(test_cmd_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
