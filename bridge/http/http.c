@@ -17,6 +17,9 @@
 #include "loop.h"
 #include "timeutil.h"
 
+/* Each connection's socket receive buffer (the kernel doubles it). */
+enum { HTTP_RCVBUF = 65536 };
+
 /* Descriptors kept for everything else (SQLite and its WAL, MQTT, timers,
  * signals, the webhook, the journal) when sizing the connection limit. */
 #define FD_HEADROOM     128
@@ -115,6 +118,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct http *h = cls;
 	struct http_conn *c = *socket_context;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* A fixed receive buffer: the kernel would otherwise grow it to
+		 * megabytes for a peer that streams a body, all of it read in
+		 * vain once the body passes the limit. A request fits in 64 KiB
+		 * of MHD's memory anyway. */
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		int rcvbuf = HTTP_RCVBUF;
+		if (ci)
+			setsockopt(ci->connect_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 		c = xcalloc(1, sizeof *c);
 		c->conn = conn;
 		*socket_context = c;
