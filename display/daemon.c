@@ -21,7 +21,7 @@
 #include "video.h"
 
 #define LISTENERS_MAX  8
-#define ANIM_MS        100  /* highlight pulse at ~10 fps */
+#define BLINK_MS       500  /* the highlight's inner frame: on, off (render.c) */
 #define TICKER_MS      40   /* ticker scroll at 25 fps, only while one moves */
 #define OUTPUT_POLL_MS 3000 /* hotplug watch and retry with no output */
 /* After connecting, how long the retained notice may take to come. */
@@ -42,6 +42,7 @@ struct daemon {
 
 	bool dirty;   /* something on screen changed: draw once this turn */
 	bool content; /* a change worth a snapshot (not an animation step) */
+	bool whole;   /* more than the moving parts changed: a whole frame */
 	bool open;
 	bool link_up, offline;
 	char identify[512];
@@ -79,7 +80,14 @@ static int ms_to_next_minute(void)
 static void mark(struct daemon *d, bool content)
 {
 	d->dirty = true;
+	d->whole = true;
 	d->content |= content;
+}
+
+/* Only time moved on: the highlight blink or the ticker steps. */
+static void mark_motion(struct daemon *d)
+{
+	d->dirty = true;
 }
 
 static void local_now(struct render_view *v, int64_t ms)
@@ -106,10 +114,18 @@ static bool open_at(const struct display_config *cfg, int64_t ms)
 static void update_anim(struct daemon *d, int64_t now)
 {
 	int want = 0;
-	if (d->open && board_highlighted(&d->model, now))
-		want = ANIM_MS;
+	int64_t hl = d->open ? board_highlight_elapsed(&d->model, now) : -1;
+	if (hl >= 0)
+		want = BLINK_MS;
 	if (d->open && d->render && render_ticker_moving(d->render))
 		want = TICKER_MS;
+	if (want == BLINK_MS) {
+		/* One step at the start of each blink phase (and so at the
+		 * highlight's end, a whole number of phases after its start). */
+		d->anim_ms = want;
+		loop_timer_arm(d->anim_timer, (int)(BLINK_MS - hl % BLINK_MS), 0);
+		return;
+	}
 	if (want == d->anim_ms)
 		return;
 	d->anim_ms = want;
@@ -145,8 +161,11 @@ static void on_anim(void *data)
 	int64_t now = time_now_ms();
 	if (d->render && render_ticker_moving(d->render))
 		d->ticker_px += d->video.h / 270 + 1;
-	/* The highlight's last step: one more frame without it. */
-	mark(d, !board_highlighted(&d->model, now) && d->anim_ms == ANIM_MS);
+	/* The highlight's end changes the panel: a whole frame, and a snapshot. */
+	if (d->anim_ms == BLINK_MS && !board_highlighted(&d->model, now))
+		mark(d, true);
+	else
+		mark_motion(d);
 }
 
 /* --- frames -------------------------------------------------------------- */
@@ -222,8 +241,15 @@ static void draw(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	struct render_view v;
 	build_view(d, &v, now);
-	if (render_frame(d->render, &v, d->video.w, d->video.h, d->cfg.rotate) != 0)
+	v.motion_only = !d->whole;
+	d->whole = false;
+	int drawn = render_frame(d->render, &v, d->video.w, d->video.h, d->cfg.rotate);
+	if (drawn < 0)
 		return;
+	if (drawn > 0) { /* nothing moved after all */
+		update_anim(d, now);
+		return;
+	}
 	SDL_RenderPresent(d->video.r);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	(void)t0;

@@ -75,7 +75,7 @@ int64_t board_seq(const struct board_model *m, const char *area);
 const struct board_entry *board_top(const struct board_model *m);
 /* True while the newest call is highlighted at now_ms. */
 bool board_highlighted(const struct board_model *m, int64_t now_ms);
-/* Milliseconds since the highlight started (for the pulse), -1 when none. */
+/* Milliseconds since the highlight started (for the blink), -1 when none. */
 int64_t board_highlight_elapsed(const struct board_model *m, int64_t now_ms);
 /* Ids of the first n merged calls (the ones on screen) into ids; returns the count. */
 int board_visible_ids(const struct board_model *m, int n, char ids[][PROTO_ID_MAX + 1], int max);

@@ -35,7 +35,27 @@ struct render {
 	struct words words; /* the screen languages' turn in this frame */
 	int64_t words_due;  /* wall ms when the frame changes by the clock; 0: never */
 	struct rgb bg, fg, accent, hl, muted, panel, row, header;
+
+	/* Partial frames: the frame (the texture, or the output itself when
+	 * drawing there directly) keeps the last frame, so a step of the
+	 * highlight blink or of the ticker redraws only what moves. */
+	bool software;         /* the software renderer: its output keeps its pixels */
+	bool direct;           /* drawing straight onto the output (software, upright) */
+	bool valid;            /* the frame holds a whole frame drawn for ... */
+	int out_w, out_h, rot; /* ... this output and rotation */
+	int hour, min;         /* the clock it shows */
+	const SDL_Rect *clip;  /* the part being redrawn; NULL: all */
+	/* The moving parts of the frame as last drawn. */
+	bool now_hl;      /* the newest call highlighted */
+	bool now_blink;   /* the highlight's inner frame drawn */
+	SDL_Rect now_box; /* the newest-call panel */
+	int now_t;        /* its frame's thickness */
+	SDL_Rect notice_box;
+	long full_frames, partial_frames;
 };
+
+/* The highlight's inner frame blinks: on for this long, off as long. */
+#define BLINK_MS 500
 
 static struct rgb hex(uint32_t c)
 {
@@ -74,6 +94,8 @@ struct render *render_create(SDL_Renderer *r, const struct display_config *cfg)
 	rd->panel = mix(rd->bg, rd->fg, 0.08);
 	rd->row = mix(rd->bg, rd->fg, 0.045);
 	rd->header = mix(rd->bg, black, 0.45);
+	SDL_RendererInfo info;
+	rd->software = SDL_GetRendererInfo(r, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE);
 	return rd;
 }
 
@@ -83,6 +105,7 @@ void render_reset(struct render *rd)
 	if (rd->frame)
 		SDL_DestroyTexture(rd->frame);
 	rd->frame = NULL;
+	rd->valid = false;
 	if (rd->logo)
 		SDL_DestroyTexture(rd->logo);
 	rd->logo = NULL;
@@ -109,6 +132,30 @@ long render_text_builds(const struct render *rd)
 bool render_ticker_moving(const struct render *rd)
 {
 	return rd->ticker_moving;
+}
+
+long render_partial_frames(const struct render *rd)
+{
+	return rd->partial_frames;
+}
+
+long render_full_frames(const struct render *rd)
+{
+	return rd->full_frames;
+}
+
+/* Clip to r within the part being redrawn; clip_end() restores it. */
+static void clip_to(struct render *rd, SDL_Rect r)
+{
+	SDL_Rect both = r;
+	if (rd->clip && !SDL_IntersectRect(rd->clip, &r, &both))
+		both = (SDL_Rect){r.x, r.y, 0, 0};
+	SDL_RenderSetClipRect(rd->r, &both);
+}
+
+static void clip_end(struct render *rd)
+{
+	SDL_RenderSetClipRect(rd->r, rd->clip);
 }
 
 static void fill(struct render *rd, struct rgb c, int x, int y, int w, int h)
@@ -319,17 +366,19 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	int64_t hl = board_highlight_elapsed(v->model, v->now_ms);
 	struct rgb bgc = rd->panel, fgc = rd->fg, sub = rd->muted, arrow = rd->accent;
 	if (hl >= 0) {
-		/* Pulse between the highlight colour and a lighter tint of it; the
-		 * dark text keeps its contrast over the whole pulse. */
-		double s = 0.5 + 0.5 * cos(2.0 * M_PI * (double)hl / 1000.0);
-		struct rgb white = {255, 255, 255};
-		bgc = mix(rd->hl, white, 0.35 * (1.0 - s));
+		/* The highlight colour, steady; its inner frame blinks (below), a
+		 * few thin strips to redraw twice a second. */
+		bgc = rd->hl;
 		fgc = rd->bg;
 		sub = mix(rd->bg, rd->hl, 0.25);
 		arrow = rd->bg;
 	}
 	fill(rd, bgc, x, y, w, h);
 	int t = unit * 16 / 1000 + 2; /* the highlight frame's thickness */
+	rd->now_box = (SDL_Rect){x, y, w, h};
+	rd->now_t = t;
+	rd->now_hl = top && hl >= 0;
+	rd->now_blink = rd->now_hl && (hl / BLINK_MS) % 2 == 0;
 	int pad = unit * 3 / 100 + 2 * t;
 	if (!top) {
 		text(rd, TEXT_BOLD, unit * 12 / 100, unit * 5 / 100, rd->words.w[LANG_WELCOME],
@@ -413,9 +462,8 @@ static void draw_now(struct render *rd, const struct render_view *v, int x, int 
 	if (c->service[0])
 		text(rd, TEXT_REGULAR, spx, spx / 2, c->service, sub, x + pad, cy, inner_w, CENTER);
 
-	if (hl >= 0 && (hl / 500) % 2 == 0) {
+	if (rd->now_blink)
 		frame_rect(rd, rd->bg, x + t, y + t, w - 2 * t, h - 2 * t, t);
-	}
 }
 
 /* The previous calls, so a citizen who missed one can find it. */
@@ -549,6 +597,7 @@ static void draw_notice(struct render *rd, const struct render_view *v, int w, i
                         int pad)
 {
 	struct rgb ink = rd->bg;
+	rd->notice_box = (SDL_Rect){0, y, w, nh};
 	fill(rd, rd->accent, 0, y, w, nh);
 	int px = nh * 50 / 100;
 	int ty = y + (nh - px * 116 / 100) / 2;
@@ -566,10 +615,9 @@ static void draw_notice(struct render *rd, const struct render_view *v, int w, i
 					break;
 				SDL_SetTextureColorMod(t->tex, ink.r, ink.g, ink.b);
 				SDL_Rect dst = {pad - off + k * span, ty, t->w, t->h};
-				SDL_Rect clip = {0, y, w, nh};
-				SDL_RenderSetClipRect(rd->r, &clip);
+				clip_to(rd, rd->notice_box);
 				SDL_RenderCopy(rd->r, t->tex, NULL, &dst);
-				SDL_RenderSetClipRect(rd->r, NULL);
+				clip_end(rd);
 			}
 			return;
 		}
@@ -637,6 +685,10 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 {
 	rd->ticker_moving = false;
 	rd->ticket_digit_px = 0;
+	rd->now_hl = rd->now_blink = false;
+	rd->notice_box = (SDL_Rect){0, 0, 0, 0};
+	rd->hour = v->hour;
+	rd->min = v->min;
 	if (v->pairing) {
 		pairscreen_draw(rd->r, rd->tc, &rd->cfg.theme, v->pairing, w, h);
 		return;
@@ -693,31 +745,139 @@ void render_draw(struct render *rd, const struct render_view *v, int w, int h)
 	textcache_sweep(rd->tc);
 }
 
+/* The parts of the frame that moved since it was drawn (the blink of the
+ * highlight's inner frame, the ticker) into out; -1 when more changed and
+ * a whole frame is due. */
+static int moving_parts(struct render *rd, const struct render_view *v, SDL_Rect out[5])
+{
+	if (v->pairing || v->hour != rd->hour || v->min != rd->min ||
+	    (rd->words_due && v->now_ms >= rd->words_due))
+		return -1;
+	int n = 0;
+	int64_t hl = board_highlight_elapsed(v->model, v->now_ms);
+	if (rd->now_hl != (v->open && hl >= 0))
+		return -1; /* a highlight began or ended: the panel changes colour */
+	if (rd->now_hl && ((hl / BLINK_MS) % 2 == 0) != rd->now_blink) {
+		SDL_Rect b = rd->now_box;
+		int t = rd->now_t;
+		int x = b.x + t, y = b.y + t, w = b.w - 2 * t, h = b.h - 2 * t;
+		out[n++] = (SDL_Rect){x, y, w, t};
+		out[n++] = (SDL_Rect){x, y + h - t, w, t};
+		out[n++] = (SDL_Rect){x, y + t, t, h - 2 * t};
+		out[n++] = (SDL_Rect){x + w - t, y + t, t, h - 2 * t};
+	}
+	if (rd->ticker_moving)
+		out[n++] = rd->notice_box;
+	return n;
+}
+
+/* p grown by a column or a row where its width and height add up odd, so
+ * that its centre, turned a quarter, still falls on whole pixels (w x h:
+ * the frame, both even). */
+static SDL_Rect even_part(SDL_Rect p, int w, int h)
+{
+	if ((p.w + p.h) % 2 == 0)
+		return p;
+	if (p.x + p.w < w)
+		p.w++;
+	else if (p.x > 0)
+		p.x--, p.w++;
+	else if (p.y + p.h < h)
+		p.h++;
+	else
+		p.y--, p.h++; /* p.y > 0: else p is the whole frame, even */
+	return p;
+}
+
+/* Where part p of the upright w x h frame lands when the whole frame is
+ * copied to whole rotated by rot degrees (clockwise, about its centre). */
+static SDL_FRect rotated_part(SDL_Rect p, int w, int h, SDL_Rect whole, int rot)
+{
+	float cx = (float)whole.x + (float)whole.w / 2, cy = (float)whole.y + (float)whole.h / 2;
+	float rx = (float)p.x + (float)p.w / 2 - (float)w / 2;
+	float ry = (float)p.y + (float)p.h / 2 - (float)h / 2;
+	float ox = rx, oy = ry;
+	if (rot == 90)
+		ox = -ry, oy = rx;
+	else if (rot == 180)
+		ox = -rx, oy = -ry;
+	else if (rot == 270)
+		ox = ry, oy = -rx;
+	return (SDL_FRect){cx + ox - (float)p.w / 2, cy + oy - (float)p.h / 2, (float)p.w,
+	                   (float)p.h};
+}
+
 int render_frame(struct render *rd, const struct render_view *v, int out_w, int out_h, int rotate)
 {
 	bool quarter = rotate == 90 || rotate == 270;
 	int w = quarter ? out_h : out_w, h = quarter ? out_w : out_h;
-	if (!rd->frame || rd->fw != w || rd->fh != h) {
+	/* The software renderer's output keeps its pixels between frames: an
+	 * upright frame is drawn there directly, without a second full-screen
+	 * buffer. A GPU's back buffer does not: the frame texture keeps them. */
+	bool direct = rd->software && rotate == 0;
+	if (direct != rd->direct || out_w != rd->out_w || out_h != rd->out_h || rotate != rd->rot)
+		rd->valid = false;
+	rd->direct = direct;
+	rd->out_w = out_w;
+	rd->out_h = out_h;
+	rd->rot = rotate;
+	if (direct && rd->frame) {
+		SDL_DestroyTexture(rd->frame);
+		rd->frame = NULL;
+	}
+	if (!direct && (!rd->frame || rd->fw != w || rd->fh != h)) {
 		if (rd->frame)
 			SDL_DestroyTexture(rd->frame);
+		rd->valid = false;
 		rd->frame = SDL_CreateTexture(rd->r, SDL_PIXELFORMAT_ARGB8888,
 		                              SDL_TEXTUREACCESS_TARGET, w, h);
 		if (!rd->frame) {
 			log_error("cannot make a %dx%d frame texture: %s", w, h, SDL_GetError());
 			return -1;
 		}
-		rd->fw = w;
-		rd->fh = h;
 	}
-	if (SDL_SetRenderTarget(rd->r, rd->frame) != 0) {
+	rd->fw = w;
+	rd->fh = h;
+	SDL_Rect parts[5];
+	int n = v->motion_only && rd->valid ? moving_parts(rd, v, parts) : -1;
+	if (n == 0)
+		return 1; /* nothing moved: the output shows it already */
+	if (SDL_SetRenderTarget(rd->r, direct ? NULL : rd->frame) != 0) {
 		log_error("cannot render to the frame texture: %s", SDL_GetError());
 		return -1;
 	}
-	render_draw(rd, v, w, h);
+	if (n < 0) {
+		rd->valid = false;
+		render_draw(rd, v, w, h);
+		rd->valid = true;
+		rd->full_frames++;
+	} else {
+		/* The same drawing, clipped to each moving part: what is redrawn
+		 * is exactly what a whole frame would show there. */
+		for (int i = 0; i < n; i++) {
+			rd->clip = &parts[i];
+			SDL_RenderSetClipRect(rd->r, rd->clip);
+			render_draw(rd, v, w, h);
+		}
+		rd->clip = NULL;
+		SDL_RenderSetClipRect(rd->r, NULL);
+		rd->partial_frames++;
+	}
+	if (direct)
+		return 0;
 	SDL_SetRenderTarget(rd->r, NULL);
+	SDL_Rect dst = {(out_w - w) / 2, (out_h - h) / 2, w, h};
+	if (n > 0 && rd->software && w % 2 == 0 && h % 2 == 0) {
+		/* The software output keeps the rest: copy the moved parts. */
+		for (int i = 0; i < n; i++) {
+			SDL_Rect p = even_part(parts[i], w, h);
+			SDL_FRect to = rotated_part(p, w, h, dst, rotate);
+			SDL_RenderCopyExF(rd->r, rd->frame, &p, &to, rotate, NULL, SDL_FLIP_NONE);
+		}
+		return 0;
+	}
 	SDL_SetRenderDrawColor(rd->r, 0, 0, 0, 255);
 	SDL_RenderClear(rd->r);
-	SDL_Rect dst = {(out_w - w) / 2, (out_h - h) / 2, w, h};
 	SDL_RenderCopyEx(rd->r, rd->frame, NULL, &dst, rotate, NULL, SDL_FLIP_NONE);
 	return 0;
 }
@@ -795,10 +955,10 @@ static int mem_close(SDL_RWops *ctx)
 
 int render_frame_png(struct render *rd, int max_w, void **png, size_t *len)
 {
-	if (!rd->frame)
+	if (!rd->valid)
 		return -1;
 	SDL_Texture *old = SDL_GetRenderTarget(rd->r);
-	SDL_SetRenderTarget(rd->r, rd->frame);
+	SDL_SetRenderTarget(rd->r, rd->direct ? NULL : rd->frame);
 	SDL_Surface *s = read_target(rd, rd->fw, rd->fh);
 	SDL_SetRenderTarget(rd->r, old);
 	if (!s)

@@ -17,7 +17,7 @@
 /* Everything a frame shows; the renderer reads it and keeps nothing. */
 struct render_view {
 	const struct board_model *model;
-	int64_t now_ms;                    /* wall clock, for the highlight pulse */
+	int64_t now_ms;                    /* wall clock, for the highlight blink */
 	int hour, min;                     /* local clock */
 	int wday, mday, mon;               /* local date; wday 0 = Sunday, mon 1-12 */
 	bool open;                         /* inside opening hours */
@@ -30,6 +30,8 @@ struct render_view {
 	int nqueues;                       /* the areas' queue figures, any age */
 	const struct proto_queue *queues[PROTO_AREAS_MAX];
 	const struct pair_view *pairing; /* NULL; else the pairing screen instead */
+	bool motion_only;                /* only time moved on since the last frame (the highlight
+	                                  * blink, the ticker): the renderer may redraw just those */
 };
 
 struct render;
@@ -40,9 +42,12 @@ struct render *render_create(SDL_Renderer *r, const struct display_config *cfg);
 void render_destroy(struct render *rd);
 /* Draw the view upright at w x h into the current render target. */
 void render_draw(struct render *rd, const struct render_view *v, int w, int h);
-/* Draw a full frame for an out_w x out_h output rotated by rotate degrees:
- * upright into the frame texture, then rotated onto the default target.
- * The caller presents. 0, or -1 with the reason logged. */
+/* Draw a frame for an out_w x out_h output rotated by rotate degrees:
+ * upright into the frame texture, then rotated onto the default target
+ * (with the software renderer and no rotation, straight onto it). With
+ * v->motion_only only the moving parts are redrawn. The caller presents.
+ * 0; 1 when nothing changed (no need to present); -1 with the reason
+ * logged. */
 int render_frame(struct render *rd, const struct render_view *v, int out_w, int out_h, int rotate);
 /* True when the ticker needs animating (ticker notice wider than the screen). */
 bool render_ticker_moving(const struct render *rd);
@@ -59,6 +64,9 @@ int render_ticket_digit_px(const struct render *rd);
  * words change to the next language's, or its queue figures grow too old
  * to show; 0 when neither. One frame per change. */
 int64_t render_change_due(const struct render *rd);
+/* Frames drawn whole and frames that redrew only moving parts (tests). */
+long render_full_frames(const struct render *rd);
+long render_partial_frames(const struct render *rd);
 /* Text textures built so far (bench, tests). */
 long render_text_builds(const struct render *rd);
 

@@ -18,10 +18,10 @@ a fresh system; the section gives median (min-max) over the runs.
 --quota-displays runs those display counts once more with the displays in a
 cgroup limited to --quota percent of one core (default 33: a stand-in for
 a Pi 4 at 1080p), at --quota-rate calls/s (default 2): at 20 calls/s one
-call's frame, highlight pulse, chime and speech come to more than a third
+call's frame, highlight, chime and speech come to more than a third
 of a core, and the display would be measuring its own backlog. With one display, each run also measures the CPU the
 display spends on one call: after the timed calls and 12 s of quiet, one
-call and the 12 s after it (its frame, the 10 s highlight pulse, chime and
+call and the 12 s after it (its frame, the 10 s highlight blink, chime and
 speech).
 
 Usage: python3 tools/bench/bench_latency.py [--calls 1000] [--displays 1,20]
@@ -42,7 +42,7 @@ import procstat  # noqa: E402
 from benchsys import med_range, pct  # noqa: E402
 
 HEADING = "## Call latency (bridge 202 -> display ack)"
-QUIET_S = 12  # a call's highlight pulse (10 s) and speech are over by then
+QUIET_S = 12  # a call's highlight (10 s) and speech are over by then
 
 
 def goals():
@@ -111,11 +111,11 @@ def one_run(ndisp, args, quota=None):
             got = {d: list(acks.acks.get(d, [])) for d in devs}
         if ndisp == 1 and complete and not args.no_call_cpu:
             tree = procstat.Tree(sysm.displays[devs[0]].p.pid)
-            cbtest.elapse(QUIET_S)  # the last timed call's pulse and speech end: time itself
+            cbtest.elapse(QUIET_S)  # the last timed call's highlight and speech end: time itself
             before = tree.sample().cpu_ns
             seq = call(200000)[0]
             if acks.wait_all(devs, seq, 20):
-                cbtest.elapse(QUIET_S)  # the call's own pulse and speech: time itself
+                cbtest.elapse(QUIET_S)  # the call's own highlight and speech: time itself
                 call_cpu_ms = (tree.sample().cpu_ns - before) / 1e6
     finally:
         if acks:
@@ -215,7 +215,7 @@ def section(args, results, info):
         cpu = [r["call_cpu_ms"] for r in runs if r.get("call_cpu_ms") is not None]
         if cpu:
             notes.append(f"{n} display: CPU the display spent on one call (its frame, the "
-                         f"10 s highlight pulse, chime and speech; {QUIET_S} s from the POST): "
+                         f"10 s highlight, chime and speech; {QUIET_S} s from the POST): "
                          f"{med_range(cpu, '{:.0f}')} ms, "
                          f"{med_range([c / QUIET_S / 10 for c in cpu], '{:.2f}')} % of a core "
                          f"over those {QUIET_S} s")

@@ -2,7 +2,8 @@
  * SDL's offscreen driver (what --headless uses; a Pi's GPU renderer is
  * faster). Prints median and spread (p10..p90) of repeated runs:
  *   - a frame after a new board (new ticket texts) at 1080p and 2160p
- *   - a highlight animation step (cached texts, full redraw)
+ *   - a highlight blink step (only the blinking frame redrawn), and the
+ *     same moment drawn whole (cached texts)
  *   - an unchanged board in the live daemon: one loop turn, no redraw
  *   - peak RSS of this process at the end
  * usage: bench_render [RUNS] */
@@ -88,14 +89,29 @@ static void bench_size(const struct display_config *cfg, int w, int h, int runs,
 	}
 	snprintf(name, sizeof name, "new board frame %dx%d%s (ms)", w, h, extra);
 	report(name, t, runs);
+	/* The newest call's highlight as the daemon draws it: one step per
+	 * blink phase, redrawing only the blinking frame... */
+	int64_t start = view.now_ms;
 	for (int i = 0; i < runs; i++) {
-		view.now_ms += 100;
+		view.now_ms = start + (i % 18 + 1) * 500;
+		view.motion_only = true;
+		double t0 = now_ms();
+		if (render_frame(rd, &view, v.w, v.h, 0) == 0)
+			SDL_RenderPresent(v.r);
+		t[i] = now_ms() - t0;
+	}
+	snprintf(name, sizeof name, "highlight step %dx%d%s (ms)", w, h, extra);
+	report(name, t, runs);
+	/* ... and the same moment as a whole frame (every step before). */
+	for (int i = 0; i < runs; i++) {
+		view.now_ms = start + (i % 18 + 1) * 500;
+		view.motion_only = false;
 		double t0 = now_ms();
 		render_frame(rd, &view, v.w, v.h, 0);
 		SDL_RenderPresent(v.r);
 		t[i] = now_ms() - t0;
 	}
-	snprintf(name, sizeof name, "highlight step %dx%d%s (ms)", w, h, extra);
+	snprintf(name, sizeof name, "highlight, whole frame %dx%d%s (ms)", w, h, extra);
 	report(name, t, runs);
 	free(t);
 	free(b);

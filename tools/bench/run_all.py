@@ -105,8 +105,10 @@ def sec_render(a, info):
         ""] + table + [
         "",
         "Idle: the only timer left running with a board and no highlight is the minute "
-        "tick for the clock. The highlight pulse runs at 10 frames per second for "
-        "`[screen] highlight` seconds (default 10) after a call, then stops.", ""])
+        "tick for the clock. For `[screen] highlight` seconds (default 10) after a call "
+        "the newest call's inner frame blinks: a step every 500 ms that redraws only that "
+        "frame's four strips (\"highlight step\"); \"highlight, whole frame\" is the same "
+        "moment drawn whole, as every step was before partial frames.", ""])
 
 
 # --- announce ----------------------------------------------------------------

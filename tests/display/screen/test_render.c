@@ -1,5 +1,5 @@
 /* The renderer on SDL's offscreen driver: sizes, rotation, the text cache,
- * missing glyphs, the screenshot PNG. */
+ * missing glyphs, the screenshot PNG, partial frames. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,13 +164,87 @@ static void test_screenshot_png(void **state)
 	with_output(1920, 1080, check_png_scaled);
 }
 
+/* The output's pixels (the caller frees them). */
+static Uint32 *output_pixels(struct video *v)
+{
+	Uint32 *px = malloc((size_t)v->w * (size_t)v->h * 4);
+	assert_non_null(px);
+	assert_int_equal(SDL_SetRenderTarget(v->r, NULL), 0);
+	assert_int_equal(SDL_RenderReadPixels(v->r, NULL, SDL_PIXELFORMAT_ARGB8888, px, v->w * 4),
+	                 0);
+	return px;
+}
+
+/* A step of the highlight blink and of the ticker redraws only what moves,
+ * and the output is then exactly what a whole frame of the moment shows. */
+static void check_partial(struct video *v, struct render *rd)
+{
+	fill_model("A042", "Skranke 3");
+	struct proto_notice n = {.text = "Husk gyldigt billed-ID ved afhentning af pas og "
+	                                 "kørekort. Vi lukker kl. 15.00 i dag, og i morgen.",
+	                         .mode = PROTO_NOTICE_TICKER};
+	size_t bytes = (size_t)v->w * (size_t)v->h * 4;
+	static const int rotations[] = {0, 90, 180, 270};
+	for (size_t r = 0; r < sizeof rotations / sizeof rotations[0]; r++) {
+		int rot = rotations[r];
+		struct render_view vw = view();
+		vw.notice = &n;
+		assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 0);
+		assert_true(render_ticker_moving(rd));
+		/* Into the blink's off phase, then on again, the ticker on. */
+		for (int step = 1; step <= 2; step++) {
+			long full = render_full_frames(rd), partial = render_partial_frames(rd);
+			vw.now_ms = 1000000 + step * 500;
+			vw.ticker_px += 7;
+			vw.motion_only = true;
+			assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 0);
+			assert_int_equal(render_partial_frames(rd), partial + 1);
+			assert_int_equal(render_full_frames(rd), full);
+			Uint32 *part = output_pixels(v);
+			vw.motion_only = false;
+			assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 0);
+			assert_int_equal(render_full_frames(rd), full + 1);
+			Uint32 *whole = output_pixels(v);
+			for (size_t k = 0; k < bytes / 4; k++)
+				if (part[k] != whole[k]) {
+					print_error(
+					    "rotate %d, step %d: first pixel apart at %zu,%zu\n",
+					    rot, step, k % (size_t)v->w, k / (size_t)v->w);
+					break;
+				}
+			assert_memory_equal(part, whole, bytes);
+			free(part);
+			free(whole);
+		}
+		/* The highlight's end changes the panel: a whole frame. */
+		long full = render_full_frames(rd);
+		vw.now_ms = 1000000 + 10000;
+		vw.motion_only = true;
+		assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 0);
+		assert_int_equal(render_full_frames(rd), full + 1);
+		/* Nothing moves without a ticker: nothing to draw. */
+		vw.notice = NULL;
+		vw.motion_only = false;
+		assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 0);
+		vw.now_ms += 100;
+		vw.motion_only = true;
+		assert_int_equal(render_frame(rd, &vw, v->w, v->h, rot), 1);
+	}
+}
+
+static void test_partial_frames(void **state)
+{
+	with_output(1280, 720, check_partial);
+	with_output(1920, 1080, check_partial);
+	with_output(800, 480, check_partial);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ticket_size_1080p),
-	    cmocka_unit_test(test_text_cache),
-	    cmocka_unit_test(test_missing_glyphs),
-	    cmocka_unit_test(test_screenshot_png),
+	    cmocka_unit_test(test_ticket_size_1080p), cmocka_unit_test(test_text_cache),
+	    cmocka_unit_test(test_missing_glyphs),    cmocka_unit_test(test_screenshot_png),
+	    cmocka_unit_test(test_partial_frames),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
