@@ -13,10 +13,10 @@
 
 /* Tenants, sites per tenant, displays and monitors are bounded by memory
  * only, like the bridge's: a tenant's sites fit in one `sites =` line of any
- * length. */
-#define BC_USER_MAX      (3 * (PROTO_NAME_MAX + 1))
-#define BC_PASS_MAX      128
-#define BC_DYNSEC_PLUGIN "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+ * length. BC_DYNSEC_PLUGIN, the dynamic security plugin of the architecture
+ * the CLI is built for, comes from tools/callboard/meson.build. */
+#define BC_USER_MAX (3 * (PROTO_NAME_MAX + 1))
+#define BC_PASS_MAX 128
 
 struct bc_tenant {
 	char name[PROTO_NAME_MAX + 1];

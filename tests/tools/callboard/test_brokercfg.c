@@ -251,7 +251,18 @@ static void test_conf(void **state)
 	assert_true(has_line(conf, "max_packet_size 4195328")); /* 4 MiB + 1 KiB framing */
 	assert_true(has_line(conf, "use_username_as_clientid true"));
 	assert_true(has_line(conf, "max_queued_messages 1000"));
+	assert_null(strstr(conf, "plugin"));
 	free(conf);
+	/* The plugin of the architecture built for, in Debian's multiarch folder. */
+	l.dynsec = true;
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "plugin " BC_DYNSEC_PLUGIN));
+	assert_true(!strncmp(BC_DYNSEC_PLUGIN, "/usr/lib/", 9));
+	assert_non_null(strstr(BC_DYNSEC_PLUGIN, "-linux-gnu"));
+	assert_true(has_line(conf, "plugin_opt_config_file /etc/cb/dynamic-security.json"));
+	assert_true(has_line(conf, "password_file /etc/cb/enrol.passwd"));
+	free(conf);
+	l.dynsec = false;
 	/* the bridge's queue grows with the fleet */
 	int n = c.ndisplays;
 	c.ndisplays = 10000;
