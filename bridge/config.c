@@ -32,15 +32,6 @@ struct load_state {
 	int sites_cap;
 };
 
-/* Room in *arr (n used of *cap) for one more element of size bytes. */
-static void grow(void *arr, int *cap, int n, size_t size)
-{
-	if (n < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 8;
-	*(void **)arr = xrealloc(*(void **)arr, (size_t)*cap * size);
-}
-
 void bridge_config_defaults(struct bridge_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -160,7 +151,7 @@ static struct cfg_tenant *tenant_get(struct load_state *st, const char *name, bo
 			return &cfg->tenants[i];
 	if (!create)
 		return NULL;
-	grow(&cfg->tenants, &cfg->tenants_cap, cfg->ntenants, sizeof *cfg->tenants);
+	xgrow(&cfg->tenants, &cfg->tenants_cap, cfg->ntenants, sizeof *cfg->tenants);
 	struct cfg_tenant *t = &cfg->tenants[cfg->ntenants++];
 	memset(t, 0, sizeof *t);
 	snprintf(t->name, sizeof t->name, "%s", name);
@@ -320,13 +311,10 @@ static bool tenant_key(struct load_state *st, struct cfg_ctx *ctx, const char *s
 	if (strcmp(k, "token") == 0) {
 		set_token(ctx, s, k, v, t->token, sizeof t->token);
 	} else if (strcmp(k, "sites") == 0) {
-		/* As many names as the line has: one more than its commas. */
-		int max = 1;
-		for (const char *p = v; *p; p++)
-			max += *p == ',';
-		char(*names)[PROTO_NAME_MAX + 1] = xcalloc((size_t)max, sizeof *names);
-		int c = cfg_name_list(ctx, s, k, v, &names[0][0], PROTO_NAME_MAX + 1, max);
-		if (c > 0) {
+		int c;
+		char(*names)[PROTO_NAME_MAX + 1] =
+		    cfg_name_list_new(ctx, s, k, v, (int)sizeof *names, &c);
+		if (names) {
 			free(t->sites);
 			t->sites = xcalloc((size_t)c, sizeof *t->sites);
 			t->nsites = c;
@@ -358,8 +346,8 @@ static struct pending_site *site_get(struct load_state *st, struct cfg_ctx *ctx,
 		    !strcmp(p->site, slash + 1))
 			return p;
 	}
-	grow(&cfg->hours, &cfg->hours_cap, cfg->nhours, sizeof *cfg->hours);
-	grow(&st->sites, &st->sites_cap, cfg->nhours, sizeof *st->sites);
+	xgrow(&cfg->hours, &cfg->hours_cap, cfg->nhours, sizeof *cfg->hours);
+	xgrow(&st->sites, &st->sites_cap, cfg->nhours, sizeof *st->sites);
 	struct pending_site *p = &st->sites[cfg->nhours];
 	memset(p, 0, sizeof *p);
 	schedule_init(&cfg->hours[cfg->nhours++]);

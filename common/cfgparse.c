@@ -334,6 +334,22 @@ int cfg_name_list(struct cfg_ctx *ctx, const char *section, const char *key, con
 	return count;
 }
 
+void *cfg_name_list_new(struct cfg_ctx *ctx, const char *section, const char *key,
+                        const char *value, int cap, int *count)
+{
+	/* As many names as the value has: one more than its commas. */
+	int max = 1;
+	for (const char *p = value; *p; p++)
+		max += *p == ',';
+	char *out = xcalloc((size_t)max, (size_t)cap);
+	*count = cfg_name_list(ctx, section, key, value, out, cap, max);
+	if (*count < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 bool cfg_file_hash(const char *path, char out[17])
 {
 	FILE *f = fopen(path, "rb");

@@ -56,6 +56,10 @@ bool cfg_name(struct cfg_ctx *ctx, const char *section, const char *key, const c
 /* Split a comma-separated list of names into out[max][cap]; returns count or -1. */
 int cfg_name_list(struct cfg_ctx *ctx, const char *section, const char *key, const char *value,
                   char *out, int cap, int max);
+/* The same for a list of any length: an array of *count names of cap bytes
+ * each (at least one; caller frees), or NULL and -1 after the error. */
+void *cfg_name_list_new(struct cfg_ctx *ctx, const char *section, const char *key,
+                        const char *value, int cap, int *count);
 
 /* FNV-1a 64-bit hash of a file's bytes as 16 hex chars; false if unreadable. */
 bool cfg_file_hash(const char *path, char out[17]);

@@ -111,3 +111,11 @@ char *xstrdup(const char *s)
 		oom(strlen(s));
 	return p;
 }
+
+void xgrow(void *arr, int *cap, int n, size_t size)
+{
+	if (n < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 8;
+	*(void **)arr = xrealloc(*(void **)arr, (size_t)*cap * size);
+}

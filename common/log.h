@@ -60,5 +60,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* Room for element n of the array *arr (elements of size bytes, *cap of
+ * them): when n has reached *cap, *cap doubles (from 8) and *arr moves. */
+void xgrow(void *arr, int *cap, int n, size_t size);
 
 #endif

@@ -162,6 +162,24 @@ static void test_direct_helpers(void **state)
 	assert_int_equal(ctx.nerrors, 0);
 }
 
+/* A list of any length, allocated: blanks trimmed, errors as cfg_name_list's. */
+static void test_name_list_new(void **state)
+{
+	(void)state;
+	struct cfg_ctx ctx = {.path = "x.ini", .line = 3};
+	int n;
+	char(*names)[8] = cfg_name_list_new(&ctx, "s", "k", "a , b,c", 8, &n);
+	assert_non_null(names);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[1], "b");
+	assert_string_equal(names[2], "c");
+	free(names);
+	assert_null(cfg_name_list_new(&ctx, "s", "k", "a,,b", 8, &n));
+	assert_int_equal(n, -1);
+	assert_string_equal(ctx.errors[0], "x.ini:3: [s] k: a,,b: empty item in list");
+	cfg_ctx_free(&ctx);
+}
+
 /* Lines longer than inih's line buffer: a comment, a list with blanks and
  * an inline comment, and a bad value reported whole on its own line, from a
  * string and from a file. */
@@ -237,8 +255,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),          cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_direct_helpers), cmocka_unit_test(test_long_lines),
-	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_direct_helpers), cmocka_unit_test(test_name_list_new),
+	    cmocka_unit_test(test_long_lines),     cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -573,4 +573,39 @@ def same_device_name_in_two_municipalities():
         b.stop()
 
 
+@test
+def a_fleet_of_1000_sites_and_10000_displays():
+    """One tenant with 1,000 sites in one `sites =` line and 10,000 displays,
+    far past the old caps (64 sites a tenant, 4,096 displays): the ACL and
+    passwd name the first and last site and display, and the last display
+    logs in and reads its board."""
+    sites = [f"site-{i}" for i in range(1000)]
+    devices = ["[bridge]\nusername = bridge\n\n[tenant:big]\nsites = " + ", ".join(sites) + "\n"]
+    devices += [f"\n[display:big/{sites[i % 1000]}/screen-{i // 1000}]\nareas = main\n"
+                for i in range(10000)]
+    b = Broker(devices="".join(devices))
+    try:
+        first, last = "big.site-0.screen-0", "big.site-999.screen-9"
+        acl = set(open(os.path.join(b.dir, "acl")).read().splitlines())
+        for want in (f"topic readwrite {ROOT}/big/site-0/board/+",
+                     f"topic readwrite {ROOT}/big/site-999/board/+",
+                     f"user {first}", f"topic read {ROOT}/big/site-0/board/main",
+                     f"user {last}", f"topic read {ROOT}/big/site-999/board/main",
+                     f"topic write {ROOT}/big/site-999/display/screen-9/status"):
+            assert want in acl, want
+        users = [line.split(":", 1)[0] for line in open(os.path.join(b.dir, "passwd"))]
+        assert len(users) == 10001, len(users)
+        assert users[:2] == ["bridge", first] and users[-1] == last, (users[:2], users[-1])
+        assert "max_queued_messages 40000" in conf_lines(b)
+        bridge, disp = login(b, "bridge"), login(b, last)
+        board_topic = f"{ROOT}/big/site-999/board/main"
+        disp.sub(board_topic)
+        bridge.pub(board_topic, b"{}")
+        disp.wait(board_topic, b"{}")
+        disp.close()
+        bridge.close()
+    finally:
+        b.stop()
+
+
 cbtest.run()

@@ -1,4 +1,5 @@
 #include <openssl/evp.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,25 +11,28 @@
 
 struct parse_state {
 	struct bc_config *c;
-	int cap;
-	int bridge_keys;
+	int tenants_cap, displays_cap, monitors_cap;
+	void *by_user; /* tsearch tree of struct display_key: each display */
 };
+
+/* A display's place in c->displays, found by its username (tenant.site.device:
+ * the dot occurs in no name, so it names one display) without a scan per
+ * section of a large fleet. */
+struct display_key {
+	int index;
+	char user[BC_USER_MAX + 1];
+};
+
+static int display_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct display_key *)a)->user, ((const struct display_key *)b)->user);
+}
 
 static struct bc_tenant *find_tenant(struct bc_config *c, const char *name)
 {
 	for (int i = 0; i < c->ntenants; i++)
 		if (!strcmp(c->tenants[i].name, name))
 			return &c->tenants[i];
-	return NULL;
-}
-
-static struct bc_display *find_display(struct bc_config *c, const char *t, const char *s,
-                                       const char *d)
-{
-	for (int i = 0; i < c->ndisplays; i++)
-		if (!strcmp(c->displays[i].tenant, t) && !strcmp(c->displays[i].site, s) &&
-		    !strcmp(c->displays[i].device, d))
-			return &c->displays[i];
 	return NULL;
 }
 
@@ -81,29 +85,30 @@ static struct bc_display *display_for(struct cfg_ctx *ctx, struct parse_state *s
 		return NULL;
 	}
 	struct bc_config *c = st->c;
-	struct bc_display *d = find_display(c, parts[0], parts[1], parts[2]);
-	if (d)
-		return d;
-	if (c->ndisplays == BC_DISPLAYS_MAX) {
-		cfg_error(ctx, section, key, NULL, "more than %d displays", BC_DISPLAYS_MAX);
-		return NULL;
+	struct display_key *k = xmalloc(sizeof *k);
+	snprintf(k->user, sizeof k->user, "%s.%s.%s", parts[0], parts[1], parts[2]);
+	k->index = c->ndisplays;
+	struct display_key **found = tsearch(k, &st->by_user, display_key_cmp);
+	if (!found)
+		abort(); /* no memory for the node: as xmalloc */
+	if (*found != k) {
+		free(k);
+		return &c->displays[(*found)->index];
 	}
-	if (c->ndisplays == st->cap) {
-		st->cap = st->cap ? st->cap * 2 : 16;
-		c->displays = xrealloc(c->displays, (size_t)st->cap * sizeof *c->displays);
-	}
-	d = &c->displays[c->ndisplays++];
+	xgrow(&c->displays, &st->displays_cap, c->ndisplays, sizeof *c->displays);
+	struct bc_display *d = &c->displays[c->ndisplays++];
 	memset(d, 0, sizeof *d);
 	memcpy(d->tenant, parts[0], sizeof d->tenant);
 	memcpy(d->site, parts[1], sizeof d->site);
 	memcpy(d->device, parts[2], sizeof d->device);
-	snprintf(d->username, sizeof d->username, "%s.%s.%s", d->tenant, d->site, d->device);
+	memcpy(d->username, k->user, sizeof d->username);
 	return d;
 }
 
-static struct bc_monitor *monitor_for(struct cfg_ctx *ctx, struct bc_config *c, const char *section,
-                                      const char *key, const char *name)
+static struct bc_monitor *monitor_for(struct cfg_ctx *ctx, struct parse_state *st,
+                                      const char *section, const char *key, const char *name)
 {
+	struct bc_config *c = st->c;
 	if (!proto_name_valid(name)) {
 		cfg_error(ctx, section, key, NULL, "monitor name must match [a-z0-9][a-z0-9-]*");
 		return NULL;
@@ -111,10 +116,7 @@ static struct bc_monitor *monitor_for(struct cfg_ctx *ctx, struct bc_config *c, 
 	for (int i = 0; i < c->nmonitors; i++)
 		if (!strcmp(c->monitors[i].username, name))
 			return &c->monitors[i];
-	if (c->nmonitors == BC_MONITORS_MAX) {
-		cfg_error(ctx, section, key, NULL, "more than %d monitors", BC_MONITORS_MAX);
-		return NULL;
-	}
+	xgrow(&c->monitors, &st->monitors_cap, c->nmonitors, sizeof *c->monitors);
 	struct bc_monitor *m = &c->monitors[c->nmonitors++];
 	memset(m, 0, sizeof *m);
 	snprintf(m->username, sizeof m->username, "%s", name);
@@ -140,22 +142,25 @@ static bool account_key(struct cfg_ctx *ctx, const char *section, const char *ke
 }
 
 /* [monitor:NAME]: tenants = * or a list; password. */
-static void monitor_key(struct cfg_ctx *ctx, struct bc_config *c, const char *section,
+static void monitor_key(struct cfg_ctx *ctx, struct parse_state *st, const char *section,
                         const char *key, const char *value)
 {
-	struct bc_monitor *m = monitor_for(ctx, c, section, key, section + 8);
+	struct bc_monitor *m = monitor_for(ctx, st, section, key, section + 8);
 	if (!m)
 		return;
 	if (account_key(ctx, section, key, value, m->username, m->password))
 		return;
 	if (!strcmp(key, "tenants")) {
 		m->all = !strcmp(value, "*");
-		int n = m->all ? 0
-		               : cfg_name_list(ctx, section, key, value, &m->tenants[0][0],
-		                               PROTO_NAME_MAX + 1, BC_TENANTS_MAX);
-		if (n == 0 && !m->all)
-			cfg_error(ctx, section, key, value, "at least one tenant, or * for all");
-		m->ntenants = n > 0 ? n : 0;
+		free(m->tenants);
+		m->tenants = NULL;
+		m->ntenants = 0;
+		int n = 0;
+		if (!m->all)
+			m->tenants = cfg_name_list_new(ctx, section, key, value,
+			                               (int)sizeof *m->tenants, &n);
+		if (m->tenants)
+			m->ntenants = n;
 	} else {
 		cfg_error(ctx, section, key, value, "unknown key (expected tenants, password)");
 	}
@@ -191,24 +196,18 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 			cfg_error(ctx, section, key, value, "sites given twice for this tenant");
 			return;
 		}
-		if (c->ntenants == BC_TENANTS_MAX) {
-			cfg_error(ctx, section, key, value, "more than %d tenants", BC_TENANTS_MAX);
+		int n;
+		char(*sites)[PROTO_NAME_MAX + 1] =
+		    cfg_name_list_new(ctx, section, key, value, (int)sizeof *sites, &n);
+		if (!sites)
 			return;
-		}
-		t = &c->tenants[c->ntenants];
+		xgrow(&c->tenants, &st->tenants_cap, c->ntenants, sizeof *c->tenants);
+		t = &c->tenants[c->ntenants++];
 		memset(t, 0, sizeof *t);
 		snprintf(t->name, sizeof t->name, "%s", name);
 		t->line = ctx->line;
-		int n = cfg_name_list(ctx, section, key, value, &t->sites[0][0], PROTO_NAME_MAX + 1,
-		                      BC_SITES_MAX);
-		if (n < 0)
-			return;
-		if (n == 0) {
-			cfg_error(ctx, section, key, value, "at least one site");
-			return;
-		}
+		t->sites = sites;
 		t->nsites = n;
-		c->ntenants++;
 		return;
 	}
 	if (bs_on_key(ctx, c, section, key, value))
@@ -232,7 +231,7 @@ static void on_key(struct cfg_ctx *ctx, const char *section, const char *key, co
 		return;
 	}
 	if (!strncmp(section, "monitor:", 8)) {
-		monitor_key(ctx, c, section, key, value);
+		monitor_key(ctx, st, section, key, value);
 		return;
 	}
 	cfg_error(
@@ -245,11 +244,12 @@ int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_
 {
 	memset(out, 0, sizeof *out);
 	snprintf(out->bridge_user, sizeof out->bridge_user, "bridge");
-	struct parse_state st = {out, 0, 0};
+	struct parse_state st = {.c = out};
 	if (text)
 		cfg_parse_string(ctx, path, text, on_key, &st);
 	else
 		cfg_parse_file(ctx, path, on_key, &st);
+	tdestroy(st.by_user, free);
 	if (ctx->nerrors)
 		return -1;
 	if (!out->ntenants)
@@ -293,6 +293,16 @@ int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_
 
 void bc_config_free(struct bc_config *c)
 {
+	for (int i = 0; i < c->ntenants; i++)
+		free(c->tenants[i].sites);
+	free(c->tenants);
+	c->tenants = NULL;
+	c->ntenants = 0;
+	for (int i = 0; i < c->nmonitors; i++)
+		free(c->monitors[i].tenants);
+	free(c->monitors);
+	c->monitors = NULL;
+	c->nmonitors = 0;
 	free(c->displays);
 	c->displays = NULL;
 	c->ndisplays = 0;

@@ -11,19 +11,18 @@
 #include "cfgparse.h"
 #include "proto.h"
 
-#define BC_TENANTS_MAX   64
-#define BC_SITES_MAX     64
-#define BC_DISPLAYS_MAX  4096
-#define BC_USER_MAX      (3 * (PROTO_NAME_MAX + 1))
-#define BC_PASS_MAX      128
-#define BC_DYNSEC_PLUGIN "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
-#define BC_MONITORS_MAX  16
+/* Tenants, sites per tenant, displays and monitors are bounded by memory
+ * only, like the bridge's: a tenant's sites fit in one `sites =` line of any
+ * length. BC_DYNSEC_PLUGIN, the dynamic security plugin of the architecture
+ * the CLI is built for, comes from tools/callboard/meson.build. */
+#define BC_USER_MAX (3 * (PROTO_NAME_MAX + 1))
+#define BC_PASS_MAX 128
 
 struct bc_tenant {
 	char name[PROTO_NAME_MAX + 1];
 	int nsites;
-	char sites[BC_SITES_MAX][PROTO_NAME_MAX + 1];
-	int line; /* where it was defined, for errors */
+	char (*sites)[PROTO_NAME_MAX + 1]; /* owned: bc_config_free */
+	int line;                          /* where it was defined, for errors */
 };
 
 struct bc_display {
@@ -45,21 +44,21 @@ struct bc_monitor {
 	char password[BC_PASS_MAX + 1]; /* "" until given or generated */
 	bool all;                       /* every tenant (tenants = *) */
 	int ntenants;
-	char tenants[BC_TENANTS_MAX][PROTO_NAME_MAX + 1];
-	int line; /* where it was defined, for errors */
+	char (*tenants)[PROTO_NAME_MAX + 1]; /* owned: bc_config_free */
+	int line;                            /* where it was defined, for errors */
 };
 
 struct bc_config {
 	char bridge_user[PROTO_NAME_MAX + 1];
 	char bridge_password[BC_PASS_MAX + 1]; /* "" until given or generated */
 	int ntenants;
-	struct bc_tenant tenants[BC_TENANTS_MAX];
+	struct bc_tenant *tenants; /* owned: bc_config_free */
 	int ndisplays;
 	struct bc_display *displays; /* owned: bc_config_free */
 	int nsite_brokers;
 	struct bc_site_broker *site_brokers; /* owned: bc_config_free */
 	int nmonitors;
-	struct bc_monitor monitors[BC_MONITORS_MAX];
+	struct bc_monitor *monitors; /* owned: bc_config_free */
 };
 
 /* Parse a devices file (text NULL: read path). 0, or -1 with every problem
@@ -68,7 +67,7 @@ int bc_parse(struct cfg_ctx *ctx, const char *path, const char *text, struct bc_
 /* Check a password value of [section] into out (BC_PASS_MAX + 1 bytes);
  * false after recording the error in ctx. */
 bool bc_password_ok(struct cfg_ctx *ctx, const char *section, const char *value, char *out);
-/* Free what bc_parse allocated (the display list). */
+/* Free what bc_parse allocated (every list); the counts are 0 after. */
 void bc_config_free(struct bc_config *c);
 
 struct bc_listen {

@@ -181,8 +181,10 @@ int bs_site_only(const struct bc_config *c, const char *tenant_site, struct bc_c
 		return -1;
 	}
 	memcpy(out->bridge_user, c->bridge_user, sizeof out->bridge_user);
+	out->tenants = xcalloc(1, sizeof *out->tenants);
 	out->ntenants = 1;
 	strcpy(out->tenants[0].name, t);
+	out->tenants[0].sites = xcalloc(1, sizeof *out->tenants[0].sites);
 	out->tenants[0].nsites = 1;
 	strcpy(out->tenants[0].sites[0], s);
 	out->displays = xmalloc((size_t)(c->ndisplays + 1) * sizeof *out->displays);

@@ -90,6 +90,10 @@ static void test_parse_bad(void **state)
 	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\ntenants = odense\n",
 	     "'odense' has no [tenant:odense] section"},
 	    {"[tenant:aarhus]\nsites = a\n[monitor:Ha]\ntenants = *\n", "monitor name"},
+	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\ntenants = aarhus, Odense\n",
+	     "devices.ini:4: [monitor:ha] tenants: aarhus, Odense: item 'Odense' must match"},
+	    {"[tenant:aarhus]\nsites = a, B\n",
+	     "devices.ini:2: [tenant:aarhus] sites: a, B: item 'B'"},
 	    {"[tenant:aarhus]\nsites = a\n[monitor:ha]\nwrite = yes\n",
 	     "unknown key (expected tenants, password)"},
 	    {"[tenant:aarhus]\nsites = a\n[monitor:bridge]\ntenants = *\n", "same as the bridge's"},
@@ -112,6 +116,19 @@ static bool has_line(const char *text, const char *line)
 		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
 			return true;
 	return false;
+}
+
+/* The ACL block of user (from its user line to the next blank line); caller
+ * frees; NULL when the user has none. */
+static char *user_block(const char *acl, const char *user)
+{
+	char head[128];
+	snprintf(head, sizeof head, "user %s\n", user);
+	const char *start = strstr(acl, head);
+	if (!start)
+		return NULL;
+	const char *end = strstr(start, "\n\n");
+	return strndup(start, end ? (size_t)(end - start + 1) : strlen(start));
 }
 
 /* A monitor reads its tenants' sites and their discovery topics, writes
@@ -145,12 +162,8 @@ static void test_acl_monitor(void **state)
 	    {"noc", "topic readwrite", false},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char head[64];
-		snprintf(head, sizeof head, "user %s\n", rows[i].user);
-		const char *start = strstr(acl, head);
-		assert_non_null(start);
-		const char *end = strstr(start, "\n\n");
-		char *block = strndup(start, end ? (size_t)(end - start + 1) : strlen(start));
+		char *block = user_block(acl, rows[i].user);
+		assert_non_null(block);
 		bool found = rows[i].present ? has_line(block, rows[i].text)
 		                             : strstr(block, rows[i].text) != NULL;
 		if (found != rows[i].present)
@@ -210,11 +223,8 @@ static void test_acl(void **state)
 	for (const char *p = acl; (p = strstr(p, "callboard/v1/")); p++)
 		assert_true(strncmp(p + 13 + strcspn(p + 13, "/"), "/+", 2) != 0);
 	/* Displays never write boards or notices. */
-	const char *disp = strstr(acl, "user aarhus.dokk1.screen-1");
-	assert_non_null(disp);
-	const char *next = strstr(disp, "\n\n");
-	size_t len = next ? (size_t)(next - disp) : strlen(disp);
-	char *block = strndup(disp, len);
+	char *block = user_block(acl, "aarhus.dokk1.screen-1");
+	assert_non_null(block);
 	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/board"));
 	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/notice"));
 	assert_null(strstr(block, "write callboard/v1/aarhus/dokk1/queue"));
@@ -241,7 +251,18 @@ static void test_conf(void **state)
 	assert_true(has_line(conf, "max_packet_size 4195328")); /* 4 MiB + 1 KiB framing */
 	assert_true(has_line(conf, "use_username_as_clientid true"));
 	assert_true(has_line(conf, "max_queued_messages 1000"));
+	assert_null(strstr(conf, "plugin"));
 	free(conf);
+	/* The plugin of the architecture built for, in Debian's multiarch folder. */
+	l.dynsec = true;
+	conf = bc_mosquitto_conf(&c, &l);
+	assert_true(has_line(conf, "plugin " BC_DYNSEC_PLUGIN));
+	assert_true(!strncmp(BC_DYNSEC_PLUGIN, "/usr/lib/", 9));
+	assert_non_null(strstr(BC_DYNSEC_PLUGIN, "-linux-gnu"));
+	assert_true(has_line(conf, "plugin_opt_config_file /etc/cb/dynamic-security.json"));
+	assert_true(has_line(conf, "password_file /etc/cb/enrol.passwd"));
+	free(conf);
+	l.dynsec = false;
 	/* the bridge's queue grows with the fleet */
 	int n = c.ndisplays;
 	c.ndisplays = 10000;
@@ -300,6 +321,92 @@ static void test_credentials_round_trip(void **state)
 	bc_config_free(&c2);
 }
 
+/* Past the old fixed caps (64 tenants, 64 sites a tenant, 4,096 displays,
+ * 16 monitors, 64 tenants a monitor): 100 tenants, one with 1,000 sites in
+ * one line, 5,000 displays, 17 monitors of 99 tenants each; a display
+ * section given twice is one display; the credentials parse back. */
+static void test_large_fleet(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fprintf(f, "[tenant:t0]\nsites = s0");
+	for (int i = 1; i < 1000; i++)
+		fprintf(f, ", s%d", i);
+	fprintf(f, "\n");
+	for (int i = 1; i < 100; i++)
+		fprintf(f, "[tenant:t%d]\nsites = a\n", i);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "[display:t0/s%d/d%d]\nareas = main\n", i % 1000, i / 1000);
+	for (int i = 0; i < 17; i++) {
+		fprintf(f, "[monitor:m%d]\ntenants = t1", i);
+		for (int k = 2; k < 100; k++)
+			fprintf(f, ", t%d", k);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "[display:t0/s0/d0]\npassword = given-password-1\n");
+	fclose(f);
+
+	struct bc_config c, back;
+	char err[512];
+	if (parse(text, &c, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.ntenants, 100);
+	assert_int_equal(c.tenants[0].nsites, 1000);
+	assert_string_equal(c.tenants[0].sites[999], "s999");
+	assert_int_equal(c.ndisplays, 5000);
+	assert_string_equal(c.displays[0].password, "given-password-1");
+	assert_string_equal(c.displays[4999].username, "t0.s999.d4");
+	assert_int_equal(c.nmonitors, 17);
+	assert_int_equal(c.monitors[16].ntenants, 99);
+	assert_string_equal(c.monitors[16].tenants[98], "t99");
+
+	char *acl = bc_acl(&c);
+	/* The first and last site, display and tenant, each in its user's block. */
+	static const struct {
+		const char *user, *line;
+	} rows[] = {
+	    {"bridge", "topic readwrite callboard/v1/t0/s0/board/+"},
+	    {"bridge", "topic readwrite callboard/v1/t0/s999/board/+"},
+	    {"bridge", "topic readwrite callboard/v1/t99/a/board/+"},
+	    {"t0.s0.d0", "topic read callboard/v1/t0/s0/board/main"},
+	    {"t0.s999.d4", "topic write callboard/v1/t0/s999/display/d4/status"},
+	    {"m16", "topic read callboard/v1/t99/a/notice"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char *block = user_block(acl, rows[i].user);
+		if (!block || !has_line(block, rows[i].line))
+			fail_msg("%s: missing '%s'", rows[i].user, rows[i].line);
+		free(block);
+	}
+	char *m0 = user_block(acl, "m0");
+	assert_non_null(m0);
+	assert_null(strstr(m0, "callboard/v1/t0/"));
+	free(m0);
+	free(acl);
+
+	/* The credentials file has every password. */
+	snprintf(c.bridge_password, sizeof c.bridge_password, "bridge-secret-123");
+	for (int i = 0; i < c.ndisplays; i++)
+		snprintf(c.displays[i].password, sizeof c.displays[i].password, "display-secret-%d",
+		         i);
+	for (int i = 0; i < c.nmonitors; i++)
+		snprintf(c.monitors[i].password, sizeof c.monitors[i].password, "monitor-secret-%d",
+		         i);
+	char *cred = bc_credentials(&c);
+	if (parse(cred, &back, err, sizeof err) != 0)
+		fail_msg("credentials do not parse: %s", err);
+	assert_int_equal(back.tenants[0].nsites, 1000);
+	assert_int_equal(back.ndisplays, 5000);
+	assert_string_equal(back.displays[4999].password, "display-secret-4999");
+	assert_int_equal(back.monitors[16].ntenants, 99);
+	free(cred);
+	free(text);
+	bc_config_free(&back);
+	bc_config_free(&c);
+}
+
 /* A line made by mosquitto_passwd 2.0.11 for password "secret". */
 static void test_hash_matches_mosquitto_passwd(void **state)
 {
@@ -325,6 +432,7 @@ int main(void)
 	    cmocka_unit_test(test_acl_monitor),
 	    cmocka_unit_test(test_conf),
 	    cmocka_unit_test(test_credentials_round_trip),
+	    cmocka_unit_test(test_large_fleet),
 	    cmocka_unit_test(test_hash_matches_mosquitto_passwd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
