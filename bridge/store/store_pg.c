@@ -3,7 +3,10 @@
  * lock_timeout on the server, connect_timeout and tcp_user_timeout on the
  * client, so no statement holds the loop for more than about two seconds
  * even when the server is gone; each is one short round trip on the normal
- * path. A lost connection is made again at most once a second, never in
+ * path. A bridge frozen inside a transaction (SIGSTOP, a paused VM) loses
+ * it after three idle seconds (idle_in_transaction_session_timeout), so the
+ * rows it locked keep the other bridges from taking calls no longer than
+ * that. A lost connection is made again at most once a second, never in
  * the middle of a transaction (that fails until its ROLLBACK). Change
  * notices come on a second connection that only LISTENs; its socket is
  * watched by the loop. */
@@ -120,7 +123,8 @@ static PGconn *connect_db(const char *url)
 	    "3000",
 	    "5",
 	    "callboard-bridge",
-	    "-c statement_timeout=2000 -c lock_timeout=2000 -c client_min_messages=warning",
+	    "-c statement_timeout=2000 -c lock_timeout=2000 "
+	    "-c idle_in_transaction_session_timeout=3000 -c client_min_messages=warning",
 	    url,
 	    NULL};
 	return PQconnectdbParams(keys, vals, 1);
