@@ -12,11 +12,12 @@ import atexit
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from cbtest import free_port
 
 SKIP = 77
 
@@ -43,12 +44,6 @@ def ensure_installed():
     return _bindir()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self, bindir):
         self.bin = bindir
@@ -63,7 +58,7 @@ class PgServer:
             self.user = "nobody"
             shutil.chown(self.root, user=self.user)
             shutil.chown(self.sock, user=self.user)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._as(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync"], quiet=True)

@@ -7,6 +7,7 @@ started here is killed at exit."""
 import atexit
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -49,7 +50,30 @@ def binary(name):
     raise FileNotFoundError(name)
 
 
+def _outgoing_ports_start():
+    """The first port of the kernel's range for outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
+    """A loopback port nothing is bound to, below the range the kernel takes
+    outgoing connections' ports from: a client connection of another test
+    cannot take it between this check and the server's bind, nor while a
+    server restarts on it (port 0 gives a port inside that range)."""
+    top = min(_outgoing_ports_start(), 32768)
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20000, top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
