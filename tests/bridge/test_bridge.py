@@ -975,7 +975,8 @@ def webhook_full_queue_drops_the_oldest():
             t0 = time.monotonic()
             assert b.req("GET", "/healthz", token=None)[0] == 200
             assert time.monotonic() - t0 < 1, time.monotonic() - t0
-        assert rx.waiting == 8, rx.waiting
+        # The 8 in flight may still be connecting on a busy machine.
+        wait_until(lambda: rx.waiting == 8, 10, what="8 alerts waiting at the receiver")
         assert "dropped the oldest" in b.proc.output(), b.proc.tail()
         rx.gate.set()
         wait_until(lambda: webhooks(b, "sent") == 72, 15, what="the kept alerts")
