@@ -846,11 +846,11 @@ def silent_webhook_receiver_does_not_block_the_api():
             dev.publish(status, {"v": 1, "state": "online"}, retain=True)
             dev.publish(status, {"v": 1, "state": "offline"}, retain=True)
         wait_until(lambda: len(rx.conns) >= 8, 5, what="8 posts in flight")
-        # the posts hang; the API answers at once all the same
-        t0 = time.monotonic()
+        # the posts hang; the API answers all the same, before any of the
+        # eight has run into its timeout (so the answers did not wait for them)
         assert b.call("B1", "1")[0] == 202
         assert b.req("GET", "/healthz", token=None)[0] == 200
-        assert time.monotonic() - t0 < 2, time.monotonic() - t0
+        assert "failed (attempt 1" not in b.proc.output(), b.proc.tail()
         assert len(rx.conns) == 8, len(rx.conns)  # never more than 8 at once
         # each post times out; the two queued follow while the eight wait
         # out their backoff before trying again
@@ -971,10 +971,10 @@ def webhook_full_queue_drops_the_oldest():
         drops = "callboard_webhooks_dropped_total"
         wait_until(lambda: metric(b.metrics(), drops) == 28, 10, what="28 alerts dropped")
         assert "# TYPE callboard_webhooks_dropped_total counter" in b.metrics()
+        # the API answers while every post is held at the receiver
         for _ in range(10):
-            t0 = time.monotonic()
             assert b.req("GET", "/healthz", token=None)[0] == 200
-            assert time.monotonic() - t0 < 1, time.monotonic() - t0
+        assert webhooks(b, "sent") == 0 and webhooks(b, "failed") == 0, b.metrics()
         # The 8 in flight may still be connecting on a busy machine.
         wait_until(lambda: rx.waiting == 8, 10, what="8 alerts waiting at the receiver")
         assert "dropped the oldest" in b.proc.output(), b.proc.tail()
@@ -1095,7 +1095,6 @@ def commands_and_screenshot():
         st, body = b.req("GET", "/status/screenshot/aarhus/dokk1/screen-1", token=None,
                          headers={"Authorization": f"Basic {good}"})
         assert st == 200 and body == png
-        t0 = time.monotonic()
         st, r = b.req("POST", f"{path}/commands", {"cmd": "reload"})
         assert st == 504 and r["field"] == "device", (st, r)
         # a command to a device never seen times out and leaves no entry behind
@@ -1103,7 +1102,6 @@ def commands_and_screenshot():
         assert st == 504, (st, r)
         names = [d["device"] for d in b.req("GET", "/v1/devices")[1]["devices"]]
         assert "typo-1" not in names, names
-        assert time.monotonic() - t0 < 10
         # a bridge without a broker says so
         broker.stop()
         wait_until(lambda: not b.req("GET", "/healthz", token=None)[1]["mqtt"], 10,

@@ -314,7 +314,9 @@ def host_lookup_does_not_block_the_loop():
     ticks = [int(l.split()[1]) for l in p.output().split("\n") if l.startswith("tick ")]
     assert len(ticks) > 50, p.output()
     gap = max(b - a for a, b in zip(ticks, ticks[1:]))
-    assert gap < 500, f"the loop stalled for {gap} ms"
+    # a loop that waited on the lookup would stall for the resolver's whole
+    # wait (5 s a try); a busy machine's gaps are far below that
+    assert gap < 5000, f"the loop stalled for {gap} ms"
     assert p.alive()
     p.stop()
     ns.close()
