@@ -94,6 +94,14 @@ static void item_free(struct item *it)
 	free(it);
 }
 
+/* Free an announcement that will not play, with its speech not made yet. */
+static void item_drop(struct announcer *a, struct item *it)
+{
+	if (a->tts)
+		tts_cancel(a->tts, it->id);
+	item_free(it);
+}
+
 static void set_polling(struct announcer *a, bool on)
 {
 	if (on == a->polling || !a->poll)
@@ -170,7 +178,7 @@ static void enforce_cap(struct announcer *a)
 		*pp = it->next;
 		log_info("queue full (%d): dropped the announcement of %s", max, it->ticket);
 		a->st.dropped++;
-		item_free(it);
+		item_drop(a, it);
 	}
 }
 
@@ -239,7 +247,7 @@ static void drop_all(struct announcer *a)
 	while (a->head) {
 		struct item *it = a->head;
 		a->head = it->next;
-		item_free(it);
+		item_drop(a, it);
 	}
 }
 
@@ -409,6 +417,7 @@ enum proto_audio_state announcer_state(const struct announcer *a)
 void announcer_stats(const struct announcer *a, struct announcer_stats *out)
 {
 	*out = a->st;
+	out->speech_queue_peak = a->tts ? tts_queue_peak(a->tts) : 0;
 }
 
 bool announcer_clock_offset(const struct announcer *a, int64_t *ms)
@@ -438,6 +447,7 @@ void announcer_destroy(struct announcer *a)
 	if (!a)
 		return;
 	tts_destroy(a->tts);
+	a->tts = NULL;
 	drop_all(a);
 	loop_remove(a->loop, a->poll);
 	loop_remove(a->loop, a->retry);

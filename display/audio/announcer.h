@@ -28,6 +28,7 @@ struct announcer_stats {
 	int64_t played;              /* announcements played to the end */
 	int64_t failed;              /* announcements with a part that could not be made */
 	int64_t dropped;             /* dropped from a full queue */
+	int speech_queue_peak;       /* most phrases waiting for the speech thread at once */
 	double last_synth_ms;        /* espeak-ng time of the last phrase */
 	double last_first_sample_ms; /* board received -> chime queued */
 };

@@ -55,6 +55,7 @@ struct tts {
 	bool quit;
 	int speed;
 	struct request *req_head, *req_tail;
+	int nreq, req_peak; /* requests waiting, and the most at once */
 	struct response *res_head, *res_tail;
 };
 
@@ -155,6 +156,7 @@ static void *thread_main(void *arg)
 		t->req_head = q->next;
 		if (!t->req_head)
 			t->req_tail = NULL;
+		t->nreq--;
 		int speed = t->speed;
 		pthread_mutex_unlock(&t->mu);
 
@@ -242,9 +244,39 @@ int tts_submit(struct tts *t, uint64_t job, int slot, const char *lang, const ch
 	else
 		t->req_head = q;
 	t->req_tail = q;
+	if (++t->nreq > t->req_peak)
+		t->req_peak = t->nreq;
 	pthread_cond_signal(&t->cond);
 	pthread_mutex_unlock(&t->mu);
 	return 0;
+}
+
+void tts_cancel(struct tts *t, uint64_t job)
+{
+	pthread_mutex_lock(&t->mu);
+	struct request **pp = &t->req_head, *last = NULL;
+	while (*pp) {
+		struct request *q = *pp;
+		if (q->job != job) {
+			last = q;
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
+		t->nreq--;
+		free(q->ssml);
+		free(q);
+	}
+	t->req_tail = last;
+	pthread_mutex_unlock(&t->mu);
+}
+
+int tts_queue_peak(struct tts *t)
+{
+	pthread_mutex_lock(&t->mu);
+	int n = t->req_peak;
+	pthread_mutex_unlock(&t->mu);
+	return n;
 }
 
 void tts_set_speed(struct tts *t, int speed)

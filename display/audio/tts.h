@@ -33,6 +33,12 @@ struct tts *tts_create(struct loop *loop, int speed, tts_done_cb cb, void *data)
 /* Queue SSML text in language lang (an espeak-ng voice name: "da", "en").
  * Results come back in submission order. 0, or -1. */
 int tts_submit(struct tts *t, uint64_t job, int slot, const char *lang, const char *ssml);
+/* Drop the requests of job not started yet (the caller dropped its
+ * announcement): a burst of calls leaves no backlog of speech nobody will
+ * hear. A request the thread is already speaking still comes back. */
+void tts_cancel(struct tts *t, uint64_t job);
+/* The most requests that have waited at once so far (for stats). */
+int tts_queue_peak(struct tts *t);
 /* Change the speed for the following requests. */
 void tts_set_speed(struct tts *t, int speed);
 /* The rate espeak-ng speaks at (22050); fixed by the library. */

@@ -124,10 +124,11 @@ int main(int argc, char **argv)
 	printf(
 	    "stats "
 	    "{\"announced\":%lld,\"played\":%lld,\"failed\":%lld,\"dropped\":%lld,\"state\":\"%s\","
-	    "\"synth_ms\":%.1f,\"first_sample_ms\":%.3f,\"clock_offset_ms\":%s}\n",
+	    "\"synth_ms\":%.1f,\"first_sample_ms\":%.3f,\"clock_offset_ms\":%s,"
+	    "\"speech_queue_peak\":%d}\n",
 	    (long long)st.announced, (long long)st.played, (long long)st.failed,
 	    (long long)st.dropped, proto_audio_name(announcer_state(a)), st.last_synth_ms,
-	    st.last_first_sample_ms, offs);
+	    st.last_first_sample_ms, offs, st.speech_queue_peak);
 	announcer_destroy(a);
 	loop_destroy(loop);
 	return rc ? 1 : 0;

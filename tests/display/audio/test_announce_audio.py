@@ -190,6 +190,27 @@ def calls_in_a_stream_wait_their_turn():
 
 
 @test
+def a_burst_leaves_no_speech_backlog():
+    """60 calls at once, two languages, a cap of 2: the dropped
+    announcements take their phrases out of the speech thread's queue too,
+    so it never holds more than the kept ones' (a playing one, the 2 that
+    wait, the one just come: 4 calls of 2 phrases). Before, every phrase of
+    every call waited there to be made and thrown away: memory and CPU that
+    grew with the burst."""
+    tmp = TempDir()
+    steps = []
+    calls = []
+    for i in range(1, 61):
+        calls = [call("c%d" % i, "A%03d" % i, "3")] + calls[:9]
+        steps.append("board:main:" + board_file(tmp, "b%d.json" % i, i, calls))
+    s, rate, stats = run_harness(tmp, steps + ["sleep:100"], "--queue", "2", "--lang", "da,en")
+    assert stats["announced"] == 60, stats
+    assert stats["dropped"] >= 50, stats
+    assert 1 <= stats["speech_queue_peak"] <= 4 * 2, stats
+    tmp.cleanup()
+
+
+@test
 def recall_is_spoken_again():
     tmp = TempDir()
     c1 = call("c1", "A042", "3")
