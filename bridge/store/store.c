@@ -114,6 +114,11 @@ void store_close(struct store *st)
 		st->ops->close(st);
 }
 
+long store_checkpoints(struct store *st)
+{
+	return st->ops->checkpoints ? st->ops->checkpoints(st) : -1;
+}
+
 bool store_shared(const struct store *st)
 {
 	return st->ops->shared;

@@ -138,4 +138,8 @@ int store_listen_fd(struct store *st);
  * when needed. 1 when the socket changed, 0, or -1 while unreachable. */
 int store_listen(struct store *st, void (*cb)(void *data, const char *what), void *data);
 
+/* WAL checkpoints the store's own thread has run to the end, off the loop;
+ * -1 when the backend has no such thread (PostgreSQL, in-memory SQLite). */
+long store_checkpoints(struct store *st);
+
 #endif

@@ -84,6 +84,8 @@ struct store_ops {
 	/* Change notices (NULL when not shared): see store_listen. */
 	int (*listen)(struct store *st, void (*cb)(void *data, const char *what), void *data);
 	int (*listen_fd)(struct store *st);
+	/* Checkpoints run off the loop so far (NULL: the backend has none). */
+	long (*checkpoints)(struct store *st);
 };
 
 /* The part of every backend's store that store.c uses; backends embed it

@@ -1,4 +1,5 @@
 /* The SQLite backend: one file in WAL mode, one bridge. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,11 +65,128 @@ static const char *const sql[S_COUNT] = {
 
 static const char *const migrations[] = {schema_sqlite};
 
+/* WAL frames (pages) after which a checkpoint is due: SQLite's own default. */
+#define CHECKPOINT_FRAMES 1000
+
+/* Checkpoints off the loop. SQLite's automatic checkpoint runs inside the
+ * COMMIT that fills the WAL: it copies the WAL's pages into the database
+ * file and fsyncs both, and every request of that turn waits for it. Here
+ * that COMMIT only wakes a thread of the store's own, which runs a PASSIVE
+ * checkpoint on a connection of its own; a passive checkpoint takes no lock
+ * the loop's writer waits for, so the next turn goes on while it copies. */
+struct checkpointer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool due, quit;
+	long done; /* checkpoints run to the end */
+	sqlite3 *db;
+};
+
 struct store_sqlite {
 	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT]; /* prepared on first use */
+	struct checkpointer *ckpt;   /* NULL: SQLite checkpoints in the commit */
 };
+
+static void *checkpoint_main(void *data)
+{
+	struct checkpointer *c = data;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->due && !c->quit)
+			pthread_cond_wait(&c->wake, &c->lock);
+		if (c->quit)
+			break;
+		c->due = false;
+		pthread_mutex_unlock(&c->lock);
+		int log_frames = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		                                   &log_frames, &copied);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn_rl("checkpoint: %s", sqlite3_errmsg(c->db));
+		pthread_mutex_lock(&c->lock);
+		if (rc == SQLITE_OK && copied == log_frames)
+			c->done++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* After each commit, on the loop: wake the checkpointer once the WAL is long. */
+static int on_wal(void *data, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	struct checkpointer *c = data;
+	if (frames >= CHECKPOINT_FRAMES) {
+		pthread_mutex_lock(&c->lock);
+		c->due = true;
+		pthread_cond_signal(&c->wake);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return SQLITE_OK;
+}
+
+static void checkpointer_stop(struct store_sqlite *st)
+{
+	struct checkpointer *c = st->ckpt;
+	if (!c)
+		return;
+	sqlite3_wal_hook(st->db, NULL, NULL);
+	pthread_mutex_lock(&c->lock);
+	c->quit = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	sqlite3_close(c->db);
+	free(c);
+	st->ckpt = NULL;
+}
+
+/* Start the checkpointer for a database file in WAL mode; without one (an
+ * in-memory database, no thread), SQLite's automatic checkpoint stays. */
+static void checkpointer_start(struct store_sqlite *st)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+	if (!file || !file[0])
+		return;
+	struct checkpointer *c = xcalloc(1, sizeof *c);
+	if (sqlite3_open_v2(file, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warn("%s: checkpoints stay in the commit: %s", file,
+		         c->db ? sqlite3_errmsg(c->db) : "cannot open");
+		sqlite3_close(c->db);
+		free(c);
+		return;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
+		log_warn("%s: checkpoints stay in the commit: no thread", file);
+		pthread_cond_destroy(&c->wake);
+		pthread_mutex_destroy(&c->lock);
+		sqlite3_close(c->db);
+		free(c);
+		return;
+	}
+	st->ckpt = c;
+	sqlite3_wal_hook(st->db, on_wal, c); /* replaces the automatic checkpoint */
+}
+
+static long checkpoints(struct store *base)
+{
+	struct checkpointer *c = ((struct store_sqlite *)base)->ckpt;
+	if (!c)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	long n = c->done;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
 
 static int run(struct store *base, enum store_stmt id, const struct store_arg *args, int nargs,
                store_row_fn row, void *data)
@@ -121,6 +239,7 @@ static const char *errmsg(struct store *base)
 static void close_db(struct store *base)
 {
 	struct store_sqlite *st = (struct store_sqlite *)base;
+	checkpointer_stop(st);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -137,6 +256,7 @@ static const struct store_ops ops = {
     .in_tx = in_tx,
     .errmsg = errmsg,
     .close = close_db,
+    .checkpoints = checkpoints,
 };
 
 struct store *store_sqlite_open(const char *path)
@@ -159,6 +279,7 @@ struct store *store_sqlite_open(const char *path)
 		log_error("%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	checkpointer_start(st);
 	return &st->base;
 fail:
 	close_db(&st->base);
