@@ -42,14 +42,36 @@ static int64_t hour_of(int64_t ms)
 	return ms / 3600000 * 3600000;
 }
 
-/* Save a changed board with seq+1; on failure the board in memory is put
- * back by the caller from *saved. */
-static int save_area(struct bridge *b, struct area *a)
+static int write_area(struct bridge *b, struct area *a)
 {
 	char *json = board_entries_encode(&a->board);
 	int rc = store_area_save(b->store, a->tenant, a->site, a->name, a->board.seq, json);
 	free(json);
 	return rc;
+}
+
+/* Save a changed board with seq+1; on failure the board in memory is put
+ * back by the caller from its copy. A store of this bridge's own is
+ * written once per area per batch, at its end (save_batch): nothing reads
+ * the row before the commit, and encoding the whole board for every call
+ * was a quarter of the bridge's CPU under load. A shared store is written
+ * at once, under the row lock the change took. */
+static int save_area(struct bridge *b, struct area *a)
+{
+	return store_shared(b->store) ? write_area(b, a) : 0;
+}
+
+/* The boards the batch changed, each once, before its COMMIT. */
+static int save_batch(struct bridge *b)
+{
+	if (store_shared(b->store))
+		return 0;
+	for (int i = 0; i < b->nareas; i++) {
+		struct area *a = b->areas[i];
+		if (a->snap && a->board.seq != a->snap->seq && write_area(b, a) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Open the batch (if needed) and a savepoint for one change. */
@@ -111,7 +133,7 @@ void calls_commit(struct bridge *b)
 {
 	if (!b->batch_open)
 		return;
-	bool ok = store_commit(b->store) == 0;
+	bool ok = save_batch(b) == 0 && store_commit(b->store) == 0;
 	if (!ok) {
 		store_rollback(b->store);
 		log_warn_rl("commit failed: the changes of this turn are refused");
