@@ -83,6 +83,7 @@ def run(args):
         sampler = Sampler(trees, sysm.api)
         cbtest.elapse(args.settle)  # a quiet moment before the first sample: time itself
         res["start"] = sampler.take()
+        res["mem_start"] = procstat.breakdown(sysm.displays[dev].p.pid)
         sampler.start()
         cli = cbtest.binary("callboard")
         per, extra = divmod(args.calls, args.clients)
@@ -119,6 +120,7 @@ def run(args):
         sampler.stop_ev.set()
         sampler.join(5)
         res["end"] = sampler.take()
+        res["mem_end"] = procstat.breakdown(sysm.displays[dev].p.pid)
         last = acks.last(dev)
         board_ids = [c["id"] for c in board["calls"]]
         res["last_ack_seq"] = last[2] if last else None
@@ -207,6 +209,11 @@ def section(args, r, info):
            f"both still running at the end: "
            f"{'yes' if r['display_alive'] and r['bridge_alive'] else 'NO'}",
            ""]
+    if r.get("mem_start") and r.get("mem_end"):
+        out += ["Where the display's RSS is, at the start and at the end "
+                "(`/proc/PID/smaps`, tools/bench/procstat.py `breakdown`):", "",
+                "| what | start MB | end MB | change MB |", "|---|---|---|---|"]
+        out += procstat.breakdown_rows(r["mem_start"], r["mem_end"]) + [""]
     return "\n".join(out)
 
 

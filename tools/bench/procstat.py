@@ -211,3 +211,72 @@ if __name__ == "__main__":
     w.run(float(sys.argv[2]) if len(sys.argv) == 3 else 10.0)
     for k, v in w.result("tree").items():
         print(f"{k:12} {v:.3f}")
+
+
+# Anonymous mappings this large are whole-screen pixel buffers (1920x1080x4
+# is 8.3 MB); glibc's arenas and the blocks of 64 KiB and more it maps on
+# its own are smaller.
+PIXELS_KB = 4 * 1024
+
+
+def breakdown(pid):
+    """Where a process's RSS is, from /proc/PID/smaps: [(what, kB)], largest
+    first, summing to the RSS. Shared libraries are named one by one (the
+    five largest; the rest together)."""
+    groups = {}
+    libs = {}
+    name = size = None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            lines = f.readlines()
+    except OSError:
+        return []
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        if "-" in parts[0] and not parts[0].endswith(":"):
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            size = (hi - lo) // 1024
+            name = parts[5] if len(parts) > 5 else ""
+            continue
+        if parts[0] != "Rss:":
+            continue
+        kb = int(parts[1])
+        if name == "[heap]":
+            key = "heap (the main arena: live blocks and free chunks glibc keeps)"
+        elif name == "[stack]" or name.startswith("[stack:"):
+            key = "main thread's stack"
+        elif name.startswith("["):
+            key = "kernel mappings (vdso, vvar)"
+        elif name == "" and size >= PIXELS_KB:
+            key = "pixel buffers (whole-screen surfaces, anonymous maps >= 4 MB)"
+        elif name == "" or name.startswith("/memfd:") or name.startswith("/dev/shm"):
+            key = ("other anonymous memory (thread arenas and stacks, glibc's own maps "
+                   "of 64 KiB blocks and more: text textures, sound)")
+        else:
+            libs[os.path.basename(name)] = libs.get(os.path.basename(name), 0) + kb
+            continue
+        groups[key] = groups.get(key, 0) + kb
+    top = sorted(libs.items(), key=lambda kv: -kv[1])
+    for lib, kb in top[:5]:
+        groups[f"file pages of {lib}"] = kb
+    rest = sum(kb for _, kb in top[5:])
+    if rest:
+        groups[f"file pages of {len(top) - 5} other files (libraries, fonts, voices)"] = rest
+    return sorted(groups.items(), key=lambda kv: -kv[1])
+
+
+def breakdown_rows(before, after):
+    """Markdown rows 'what | MB before | MB after | change' over two breakdowns."""
+    keys = [k for k, _ in after] + [k for k, _ in before if k not in dict(after)]
+    b, a = dict(before), dict(after)
+    rows = []
+    for k in keys:
+        x, y = b.get(k, 0) / 1024, a.get(k, 0) / 1024
+        if x < 0.05 and y < 0.05:
+            continue
+        rows.append(f"| {k} | {x:.1f} | {y:.1f} | {y - x:+.1f} |")
+    tb, ta = sum(b.values()) / 1024, sum(a.values()) / 1024
+    rows.append(f"| **RSS** | **{tb:.1f}** | **{ta:.1f}** | **{ta - tb:+.1f}** |")
+    return rows

@@ -11,6 +11,7 @@ and makes the exit status 1.
   idle      tools/bench/bench_idle.py         idle display vs Chromium kiosk (~4 min)
   latency   tools/bench/bench_latency.py      bridge 202 -> display ack, 1 and 20 displays
   soak      tools/bench/bench_soak.py         100,000 calls, RSS of bridge and display
+  day       tools/bench/bench_day.py          24 simulated hours of a busy site, RSS
   fleet     tools/bench/bench_fleet.sh        1,000 to 10,000 simulated screens
 
 Every run also keeps the figures the goals speak of in a figures file
@@ -43,7 +44,7 @@ sys.path.insert(0, HERE)
 import benchsys  # noqa: E402
 
 PY = "/usr/bin/python3"
-ORDER = ["render", "announce", "bridge", "idle", "latency", "soak", "fleet"]
+ORDER = ["render", "announce", "bridge", "idle", "latency", "soak", "day", "fleet"]
 FIGS = {}  # bench -> {figure: value}, for goals.json's "from"
 
 
@@ -292,6 +293,15 @@ def sec_soak(a, info):
     return text
 
 
+def sec_day(a, info):
+    q = ["--hour-s", "2", "--arrivals", "200", "--settle", "1", "--end-wait", "2"] \
+        if a.quick else []
+    text, figs = own_section([PY, "tools/bench/bench_day.py", "--build", a.build] + q, 3600)
+    r = figs.get("result", {})
+    FIGS["day"] = {"display_growth_after_10pct_mb": r.get("display_growth_after_10pct_mb")}
+    return text
+
+
 # --- fleet -------------------------------------------------------------------
 
 def sec_fleet(a, info):
@@ -394,7 +404,8 @@ def check(a, figs):
 
 
 SECTIONS = {"render": sec_render, "announce": sec_announce, "bridge": sec_bridge,
-            "idle": sec_idle, "latency": sec_latency, "soak": sec_soak, "fleet": sec_fleet}
+            "idle": sec_idle, "latency": sec_latency, "soak": sec_soak, "day": sec_day,
+            "fleet": sec_fleet}
 
 
 # --- BENCHMARKS.md -------------------------------------------------------------
@@ -411,7 +422,7 @@ def key_of(heading):
     h = heading[3:].strip()
     for names, k in ((("Display: rendering",), "render"), (("Announcements",), "announce"),
                      (("Bridge",), "bridge"), (("Idle screen",), "idle"),
-                     (("Call latency",), "latency"), (("Soak",), "soak"),
+                     (("Call latency",), "latency"), (("Soak",), "soak"), (("A day",), "day"),
                      (("Fleet",), "fleet"), (("Goals",), "goals")):
         if any(h.startswith(n) for n in names):
             return k
