@@ -25,12 +25,8 @@ Usage: /usr/bin/python3 tools/bench/bench_day.py [--hour-s 10] [--arrivals 3000]
        [--build DIR] [--markdown F] [--json F]
 """
 import argparse
-import datetime
-import json
 import os
 import re
-import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -196,10 +192,7 @@ def section(args, r, info):
     for h, _, row in r["hourly"]:
         out.append(f"| {h:02d}:00 | {mb(row['display'][0])} | {mb(row['bridge'][0])} |")
     out.append(f"| end | {mb(r['end']['display'][0])} | {mb(r['end']['bridge'][0])} |")
-    out += ["", "Where the display's RSS is, at the start and at the end "
-            "(`/proc/PID/smaps`, tools/bench/procstat.py `breakdown`):", "",
-            "| what | start MB | end MB | change MB |", "|---|---|---|---|"]
-    out += procstat.breakdown_rows(r["mem_start"], r["mem_end"]) + [""]
+    out += [""] + procstat.breakdown_section(r["mem_start"], r["mem_end"])
     return "\n".join(out)
 
 
@@ -209,40 +202,16 @@ def main():
     ap.add_argument("--arrivals", type=int, default=3000)
     ap.add_argument("--settle", type=float, default=3.0)
     ap.add_argument("--end-wait", type=float, default=12)
-    ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
-    ap.add_argument("--markdown", help="also write the section to this file")
-    ap.add_argument("--json", help="also write the raw figures to this file")
-    ap.add_argument("--update", metavar="BENCHMARKS.md", help="replace (or add) the section")
+    benchsys.output_args(ap)
     args = ap.parse_args()
     if args.hour_s < 2:
         ap.error("--hour-s: at least 2 (a screenshot and a broker restart fit in an hour)")
-    benchsys.build(args.build)
-    os.environ.setdefault("CALLBOARD_BUILD", args.build)
-    info = {"machine": benchsys.machine(), "load": benchsys.loadavg(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "command": "/usr/bin/python3 tools/bench/bench_day.py "
-                       + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "version": benchsys.git_version(), "buildtype": benchsys.buildtype(args.build)}
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    info = benchsys.run_info("bench_day.py", args.build)
     log(f"24 simulated hours at {args.hour_s:g} s each, {args.arrivals} arrivals")
-    try:
-        r = run(args)
-    except KeyboardInterrupt:
-        log("interrupted")
+    r = benchsys.guarded(log, run, args)
+    if r is None:
         return 1
-    except (RuntimeError, TimeoutError, OSError, subprocess.TimeoutExpired) as e:
-        log(f"failed: {e}")
-        return 1
-    text = section(args, r, info)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"info": info, "result": r}, f, indent=1)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
-    if args.update:
-        benchsys.update_file(args.update, HEADING, text)
+    benchsys.write_outputs(args, HEADING, section(args, r, info), {"info": info, "result": r})
     ok = r["display_alive"] and r["bridge_alive"] and r.get("sim", (1,))[0] == 0 and \
         r["events"]["commands_failed"] == 0
     return 0 if ok else 1

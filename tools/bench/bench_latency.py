@@ -28,10 +28,7 @@ Usage: python3 tools/bench/bench_latency.py [--calls 1000] [--displays 1,20]
        [--rate 20] [--repeat 3] [--build DIR] [--update BENCHMARKS.md]
 """
 import argparse
-import datetime
-import json
 import os
-import shlex
 import signal
 import sys
 import time
@@ -253,10 +250,7 @@ def main():
     ap.add_argument("--quota-calls", type=int, default=200, help="calls per run in those runs")
     ap.add_argument("--no-call-cpu", action="store_true",
                     help="leave out the CPU-per-call measure (24 s per 1-display run)")
-    ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
-    ap.add_argument("--markdown", help="also write the section to this file")
-    ap.add_argument("--json", help="also write every run's figures to this file")
-    ap.add_argument("--update", metavar="BENCHMARKS.md", help="replace (or add) the section")
+    benchsys.output_args(ap)
     args = ap.parse_args()
     try:
         args.displays = [int(x) for x in args.displays.split(",")]
@@ -265,13 +259,8 @@ def main():
         ap.error("--displays: comma-separated integers")
     if args.calls < 1 or args.rate <= 0 or args.repeat < 1 or min(args.displays) < 1:
         ap.error("--calls, --rate, --repeat and --displays must be positive")
-    benchsys.build(args.build)
-    info = {"machine": benchsys.machine(), "load": benchsys.loadavg(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "command": "/usr/bin/python3 tools/bench/bench_latency.py "
-                       + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "version": benchsys.git_version(), "buildtype": benchsys.buildtype(args.build),
-            "build": os.path.relpath(os.path.abspath(args.build), benchsys.ROOT)}
+    info = benchsys.run_info("bench_latency.py", args.build)
+    info["build"] = os.path.relpath(os.path.abspath(args.build), benchsys.ROOT)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     results = {}
     ok = True
@@ -304,15 +293,7 @@ def main():
     if not results:
         return 1
     text = section(args, results, info)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"info": info, "results": results}, f, indent=1)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
-    if args.update:
-        benchsys.update_file(args.update, HEADING, text)
+    benchsys.write_outputs(args, HEADING, text, {"info": info, "results": results})
     return 0 if ok else 1
 
 

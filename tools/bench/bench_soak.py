@@ -12,11 +12,8 @@ Usage: /usr/bin/python3 tools/bench/bench_soak.py [--calls 100000] [--rate 1000]
        [--clients 4] [--build DIR] [--update BENCHMARKS.md]
 """
 import argparse
-import datetime
 import json
 import os
-import shlex
-import signal
 import subprocess
 import sys
 import threading
@@ -210,10 +207,7 @@ def section(args, r, info):
            f"{'yes' if r['display_alive'] and r['bridge_alive'] else 'NO'}",
            ""]
     if r.get("mem_start") and r.get("mem_end"):
-        out += ["Where the display's RSS is, at the start and at the end "
-                "(`/proc/PID/smaps`, tools/bench/procstat.py `breakdown`):", "",
-                "| what | start MB | end MB | change MB |", "|---|---|---|---|"]
-        out += procstat.breakdown_rows(r["mem_start"], r["mem_end"]) + [""]
+        out += procstat.breakdown_section(r["mem_start"], r["mem_end"])
     return "\n".join(out)
 
 
@@ -227,11 +221,8 @@ def main():
                     help="seconds after the last ack before the end sample (default 12: the "
                     "10 s highlight is over)")
     ap.add_argument("--timeout", type=float, default=1800, help="bound on the load phase")
-    ap.add_argument("--build", default=os.path.join(benchsys.ROOT, "build-bench"))
-    ap.add_argument("--markdown", help="also write the section to this file")
-    ap.add_argument("--json", help="also write the raw figures to this file")
     ap.add_argument("--report", metavar="JSON", help="only print the section from a --json file")
-    ap.add_argument("--update", metavar="BENCHMARKS.md", help="replace (or add) the section")
+    benchsys.output_args(ap)
     args = ap.parse_args()
     if args.calls < args.clients or args.rate <= 0 or args.clients < 1:
         ap.error("--calls >= --clients >= 1 and --rate > 0")
@@ -239,32 +230,13 @@ def main():
         d = json.load(open(args.report))
         print(section(args, d["result"], d["info"]))
         return 0
-    benchsys.build(args.build)
-    info = {"machine": benchsys.machine(), "load": benchsys.loadavg(),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "command": "/usr/bin/python3 tools/bench/bench_soak.py "
-                       + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "version": benchsys.git_version(), "buildtype": benchsys.buildtype(args.build)}
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    info = benchsys.run_info("bench_soak.py", args.build)
     log(f"{args.calls} calls at {args.rate:g}/s over {args.clients} clients")
-    try:
-        r = run(args)
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 1
-    except (RuntimeError, TimeoutError, OSError) as e:
-        log(f"failed: {e}")
+    r = benchsys.guarded(log, run, args)
+    if r is None:
         return 1
     text = section(args, r, info)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"info": info, "result": r}, f, indent=1)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
-    if args.update:
-        benchsys.update_file(args.update, HEADING, text)
+    benchsys.write_outputs(args, HEADING, text, {"info": info, "result": r})
     ok = r["ids_match"] and r["last_ack_seq"] == r["final_seq"] and \
         all(rc == 0 for rc, _ in r["sims"])
     return 0 if ok else 1

@@ -3,10 +3,13 @@ system on loopback (tests/lib/cbsystem.py: private mosquitto, bridge with a
 fresh database, N headless displays), an ack listener that timestamps every
 ack as it arrives, a keep-alive HTTP client for the bridge, statistics and
 the BENCHMARKS.md section update."""
+import datetime
 import http.client
 import json
 import os
 import platform
+import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -188,6 +191,54 @@ def med_range(xs, fmt):
     if len(xs) == 1:
         return fmt.format(m)
     return f"{fmt.format(m)} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+
+
+def run_info(script, build_dir):
+    """Build (see build) and say what a section says about its run: machine,
+    load, date, the command (script with this process's arguments), version
+    and build type."""
+    build(build_dir)
+    return {"machine": machine(), "load": loadavg(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": f"/usr/bin/python3 tools/bench/{script} "
+                       + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "version": git_version(), "buildtype": buildtype(build_dir)}
+
+
+def guarded(log, run, *args):
+    """run(*args) for a bench's main: its result, or None (logged) when it
+    was interrupted (SIGTERM as well as ^C) or failed."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        return run(*args)
+    except KeyboardInterrupt:
+        log("interrupted")
+    except (RuntimeError, TimeoutError, OSError, subprocess.TimeoutExpired) as e:
+        log(f"failed: {e}")
+    return None
+
+
+def output_args(ap):
+    """The options every section-writing bench takes: --build and where its
+    section and figures go (see write_outputs)."""
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--markdown", help="also write the section to this file")
+    ap.add_argument("--json", help="also write the raw figures to this file")
+    ap.add_argument("--update", metavar="BENCHMARKS.md", help="replace (or add) the section")
+
+
+def write_outputs(args, heading, text, figures):
+    """Print a bench's section and write it where its --json, --markdown and
+    --update options say (figures: what --json keeps)."""
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\n")
+    if args.update:
+        update_file(args.update, heading, text)
 
 
 def update_file(path, heading, section):

@@ -267,6 +267,14 @@ def breakdown(pid):
     return sorted(groups.items(), key=lambda kv: -kv[1])
 
 
+def breakdown_section(before, after):
+    """The lines saying where a display's RSS is at a run's start and end."""
+    return (["Where the display's RSS is, at the start and at the end "
+             "(`/proc/PID/smaps`, tools/bench/procstat.py `breakdown`):", "",
+             "| what | start MB | end MB | change MB |", "|---|---|---|---|"]
+            + breakdown_rows(before, after) + [""])
+
+
 def breakdown_rows(before, after):
     """Markdown rows 'what | MB before | MB after | change' over two breakdowns."""
     keys = [k for k, _ in after] + [k for k, _ in before if k not in dict(after)]
