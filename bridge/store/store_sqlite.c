@@ -73,7 +73,9 @@ static const char *const migrations[] = {schema_sqlite};
  * file and fsyncs both, and every request of that turn waits for it. Here
  * that COMMIT only wakes a thread of the store's own, which runs a PASSIVE
  * checkpoint on a connection of its own; a passive checkpoint takes no lock
- * the loop's writer waits for, so the next turn goes on while it copies. */
+ * the loop's writer waits for, so the next turn goes on while it copies.
+ * The thread starts when the first checkpoint is due; should it not start,
+ * the commit checkpoints as SQLite's automatic checkpoint would. */
 struct checkpointer {
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -87,7 +89,9 @@ struct store_sqlite {
 	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT]; /* prepared on first use */
-	struct checkpointer *ckpt;   /* NULL: SQLite checkpoints in the commit */
+	bool wal;                    /* a file in WAL mode: checkpoints are ours */
+	bool ckpt_inline;            /* no thread: checkpoints in the commit */
+	struct checkpointer *ckpt;   /* the thread, once a checkpoint was due */
 };
 
 static void *checkpoint_main(void *data)
@@ -114,19 +118,34 @@ static void *checkpoint_main(void *data)
 	return NULL;
 }
 
-/* After each commit, on the loop: wake the checkpointer once the WAL is long. */
-static int on_wal(void *data, sqlite3 *db, const char *name, int frames)
+static void checkpointer_free(struct checkpointer *c)
 {
-	(void)db;
-	(void)name;
-	struct checkpointer *c = data;
-	if (frames >= CHECKPOINT_FRAMES) {
-		pthread_mutex_lock(&c->lock);
-		c->due = true;
-		pthread_cond_signal(&c->wake);
-		pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+/* The thread and its connection; NULL (logged) when either cannot be had. */
+static struct checkpointer *checkpointer_start(struct store_sqlite *st)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+	struct checkpointer *c = xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	if (sqlite3_open_v2(file, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warn("%s: checkpoints stay in the commit: %s", file,
+		         c->db ? sqlite3_errmsg(c->db) : "cannot open");
+		checkpointer_free(c);
+		return NULL;
 	}
-	return SQLITE_OK;
+	if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
+		log_warn("%s: checkpoints stay in the commit: no thread", file);
+		checkpointer_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 static void checkpointer_stop(struct store_sqlite *st)
@@ -134,54 +153,44 @@ static void checkpointer_stop(struct store_sqlite *st)
 	struct checkpointer *c = st->ckpt;
 	if (!c)
 		return;
-	sqlite3_wal_hook(st->db, NULL, NULL);
 	pthread_mutex_lock(&c->lock);
 	c->quit = true;
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
-	pthread_cond_destroy(&c->wake);
-	pthread_mutex_destroy(&c->lock);
-	sqlite3_close(c->db);
-	free(c);
+	checkpointer_free(c);
 	st->ckpt = NULL;
 }
 
-/* Start the checkpointer for a database file in WAL mode; without one (an
- * in-memory database, no thread), SQLite's automatic checkpoint stays. */
-static void checkpointer_start(struct store_sqlite *st)
+/* After each commit, on the loop: once the WAL is long, wake the thread
+ * (started the first time). It replaces SQLite's automatic checkpoint. */
+static int on_wal(void *data, sqlite3 *db, const char *name, int frames)
 {
-	const char *file = sqlite3_db_filename(st->db, "main");
-	if (!file || !file[0])
-		return;
-	struct checkpointer *c = xcalloc(1, sizeof *c);
-	if (sqlite3_open_v2(file, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
-		log_warn("%s: checkpoints stay in the commit: %s", file,
-		         c->db ? sqlite3_errmsg(c->db) : "cannot open");
-		sqlite3_close(c->db);
-		free(c);
-		return;
+	struct store_sqlite *st = data;
+	if (frames < CHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	if (!st->ckpt && !st->ckpt_inline)
+		st->ckpt_inline = !(st->ckpt = checkpointer_start(st));
+	if (st->ckpt_inline) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->wake, NULL);
-	if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
-		log_warn("%s: checkpoints stay in the commit: no thread", file);
-		pthread_cond_destroy(&c->wake);
-		pthread_mutex_destroy(&c->lock);
-		sqlite3_close(c->db);
-		free(c);
-		return;
-	}
-	st->ckpt = c;
-	sqlite3_wal_hook(st->db, on_wal, c); /* replaces the automatic checkpoint */
+	struct checkpointer *c = st->ckpt;
+	pthread_mutex_lock(&c->lock);
+	c->due = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	return SQLITE_OK;
 }
 
 static long checkpoints(struct store *base)
 {
-	struct checkpointer *c = ((struct store_sqlite *)base)->ckpt;
-	if (!c)
+	struct store_sqlite *st = (struct store_sqlite *)base;
+	struct checkpointer *c = st->ckpt;
+	if (!st->wal)
 		return -1;
+	if (!c)
+		return 0;
 	pthread_mutex_lock(&c->lock);
 	long n = c->done;
 	pthread_mutex_unlock(&c->lock);
@@ -279,7 +288,11 @@ struct store *store_sqlite_open(const char *path)
 		log_error("%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
-	checkpointer_start(st);
+	const char *file = sqlite3_db_filename(st->db, "main");
+	if (file && file[0]) { /* not in memory: a WAL, checkpointed off the loop */
+		st->wal = true;
+		sqlite3_wal_hook(st->db, on_wal, st);
+	}
 	return &st->base;
 fail:
 	close_db(&st->base);
