@@ -12,6 +12,7 @@ import atexit
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,10 @@ class PgServer:
         self._as(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync"], quiet=True)
         atexit.register(self.destroy)
+        # meson ends a test past its timeout with SIGTERM: exit through
+        # atexit then, so the server does not outlive the test.
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.start()
 
     def _as(self, argv, quiet=False, check=True):
