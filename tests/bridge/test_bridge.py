@@ -678,7 +678,6 @@ def registry_transitions_and_webhook():
         status = f"{ROOT}/display/screen-1/status"
         dev.publish(status, {"v": 1, "state": "online", "device": "screen-1",
                              "version": "0.1.0", "areas": ["main"]}, retain=True)
-        dev.publish(f"{ROOT}/display/screen-1/health", health("screen-1"))
 
         def state(name="screen-1"):
             st, r = b.req("GET", "/v1/devices", token=ADMIN)
@@ -687,6 +686,9 @@ def registry_transitions_and_webhook():
                     return d
             return {}
         wait_until(lambda: state().get("status") == "online", 5, what="online")
+        # Health is not retained: sent once the bridge is seen subscribed.
+        dev.publish(f"{ROOT}/display/screen-1/health", health("screen-1"))
+        wait_until(lambda: state().get("health"), 5, what="health")
         d = state()
         assert d["version"] == "0.1.0" and d["health"]["cpu_temp_c"] == 48.5, d
         assert d["last_seen"].endswith("Z")

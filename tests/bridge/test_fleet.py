@@ -104,7 +104,9 @@ def devices_in_pages_per_tenant_and_site():
         names = [("aarhus", "dokk1", f"d-{i:03d}") for i in range(150)]
         names += [("aarhus", "lystrup", "screen-1"), ("samsoe", "tranebjerg", "screen-1")]
         for t, s, d in names:
-            c.c.publish(f"callboard/v1/{t}/{s}/display/{d}/status", status(d), qos=1)
+            # retained, as displays send it: there also for a bridge still subscribing
+            c.c.publish(f"callboard/v1/{t}/{s}/display/{d}/status", status(d), qos=1,
+                        retain=True)
         wait_until(lambda: len(devices(b, token=tb.ADMIN)) == len(names), 30,
                    what="all devices listed")
         st, page = get(b, "/v1/devices?limit=100", token=tb.ADMIN)
@@ -184,7 +186,7 @@ def tenant_sees_own_status_only():
     try:
         for t, s, d in (("aarhus", "dokk1", "aarhus-screen"),
                         ("samsoe", "tranebjerg", "samsoe-screen")):
-            c.publish(f"callboard/v1/{t}/{s}/display/{d}/status", status(d))
+            c.publish(f"callboard/v1/{t}/{s}/display/{d}/status", status(d), retain=True)
         wait_until(lambda: len(devices(b, token=tb.ADMIN)) == 2, 20, what="two devices")
 
         def page(**kw):
