@@ -263,7 +263,7 @@ def breakdown(pid):
         groups[f"file pages of {lib}"] = kb
     rest = sum(kb for _, kb in top[5:])
     if rest:
-        groups[f"file pages of {len(top) - 5} other files (libraries, fonts, voices)"] = rest
+        groups["file pages of the other files (libraries, fonts, voices)"] = rest
     return sorted(groups.items(), key=lambda kv: -kv[1])
 
 
