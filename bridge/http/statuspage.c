@@ -7,6 +7,7 @@
 
 #include "humantime.h"
 #include "log.h"
+#include "markup.h"
 #include "proto.h"
 #include "lease.h"
 #include "mqttc.h"
@@ -53,31 +54,15 @@ static void add(struct buf *b, const char *s, size_t n)
 /* Append a string literal without formatting it. */
 #define PUTS(b, lit) add((b), "" lit, sizeof(lit) - 1)
 
-/* HTML-escape s: names are [a-z0-9-], but versions come from displays. */
+/* HTML-escape s: names are [a-z0-9-], but versions come from displays.
+ * The apostrophe too, so a value is safe in either kind of quotes. */
 static void esc(struct buf *b, const char *s)
 {
 	const char *run = s;
 	for (; *s; s++) {
-		const char *rep = NULL;
-		switch (*s) {
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '&':
-			rep = "&amp;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
+		const char *rep = *s == '\'' ? "&#39;" : markup_entity(*s);
+		if (!rep)
 			continue;
-		}
 		add(b, run, (size_t)(s - run));
 		add(b, rep, strlen(rep));
 		run = s + 1;

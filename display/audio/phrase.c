@@ -3,6 +3,7 @@
  * with say-as and stripping leading zeros gives "A" and "toogfyrre". */
 #include <string.h>
 
+#include "markup.h"
 #include "phrase.h"
 
 static int append(char *out, size_t outlen, const char *s, size_t n)
@@ -18,23 +19,7 @@ static int append(char *out, size_t outlen, const char *s, size_t n)
 static int escape_n(char *out, size_t outlen, const char *text, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
-		switch (text[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		default:
-			break;
-		}
+		const char *rep = markup_entity(text[i]);
 		if (rep ? append(out, outlen, rep, strlen(rep)) : append(out, outlen, &text[i], 1))
 			return -1;
 	}
