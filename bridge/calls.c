@@ -114,6 +114,37 @@ static void touch(struct area *a)
 	a->snap_ts_ms = a->board_ts_ms;
 }
 
+/* Open a change of area a: a savepoint in the turn's batch, the board kept
+ * for a failed commit, and with a shared store the area locked as the store
+ * has it now. */
+static int area_begin(struct bridge *b, struct area *a)
+{
+	if (change_begin(b) < 0)
+		return -1;
+	touch(a);
+	if (lock_area(b, a) < 0) {
+		change_end(b, false);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close the change of area a and give its seq (when seq is not NULL); when
+ * the change cannot be kept, the board goes back to what it was before it
+ * (saved, saved_ts). */
+static enum calls_rc area_end(struct bridge *b, struct area *a, bool ok, const struct board *saved,
+                              int64_t saved_ts, int64_t *seq)
+{
+	if (change_end(b, ok) < 0) {
+		a->board = *saved;
+		a->board_ts_ms = saved_ts;
+		return CALLS_ERROR;
+	}
+	if (seq)
+		*seq = a->board.seq;
+	return CALLS_OK;
+}
+
 void calls_on_commit(struct bridge *b, void (*cb)(void *ctx, bool committed), void *ctx)
 {
 	if (!b->batch_open) {
@@ -201,13 +232,8 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 		snprintf(id_out, PROTO_ID_MAX + 1, "%s", id);
 	}
 	struct area *a = bridge_area(b, tenant, site, r->area, true);
-	if (change_begin(b) < 0)
+	if (area_begin(b, a) < 0)
 		return CALLS_ERROR;
-	touch(a);
-	if (lock_area(b, a) < 0) {
-		change_end(b, false);
-		return CALLS_ERROR;
-	}
 	/* Under the lock, the same id may have come through another bridge. */
 	if (r->id[0] && store_shared(b->store)) {
 		int f = store_call_get(b->store, tenant, site, r->id, old_fp, old_area, &old_seq);
@@ -244,13 +270,7 @@ enum calls_rc calls_add(struct bridge *b, const char *tenant, const char *site,
 	    save_area(b, a) == 0 &&
 	    store_call_put(b->store, tenant, site, id_out, fp, r->area, a->board.seq, now) == 0 &&
 	    store_stats_add(b->store, tenant, site, r->area, r->desk, hour_of(now), 1, 0) == 0;
-	if (change_end(b, ok) < 0) {
-		a->board = saved;
-		a->board_ts_ms = saved_ts;
-		return CALLS_ERROR;
-	}
-	*seq = a->board.seq;
-	return CALLS_OK;
+	return area_end(b, a, ok, &saved, saved_ts, seq);
 }
 
 /* The area of a call: from the idempotency record, else by scanning. */
@@ -282,12 +302,11 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	struct area *a = find_call_area(b, tenant, site, id);
 	if (!a)
 		return CALLS_NOT_FOUND;
-	if (change_begin(b) < 0)
+	if (area_begin(b, a) < 0)
 		return CALLS_ERROR;
-	touch(a);
-	if (lock_area(b, a) < 0 || board_find(&a->board, id) < 0) {
+	if (board_find(&a->board, id) < 0) { /* gone through another bridge */
 		change_end(b, false);
-		return board_find(&a->board, id) < 0 ? CALLS_NOT_FOUND : CALLS_ERROR;
+		return CALLS_NOT_FOUND;
 	}
 	struct board saved = a->board;
 	int64_t saved_ts = a->board_ts_ms;
@@ -309,13 +328,7 @@ enum calls_rc calls_recall(struct bridge *b, const char *tenant, const char *sit
 	a->board_ts_ms = now;
 	bool ok = save_area(b, a) == 0 &&
 	          store_stats_add(b->store, tenant, site, a->name, desk, hour_of(now), 0, 1) == 0;
-	if (change_end(b, ok) < 0) {
-		a->board = saved;
-		a->board_ts_ms = saved_ts;
-		return CALLS_ERROR;
-	}
-	*seq = a->board.seq;
-	return CALLS_OK;
+	return area_end(b, a, ok, &saved, saved_ts, seq);
 }
 
 enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *site, const char *id,
@@ -331,13 +344,8 @@ enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *sit
 		*seq = gone ? gone->board.seq : s;
 		return CALLS_OK; /* already off the board: cancelling again is fine */
 	}
-	if (change_begin(b) < 0)
+	if (area_begin(b, a) < 0)
 		return CALLS_ERROR;
-	touch(a);
-	if (lock_area(b, a) < 0) {
-		change_end(b, false);
-		return CALLS_ERROR;
-	}
 	if (board_find(&a->board, id) < 0) { /* cancelled through another bridge */
 		change_end(b, false);
 		*seq = a->board.seq;
@@ -348,13 +356,7 @@ enum calls_rc calls_cancel(struct bridge *b, const char *tenant, const char *sit
 	board_cancel(&a->board, id);
 	a->board.seq++;
 	a->board_ts_ms = time_now_ms();
-	if (change_end(b, save_area(b, a) == 0) < 0) {
-		a->board = saved;
-		a->board_ts_ms = saved_ts;
-		return CALLS_ERROR;
-	}
-	*seq = a->board.seq;
-	return CALLS_OK;
+	return area_end(b, a, save_area(b, a) == 0, &saved, saved_ts, seq);
 }
 
 enum calls_rc calls_notice(struct bridge *b, const char *tenant, const char *site,
@@ -418,24 +420,16 @@ void calls_expire(struct bridge *b)
 		struct area *a = b->areas[i];
 		if (board_next_expiry(&a->board, max_age) > now)
 			continue;
-		if (change_begin(b) < 0)
+		if (area_begin(b, a) < 0)
 			break;
-		touch(a);
-		if (lock_area(b, a) < 0) {
-			change_end(b, false);
-			break;
-		}
 		struct board saved = a->board;
 		int64_t saved_ts = a->board_ts_ms;
 		board_expire(&a->board, now, max_age);
 		a->board.seq++;
 		a->board_ts_ms = now;
-		if (change_end(b, save_area(b, a) == 0) < 0) {
-			a->board = saved;
-			a->board_ts_ms = saved_ts;
+		if (area_end(b, a, save_area(b, a) == 0, &saved, saved_ts, NULL) != CALLS_OK)
 			log_warn_rl("could not save the aged board of %s/%s/%s", a->tenant, a->site,
 			            a->name);
-		}
 	}
 	calls_arm_expiry(b);
 }
