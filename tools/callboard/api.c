@@ -38,6 +38,11 @@ enum {
 	OPT_NAME
 };
 
+/* PROTO_QUEUE_SERVICES_MAX as text, for the help. */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+#define QUEUE_MAX     STRINGIFY(PROTO_QUEUE_SERVICES_MAX)
+
 struct opts {
 	const char *url, *token, *cafile, *area, *label, *service, *id, *out, *lang, *areas, *name;
 	bool ticker, clear, json, help;
@@ -213,6 +218,35 @@ static int usage_error(const char *cmd, const char *usage)
 	return 2;
 }
 
+/* What a command takes, and what its --help says. */
+struct cmd_spec {
+	const char *name;
+	const char *synopsis;    /* the words after "callboard NAME" */
+	const char *help;        /* the lines after the usage line */
+	void (*help_more)(void); /* prints more of them, or NULL */
+	int allowed[6];          /* its own options, 0-terminated */
+	int minpos, maxpos;      /* how many arguments it takes */
+	int (*run)(const struct cmd_spec *spec, const struct opts *o);
+};
+
+/* Parse argv for the command of spec. Returns -1 to go on, else the exit
+ * code to end with: 0 after printing the --help, 2 after a usage error. */
+static int parse_cmd(const struct cmd_spec *spec, int argc, char **argv, struct opts *o)
+{
+	if (!parse_opts(spec->name, argc, argv, spec->allowed, spec->maxpos, o))
+		return 2;
+	if (o->help) {
+		printf("usage: callboard %s %s\n%s", spec->name, spec->synopsis, spec->help);
+		if (spec->help_more)
+			spec->help_more();
+		fputs(CONN_HELP, stdout);
+		return 0;
+	}
+	if (o->npos < spec->minpos)
+		return usage_error(spec->name, spec->synopsis);
+	return -1;
+}
+
 static bool check_field(const char *cmd, const char *field, const char *v, bool ok,
                         const char *reason)
 {
@@ -240,64 +274,44 @@ static int print_accepted(struct client *c, struct http_response *r, const char 
 	return 0;
 }
 
-int cmd_call(int argc, char **argv)
+static int run_call(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, OPT_LANG, 0};
-	const char *u =
-	    "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID] [--lang LL]";
-	struct opts o;
-	if (!parse_opts("call", argc, argv, allowed, 3, &o))
-		return 2;
-	if (o.help) {
-		printf("usage: callboard call %s\n"
-		       "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
-		       "  --area A       board area (default main)\n"
-		       "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
-		       "  --service S    service name (e.g. 'Pas og kørekort')\n"
-		       "  --id ID        call id; the same id again makes no second call\n"
-		       "  --lang LL      the citizen's language (ISO 639-1, e.g. uk): spoken "
-		       "first\n" CONN_HELP,
-		       u);
-		return 0;
-	}
-	if (o.npos != 3)
-		return usage_error("call", u);
 	char names[2][64];
-	if (!target("call", o.pos[0], 2, names))
+	if (!target("call", o->pos[0], 2, names))
 		return 2;
-	const char *area = o.area ? o.area : "main";
-	if (!check_field("call", "ticket", o.pos[1], proto_ticket_valid(o.pos[1]),
+	const char *area = o->area ? o->area : "main";
+	if (!check_field("call", "ticket", o->pos[1], proto_ticket_valid(o->pos[1]),
 	                 "1-10 upper-case letters A-Z and digits") ||
-	    !check_field("call", "desk", o.pos[2], proto_desk_valid(o.pos[2]),
+	    !check_field("call", "desk", o->pos[2], proto_desk_valid(o->pos[2]),
 	                 "1-16 letters, digits, space, '.', '_', '-'") ||
 	    !check_field("call", "area", area, proto_name_valid(area),
 	                 "must match [a-z0-9][a-z0-9-]*") ||
-	    (o.id && !check_field("call", "id", o.id, proto_id_valid(o.id),
-	                          "1-64 letters, digits, '.', '_', ':', '-'")) ||
-	    (o.label && !check_field("call", "desk_label", o.label,
-	                             strlen(o.label) <= PROTO_LABEL_MAX &&
-	                                 proto_text_valid(o.label, strlen(o.label)),
-	                             "at most 64 bytes of UTF-8 text")) ||
-	    (o.service && !check_field("call", "service", o.service,
-	                               strlen(o.service) <= PROTO_SERVICE_MAX &&
-	                                   proto_text_valid(o.service, strlen(o.service)),
-	                               "at most 64 bytes of UTF-8 text")) ||
-	    (o.lang && !check_field("call", "lang", o.lang, proto_lang_valid(o.lang),
-	                            "an ISO 639-1 code in lower case, e.g. uk")))
+	    (o->id && !check_field("call", "id", o->id, proto_id_valid(o->id),
+	                           "1-64 letters, digits, '.', '_', ':', '-'")) ||
+	    (o->label && !check_field("call", "desk_label", o->label,
+	                              strlen(o->label) <= PROTO_LABEL_MAX &&
+	                                  proto_text_valid(o->label, strlen(o->label)),
+	                              "at most 64 bytes of UTF-8 text")) ||
+	    (o->service && !check_field("call", "service", o->service,
+	                                strlen(o->service) <= PROTO_SERVICE_MAX &&
+	                                    proto_text_valid(o->service, strlen(o->service)),
+	                                "at most 64 bytes of UTF-8 text")) ||
+	    (o->lang && !check_field("call", "lang", o->lang, proto_lang_valid(o->lang),
+	                             "an ISO 639-1 code in lower case, e.g. uk")))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "call", o.url, o.token, o.cafile))
+	if (!client_init(&c, "call", o->url, o->token, o->cafile))
 		return 2;
 	json_t *body =
-	    json_pack("{s:s, s:s, s:s}", "ticket", o.pos[1], "desk", o.pos[2], "area", area);
-	if (o.id)
-		json_object_set_new(body, "id", json_string(o.id));
-	if (o.label)
-		json_object_set_new(body, "desk_label", json_string(o.label));
-	if (o.service)
-		json_object_set_new(body, "service", json_string(o.service));
-	if (o.lang)
-		json_object_set_new(body, "lang", json_string(o.lang));
+	    json_pack("{s:s, s:s, s:s}", "ticket", o->pos[1], "desk", o->pos[2], "area", area);
+	if (o->id)
+		json_object_set_new(body, "id", json_string(o->id));
+	if (o->label)
+		json_object_set_new(body, "desk_label", json_string(o->label));
+	if (o->service)
+		json_object_set_new(body, "service", json_string(o->service));
+	if (o->lang)
+		json_object_set_new(body, "lang", json_string(o->lang));
 	char path[512];
 	client_site_path(path, sizeof path, names[0], names[1], "/calls");
 	struct http_response r;
@@ -306,44 +320,33 @@ int cmd_call(int argc, char **argv)
 	if (rc)
 		return rc;
 	char what[128];
-	snprintf(what, sizeof what, "called %s -> %s", o.pos[1], o.label ? o.label : o.pos[2]);
+	snprintf(what, sizeof what, "called %s -> %s", o->pos[1], o->label ? o->label : o->pos[2]);
 	return print_accepted(&c, &r, what);
 }
 
-static int call_op(const char *cmd, int argc, char **argv)
+/* recall and cancel: the same request but for its method and path. */
+static int run_call_op(const struct cmd_spec *spec, const struct opts *o)
 {
+	const char *cmd = spec->name;
 	bool recall = !strcmp(cmd, "recall");
-	static const int allowed[] = {0};
-	struct opts o;
-	if (!parse_opts(cmd, argc, argv, allowed, 2, &o))
-		return 2;
-	if (o.help) {
-		printf("usage: callboard %s TENANT/SITE ID\n  %s\n" CONN_HELP, cmd,
-		       recall ? "Call the citizen of call ID again (the screens highlight it and "
-		                "speak it again)."
-		              : "Take call ID off the boards (a call made by mistake).");
-		return 0;
-	}
-	if (o.npos != 2)
-		return usage_error(cmd, "TENANT/SITE ID");
 	char names[2][64];
-	if (!target(cmd, o.pos[0], 2, names))
+	if (!target(cmd, o->pos[0], 2, names))
 		return 2;
-	if (!check_field(cmd, "id", o.pos[1], proto_id_valid(o.pos[1]),
+	if (!check_field(cmd, "id", o->pos[1], proto_id_valid(o->pos[1]),
 	                 "1-64 letters, digits, '.', '_', ':', '-'"))
 		return 2;
 	struct client c;
-	if (!client_init(&c, cmd, o.url, o.token, o.cafile))
+	if (!client_init(&c, cmd, o->url, o->token, o->cafile))
 		return 2;
 	char suffix[128], path[512];
-	snprintf(suffix, sizeof suffix, "/calls/%s%s", o.pos[1], recall ? "/recall" : "");
+	snprintf(suffix, sizeof suffix, "/calls/%s%s", o->pos[1], recall ? "/recall" : "");
 	client_site_path(path, sizeof path, names[0], names[1], suffix);
 	struct http_response r;
 	int rc = client_do(&c, recall ? "POST" : "DELETE", path, NULL, &r);
 	if (rc)
 		return rc;
 	char what[128];
-	snprintf(what, sizeof what, "%s %s", recall ? "recalled" : "cancelled", o.pos[1]);
+	snprintf(what, sizeof what, "%s %s", recall ? "recalled" : "cancelled", o->pos[1]);
 	if (!r.len) {
 		http_response_free(&r);
 		printf("%s\n", what);
@@ -352,56 +355,34 @@ static int call_op(const char *cmd, int argc, char **argv)
 	return print_accepted(&c, &r, what);
 }
 
-int cmd_recall(int argc, char **argv)
+static int run_notice(const struct cmd_spec *spec, const struct opts *o)
 {
-	return call_op("recall", argc, argv);
-}
-
-int cmd_cancel(int argc, char **argv)
-{
-	return call_op("cancel", argc, argv);
-}
-
-int cmd_notice(int argc, char **argv)
-{
-	static const int allowed[] = {OPT_TICKER, OPT_CLEAR, 0};
-	const char *u = "TENANT/SITE TEXT [--ticker] | TENANT/SITE --clear";
-	struct opts o;
-	if (!parse_opts("notice", argc, argv, allowed, 2, &o))
-		return 2;
-	if (o.help) {
-		printf("usage: callboard notice %s\n"
-		       "  Set the notice shown on every screen of TENANT/SITE, or clear it.\n"
-		       "  --ticker       scroll the text instead of a fixed banner\n"
-		       "  --clear        remove the notice\n" CONN_HELP,
-		       u);
-		return 0;
-	}
-	if (o.npos != (o.clear ? 1 : 2) || (o.clear && o.ticker))
-		return usage_error("notice", u);
+	if (o->npos != (o->clear ? 1 : 2) || (o->clear && o->ticker))
+		return usage_error(spec->name, spec->synopsis);
 	char names[2][64];
-	if (!target("notice", o.pos[0], 2, names))
+	if (!target("notice", o->pos[0], 2, names))
 		return 2;
-	if (!o.clear && !check_field("notice", "text", o.pos[1],
-	                             *o.pos[1] && strlen(o.pos[1]) <= PROTO_NOTICE_MAX &&
-	                                 proto_text_valid(o.pos[1], strlen(o.pos[1])),
-	                             "1-500 bytes of UTF-8 text without control characters"))
+	if (!o->clear && !check_field("notice", "text", o->pos[1],
+	                              *o->pos[1] && strlen(o->pos[1]) <= PROTO_NOTICE_MAX &&
+	                                  proto_text_valid(o->pos[1], strlen(o->pos[1])),
+	                              "1-500 bytes of UTF-8 text without control characters"))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "notice", o.url, o.token, o.cafile))
+	if (!client_init(&c, "notice", o->url, o->token, o->cafile))
 		return 2;
 	char path[512];
 	client_site_path(path, sizeof path, names[0], names[1], "/notice");
-	json_t *body = o.clear ? NULL
-	                       : json_pack("{s:s, s:s}", "text", o.pos[1], "mode",
-	                                   o.ticker ? "ticker" : "banner");
+	json_t *body = o->clear ? NULL
+	                        : json_pack("{s:s, s:s}", "text", o->pos[1], "mode",
+	                                    o->ticker ? "ticker" : "banner");
 	struct http_response r;
-	int rc = client_do(&c, o.clear ? "DELETE" : "PUT", path, body, &r);
+	int rc = client_do(&c, o->clear ? "DELETE" : "PUT", path, body, &r);
 	json_decref(body);
 	if (rc)
 		return rc;
 	http_response_free(&r);
-	printf(o.clear ? "notice cleared on %s/%s\n" : "notice set on %s/%s\n", names[0], names[1]);
+	printf(o->clear ? "notice cleared on %s/%s\n" : "notice set on %s/%s\n", names[0],
+	       names[1]);
 	return 0;
 }
 
@@ -434,35 +415,20 @@ static json_t *queue_service(const char *arg)
 	return o;
 }
 
-int cmd_queue(int argc, char **argv)
+static int run_queue(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {OPT_AREA, OPT_CLEAR, 0};
-	const char *u = "TENANT/SITE NAME=WAITING[/MINUTES]... [--area A] | TENANT/SITE --clear";
-	struct opts o;
-	if (!parse_opts("queue", argc, argv, allowed, 1 + PROTO_QUEUE_SERVICES_MAX, &o))
-		return 2;
-	if (o.help) {
-		printf(
-		    "usage: callboard queue %s\n"
-		    "  Show on the screens of an area how many wait for each service and\n"
-		    "  the expected wait in minutes, e.g. 'Pas og kørekort=12/15' (at most %d).\n"
-		    "  --area A       board area (default main)\n"
-		    "  --clear        hide the queue figures\n" CONN_HELP,
-		    u, PROTO_QUEUE_SERVICES_MAX);
-		return 0;
-	}
-	if (o.clear ? o.npos != 1 : o.npos < 2)
-		return usage_error("queue", u);
+	if (o->clear ? o->npos != 1 : o->npos < 2)
+		return usage_error(spec->name, spec->synopsis);
 	char names[2][64];
-	if (!target("queue", o.pos[0], 2, names))
+	if (!target("queue", o->pos[0], 2, names))
 		return 2;
-	const char *area = o.area ? o.area : "main";
+	const char *area = o->area ? o->area : "main";
 	if (!check_field("queue", "area", area, proto_name_valid(area),
 	                 "must match [a-z0-9][a-z0-9-]*"))
 		return 2;
 	json_t *list = json_array();
-	for (int i = 1; i < o.npos; i++) {
-		json_t *svc = queue_service(o.pos[i]);
+	for (int i = 1; i < o->npos; i++) {
+		json_t *svc = queue_service(o->pos[i]);
 		if (!svc) {
 			json_decref(list);
 			return 2;
@@ -470,7 +436,7 @@ int cmd_queue(int argc, char **argv)
 		json_array_append_new(list, svc);
 	}
 	struct client c;
-	if (!client_init(&c, "queue", o.url, o.token, o.cafile)) {
+	if (!client_init(&c, "queue", o->url, o->token, o->cafile)) {
 		json_decref(list);
 		return 2;
 	}
@@ -484,7 +450,7 @@ int cmd_queue(int argc, char **argv)
 	if (rc)
 		return rc;
 	http_response_free(&r);
-	printf("queue of %s/%s/%s: %d services\n", names[0], names[1], area, o.npos - 1);
+	printf("queue of %s/%s/%s: %d services\n", names[0], names[1], area, o->npos - 1);
 	return 0;
 }
 
@@ -595,28 +561,16 @@ static json_t *fetch_devices(struct client *c, int *rc)
 	return json_pack("{s:o}", "devices", all);
 }
 
-int cmd_devices(int argc, char **argv)
+static int run_devices(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {OPT_JSON, 0};
-	struct opts o;
-	if (!parse_opts("devices", argc, argv, allowed, 0, &o))
-		return 2;
-	if (o.help) {
-		printf("usage: callboard devices [--json]\n"
-		       "  List every display the bridge has seen: site, device, state\n"
-		       "  (online/offline/stale), whether it is behind the current board, last\n"
-		       "  seen, version, CPU temperature and audio state.\n"
-		       "  --json         print the bridge's answer as it is\n" CONN_HELP);
-		return 0;
-	}
 	struct client c;
-	if (!client_init(&c, "devices", o.url, o.token, o.cafile))
+	if (!client_init(&c, "devices", o->url, o->token, o->cafile))
 		return 2;
 	int rc;
 	json_t *j = fetch_devices(&c, &rc);
 	if (!j)
 		return rc;
-	if (o.json) {
+	if (o->json) {
 		char *s = json_dumps(j, JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
@@ -686,46 +640,42 @@ static int send_command(struct client *c, char (*names)[64], const char *cmdname
 	return 0;
 }
 
-int cmd_command(int argc, char **argv)
+/* The commands a display takes, from the protocol's table. */
+static void command_help(void)
 {
-	static const int allowed[] = {OPT_LEVEL, 0};
-	const char *u = "TENANT/SITE/DEVICE CMD [--level N]";
-	struct opts o;
-	if (!parse_opts("command", argc, argv, allowed, 2, &o))
-		return 2;
 	char cmds[160], levelled[160];
 	proto_cmd_choices(cmds, sizeof cmds, false);
 	proto_cmd_choices(levelled, sizeof levelled, true);
-	if (o.help) {
-		printf("usage: callboard command %s\n"
-		       "  Send a command to one display and print its result.\n"
-		       "  CMD: %s\n"
-		       "  --level N      0..100 (for %s)\n" CONN_HELP,
-		       u, cmds, levelled);
-		return 0;
-	}
-	if (o.npos != 2)
-		return usage_error("command", u);
+	printf("  CMD: %s\n"
+	       "  --level N      0..100 (for %s)\n",
+	       cmds, levelled);
+}
+
+static int run_command(const struct cmd_spec *spec, const struct opts *o)
+{
+	char cmds[160], levelled[160];
+	proto_cmd_choices(cmds, sizeof cmds, false);
+	proto_cmd_choices(levelled, sizeof levelled, true);
 	char names[3][64];
-	if (!target("command", o.pos[0], 3, names))
+	if (!target("command", o->pos[0], 3, names))
 		return 2;
-	int kind = proto_cmd_from_name(o.pos[1]);
+	int kind = proto_cmd_from_name(o->pos[1]);
 	if (kind < 0) {
-		fprintf(stderr, "callboard command: CMD '%s': expected one of %s\n", o.pos[1],
+		fprintf(stderr, "callboard command: CMD '%s': expected one of %s\n", o->pos[1],
 		        cmds);
 		return 2;
 	}
-	if (proto_cmd_takes_level(kind) != (o.level >= 0)) {
+	if (proto_cmd_takes_level(kind) != (o->level >= 0)) {
 		fprintf(stderr, "callboard command: --level %s %s\n",
-		        o.level < 0 ? "is required for" : "applies only to",
-		        o.level < 0 ? o.pos[1] : levelled);
+		        o->level < 0 ? "is required for" : "applies only to",
+		        o->level < 0 ? o->pos[1] : levelled);
 		return 2;
 	}
 	struct client c;
-	if (!client_init(&c, "command", o.url, o.token, o.cafile))
+	if (!client_init(&c, "command", o->url, o->token, o->cafile))
 		return 2;
 	json_t *res = NULL;
-	int rc = send_command(&c, names, o.pos[1], o.level, &res);
+	int rc = send_command(&c, names, o->pos[1], o->level, &res);
 	if (res) {
 		char *s = json_dumps(res, JSON_COMPACT);
 		printf("%s\n", s);
@@ -735,27 +685,15 @@ int cmd_command(int argc, char **argv)
 	return rc;
 }
 
-int cmd_screenshot(int argc, char **argv)
+static int run_screenshot(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {OPT_OUT, 0};
-	const char *u = "TENANT/SITE/DEVICE --out FILE.png";
-	struct opts o;
-	if (!parse_opts("screenshot", argc, argv, allowed, 1, &o))
-		return 2;
-	if (o.help) {
-		printf(
-		    "usage: callboard screenshot %s\n"
-		    "  Ask a display for a picture of its screen and save it as PNG.\n" CONN_HELP,
-		    u);
-		return 0;
-	}
-	if (o.npos != 1 || !o.out)
-		return usage_error("screenshot", u);
+	if (!o->out)
+		return usage_error(spec->name, spec->synopsis);
 	char names[3][64];
-	if (!target("screenshot", o.pos[0], 3, names))
+	if (!target("screenshot", o->pos[0], 3, names))
 		return 2;
 	struct client c;
-	if (!client_init(&c, "screenshot", o.url, o.token, o.cafile))
+	if (!client_init(&c, "screenshot", o->url, o->token, o->cafile))
 		return 2;
 	json_t *res = NULL;
 	int rc = send_command(&c, names, proto_cmd_name(PROTO_CMD_SCREENSHOT), -1, &res);
@@ -776,16 +714,16 @@ int cmd_screenshot(int argc, char **argv)
 		http_response_free(&r);
 		return 1;
 	}
-	FILE *f = fopen(o.out, "wb");
+	FILE *f = fopen(o->out, "wb");
 	bool written = f && fwrite(r.body, 1, r.len, f) == r.len;
 	if (f && fclose(f) != 0)
 		written = false;
 	if (!written) {
-		fprintf(stderr, "callboard screenshot: %s: %s\n", o.out, strerror(errno));
+		fprintf(stderr, "callboard screenshot: %s: %s\n", o->out, strerror(errno));
 		http_response_free(&r);
 		return 1;
 	}
-	printf("%s: %zu bytes\n", o.out, r.len);
+	printf("%s: %zu bytes\n", o->out, r.len);
 	http_response_free(&r);
 	return 0;
 }
@@ -830,64 +768,157 @@ static int pair_send(const char *cmd, const struct opts *o, const char *method, 
 	return 0;
 }
 
-int cmd_pair(int argc, char **argv)
+static int run_pair(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {OPT_AREAS, OPT_NAME, 0};
-	const char *u = "CODE TENANT/SITE/DEVICE [--areas AREA[,AREA...]] [--name TEXT]";
-	struct opts o;
-	if (!parse_opts("pair", argc, argv, allowed, 2, &o))
-		return 2;
-	if (o.help) {
-		printf(
-		    "usage: callboard pair %s\n"
-		    "  Pair the screen that shows CODE: it becomes TENANT/SITE/DEVICE and shows\n"
-		    "  the boards of the areas. New hardware under a paired name replaces the\n"
-		    "  old, which is disconnected. Needs the admin token or the tenant's.\n"
-		    "  --areas LIST   the areas it shows, comma-separated (1 to 8)\n"
-		    "  --name TEXT    the title in its header (default the site's)\n" CONN_HELP,
-		    u);
-		return 0;
-	}
-	if (o.npos != 2)
-		return usage_error("pair", u);
 	char path[256], list[PROTO_AREAS_MAX * 64 + 8];
-	if (!pair_path("pair", o.pos[1], path, sizeof path))
+	if (!pair_path("pair", o->pos[1], path, sizeof path))
 		return 2;
-	json_t *body = json_pack("{s:s}", "code", o.pos[0]);
-	if (o.areas) {
+	json_t *body = json_pack("{s:s}", "code", o->pos[0]);
+	if (o->areas) {
 		json_t *areas = json_array();
-		snprintf(list, sizeof list, "%s", o.areas);
+		snprintf(list, sizeof list, "%s", o->areas);
 		for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
 		     t = strtok_r(NULL, ",", &save))
 			json_array_append_new(areas, json_string(t + strspn(t, " ")));
 		json_object_set_new(body, "areas", areas);
 	}
 	/* "label": the bridge refuses keys that name personal data, like "name". */
-	if (o.name)
-		json_object_set_new(body, "label", json_string(o.name));
-	int rc = pair_send("pair", &o, "POST", path, body);
+	if (o->name)
+		json_object_set_new(body, "label", json_string(o->name));
+	int rc = pair_send("pair", o, "POST", path, body);
 	json_decref(body);
 	return rc;
 }
 
-int cmd_unpair(int argc, char **argv)
+static int run_unpair(const struct cmd_spec *spec, const struct opts *o)
 {
-	static const int allowed[] = {0};
-	const char *u = "TENANT/SITE/DEVICE";
-	struct opts o;
-	if (!parse_opts("unpair", argc, argv, allowed, 1, &o))
-		return 2;
-	if (o.help) {
-		printf("usage: callboard unpair %s\n"
-		       "  Delete the display's broker account now: it is disconnected and shows\n"
-		       "  the pairing screen again.\n" CONN_HELP,
-		       u);
-		return 0;
-	}
 	char path[256];
-	if (o.npos != 1)
-		return usage_error("unpair", u);
-	if (!pair_path("unpair", o.pos[0], path, sizeof path))
+	if (!pair_path("unpair", o->pos[0], path, sizeof path))
 		return 2;
-	return pair_send("unpair", &o, "DELETE", path, NULL);
+	return pair_send("unpair", o, "DELETE", path, NULL);
+}
+
+/* The commands that talk to the bridge's API. */
+static const struct cmd_spec api_cmds[] = {
+    {
+        .name = "call",
+        .synopsis = "TENANT/SITE TICKET DESK [--area A] [--label L] [--service S] [--id ID] "
+                    "[--lang LL]",
+        .help = "  Call TICKET to DESK on the screens of TENANT/SITE.\n"
+                "  --area A       board area (default main)\n"
+                "  --label L      desk label shown and spoken (e.g. 'Skranke 3')\n"
+                "  --service S    service name (e.g. 'Pas og kørekort')\n"
+                "  --id ID        call id; the same id again makes no second call\n"
+                "  --lang LL      the citizen's language (ISO 639-1, e.g. uk): spoken first\n",
+        .allowed = {OPT_AREA, OPT_LABEL, OPT_SERVICE, OPT_ID, OPT_LANG},
+        .minpos = 3,
+        .maxpos = 3,
+        .run = run_call,
+    },
+    {
+        .name = "recall",
+        .synopsis = "TENANT/SITE ID",
+        .help = "  Call the citizen of call ID again (the screens highlight it and speak "
+                "it again).\n",
+        .minpos = 2,
+        .maxpos = 2,
+        .run = run_call_op,
+    },
+    {
+        .name = "cancel",
+        .synopsis = "TENANT/SITE ID",
+        .help = "  Take call ID off the boards (a call made by mistake).\n",
+        .minpos = 2,
+        .maxpos = 2,
+        .run = run_call_op,
+    },
+    {
+        .name = "notice",
+        .synopsis = "TENANT/SITE TEXT [--ticker] | TENANT/SITE --clear",
+        .help = "  Set the notice shown on every screen of TENANT/SITE, or clear it.\n"
+                "  --ticker       scroll the text instead of a fixed banner\n"
+                "  --clear        remove the notice\n",
+        .allowed = {OPT_TICKER, OPT_CLEAR},
+        .minpos = 1,
+        .maxpos = 2,
+        .run = run_notice,
+    },
+    {
+        .name = "queue",
+        .synopsis = "TENANT/SITE NAME=WAITING[/MINUTES]... [--area A] | TENANT/SITE --clear",
+        .help = "  Show on the screens of an area how many wait for each service and\n"
+                "  the expected wait in minutes, e.g. 'Pas og kørekort=12/15' (at most " QUEUE_MAX
+                ").\n"
+                "  --area A       board area (default main)\n"
+                "  --clear        hide the queue figures\n",
+        .allowed = {OPT_AREA, OPT_CLEAR},
+        .minpos = 1,
+        .maxpos = 1 + PROTO_QUEUE_SERVICES_MAX,
+        .run = run_queue,
+    },
+    {
+        .name = "devices",
+        .synopsis = "[--json]",
+        .help = "  List every display the bridge has seen: site, device, state\n"
+                "  (online/offline/stale), whether it is behind the current board, last\n"
+                "  seen, version, CPU temperature and audio state.\n"
+                "  --json         print the bridge's answer as it is\n",
+        .allowed = {OPT_JSON},
+        .run = run_devices,
+    },
+    {
+        .name = "command",
+        .synopsis = "TENANT/SITE/DEVICE CMD [--level N]",
+        .help = "  Send a command to one display and print its result.\n",
+        .help_more = command_help,
+        .allowed = {OPT_LEVEL},
+        .minpos = 2,
+        .maxpos = 2,
+        .run = run_command,
+    },
+    {
+        .name = "screenshot",
+        .synopsis = "TENANT/SITE/DEVICE --out FILE.png",
+        .help = "  Ask a display for a picture of its screen and save it as PNG.\n",
+        .allowed = {OPT_OUT},
+        .minpos = 1,
+        .maxpos = 1,
+        .run = run_screenshot,
+    },
+    {
+        .name = "pair",
+        .synopsis = "CODE TENANT/SITE/DEVICE [--areas AREA[,AREA...]] [--name TEXT]",
+        .help = "  Pair the screen that shows CODE: it becomes TENANT/SITE/DEVICE and shows\n"
+                "  the boards of the areas. New hardware under a paired name replaces the\n"
+                "  old, which is disconnected. Needs the admin token or the tenant's.\n"
+                "  --areas LIST   the areas it shows, comma-separated (1 to 8)\n"
+                "  --name TEXT    the title in its header (default the site's)\n",
+        .allowed = {OPT_AREAS, OPT_NAME},
+        .minpos = 2,
+        .maxpos = 2,
+        .run = run_pair,
+    },
+    {
+        .name = "unpair",
+        .synopsis = "TENANT/SITE/DEVICE",
+        .help = "  Delete the display's broker account now: it is disconnected and shows\n"
+                "  the pairing screen again.\n",
+        .minpos = 1,
+        .maxpos = 1,
+        .run = run_unpair,
+    },
+};
+
+int cmd_api(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof api_cmds / sizeof api_cmds[0]; i++) {
+		const struct cmd_spec *spec = &api_cmds[i];
+		if (strcmp(argv[0], spec->name))
+			continue;
+		struct opts o;
+		int early = parse_cmd(spec, argc, argv, &o);
+		return early >= 0 ? early : spec->run(spec, &o);
+	}
+	fprintf(stderr, "callboard: unknown command '%s'\n", argv[0]);
+	return 2;
 }

@@ -15,18 +15,11 @@ int validate_payload(const char *type, const char *buf, size_t len, struct proto
 
 /* Subcommands: each returns the process exit code (0 ok, 1 failed, 2 usage). */
 int cmd_validate(int argc, char **argv);
-int cmd_call(int argc, char **argv);
-int cmd_recall(int argc, char **argv);
-int cmd_cancel(int argc, char **argv);
-int cmd_notice(int argc, char **argv);
-int cmd_queue(int argc, char **argv);
-int cmd_devices(int argc, char **argv);
-int cmd_screenshot(int argc, char **argv);
-int cmd_command(int argc, char **argv);
+/* call, recall, cancel, notice, queue, devices, screenshot, command, pair and
+ * unpair: the commands that talk to the bridge (argv[0] names which). */
+int cmd_api(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_broker_config(int argc, char **argv);
-int cmd_pair(int argc, char **argv);
-int cmd_unpair(int argc, char **argv);
 
 /* Split "tenant/site[/device]" into checked names; want is 2 or 3.
  * false with a reason in why. */

@@ -11,17 +11,17 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"call", cmd_call, "call a ticket to a desk"},
-    {"recall", cmd_recall, "call a ticket again"},
-    {"cancel", cmd_cancel, "take a call off the boards"},
-    {"notice", cmd_notice, "set or clear a site's notice"},
-    {"queue", cmd_queue, "show how many wait per service in an area"},
-    {"devices", cmd_devices, "list the displays and their state"},
-    {"screenshot", cmd_screenshot, "save a display's screen as PNG"},
-    {"command", cmd_command, "send a command to a display"},
+    {"call", cmd_api, "call a ticket to a desk"},
+    {"recall", cmd_api, "call a ticket again"},
+    {"cancel", cmd_api, "take a call off the boards"},
+    {"notice", cmd_api, "set or clear a site's notice"},
+    {"queue", cmd_api, "show how many wait per service in an area"},
+    {"devices", cmd_api, "list the displays and their state"},
+    {"screenshot", cmd_api, "save a display's screen as PNG"},
+    {"command", cmd_api, "send a command to a display"},
     {"sim", cmd_sim, "simulate a Borgerservice day against the bridge"},
-    {"pair", cmd_pair, "pair the screen showing a code as TENANT/SITE/DEVICE"},
-    {"unpair", cmd_unpair, "take a display's broker account away"},
+    {"pair", cmd_api, "pair the screen showing a code as TENANT/SITE/DEVICE"},
+    {"unpair", cmd_api, "take a display's broker account away"},
     {"broker-config", cmd_broker_config, "write mosquitto config, passwords and ACLs"},
     {"validate", cmd_validate, "check a payload file against the protocol"},
 };
