@@ -5,6 +5,7 @@ other's displays. A real mosquitto and SQLite files in a temp folder."""
 import base64
 import json
 import os
+import re
 import subprocess
 
 import paho.mqtt.client as mqtt
@@ -131,6 +132,16 @@ def devices_in_pages_per_tenant_and_site():
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 0, p.stderr
         assert len(json.loads(p.stdout)["devices"]) == len(names)
+        # The table: a row per display, last seen in the status page's words.
+        p = subprocess.run([cbtest.binary("callboard"), "devices", "--url",
+                            f"http://127.0.0.1:{b.port}", "--token", tb.ADMIN],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        lines = p.stdout.splitlines()
+        assert lines[0].split()[:5] == ["SITE", "DEVICE", "STATE", "BEHIND", "LAST"], lines[0]
+        assert len(lines) == len(names) + 1, len(lines)
+        ago = re.compile(r" \d+ (s|min) ago ")
+        assert all(ago.search(line) for line in lines[1:]), lines[1:3]
     finally:
         c.close()
         b.stop()

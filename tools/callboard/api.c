@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "humantime.h"
 #include "proto.h"
 #include "timeutil.h"
 
@@ -454,7 +455,8 @@ static int run_queue(const struct cmd_spec *spec, const struct opts *o)
 	return 0;
 }
 
-/* "5s", "3m", "2h", "4d" since an ISO time or ms number; "-" when unknown. */
+/* "12 s ago", "3 min ago" (the status page's words) since an ISO time or
+ * ms number; "-" when unknown. */
 static void fmt_ago(json_t *v, int64_t now_ms, char *out, size_t cap)
 {
 	int64_t t = 0;
@@ -467,17 +469,9 @@ static void fmt_ago(json_t *v, int64_t now_ms, char *out, size_t cap)
 		snprintf(out, cap, "-");
 		return;
 	}
-	int64_t s = (now_ms - t) / 1000;
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(out, cap, "%llds ago", (long long)s);
-	else if (s < 7200)
-		snprintf(out, cap, "%lldm ago", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(out, cap, "%lldh ago", (long long)(s / 3600));
-	else
-		snprintf(out, cap, "%lldd ago", (long long)(s / 86400));
+	char d[48];
+	human_duration(d, sizeof d, (now_ms - t) / 1000);
+	snprintf(out, cap, "%s ago", d);
 }
 
 static const char *jstr(json_t *o, const char *key, const char *dflt)
