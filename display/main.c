@@ -204,7 +204,17 @@ static void tune_malloc(void)
 	mallopt(M_ARENA_MAX, 2);
 }
 
-int main(int argc, char **argv)
+/* The command line: the mode it asks for and its options. */
+struct args {
+	const char *config, *check, *render, *out, *size, *now, *notice, *announce, *queue;
+	struct daemon_opts dopts;
+	int rotate; /* -1: as configured */
+	bool offline;
+};
+
+/* Parse argv into a. Returns -1 to go on, else the exit code to end with:
+ * 0 after --help or --version, 2 after a usage error. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum {
 		O_CHECK = 256,
@@ -241,19 +251,16 @@ int main(int argc, char **argv)
 	    {"queue", required_argument, NULL, O_QUEUE},
 	    {0},
 	};
-	const char *config = NULL, *check = NULL, *render = NULL, *out = NULL, *size = NULL,
-	           *now = NULL, *notice = NULL, *announce = NULL, *queue = NULL;
-	struct daemon_opts dopts = {0};
-	int rotate = -1, c;
-	bool offline = false;
-	tune_malloc();
+	memset(a, 0, sizeof *a);
+	a->rotate = -1;
+	int c;
 	while ((c = getopt_long(argc, argv, "c:Hvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			a->config = optarg;
 			break;
 		case 'H':
-			dopts.headless = true;
+			a->dopts.headless = true;
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
@@ -265,38 +272,38 @@ int main(int argc, char **argv)
 			printf("callboard-display %s\n", CALLBOARD_VERSION);
 			return 0;
 		case O_CHECK:
-			check = optarg;
+			a->check = optarg;
 			break;
 		case O_RENDER:
-			render = optarg;
+			a->render = optarg;
 			break;
 		case O_OUT:
-			out = optarg;
+			a->out = optarg;
 			break;
 		case O_SIZE:
-			size = optarg;
+			a->size = optarg;
 			break;
 		case O_NOW:
-			now = optarg;
+			a->now = optarg;
 			break;
 		case O_NOTICE:
-			notice = optarg;
+			a->notice = optarg;
 			break;
 		case O_SNAP:
-			dopts.snapshot_dir = optarg;
+			a->dopts.snapshot_dir = optarg;
 			break;
 		case O_OFFLINE:
-			offline = true;
+			a->offline = true;
 			break;
 		case O_ANNOUNCE:
-			announce = optarg;
+			a->announce = optarg;
 			break;
 		case O_QUEUE:
-			queue = optarg;
+			a->queue = optarg;
 			break;
 		case O_BOARD:
-			if (dopts.nboards < PROTO_AREAS_MAX)
-				dopts.boards[dopts.nboards++] = optarg;
+			if (a->dopts.nboards < PROTO_AREAS_MAX)
+				a->dopts.boards[a->dopts.nboards++] = optarg;
 			break;
 		case O_ROTATE:
 			if (strcmp(optarg, "0") && strcmp(optarg, "90") && strcmp(optarg, "180") &&
@@ -305,7 +312,7 @@ int main(int argc, char **argv)
 				        optarg);
 				return 2;
 			}
-			rotate = atoi(optarg);
+			a->rotate = atoi(optarg);
 			break;
 		default:
 			usage(stderr);
@@ -316,35 +323,34 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check)
-		return check_config(check);
-	if (announce) {
-		if (!out) {
-			fprintf(stderr, "--announce needs --out FILE.wav\n");
-			return 2;
-		}
-		return announce_one(config, announce, out);
+	if (a->check)
+		return -1;
+	if ((a->announce || a->render) && !a->out) {
+		fprintf(stderr, "%s\n",
+		        a->announce ? "--announce needs --out FILE.wav"
+		                    : "--render needs --out FILE.png");
+		return 2;
 	}
-	if (render) {
-		if (!out) {
-			fprintf(stderr, "--render needs --out FILE.png\n");
-			return 2;
-		}
-		struct render_extras x = {.notice = notice, .queue = queue, .offline = offline};
-		return render_one(config, render, out, size, rotate, now, &x);
-	}
-	if (!config) {
+	if (!a->announce && !a->render && !a->config) {
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* The daemon: its screen, its sound, and its link to the broker (or the
+ * pairing screen while it has none), until a signal ends it. */
+static int run_daemon(const struct args *a)
+{
 	struct display_config *cfg = xmalloc(sizeof *cfg);
-	if (!load_config(config, cfg)) {
+	if (!load_config(a->config, cfg)) {
 		free(cfg);
 		return 1;
 	}
-	if (rotate >= 0)
-		cfg->rotate = rotate;
-	dopts.notice_file = notice;
+	if (a->rotate >= 0)
+		cfg->rotate = a->rotate;
+	struct daemon_opts dopts = a->dopts;
+	dopts.notice_file = a->notice;
 	struct daemon *d = daemon_create(cfg, &dopts);
 	free(cfg);
 	if (!d)
@@ -366,4 +372,23 @@ int main(int argc, char **argv)
 	daemon_audio_destroy(sp);
 	daemon_destroy(d);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	tune_malloc();
+	struct args a;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.check)
+		return check_config(a.check);
+	if (a.announce)
+		return announce_one(a.config, a.announce, a.out);
+	if (a.render) {
+		struct render_extras x = {
+		    .notice = a.notice, .queue = a.queue, .offline = a.offline};
+		return render_one(a.config, a.render, a.out, a.size, a.rotate, a.now, &x);
+	}
+	return run_daemon(&a);
 }
