@@ -70,10 +70,10 @@ static const struct option all_options[] = {{"url", required_argument, NULL, OPT
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
 
-/* Parse argv; allowed lists the option ids this command takes. Returns
- * false after printing a usage error. */
-static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowed, int maxpos,
-                       struct opts *o)
+/* Parse argv; allowed lists the option ids this command takes (up to
+ * nallowed, or to a 0). Returns false after printing a usage error. */
+static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowed, size_t nallowed,
+                       int maxpos, struct opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->level = -1;
@@ -88,8 +88,8 @@ static bool parse_opts(const char *cmd, int argc, char **argv, const int *allowe
 			return false;
 		}
 		bool ok = c == 'h' || c == OPT_URL || c == OPT_TOKEN || c == OPT_CAFILE;
-		for (const int *a = allowed; *a; a++)
-			ok |= *a == c;
+		for (size_t i = 0; i < nallowed && allowed[i]; i++)
+			ok |= allowed[i] == c;
 		if (!ok) {
 			fprintf(stderr,
 			        "callboard %s: option '%s' does not apply here (try --help)\n", cmd,
@@ -225,7 +225,7 @@ struct cmd_spec {
 	const char *synopsis;    /* the words after "callboard NAME" */
 	const char *help;        /* the lines after the usage line */
 	void (*help_more)(void); /* prints more of them, or NULL */
-	int allowed[6];          /* its own options, 0-terminated */
+	int allowed[6];          /* its own options (the rest 0) */
 	int minpos, maxpos;      /* how many arguments it takes */
 	int (*run)(const struct cmd_spec *spec, const struct opts *o);
 };
@@ -234,7 +234,8 @@ struct cmd_spec {
  * code to end with: 0 after printing the --help, 2 after a usage error. */
 static int parse_cmd(const struct cmd_spec *spec, int argc, char **argv, struct opts *o)
 {
-	if (!parse_opts(spec->name, argc, argv, spec->allowed, spec->maxpos, o))
+	size_t nallowed = sizeof spec->allowed / sizeof spec->allowed[0];
+	if (!parse_opts(spec->name, argc, argv, spec->allowed, nallowed, spec->maxpos, o))
 		return 2;
 	if (o->help) {
 		printf("usage: callboard %s %s\n%s", spec->name, spec->synopsis, spec->help);
